@@ -1,0 +1,114 @@
+"""The `dondoc` command. Commands call plain functions; none starts Prefect."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cli.paths import DEFAULT_ORG
+from models.yamlio import InputError, Problem, dump_yaml
+
+app = typer.Typer(no_args_is_help=True, help="dondoc: chase up a plan's responsibility matrix.")
+plan_app = typer.Typer(no_args_is_help=True, help="Import, validate and apply plan YAML files.")
+org_app = typer.Typer(no_args_is_help=True, help="Draft and check org directories.")
+db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
+app.add_typer(plan_app, name="plan")
+app.add_typer(org_app, name="org")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+OrgOption = typer.Option(DEFAULT_ORG, "--org", help="Org directory YAML.")
+
+
+def _print_problems(problems: list[Problem], style: str, label: str) -> None:
+    for problem in problems:
+        err.print(f"[{style}]{label}[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+
+
+def _load_directory(path: Path):
+    from models.org import load_directory
+
+    try:
+        return load_directory(path)
+    except InputError as exc:
+        _print_problems(exc.problems, "red", "error")
+        raise typer.Exit(1) from None
+
+
+@plan_app.command("import")
+def plan_import(
+    source: Path = typer.Argument(..., help="Plan text copied from a web page."),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the plan YAML draft."),
+    org: Path = OrgOption,
+) -> None:
+    """Read a plan's responsibility matrix from text into a plan YAML draft."""
+    from models.importer import import_file
+
+    directory = _load_directory(org)
+    if not source.is_file():
+        err.print(f"[red]error[/] {source}: file not found")
+        raise typer.Exit(1)
+    result = import_file(source, directory)
+    _print_problems(result.warnings, "yellow", "warning")
+    _print_problems(result.errors, "red", "error")
+    if result.plan is None:
+        err.print(f"[red]{output} not written[/]: fix the lines above in the source, or write the YAML by hand.")
+        raise typer.Exit(1)
+    output.write_text(dump_yaml(result.plan), encoding="utf-8")
+    out.print(f"wrote {output}: {len(result.plan['areas'])} areas, {len(result.plan['tasks'])} tasks")
+
+
+@plan_app.command("validate")
+def plan_validate(
+    plan: Path = typer.Argument(..., help="Plan YAML."),
+    org: Path = OrgOption,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object for machines."),
+) -> None:
+    """Check a plan YAML against its schema and the org directory. Exit 1 on errors."""
+    from models.validate import validate_plan
+
+    directory = _load_directory(org)
+    report = validate_plan(plan, directory)
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_problems(report.errors, "red", "error")
+        _print_problems(report.warnings, "yellow", "warning")
+        if report.needs_decision:
+            out.print(f"needs an admin decision on timing: {', '.join(report.needs_decision)}")
+        verdict = "[green]ok[/]" if report.ok else f"[red]{len(report.errors)} error(s)[/]"
+        out.print(f"{plan}: {report.areas} areas, {report.tasks} tasks: {verdict}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@org_app.command("import")
+def org_import(
+    province: str = typer.Option(..., "--province", help='GSO code ("52") or name ("Bình Định").'),
+    output: Path = typer.Option(..., "-o", "--output"),
+) -> None:
+    """Draft a province's directory from the official lists (districts, communes, codes)."""
+    from models.orgdraft import draft_directory
+
+    try:
+        draft = draft_directory(province)
+    except LookupError as exc:
+        err.print(f"[red]error[/] {exc}")
+        raise typer.Exit(1) from None
+    output.write_text(dump_yaml(draft), encoding="utf-8")
+    out.print(f"wrote {output}: {len(draft['units'])} units, {len(draft['classes'])} classes")
+
+
+@org_app.command("validate")
+def org_validate(path: Path = typer.Argument(..., help="Org directory YAML.")) -> None:
+    """Check a directory YAML. Exit 1 on errors."""
+    directory = _load_directory(path)
+    out.print(f"{path}: {len(directory.units)} units, {len(directory.classes)} classes: [green]ok[/]")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,224 @@
+"""The org directory: units, the classes they belong to, and how plan phrases resolve.
+
+A plan names either one unit ("Sở Tư pháp") or a class of units ("UBND cấp xã").
+The directory YAML (`plans/org/<province>.yaml`) is the one place those names live.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.text import fold, key, nfc
+from models.yamlio import Problem, line_of, load_yaml
+from models.schema import check
+
+
+class Level(StrEnum):
+    province = "province"  # the provincial People's Committee itself
+    department = "department"  # sở, ban, ngành: specialised agencies of the province
+    central = "central"  # central agencies and state firms located in the province
+    press = "press"
+    mass_org = "mass_org"  # Mặt trận Tổ quốc and other socio-political bodies
+    district = "district"  # district-level People's Committees (until 1 July 2025)
+    district_agency = "district_agency"  # a district's police, inspectorate, ...
+    commune = "commune"  # commune-level People's Committees
+    commune_agency = "commune_agency"
+    other = "other"
+
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContactSpec(Strict):
+    name: str = Field(min_length=1)
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    head: bool = False  # the unit's head: escalations go to them
+
+
+class UnitSpec(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    level: Level
+    parent: str | None = None
+    gso_code: int | None = None  # the General Statistics Office's code
+    classes: list[str] = []
+    contacts: list[ContactSpec] = []
+
+
+class ClassSpec(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    level: Level | None = None  # every unit of this level is a member
+
+
+class DirectoryInfo(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    gso_code: int | None = None
+    source: str | None = None
+
+
+class DirectorySpec(Strict):
+    directory: DirectoryInfo
+    classes: list[ClassSpec] = []
+    units: list[UnitSpec]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a phrase names: one unit or one class."""
+    kind: str  # "unit" or "class"
+    id: str
+    name: str
+
+
+_TOKEN = re.compile(r"[;,]|[^\s;,]+")
+_SEPARATORS = {";", ",", ".", "và"}
+
+
+def _tokens(text: str) -> list[re.Match]:
+    return list(_TOKEN.finditer(nfc(text)))
+
+
+def name_key(text: str) -> str:
+    """Key of a name, with punctuation spacing and a trailing full stop ignored."""
+    return " ".join(key(t.group()) for t in _tokens(text.rstrip(" ."))).strip()
+
+
+class Directory:
+    def __init__(self, spec: DirectorySpec, source: str = "<directory>"):
+        self.spec = spec
+        self.source = source
+        self.units = {u.id: u for u in spec.units}
+        self.classes = {c.id: c for c in spec.classes}
+        self.problems: list[Problem] = []
+        self._index: dict[str, Target] = {}
+        self._longest_name = 1
+        for c in spec.classes:
+            self._add_names(Target("class", c.id, c.name), [c.name, *c.aliases])
+        for u in spec.units:
+            self._add_names(Target("unit", u.id, u.name), [u.name, *u.aliases])
+
+    def _add_names(self, target: Target, names: list[str]) -> None:
+        for name in names:
+            k = name_key(name)
+            if k in self._index and self._index[k] != target:
+                other = self._index[k]
+                self.problems.append(Problem(self.source, None, f"{target.kind} {target.id}",
+                                             f'name "{name}" is also used by {other.kind} {other.id}'))
+                continue
+            self._index[k] = target
+            self._longest_name = max(self._longest_name, len(k.split(" ")))
+
+    # --- resolving plan phrases -------------------------------------------------
+
+    def resolve(self, phrase: str) -> Target | None:
+        return self._index.get(name_key(phrase))
+
+    def members(self, class_id: str) -> list[str]:
+        """Unit ids in a class: by its level and by the units that list it."""
+        level = self.classes[class_id].level
+        return [u.id for u in self.spec.units if u.level == level or class_id in u.classes]
+
+    def expand(self, phrase: str) -> list[str]:
+        target = self.resolve(phrase)
+        if target is None:
+            return []
+        return [target.id] if target.kind == "unit" else self.members(target.id)
+
+    def suggest(self, phrase: str) -> str | None:
+        """The known name closest to a phrase that did not resolve (typos, missing accents)."""
+        names = {}
+        for target in self._index.values():
+            names.setdefault(fold(target.name), target.name)
+        for spec in [*self.spec.units, *self.spec.classes]:
+            for alias in spec.aliases:
+                names.setdefault(fold(alias), spec.name)
+        match = difflib.get_close_matches(fold(phrase), list(names), n=1, cutoff=0.75)
+        return names[match[0]] if match else None
+
+    def split(self, cell: str) -> list[str]:
+        """Split a cell into unit or class phrases.
+
+        Splits on ";" and ",", but a known name is taken whole first, so commas inside
+        "Các sở, ban, ngành" stay and two known names with no separator between them
+        ("Các sở, ban, ngành UBND cấp huyện") still come apart.
+        """
+        text = nfc(cell)
+        tokens = _tokens(text)
+        phrases: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if tokens[i].group().casefold() in _SEPARATORS:
+                i += 1
+                continue
+            end = self._longest_match(tokens, i) or self._next_separator(tokens, i)
+            phrase = text[tokens[i].start():tokens[end - 1].end()].rstrip(" .")
+            if phrase:
+                phrases.append(phrase)
+            i = end
+        return phrases
+
+    def _longest_match(self, tokens: list[re.Match], start: int) -> int | None:
+        for end in range(min(len(tokens), start + self._longest_name), start, -1):
+            words = " ".join(key(t.group()) for t in tokens[start:end])
+            if words.rstrip(" .") in self._index:
+                return end
+        return None
+
+    @staticmethod
+    def _next_separator(tokens: list[re.Match], start: int) -> int:
+        end = start + 1
+        while end < len(tokens) and tokens[end].group() not in {";", ","}:
+            end += 1
+        return end
+
+
+def load_directory(path: Path | str) -> Directory:
+    """Load and check a directory YAML; raise InputError listing every problem."""
+    from models.yamlio import InputError
+
+    path = Path(path)
+    doc = load_yaml(path)
+    spec = check(DirectorySpec, doc, str(path))
+    directory = Directory(spec, str(path))
+    problems = directory.problems + _reference_problems(spec, doc, str(path))
+    if problems:
+        raise InputError(problems)
+    return directory
+
+
+def _reference_problems(spec: DirectorySpec, doc, source: str) -> list[Problem]:
+    problems = []
+    seen: dict[str, int] = {}
+    for kind, items in (("classes", spec.classes), ("units", spec.units)):
+        for i, item in enumerate(items):
+            if item.id in seen:
+                problems.append(Problem(source, line_of(doc, (kind, i, "id")), f"{kind}[{i}].id",
+                                        f'duplicate id "{item.id}"'))
+            seen[item.id] = i
+    class_ids = {c.id for c in spec.classes}
+    unit_ids = {u.id for u in spec.units}
+    for i, unit in enumerate(spec.units):
+        if unit.parent and unit.parent not in unit_ids:
+            problems.append(Problem(source, line_of(doc, ("units", i, "parent")), f"units[{i}].parent",
+                                    f'unknown unit "{unit.parent}"'))
+        for j, class_id in enumerate(unit.classes):
+            if class_id not in class_ids:
+                problems.append(Problem(source, line_of(doc, ("units", i, "classes", j)),
+                                        f"units[{i}].classes[{j}]", f'unknown class "{class_id}"'))
+    return problems

@@ -1,0 +1,97 @@
+"""The plan YAML schema: one file per plan, hand-edited by admins.
+
+```yaml
+plan: {id: binh-dinh-53-2019, number: 53/KH-UBND, title: …, issued_by: UBND tỉnh Bình Định,
+       issued_on: 2019-06-24, coordinator: Sở Nội vụ}
+areas: [{id: "1", title: Tham gia của người dân ở cấp cơ sở}]
+tasks:
+  - id: "1.1"
+    area: "1"
+    text: Tăng cường thông tin, tuyên truyền …
+    lead: [Sở Tư pháp, UBND cấp huyện, UBND cấp xã]
+    coordinating: [Các cơ quan thông tấn báo chí]
+    timing: {phrase: Định kỳ hằng quý, kind: quarterly}
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from models.org import ID_PATTERN, Strict
+from models.schema import check
+from models.timing import Timing, TimingKind, day_month
+from models.yamlio import load_yaml
+
+TASK_ID_PATTERN = r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$"
+
+
+class PlanInfo(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    number: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    issued_by: str = Field(min_length=1)
+    issued_on: dt.date
+    coordinator: str = Field(min_length=1)
+
+
+class AreaSpec(Strict):
+    id: str = Field(pattern=TASK_ID_PATTERN)
+    title: str = Field(min_length=1)
+
+
+class TimingSpec(Strict):
+    phrase: str = ""
+    kind: TimingKind
+    due: str | None = None
+    date: dt.date | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @field_validator("due")
+    @classmethod
+    def _due_is_a_day_of_every_year(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = value.split("/")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or not day_month(*parts):
+            raise ValueError(f'expected a day of the year as dd/mm that exists every year, got "{value}"')
+        return day_month(*parts)
+
+    @model_validator(mode="after")
+    def _dates_fit_the_kind(self) -> "TimingSpec":
+        if self.kind is TimingKind.once and self.date is None:
+            raise ValueError("a once timing needs its date (date: YYYY-MM-DD)")
+        if self.due and self.kind is not TimingKind.annual:
+            raise ValueError("due (dd/mm) is only for annual timings")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+    def to_timing(self) -> Timing:
+        return Timing(self.phrase, self.kind, self.due, self.date, self.start, self.end)
+
+
+class TaskSpec(Strict):
+    id: str = Field(pattern=TASK_ID_PATTERN)
+    area: str | None = None
+    text: str = Field(min_length=1)
+    lead: list[str] = Field(min_length=1)
+    coordinating: list[str] = []
+    timing: TimingSpec
+
+
+class PlanSpec(Strict):
+    plan: PlanInfo
+    areas: list[AreaSpec] = []
+    tasks: list[TaskSpec] = Field(min_length=1)
+
+
+def load_plan(path: Path | str) -> tuple[PlanSpec, Any]:
+    """The checked plan and the raw document (for line numbers); raises InputError."""
+    doc = load_yaml(path)
+    return check(PlanSpec, doc, str(path)), doc

@@ -1,0 +1,118 @@
+"""Reading and writing the YAML files admins edit, keeping line numbers for errors.
+
+Every problem found in an input file is a `Problem` that names the file, the line
+and the field, so a message reads `plans/x.yaml:42: tasks[3].lead[0]: unknown unit`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class InputError(Exception):
+    """An input file cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class _DatesAsText(RoundTripConstructor):
+    """Leave dates as text so that an impossible date ("2019-02-30") becomes a
+    validation error with a line number instead of an exception inside the parser."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.Constructor = _DatesAsText
+    yaml.allow_unicode = True
+    yaml.width = 4096  # one task text per line: easier to diff and to grep
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def load_yaml(path: Path | str) -> Any:
+    """Load a YAML file, or raise InputError naming the line where it is malformed."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), None, "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]) from None
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        message = f"malformed YAML: {exc.problem or exc.context}"
+        raise InputError([Problem(str(path), line, "", message)]) from None
+    except YAMLError as exc:
+        raise InputError([Problem(str(path), None, "", f"malformed YAML: {exc}")]) from None
+
+
+def line_of(doc: Any, path: FieldPath) -> int | None:
+    """1-based line of the deepest node along `path` that the document has."""
+    line = None
+    node = doc
+    for part in path:
+        position = None
+        if isinstance(node, CommentedMap) and part in node:
+            position = node.lc.value(part) if not isinstance(node[part], (CommentedMap, CommentedSeq)) else node.lc.key(part)
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            position = node.lc.item(part)
+        else:
+            break
+        if position is not None:
+            line = position[0] + 1
+        node = node[part]
+    return line
+
+
+def field_name(path: FieldPath) -> str:
+    """`("tasks", 3, "lead", 0)` → `tasks[3].lead[0]`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def dump_yaml(data: Any) -> str:
+    stream = io.StringIO()
+    _yaml().dump(data, stream)
+    return stream.getvalue()
+
+
+def flow(items: list | dict) -> CommentedSeq | CommentedMap:
+    """A list or mapping written on one line (`[a, b]`, `{k: v}`), as admins read it best."""
+    node = CommentedSeq(items) if isinstance(items, list) else CommentedMap(items)
+    node.fa.set_flow_style()
+    return node
