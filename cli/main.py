@@ -8,13 +8,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli.paths import DEFAULT_ORG
+from cli.paths import DEFAULT_ORG, DEFAULT_PLAN, ROOT
 from models.yamlio import InputError, Problem, dump_yaml
 
-app = typer.Typer(no_args_is_help=True, help="dondoc: chase up a plan's responsibility matrix.")
-plan_app = typer.Typer(no_args_is_help=True, help="Import, validate and apply plan YAML files.")
-org_app = typer.Typer(no_args_is_help=True, help="Draft and check org directories.")
-db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="dondoc: chase up a plan's responsibility matrix.")
+plan_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Import, validate and apply plan YAML files.")
+org_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Draft and check org directories.")
+db_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="The database schema.")
 app.add_typer(plan_app, name="plan")
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
@@ -38,6 +38,16 @@ def _load_directory(path: Path):
     except InputError as exc:
         _print_problems(exc.problems, "red", "error")
         raise typer.Exit(1) from None
+
+
+@app.command()
+def demo(
+    database: Path = typer.Option(ROOT / "var" / "demo.db", help="SQLite file for the demo."),
+) -> None:
+    """The main job on the shipped Bình Định plan, with no server and no token."""
+    from cli.demo import run_demo
+
+    run_demo(out, database, DEFAULT_PLAN, DEFAULT_ORG)
 
 
 @plan_app.command("import")
@@ -84,6 +94,44 @@ def plan_validate(
         verdict = "[green]ok[/]" if report.ok else f"[red]{len(report.errors)} error(s)[/]"
         out.print(f"{plan}: {report.areas} areas, {report.tasks} tasks: {verdict}")
     raise typer.Exit(0 if report.ok else 1)
+
+
+@plan_app.command("apply")
+def plan_apply(
+    plan: Path = typer.Argument(..., help="Plan YAML."),
+    org: Path = OrgOption,
+) -> None:
+    """Load a validated plan and its directory into the database, in one transaction."""
+    from models.apply import apply_plan
+
+    directory = _load_directory(org)
+    engine = _database()
+    try:
+        changes = apply_plan(engine, plan, directory, actor="cli")
+    except InputError as exc:
+        _print_problems(exc.problems, "red", "error")
+        err.print("[red]nothing applied[/]")
+        raise typer.Exit(1) from None
+    for change in changes[:40]:
+        out.print(f"  {change}", highlight=False)
+    more = f" ({len(changes) - 40} more not shown)" if len(changes) > 40 else ""
+    out.print(f"{plan}: {len(changes)} change(s) applied{more}" if changes else f"{plan}: already up to date")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest migration."""
+    engine = _database()
+    out.print(f"database schema up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+def _database():
+    """The configured database, its schema brought up to date first."""
+    from models.db import make_engine, upgrade
+
+    engine = make_engine()
+    upgrade(engine)
+    return engine
 
 
 @org_app.command("import")

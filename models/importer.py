@@ -157,7 +157,17 @@ class _Reader:
                        f"{len(cells)} cells where the header has {len(columns)} columns, and more than one "
                        "placement reads equally well; check this row in the source")
             return None
+        if len(cells) != len(columns) and not self._confident(columns, best):
+            self.error(row.line, f"row {row.number}",
+                       f"{len(cells)} cells where the header has {len(columns)} columns, and no placement "
+                       "reads as units and timing the directory knows; check this row in the source")
+            return None
         return dict(zip(columns, best))
+
+    def _confident(self, columns: list[str], reading: list[Cell]) -> bool:
+        """Every cell reads as its column should: known units, a known timing."""
+        needed = {"text": 2.0, "lead": 2.0, "coordinating": 1.0, "timing": 1.0}
+        return all(self._fits(c, cell.text) >= needed.get(c, 0.0) for c, cell in zip(columns, reading))
 
     def _fits(self, column: str, text: str) -> float:
         """How well a cell's text reads as what the column holds (0 = not at all)."""

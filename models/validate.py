@@ -20,6 +20,7 @@ class Report:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     needs_decision: list[str] = field(default_factory=list)
+    spec: PlanSpec | None = None  # the checked plan, when it could be read
 
     @property
     def ok(self) -> bool:
@@ -35,7 +36,7 @@ class Report:
 class _Checker:
     def __init__(self, spec: PlanSpec, doc: Any, source: str, directory: Directory):
         self.spec, self.doc, self.source, self.directory = spec, doc, source, directory
-        self.report = Report(source, areas=len(spec.areas), tasks=len(spec.tasks))
+        self.report = Report(source, areas=len(spec.areas), tasks=len(spec.tasks), spec=spec)
 
     def problem(self, path: tuple, message: str, warning: bool = False) -> None:
         entry = Problem(self.source, line_of(self.doc, path), field_name(path), message)

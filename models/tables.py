@@ -1,0 +1,171 @@
+"""The database schema, declared once. Alembic migrations are generated from it.
+
+Times are stored in UTC and come back timezone-aware on SQLite and PostgreSQL
+alike; show them in Asia/Ho_Chi_Minh at the edges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware times only")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _time(nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+
+
+def _json() -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+# --- the org directory -----------------------------------------------------------
+
+class Unit(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=80)
+    directory_id: str = Field(max_length=80, index=True)
+    name: str
+    level: str = Field(max_length=32)
+    parent_id: str | None = Field(default=None, foreign_key="unit.id")
+    gso_code: int | None = None
+    aliases: list[str] | None = _json()
+    active: bool = True  # False once the directory no longer lists it; history keeps it
+
+
+class UnitClass(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=80)
+    directory_id: str = Field(max_length=80, index=True)
+    name: str
+    level: str | None = Field(default=None, max_length=32)
+
+
+class ClassMember(SQLModel, table=True):
+    class_id: str = Field(foreign_key="unitclass.id", primary_key=True, max_length=80)
+    unit_id: str = Field(foreign_key="unit.id", primary_key=True, max_length=80)
+
+
+class Contact(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: str = Field(foreign_key="unit.id", max_length=80, index=True)
+    name: str
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    head: bool = False
+
+
+# --- plans and their matrix ------------------------------------------------------
+
+class Plan(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=80)
+    number: str
+    title: str
+    issued_by: str
+    issued_on: dt.date
+    coordinator_unit_id: str = Field(foreign_key="unit.id", max_length=80)
+    content_hash: str = Field(max_length=64)  # of the plan YAML last applied
+    applied_at: dt.datetime | None = _time()
+
+
+class Area(SQLModel, table=True):
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True, max_length=80)
+    code: str = Field(primary_key=True, max_length=20)
+    title: str
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", max_length=80, index=True)
+    code: str = Field(max_length=20)  # "1.1", as the plan numbers it
+    area_code: str | None = Field(default=None, max_length=20)
+    text: str
+    timing_phrase: str = ""  # verbatim from the plan
+    timing_kind: str = Field(max_length=20)
+    timing_due: str | None = Field(default=None, max_length=5)  # "dd/mm" of an annual task
+    timing_date: dt.date | None = None
+    timing_start: dt.date | None = None
+    timing_end: dt.date | None = None
+    active: bool = True  # False once the plan drops the task
+
+
+class Assignment(SQLModel, table=True):
+    """Who answers for a task: lead units are chased, coordinating units informed."""
+    __table_args__ = (UniqueConstraint("task_id", "unit_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: str = Field(foreign_key="unit.id", max_length=80, index=True)
+    role: str = Field(max_length=12)  # "lead" or "coordinating"
+    phrase: str  # the plan's words that named it: "UBND cấp xã"
+
+
+# --- what later capabilities fill ------------------------------------------------
+
+class Obligation(SQLModel, table=True):
+    """One unit's duty for one task in one period."""
+    __table_args__ = (UniqueConstraint("task_id", "unit_id", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: str = Field(foreign_key="unit.id", max_length=80, index=True)
+    period: str = Field(max_length=32)  # "2019-Q3", "2019", "event-3"
+    status: str = Field(default="open", max_length=20)
+    opened_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: dt.datetime | None = _time()  # the deadline in force
+    original_due_at: dt.datetime | None = _time()  # before any extension
+    done_at: dt.datetime | None = _time()
+    progress: int | None = None  # percent
+
+
+class Event(SQLModel, table=True):
+    """The audit trail: every change, who made it and from where. Never rewritten."""
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    kind: str = Field(max_length=40)
+    actor: str  # "cli:admin", "telegram:<chat id>", "flow:chase"
+    plan_id: str | None = Field(default=None, max_length=80, index=True)
+    obligation_id: int | None = Field(default=None, foreign_key="obligation.id", index=True)
+    before: dict | None = _json()
+    after: dict | None = _json()
+    note: str | None = None
+
+
+class Outbox(SQLModel, table=True):
+    """Every message that leaves, written in the transaction that causes it."""
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=200)
+    chat_id: int = Field(sa_type=BigInteger)  # supergroup ids exceed 32 bits
+    payload: dict | None = _json()
+    state: str = Field(default="pending", max_length=20, index=True)
+    attempts: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    not_before: dt.datetime | None = _time()
+    sent_at: dt.datetime | None = _time()
+    message_id: int | None = None
+    last_error: str | None = None

@@ -1,0 +1,74 @@
+"""The shipped Bình Định directory, phrase splitting and resolution, directory errors."""
+
+import pytest
+
+from models.org import load_directory
+from models.yamlio import InputError
+
+
+def test_binh_dinh_has_its_real_districts_and_communes(directory):
+    units = directory.spec.units
+    districts = [u for u in units if u.level == "district"]
+    communes = [u for u in units if u.level == "commune"]
+    assert len(districts) == 11 and len(communes) == 159
+    assert {u.gso_code for u in districts} == {540, 542, 543, 544, 545, 546, 547, 548, 549, 550, 551}
+    quy_nhon = directory.units["huyen-540"]
+    assert quy_nhon.name == "UBND thành phố Quy Nhơn"
+    assert all(directory.units[c.parent].level == "district" for c in communes)
+
+
+@pytest.mark.parametrize("phrase,size", [
+    ("UBND cấp huyện", 11), ("UBND cấp xã", 159), ("Công an cấp xã", 159), ("Thanh tra cấp huyện", 11),
+    ("Các sở, ban, ngành", 20), ("Các cơ quan thông tấn báo chí", 2), ("Sở Tư pháp", 1),
+    ("Các cơ quan có liên quan", 0),
+])
+def test_classes_expand_to_their_members(directory, phrase, size):
+    assert len(directory.expand(phrase)) == size
+
+
+@pytest.mark.parametrize("cell,phrases", [
+    ("Sở Tư pháp; UBND cấp huyện; UBND cấp xã", ["Sở Tư pháp", "UBND cấp huyện", "UBND cấp xã"]),
+    ("Sở Nội vụ, UBND cấp huyện", ["Sở Nội vụ", "UBND cấp huyện"]),
+    ("Các sở, ban, ngành; UBND cấp huyện", ["Các sở, ban, ngành", "UBND cấp huyện"]),
+    ("Các sở, ban, ngành UBND cấp huyện; UBND cấp xã", ["Các sở, ban, ngành", "UBND cấp huyện", "UBND cấp xã"]),
+    ("Văn phòng UBND tỉnh; Sở Nội vụ; UBND cấp huyện.", ["Văn phòng UBND tỉnh", "Sở Nội vụ", "UBND cấp huyện"]),
+    ("Sở Kế hoạch và Đầu tư, Phòng Lạ", ["Sở Kế hoạch và Đầu tư", "Phòng Lạ"]),
+    ("  ", []),
+])
+def test_cells_split_into_known_phrases(directory, cell, phrases):
+    assert directory.split(cell) == phrases
+
+
+def test_resolution_ignores_case_form_and_spacing(directory):
+    assert directory.resolve("sở  tư PHÁP").id == "so-tu-phap"
+    assert directory.resolve("Sở Văn hoá và Thể thao").id == "so-van-hoa-the-thao"
+    assert directory.resolve("Sở Tư Phap") is None
+    assert directory.suggest("Sở Tư Phap") == "Sở Tư pháp"
+    assert directory.suggest("Sở Tài nguyên Môi trường") == "Sở Tài nguyên và Môi trường"
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "org.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEAD = "directory: {id: t, name: Test}\nclasses:\n  - {id: k, name: Lớp}\nunits:\n"
+
+
+@pytest.mark.parametrize("units,expected", [
+    ("  - {id: a, name: A, level: department}\n  - {id: a, name: B, level: department}\n",
+     ':6: units[1].id: duplicate id "a"'),
+    ("  - {id: a, name: A, level: department, parent: zz}\n", ':5: units[0].parent: unknown unit "zz"'),
+    ("  - {id: a, name: A, level: department, classes: [nope]}\n", ':5: units[0].classes[0]: unknown class "nope"'),
+    ("  - {id: a, name: A, level: galaxy}\n", ":5: units[0].level: Input should be"),
+    ("  - {id: a, name: A, levle: department}\n", ":5: units[0].levle: unknown field"),
+    ("  - {id: A B, name: A, level: department}\n", ":5: units[0].id: String should match pattern"),
+    ("  - {id: a, name: A, level: department}\n  - {id: b, name: a, level: department}\n",
+     'name "a" is also used by unit a'),
+])
+def test_directory_errors_name_file_line_and_field(tmp_path, units, expected):
+    path = _write(tmp_path, HEAD + units)
+    with pytest.raises(InputError) as caught:
+        load_directory(path)
+    assert any(expected in str(p) for p in caught.value.problems), caught.value.problems
