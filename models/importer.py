@@ -41,7 +41,8 @@ ID_HEADERS = {"stt", "tt", "so tt", "so thu tu"}
 REQUIRED_COLUMNS = ["text", "lead"]
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"]
-_ANCHOR = re.compile(r"^(?:(?P<roman>[IVX]+)|(?P<num>\d+(?:\.\d+)*))\.?$")
+LETTERS = list("ABCDEFGHKLMNOP")  # Vietnamese lists skip I and J
+_ANCHOR = re.compile(r"^(?:(?P<label>[IVX]+|[A-P])|(?P<num>\d+(?:\.\d+)*))\.?$")
 
 
 @dataclass
@@ -84,7 +85,7 @@ class _Reader:
         """Column roles, the index of the first body line, and whether cells are
         separated by blank lines."""
         for start, line in enumerate(self.lines):
-            if fold(line) not in ID_HEADERS:
+            if fold(line).strip(" .:") not in ID_HEADERS:
                 continue
             roles, i, separated = ["id"], start + 1, False
             while i < len(self.lines):
@@ -131,8 +132,13 @@ class _Reader:
         rows: list[Row] = []
         numbering = _Numbering()
         for cell in cells:
+            skipped = len(numbering.skips)
             if numbering.accepts(cell.text):
                 rows.append(Row(cell.text.rstrip("."), cell.line))
+                if len(numbering.skips) > skipped:
+                    after, found = numbering.skips[-1]
+                    self.warn(cell.line, f"row {found}", f"numbering jumps from {after} to {found}: "
+                              "is a row missing from the source?")
             elif rows:
                 rows[-1].cells.append(cell)
         return rows
@@ -230,56 +236,80 @@ def _readings(cells: list[Cell], width: int):
 
 
 class _Numbering:
-    """Which row numbers may come next: "1" → "1.1" or "2"; "1.1" → "1.2", "2" or "2.1"."""
+    """Which row numbers may come next: "1" → "1.1" or "2"; "1.1" → "1.2", "2" or "2.1";
+    "I" (or "A") → "1" or "II"; "1" under "I" → "2" or "II". A number may skip ahead by
+    a few (a row missing from the source), which is reported; anything else is a cell."""
+
+    MAX_SKIP = 3
 
     def __init__(self):
         self.area: str | None = None
-        self.task: int = 0
-        self.flat = 0
+        self.task = 0
+        self.skips: list[tuple[str, str]] = []  # (after, found)
 
     def accepts(self, text: str) -> bool:
         m = _ANCHOR.match(text.strip())
         if not m:
             return False
-        if m.group("roman"):
-            return self._accept_roman(m.group("roman"))
+        if m.group("label"):
+            return self._accept_label(m.group("label"))
         parts = m.group("num").split(".")
         if len(parts) == 1:
             return self._accept_number(int(parts[0]))
-        if len(parts) == 2:
-            return self._accept_task(parts[0], int(parts[1]))
-        return False
+        return len(parts) == 2 and self._accept_task(parts[0], int(parts[1]))
+
+    def _labelled(self) -> bool:
+        return self.area is not None and _label_list(self.area) is not None
 
     def _next_area(self) -> str:
         if self.area is None:
             return "1"
-        if self.area in ROMAN:
-            return ROMAN[ROMAN.index(self.area) + 1]
+        labels = _label_list(self.area)
+        if labels is not None:
+            return labels[labels.index(self.area) + 1]
         return str(int(self.area) + 1)
 
-    def _accept_roman(self, roman: str) -> bool:
-        if roman in ROMAN and roman == (self._next_area() if self.area in ROMAN else "I"):
-            self.area, self.task = roman, 0
+    def _accept_label(self, label: str) -> bool:
+        labels = _label_list(label)
+        expected = self._next_area() if self._labelled() else labels[0]
+        if label == expected:
+            self.area, self.task = label, 0
             return True
         return False
 
     def _accept_number(self, n: int) -> bool:
-        if self.area in ROMAN and n == self.task + 1:  # "I" then tasks "1", "2"
-            self.task = n
-            return True
-        if self.area not in ROMAN and str(n) == self._next_area():
+        if self._labelled():  # "I" then tasks "1", "2"
+            return self._step_task(n)
+        if str(n) == self._next_area():
             self.area, self.task = str(n), 0
             return True
         return False
 
     def _accept_task(self, area: str, n: int) -> bool:
-        if area == self.area and n == self.task + 1:
-            self.task = n
-            return True
+        if area == self.area and not self._labelled():
+            return self._step_task(n)
         if area == self._next_area() and n == 1:
             self.area, self.task = area, 1
             return True
         return False
+
+    def _step_task(self, n: int) -> bool:
+        if not self.task < n <= self.task + 1 + self.MAX_SKIP:
+            return False
+        if n != self.task + 1:
+            self.skips.append((self._label(self.task), self._label(n)))
+        self.task = n
+        return True
+
+    def _label(self, n: int) -> str:
+        return str(n) if self._labelled() else f"{self.area}.{n}"
+
+
+def _label_list(label: str) -> list[str] | None:
+    for labels in (ROMAN, LETTERS):
+        if label in labels:
+            return labels
+    return None
 
 
 def import_plan(text: str, source: str, directory: Directory) -> ImportResult:
@@ -302,7 +332,7 @@ def _is_group(rows: list[Row], i: int) -> bool:
     if i + 1 >= len(rows):
         return False
     row, following = rows[i].number, rows[i + 1].number
-    return following.startswith(row + ".") or (row in ROMAN and following == "1")
+    return following.startswith(row + ".") or (_label_list(row) is not None and following == "1")
 
 
 def _areas_and_tasks(reader: _Reader, rows: list[Row], columns: list[str]) -> tuple[list, list]:
@@ -317,7 +347,7 @@ def _areas_and_tasks(reader: _Reader, rows: list[Row], columns: list[str]) -> tu
             continue
         placed = reader.place(row, columns, last=i == len(rows) - 1)
         if placed is not None:
-            task_id = f"{area}.{row.number}" if area in ROMAN else row.number
+            task_id = f"{area}.{row.number}" if area and _label_list(area) else row.number
             tasks.append(_task(reader, task_id, area, row, placed))
     return areas, tasks
 

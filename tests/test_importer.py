@@ -189,3 +189,13 @@ def test_unknown_units_and_timings_are_kept_and_flagged(directory):
     assert any('x.txt:7: task 1.lead: "Sở Tư Phap" is not in the directory (did you mean "Sở Tư pháp"?)' == m
                for m in messages), messages
     assert any("x.txt:8: task 1.timing" in m for m in messages), messages
+
+
+def test_letter_areas_and_a_missing_row_are_read_and_reported(directory):
+    text = "TT.\nNội dung\nCơ quan chủ trì\nThời hạn\n(1)\n(2)\n(3)\n(4)\n" \
+           "A\nKhu vực A\n1\nViệc một\nSở Y tế\nHằng năm\n3\nViệc ba\nSở Nội vụ\nHằng quý\n" \
+           "B\nKhu vực B\n1\nViệc bốn\nSở Tư pháp\nThường xuyên\n"
+    result = import_plan(text, "letters.txt", directory)
+    assert result.errors == []
+    assert [t["id"] for t in result.plan["tasks"]] == ["A.1", "A.3", "B.1"]
+    assert [(w.line, w.field) for w in result.warnings if "jumps" in w.message] == [(15, "row 3")]
