@@ -8,7 +8,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli.paths import DEFAULT_ORG, DEFAULT_PLAN, ROOT
+import datetime as dt
+
+from cli.paths import DEFAULT_CALENDAR, DEFAULT_ORG, DEFAULT_PLAN, ROOT
 from models.yamlio import InputError, Problem, dump_yaml
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="dondoc: chase up a plan's responsibility matrix.")
@@ -17,12 +19,16 @@ org_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False,
 db_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="The database schema.")
 app.add_typer(plan_app, name="plan")
 app.add_typer(org_app, name="org")
+event_app = typer.Typer(no_args_is_help=True, help="Events that open on_event tasks.")
 app.add_typer(db_app, name="db")
+app.add_typer(event_app, name="event")
 
 out = Console()
 err = Console(stderr=True)
 
 OrgOption = typer.Option(DEFAULT_ORG, "--org", help="Org directory YAML.")
+CalendarOption = typer.Option(DEFAULT_CALENDAR, "--calendar", help="Working-calendar YAML (swapped days).")
+PlanIdOption = typer.Option(..., "--plan", help="Plan id, as in the plan YAML.")
 
 
 def _print_problems(problems: list[Problem], style: str, label: str) -> None:
@@ -100,6 +106,7 @@ def plan_validate(
 def plan_apply(
     plan: Path = typer.Argument(..., help="Plan YAML."),
     org: Path = OrgOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
 ) -> None:
     """Load a validated plan and its directory into the database, in one transaction."""
     from models.apply import apply_plan
@@ -107,7 +114,7 @@ def plan_apply(
     directory = _load_directory(org)
     engine = _database()
     try:
-        changes = apply_plan(engine, plan, directory, actor="cli")
+        changes = apply_plan(engine, plan, directory, actor="cli", dry_run=dry_run)
     except InputError as exc:
         _print_problems(exc.problems, "red", "error")
         err.print("[red]nothing applied[/]")
@@ -115,7 +122,98 @@ def plan_apply(
     for change in changes[:40]:
         out.print(f"  {change}", highlight=False)
     more = f" ({len(changes) - 40} more not shown)" if len(changes) > 40 else ""
-    out.print(f"{plan}: {len(changes)} change(s) applied{more}" if changes else f"{plan}: already up to date")
+    verb = "would be applied (dry run: nothing changed)" if dry_run else "applied"
+    out.print(f"{plan}: {len(changes)} change(s) {verb}{more}" if changes else f"{plan}: already up to date")
+
+
+def _opener(session, plan_id: str, calendar: Path):
+    from models.opening import Opener, OpeningError
+    from models.workcal import load_calendar
+
+    try:
+        return Opener(session, plan_id, load_calendar(calendar), actor="cli")
+    except InputError as exc:
+        _print_problems(exc.problems, "red", "error")
+        raise typer.Exit(1) from None
+    except OpeningError as exc:
+        err.print(f"[red]error[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command("open")
+def open_obligations(
+    plan: str = PlanIdOption,
+    period: str = typer.Option(None, "--period", help="2019-Q3, 2019-H1, 2019 or 2019-07."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=["%Y-%m-%d"],
+                                      help="Open everything due to be open on this day."),
+    calendar: Path = CalendarOption,
+) -> None:
+    """Open the obligations of a period (idempotent: running it again creates nothing)."""
+    from models.db import transaction
+    from models.opening import OpeningError
+
+    if (period is None) == (as_of is None):
+        err.print("[red]error[/] give exactly one of --period and --as-of")
+        raise typer.Exit(2)
+    with transaction(_database()) as session:
+        opener = _opener(session, plan, calendar)
+        try:
+            created = opener.period(period) if period else opener.as_of(as_of.date())
+        except OpeningError as exc:
+            err.print(f"[red]error[/] {exc}")
+            raise typer.Exit(1) from None
+    out.print(f"{plan}: {created} obligation(s) opened")
+
+
+@event_app.command("record")
+def event_record(
+    plan: str = PlanIdOption,
+    task: str = typer.Option(..., "--task", help='Task id, e.g. "2.4".'),
+    date: dt.datetime = typer.Option(..., "--date", formats=["%Y-%m-%d"], help="When the event happened."),
+    note: str = typer.Option(None, "--note", help="What happened (e.g. the decision's number)."),
+    calendar: Path = CalendarOption,
+) -> None:
+    """Record the event an on_event task waits for; its obligations open, due N working days later."""
+    from models.db import transaction
+    from models.opening import OpeningError
+
+    with transaction(_database()) as session:
+        opener = _opener(session, plan, calendar)
+        try:
+            created = opener.event(task, date.date(), note)
+        except OpeningError as exc:
+            err.print(f"[red]error[/] {exc}")
+            raise typer.Exit(1) from None
+    out.print(f"{plan} task {task}: event of {date:%d/%m/%Y} recorded, {created} obligation(s) opened")
+
+
+@app.command()
+def status(
+    plan: str = PlanIdOption,
+    by: str = typer.Option("area", "--by", help="plan, area, task, unit, level or directory."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="Counts as they stood then."),
+    lang: str = typer.Option("vi", "--lang", help="vi or en."),
+) -> None:
+    """Counts by report category (done on time, done late, open within deadline, overdue, ...)."""
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from models.rollup import GROUPS, LABELS, Category, rollup
+    from models.workcal import VN
+
+    if by not in GROUPS or lang not in LABELS:
+        err.print(f"[red]error[/] --by is one of {', '.join(GROUPS)}; --lang is vi or en")
+        raise typer.Exit(2)
+    at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of
+          else dt.datetime.now(VN))
+    labels = LABELS[lang]
+    with Session(_database()) as session:
+        tallies = rollup(session, by, at, plan_id=plan)
+    table = Table(by, *(labels[c] for c in Category), labels["due_soon"], labels["extended"])
+    for tally in tallies:
+        table.add_row(" ".join(str(k) for k in tally.key), *(str(tally[c]) for c in Category),
+                      str(tally.due_soon), str(tally.extended))
+    out.print(table)
 
 
 @db_app.command("upgrade")

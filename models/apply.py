@@ -1,13 +1,16 @@
 """Loading a validated plan and its org directory into the database.
 
 One transaction: either everything in the files is in the database afterwards, or
-nothing changed. Rows are compared before they are written, so applying the same
-files twice writes nothing. Nothing is deleted that history may point at: units
-and tasks that disappear from the files are marked inactive instead.
+nothing changed (and `dry_run` shows the changes, then rolls them back). Rows are
+compared before they are written, so applying the same files twice writes nothing.
+Nothing that history points at is deleted: dropped units and tasks become inactive,
+and the obligations they leave behind are cancelled, reassigned or moved to a
+successor unit, each with an audit event.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -15,19 +18,29 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
-from models.db import transaction
+from models import lifecycle
+from models.lifecycle import NOT_CLOSED
+from models.opening import insert_new_obligations
 from models.org import Directory
 from models.plan import PlanSpec
-from models.tables import Area, Assignment, ClassMember, Contact, Event, Plan, Task, Unit, UnitClass, utcnow
+from models.tables import (Area, Assignment, ClassMember, Contact, Event, Obligation, Plan, Task, Unit, UnitClass,
+                           utcnow)
 from models.validate import validate_plan
+from models.workcal import VN
 from models.yamlio import InputError
+
+
+def qualify(directory_id: str, local_id: str | None) -> str | None:
+    """Database id of a directory's unit or class: one database holds many provinces."""
+    return f"{directory_id}/{local_id}" if local_id else None
 
 
 class Sync:
     """Brings one table's rows in line with the rows the files describe."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, actor: str):
         self.session = session
+        self.actor = actor
         self.changes: list[str] = []
 
     def rows(self, model: type[SQLModel], key: tuple[str, ...], desired: list[dict[str, Any]],
@@ -41,28 +54,34 @@ class Sync:
             current = existing.pop(row_key, None)
             if current is None:
                 self.session.add(model(**row))
-                self.changes.append(f"{name} {'/'.join(map(str, row_key))}: added")
+                self.note(f"{name} {'/'.join(map(str, row_key))}: added")
                 continue
             changed = [f for f, v in row.items() if getattr(current, f) != v]
             for field in changed:
                 setattr(current, field, row[field])
             if changed:
-                self.changes.append(f"{name} {'/'.join(map(str, row_key))}: {', '.join(changed)} changed")
+                self.note(f"{name} {'/'.join(map(str, row_key))}: {', '.join(changed)} changed")
         self.session.flush()
         return existing
 
-    def deactivate(self, leftovers: dict[tuple, SQLModel]) -> None:
-        for row_key, row in leftovers.items():
-            if row.active:
-                row.active = False
-                self.changes.append(f"{row.__tablename__} {'/'.join(map(str, row_key))}: no longer listed")
+    def deactivate(self, leftovers: dict[tuple, SQLModel]) -> list[SQLModel]:
+        dropped = [row for row in leftovers.values() if row.active]
+        for row in dropped:
+            row.active = False
+            self.note(f"{row.__tablename__} {getattr(row, 'code', None) or row.id}: no longer listed")
+        return dropped
 
     def delete(self, leftovers: dict[tuple, SQLModel]) -> None:
         for row_key, row in leftovers.items():
             self.session.delete(row)
-            self.changes.append(f"{row.__tablename__} {'/'.join(map(str, row_key))}: removed")
+            self.note(f"{row.__tablename__} {'/'.join(map(str, row_key))}: removed")
         self.session.flush()
 
+    def note(self, change: str) -> None:
+        self.changes.append(change)
+
+
+# --- the directory ---------------------------------------------------------------
 
 def _parents_first(directory: Directory) -> list:
     def depth(unit) -> int:
@@ -73,71 +92,165 @@ def _parents_first(directory: Directory) -> list:
     return sorted(directory.spec.units, key=depth)
 
 
-def sync_directory(sync: Sync, directory: Directory) -> None:
-    directory_id = directory.spec.directory.id
-    units = [{"id": u.id, "directory_id": directory_id, "name": u.name, "level": u.level.value,
-              "parent_id": u.parent, "gso_code": u.gso_code, "aliases": u.aliases or None, "active": True}
+def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> None:
+    d = directory.spec.directory.id
+    units = [{"id": qualify(d, u.id), "directory_id": d, "name": u.name, "level": u.level.value,
+              "parent_id": qualify(d, u.parent), "gso_code": u.gso_code, "aliases": u.aliases or None,
+              "active": True, "successor_id": None, "successor_on": None}
              for u in _parents_first(directory)]
-    sync.deactivate(sync.rows(Unit, ("id",), units, directory_id=directory_id))
-    classes = [{"id": c.id, "directory_id": directory_id, "name": c.name,
+    sync.deactivate(sync.rows(Unit, ("id",), units, directory_id=d))
+    # Successors point at units that now all exist: set them in a second pass.
+    successors = {qualify(d, u.id): u.successor for u in directory.spec.units if u.successor}
+    for unit in sync.session.exec(select(Unit).where(Unit.directory_id == d)):
+        succ = successors.get(unit.id)
+        unit.successor_id, unit.successor_on = (qualify(d, succ.id), succ.on) if succ else (None, None)
+    classes = [{"id": qualify(d, c.id), "directory_id": d, "name": c.name,
                 "level": c.level.value if c.level else None} for c in directory.spec.classes]
-    sync.rows(UnitClass, ("id",), classes, directory_id=directory_id)
-    class_ids = [c.id for c in directory.spec.classes]
-    members = [{"class_id": c, "unit_id": u} for c in class_ids for u in directory.members(c)]
+    sync.rows(UnitClass, ("id",), classes, directory_id=d)
+    members = [{"class_id": qualify(d, c), "unit_id": qualify(d, u)}
+               for c in directory.classes for u in directory.members(c)]
     stale = sync.rows(ClassMember, ("class_id", "unit_id"), members)
-    sync.delete({k: v for k, v in stale.items() if k[0] in directory.classes})
-    contacts = [{"unit_id": u.id, "name": c.name, "role": c.role, "phone": c.phone, "email": c.email,
+    sync.delete({k: v for k, v in stale.items() if k[0].startswith(d + "/")})
+    contacts = [{"unit_id": qualify(d, u.id), "name": c.name, "role": c.role, "phone": c.phone, "email": c.email,
                  "head": c.head} for u in directory.spec.units for c in u.contacts]
     stale = sync.rows(Contact, ("unit_id", "name"), contacts)
-    sync.delete({k: v for k, v in stale.items() if k[0] in directory.units})
+    sync.delete({k: v for k, v in stale.items() if k[0].startswith(d + "/")})
+    sync.session.flush()
+    move_to_successors(sync, d, today)
 
 
-def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: str) -> None:
-    info = spec.plan
+def move_to_successors(sync: Sync, directory_id: str, today: dt.date) -> None:
+    """Open obligations of units merged or renamed by today go to the successor."""
+    merged = {u.id: u for u in sync.session.exec(
+        select(Unit).where(Unit.directory_id == directory_id, Unit.successor_on <= today))}
+    if not merged:
+        return
+    obligations = sync.session.exec(select(Obligation).where(
+        Obligation.unit_id.in_(list(merged)), Obligation.status.in_([s.value for s in NOT_CLOSED])))
+    for ob in obligations:
+        successor = merged[ob.unit_id]
+        while successor.successor_id in merged:  # merged again since
+            successor = merged[successor.successor_id]
+        note = f"{successor.name} took over from {merged[ob.unit_id].name} on {successor.successor_on}"
+        _move(sync, ob, successor.successor_id, note)
+
+
+def _move(sync: Sync, ob: Obligation, unit_id: str, note: str) -> None:
+    """Reassign, or cancel when the new unit already has this task for this period."""
+    taken = sync.session.exec(select(Obligation.id).where(
+        Obligation.task_id == ob.task_id, Obligation.period == ob.period, Obligation.unit_id == unit_id)).first()
+    if taken:
+        lifecycle.cancel(sync.session, ob, sync.actor, f"{note}; it already has obligation {taken}")
+    else:
+        lifecycle.reassign(sync.session, ob, unit_id, sync.actor, note)
+    sync.note(f"obligation {ob.id}: {note}")
+
+
+# --- the plan ----------------------------------------------------------------------
+
+def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: str, today: dt.date) -> None:
+    info, d = spec.plan, directory.spec.directory.id
+    known = sync.session.get(Plan, info.id) is not None
     plan_row = {"id": info.id, "number": info.number, "title": info.title, "issued_by": info.issued_by,
-                "issued_on": info.issued_on, "coordinator_unit_id": directory.resolve(info.coordinator).id,
-                "content_hash": content_hash}
+                "issued_on": info.issued_on, "coordinator_unit_id": qualify(d, directory.resolve(info.coordinator).id),
+                "directory_id": d, "schedule": spec.schedule.model_dump(mode="json"), "content_hash": content_hash}
     sync.rows(Plan, ("id",), [plan_row], id=info.id)
     sync.rows(Area, ("plan_id", "code"), [{"plan_id": info.id, "code": a.id, "title": a.title}
                                           for a in spec.areas], plan_id=info.id)
+    added_on = {t.code: t.added_on for t in sync.session.exec(select(Task).where(Task.plan_id == info.id))}
     tasks = [{"plan_id": info.id, "code": t.id, "area_code": t.area, "text": t.text,
               "timing_phrase": t.timing.phrase, "timing_kind": t.timing.kind.value, "timing_due": t.timing.due,
               "timing_date": t.timing.date, "timing_start": t.timing.start, "timing_end": t.timing.end,
-              "active": True} for t in spec.tasks]
-    sync.deactivate(sync.rows(Task, ("plan_id", "code"), tasks, plan_id=info.id))
-    task_ids = {t.code: t.id for t in sync.session.exec(select(Task).where(Task.plan_id == info.id))}
-    assignments = _assignments(spec, directory, task_ids)
-    stale = sync.rows(Assignment, ("task_id", "unit_id", "role"), assignments)
+              "schedule": t.schedule.model_dump(mode="json", exclude_none=True) if t.schedule else None,
+              "active": True, "added_on": added_on.get(t.id, today if known else None)} for t in spec.tasks]
+    for task in sync.deactivate(sync.rows(Task, ("plan_id", "code"), tasks, plan_id=info.id)):
+        _cancel_open(sync, [task.id], None, f"task {task.code} was removed from the plan")
+    task_ids = {t.code: t.id for t in sync.session.exec(select(Task).where(Task.plan_id == info.id, Task.active))}
+    before = _leads(sync.session, list(task_ids.values()))
+    stale = sync.rows(Assignment, ("task_id", "unit_id", "role"), _assignments(spec, directory, task_ids))
     sync.delete({k: v for k, v in stale.items() if k[0] in task_ids.values()})
+    after = _leads(sync.session, list(task_ids.values()))
+    for task_id in task_ids.values():
+        follow_lead_change(sync, task_id, before.get(task_id, set()), after.get(task_id, set()))
     if sync.changes:
-        plan = sync.session.get(Plan, info.id)
-        plan.applied_at = utcnow()
+        sync.session.get(Plan, info.id).applied_at = utcnow()
 
 
 def _assignments(spec: PlanSpec, directory: Directory, task_ids: dict[str, int]) -> list[dict]:
+    d = directory.spec.directory.id
     rows: dict[tuple, dict] = {}
     for task in spec.tasks:
         for role in ("lead", "coordinating"):
             for phrase in getattr(task, role):
                 for unit_id in directory.expand(phrase):
-                    key = (task_ids[task.id], unit_id, role)
-                    rows.setdefault(key, {"task_id": key[0], "unit_id": unit_id, "role": role, "phrase": phrase})
+                    key = (task_ids[task.id], qualify(d, unit_id), role)
+                    rows.setdefault(key, {"task_id": key[0], "unit_id": key[1], "role": role, "phrase": phrase})
     return list(rows.values())
 
 
-def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, actor: str = "cli") -> list[str]:
-    """Validate, then load plan and directory in one transaction. Returns what changed."""
+def _leads(session: Session, task_ids: list[int]) -> dict[int, set[str]]:
+    leads: dict[int, set[str]] = {}
+    rows = session.exec(select(Assignment.task_id, Assignment.unit_id)
+                        .where(Assignment.task_id.in_(task_ids), Assignment.role == "lead"))
+    for task_id, unit_id in rows:
+        leads.setdefault(task_id, set()).add(unit_id)
+    return leads
+
+
+def follow_lead_change(sync: Sync, task_id: int, before: set[str], after: set[str]) -> None:
+    """Open obligations follow a change of lead: one unit replaced by one is a
+    reassignment; otherwise dropped units' obligations are cancelled and new units
+    get obligations for the periods still open."""
+    removed, added = sorted(before - after), sorted(after - before)
+    if not removed and not added:
+        return
+    open_rows = list(sync.session.exec(select(Obligation).where(
+        Obligation.task_id == task_id, Obligation.status.in_([s.value for s in NOT_CLOSED]))))
+    if len(removed) == 1 and len(added) == 1:
+        for ob in [o for o in open_rows if o.unit_id == removed[0]]:
+            _move(sync, ob, added[0], f"lead changed from {removed[0]} to {added[0]}")
+        return
+    _cancel_open(sync, [task_id], set(removed), "no longer a lead unit of this task")
+    periods = {o.period: o for o in open_rows}
+    rows = [{"task_id": task_id, "unit_id": unit_id, "period": period, "status": "open",
+             "starts_on": ob.starts_on, "opened_at": utcnow(),
+             "due_at": ob.original_due_at, "original_due_at": ob.original_due_at, "no_deadline": ob.no_deadline}
+            for period, ob in periods.items() for unit_id in added]
+    created = insert_new_obligations(sync.session, rows)
+    if created:
+        sync.note(f"task {task_id}: {created} obligation(s) opened for new lead units")
+
+
+def _cancel_open(sync: Sync, task_ids: list[int], units: set[str] | None, note: str) -> None:
+    query = select(Obligation).where(Obligation.task_id.in_(task_ids),
+                                     Obligation.status.in_([s.value for s in NOT_CLOSED]))
+    for ob in sync.session.exec(query):
+        if units is None or ob.unit_id in units:
+            lifecycle.cancel(sync.session, ob, sync.actor, note)
+            sync.note(f"obligation {ob.id}: cancelled ({note})")
+
+
+def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, actor: str = "cli",
+               dry_run: bool = False, today: dt.date | None = None) -> list[str]:
+    """Validate, then load plan and directory in one transaction. Returns what changed
+    (with dry_run, what would change; nothing is kept)."""
     report = validate_plan(plan_path, directory)
     if not report.ok:
         raise InputError(report.errors)
     spec = report.spec
+    today = today or dt.datetime.now(VN).date()
     content_hash = hashlib.sha256(Path(plan_path).read_bytes()).hexdigest()
-    with transaction(engine) as session:
-        sync = Sync(session)
-        sync_directory(sync, directory)
-        sync_plan(sync, spec, directory, content_hash)
-        if sync.changes:
-            session.add(Event(kind="plan_applied", actor=actor, plan_id=spec.plan.id,
-                              after={"content_hash": content_hash, "changes": len(sync.changes)},
-                              note="; ".join(sync.changes[:50])))
+    with Session(engine) as session:
+        try:
+            sync = Sync(session, actor)
+            sync_directory(sync, directory, today)
+            sync_plan(sync, spec, directory, content_hash, today)
+            if sync.changes:
+                session.add(Event(kind="plan_applied", actor=actor, plan_id=spec.plan.id,
+                                  after={"content_hash": content_hash, "changes": len(sync.changes)},
+                                  note="; ".join(sync.changes[:50])))
+            session.rollback() if dry_run else session.commit()
+        except BaseException:
+            session.rollback()
+            raise
     return sync.changes

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -47,6 +48,12 @@ class ContactSpec(Strict):
     head: bool = False  # the unit's head: escalations go to them
 
 
+class Successor(Strict):
+    """The unit this one was merged into or renamed to, from a date."""
+    id: str = Field(pattern=ID_PATTERN)
+    on: date
+
+
 class UnitSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
@@ -56,6 +63,7 @@ class UnitSpec(Strict):
     gso_code: int | None = None  # the General Statistics Office's code
     classes: list[str] = []
     contacts: list[ContactSpec] = []
+    successor: Successor | None = None
 
 
 class ClassSpec(Strict):
@@ -217,6 +225,9 @@ def _reference_problems(spec: DirectorySpec, doc, source: str) -> list[Problem]:
         if unit.parent and unit.parent not in unit_ids:
             problems.append(Problem(source, line_of(doc, ("units", i, "parent")), f"units[{i}].parent",
                                     f'unknown unit "{unit.parent}"'))
+        if unit.successor and unit.successor.id not in unit_ids:
+            problems.append(Problem(source, line_of(doc, ("units", i, "successor", "id")), f"units[{i}].successor.id",
+                                    f'unknown unit "{unit.successor.id}"'))
         for j, class_id in enumerate(unit.classes):
             if class_id not in class_ids:
                 problems.append(Problem(source, line_of(doc, ("units", i, "classes", j)),

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from models.org import ID_PATTERN, Strict
+from models.periods import Basis
 from models.schema import check
 from models.timing import Timing, TimingKind, day_month
 from models.yamlio import load_yaml
@@ -76,6 +77,40 @@ class TimingSpec(Strict):
         return Timing(self.phrase, self.kind, self.due, self.date, self.start, self.end)
 
 
+class DueRule(Strict):
+    """When a periodic obligation falls due. With neither field: at the window's end."""
+    after_end: int | None = Field(default=None, ge=0)  # N days after the window's last day
+    working_days: bool = True  # count after_end in working days
+    day_of_last_month: int | None = Field(default=None, ge=1, le=31)  # e.g. 25: the 25th (Decree 09, Art. 13)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "DueRule":
+        if self.after_end is not None and self.day_of_last_month is not None:
+            raise ValueError("give after_end or day_of_last_month, not both")
+        return self
+
+
+class TaskSchedule(Strict):
+    """A task's own rules, overriding the plan's."""
+    due: DueRule | None = None
+    event_days: int | None = Field(default=None, ge=0)
+
+
+class ScheduleSpec(Strict):
+    basis: Basis = Basis.calendar  # calendar periods, or Decree 09/2019 windows ending on the 14th
+    due: DueRule = DueRule(after_end=10)
+    continuous_every: TimingKind = TimingKind.quarterly  # check-ins of "Thường xuyên" tasks
+    event_days: int = Field(default=10, ge=0)  # on_event: working days after the event
+    due_soon_days: int = Field(default=7, ge=0)  # "Sắp đến hạn" within this many days
+
+    @field_validator("continuous_every")
+    @classmethod
+    def _periodic(cls, value: TimingKind) -> TimingKind:
+        if value not in (TimingKind.monthly, TimingKind.quarterly, TimingKind.semiannual, TimingKind.annual):
+            raise ValueError("expected monthly, quarterly, semiannual or annual")
+        return value
+
+
 class TaskSpec(Strict):
     id: str = Field(pattern=TASK_ID_PATTERN)
     area: str | None = None
@@ -83,10 +118,13 @@ class TaskSpec(Strict):
     lead: list[str] = Field(min_length=1)
     coordinating: list[str] = []
     timing: TimingSpec
+    schedule: TaskSchedule | None = None
+    product: str | None = None
 
 
 class PlanSpec(Strict):
     plan: PlanInfo
+    schedule: ScheduleSpec = ScheduleSpec()
     areas: list[AreaSpec] = []
     tasks: list[TaskSpec] = Field(min_length=1)
 

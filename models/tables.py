@@ -48,6 +48,7 @@ def _json() -> Any:
 # --- the org directory -----------------------------------------------------------
 
 class Unit(SQLModel, table=True):
+    # "<directory id>/<unit id>": one database can hold many provinces' directories.
     id: str = Field(primary_key=True, max_length=80)
     directory_id: str = Field(max_length=80, index=True)
     name: str
@@ -56,6 +57,8 @@ class Unit(SQLModel, table=True):
     gso_code: int | None = None
     aliases: list[str] | None = _json()
     active: bool = True  # False once the directory no longer lists it; history keeps it
+    successor_id: str | None = Field(default=None, foreign_key="unit.id", max_length=80)
+    successor_on: dt.date | None = None  # merged into / renamed to successor from this day
 
 
 class UnitClass(SQLModel, table=True):
@@ -90,6 +93,8 @@ class Plan(SQLModel, table=True):
     issued_by: str
     issued_on: dt.date
     coordinator_unit_id: str = Field(foreign_key="unit.id", max_length=80)
+    directory_id: str = Field(max_length=80)
+    schedule: dict | None = _json()  # the plan's ScheduleSpec: basis, due rule, ...
     content_hash: str = Field(max_length=64)  # of the plan YAML last applied
     applied_at: dt.datetime | None = _time()
 
@@ -113,7 +118,9 @@ class Task(SQLModel, table=True):
     timing_date: dt.date | None = None
     timing_start: dt.date | None = None
     timing_end: dt.date | None = None
+    schedule: dict | None = _json()  # the task's TaskSchedule overrides, if any
     active: bool = True  # False once the plan drops the task
+    added_on: dt.date | None = None  # set when a later apply adds it: opens from the next period
 
 
 class Assignment(SQLModel, table=True):
@@ -134,13 +141,17 @@ class Obligation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True)
     unit_id: str = Field(foreign_key="unit.id", max_length=80, index=True)
-    period: str = Field(max_length=32)  # "2019-Q3", "2019", "event-3"
-    status: str = Field(default="open", max_length=20)
-    opened_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    due_at: dt.datetime | None = _time()  # the deadline in force
+    period: str = Field(max_length=32, index=True)  # "2019-Q3", "2019", "once", "event-2019-08-01"
+    status: str = Field(default="open", max_length=24, index=True)
+    starts_on: dt.date  # when the duty began: the period's first day, the event's day
+    opened_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # when dondoc opened it
+    due_at: dt.datetime | None = _time()  # the deadline in force (a check-in date if no_deadline)
     original_due_at: dt.datetime | None = _time()  # before any extension
+    no_deadline: bool = False  # "Thường xuyên": a check-in, never overdue
     done_at: dt.datetime | None = _time()
     progress: int | None = None  # percent
+    requested_due_at: dt.datetime | None = _time()  # an extension asked for, waiting
+    note: str | None = None  # the latest reason: why blocked, why an extension
 
 
 class Event(SQLModel, table=True):

@@ -30,7 +30,7 @@ def test_apply_loads_plan_and_directory(engine, directory):
     assert changes
     with Session(engine) as session:
         plan = session.get(Plan, "binh-dinh-53-2019")
-        assert plan.coordinator_unit_id == "so-noi-vu" and plan.applied_at.tzinfo is not None
+        assert plan.coordinator_unit_id == "binh-dinh/so-noi-vu" and plan.applied_at.tzinfo is not None
         task = session.exec(select(Task).where(Task.code == "1.1")).one()
         leads = session.exec(select(Assignment).where(Assignment.task_id == task.id,
                                                       Assignment.role == "lead")).all()
@@ -94,5 +94,5 @@ def test_a_changed_plan_keeps_history(engine, directory, tmp_path):
         task = session.exec(select(Task).where(Task.code == "6.5")).one()
         leads = session.exec(select(Assignment.unit_id).where(Assignment.task_id == task.id,
                                                               Assignment.role == "lead")).all()
-        assert leads == ["so-cong-thuong"]
+        assert leads == ["binh-dinh/so-cong-thuong"]
         assert len(session.exec(select(Event)).all()) == 2

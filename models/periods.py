@@ -1,0 +1,87 @@
+"""Reporting periods: calendar periods, or the data windows of Decree 09/2019/NĐ-CP.
+
+Decree 09/2019/NĐ-CP, Art. 12, has periodic reports cover windows that end on the
+14th: a month runs from the 15th of the previous month to the 14th; a quarter from
+the 15th of the month before it to the 14th of its last month; the first half from
+15 Dec of the previous year to 14 Jun; the year from 15 Dec to 14 Dec. A plan
+chooses one basis; period ids are the same either way: 2019-07, 2019-Q3, 2019-H1, 2019.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Basis(StrEnum):
+    calendar = "calendar"
+    decree09 = "decree09"
+
+
+# How many months each periodic timing spans, and how its ids look.
+MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    months: int
+    year: int
+    index: int  # month 1-12, quarter 1-4, half 1-2, or 1 for a year
+    start: dt.date  # first day of the window
+    end: dt.date  # last day of the window
+
+    @property
+    def last_month(self) -> tuple[int, int]:
+        """(year, month) of the period's last calendar month."""
+        return self.year, self.index * self.months
+
+
+def _make_id(months: int, year: int, index: int) -> str:
+    return {1: f"{year}-{index:02d}", 3: f"{year}-Q{index}", 6: f"{year}-H{index}", 12: f"{year}"}[months]
+
+
+def _window(months: int, year: int, index: int, basis: Basis) -> tuple[dt.date, dt.date]:
+    first_month = (index - 1) * months + 1
+    last_month = index * months
+    if basis is Basis.calendar:
+        start = dt.date(year, first_month, 1)
+        return start, dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+    before = dt.date(year, first_month, 1) - dt.timedelta(days=1)  # last day of the month before
+    return before.replace(day=15), dt.date(year, last_month, 14)
+
+
+def make_period(months: int, year: int, index: int, basis: Basis) -> Period:
+    start, end = _window(months, year, index, basis)
+    return Period(_make_id(months, year, index), months, year, index, start, end)
+
+
+_ID = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])|H(?P<half>[12])))?$")
+
+
+def parse_period(period_id: str, basis: Basis) -> Period:
+    m = _ID.match(period_id.strip())
+    if not m:
+        raise ValueError(f'"{period_id}" is not a period id (expected 2019, 2019-H1, 2019-Q3 or 2019-07)')
+    year = int(m.group("year"))
+    if m.group("month"):
+        month = int(m.group("month"))
+        if not 1 <= month <= 12:
+            raise ValueError(f'"{period_id}": no month {month}')
+        return make_period(1, year, month, basis)
+    if m.group("quarter"):
+        return make_period(3, year, int(m.group("quarter")), basis)
+    if m.group("half"):
+        return make_period(6, year, int(m.group("half")), basis)
+    return make_period(12, year, 1, basis)
+
+
+def period_containing(months: int, day: dt.date, basis: Basis) -> Period:
+    """The period of this length whose window holds the day."""
+    year, month = day.year, day.month
+    if basis is Basis.decree09 and day.day >= 15:  # from the 15th, the next month's window
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return make_period(months, year, (month - 1) // months + 1, basis)

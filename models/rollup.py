@@ -1,0 +1,136 @@
+"""Counting obligations the way Vietnamese government reports count tasks.
+
+Reports split tasks four ways (e.g. Báo cáo 1270/BC-TCTTTg, 2017): done on time, done
+late, open within the deadline, open and overdue. dondoc adds: no fixed deadline
+("Thường xuyên": never overdue), postponed, cancelled, and two flags: due soon and
+extended. Every count here is one SQL aggregation; the category is one CASE
+expression, so a single obligation and a whole country are judged by the same rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import and_, case, func, literal
+from sqlmodel import Session, select
+
+from models.tables import Obligation, Task, Unit
+from models.workcal import VN
+
+
+class Category(StrEnum):
+    done_on_time = "done_on_time"
+    done_late = "done_late"
+    open_on_time = "open_on_time"
+    open_overdue = "open_overdue"
+    no_deadline = "no_deadline"
+    postponed = "postponed"
+    cancelled = "cancelled"
+
+
+REPORT_FOUR = [Category.done_on_time, Category.done_late, Category.open_on_time, Category.open_overdue]
+
+LABELS = {
+    "vi": {Category.done_on_time: "Đã hoàn thành đúng hạn", Category.done_late: "Đã hoàn thành quá hạn",
+           Category.open_on_time: "Đang thực hiện trong hạn", Category.open_overdue: "Chưa hoàn thành, quá hạn",
+           Category.no_deadline: "Thường xuyên (không thời hạn)", Category.postponed: "Tạm hoãn",
+           Category.cancelled: "Đã hủy", "due_soon": "Sắp đến hạn", "extended": "Gia hạn"},
+    "en": {Category.done_on_time: "done on time", Category.done_late: "done late",
+           Category.open_on_time: "open, within deadline", Category.open_overdue: "open, overdue",
+           Category.no_deadline: "no fixed deadline", Category.postponed: "postponed",
+           Category.cancelled: "cancelled", "due_soon": "due soon", "extended": "extended"},
+}
+
+
+def category_at(at: dt.datetime):
+    """SQL expression: an obligation's category at instant `at`.
+
+    Done on time is judged against the deadline in force (an approved extension
+    moved `due_at`; `original_due_at` keeps the first). An obligation done after
+    `at` was still open at `at`. Obligations count from their period's first day.
+    """
+    ob = Obligation
+    done = and_(ob.status == "done", ob.done_at <= at)
+    return case(
+        (ob.status == "cancelled", literal(Category.cancelled.value)),
+        (and_(done, (ob.no_deadline) | (ob.done_at <= ob.due_at)), literal(Category.done_on_time.value)),
+        (done, literal(Category.done_late.value)),
+        (ob.status == "postponed", literal(Category.postponed.value)),
+        (ob.no_deadline, literal(Category.no_deadline.value)),
+        (ob.due_at < at, literal(Category.open_overdue.value)),
+        else_=literal(Category.open_on_time.value),
+    )
+
+
+def _flags(at: dt.datetime, due_soon_days: int):
+    ob = Obligation
+    open_in_time = and_(ob.status.in_(["open", "blocked", "extension_requested"]), ob.no_deadline.is_(False),
+                        ob.due_at >= at, ob.due_at <= at + dt.timedelta(days=due_soon_days))
+    extended = and_(ob.status != "cancelled", ob.due_at != ob.original_due_at)
+    return (func.sum(case((open_in_time, 1), else_=0)), func.sum(case((extended, 1), else_=0)))
+
+
+GROUPS = {
+    "plan": lambda: [Task.plan_id],
+    "area": lambda: [Task.plan_id, Task.area_code],
+    "task": lambda: [Task.plan_id, Task.code],
+    "unit": lambda: [Unit.id, Unit.name],
+    "level": lambda: [Unit.level],
+    "directory": lambda: [Unit.directory_id],  # one directory per province
+}
+
+
+@dataclass
+class Tally:
+    key: tuple
+    counts: dict[Category, int] = field(default_factory=dict)
+    due_soon: int = 0
+    extended: int = 0
+
+    def __getitem__(self, category: Category) -> int:
+        return self.counts.get(category, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = None,
+           due_from: dt.date | None = None, due_to: dt.date | None = None, unit_id: str | None = None,
+           due_soon_days: int = 7) -> list[Tally]:
+    """Counts by category per group (plan, area, task, unit, level or directory), as they
+    stood at `at`; optionally only obligations due within [due_from, due_to]."""
+    keys = GROUPS[by]()
+    category = category_at(at).label("category")
+    due_soon, extended = _flags(at, due_soon_days)
+    query = (select(*keys, category, func.count(), due_soon, extended)
+             .select_from(Obligation).join(Task, Task.id == Obligation.task_id)
+             .join(Unit, Unit.id == Obligation.unit_id)
+             .where(Obligation.starts_on <= at.astimezone(VN).date()).group_by(*keys, category).order_by(*keys))
+    if plan_id:
+        query = query.where(Task.plan_id == plan_id)
+    if unit_id:
+        query = query.where(Obligation.unit_id == unit_id)
+    if due_from:
+        query = query.where(Obligation.due_at >= _day_start(due_from))
+    if due_to:
+        query = query.where(Obligation.due_at < _day_start(due_to + dt.timedelta(days=1)))
+    tallies: dict[tuple, Tally] = {}
+    for row in session.exec(query):
+        key, (name, count, soon, ext) = tuple(row[:len(keys)]), row[len(keys):]
+        tally = tallies.setdefault(key, Tally(key))
+        tally.counts[Category(name)] = count
+        tally.due_soon += soon or 0
+        tally.extended += ext or 0
+    return list(tallies.values())
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=VN)
+
+
+def category_of(session: Session, obligation_id: int, at: dt.datetime) -> Category:
+    value = session.exec(select(category_at(at)).where(Obligation.id == obligation_id)).one()
+    return Category(value)
