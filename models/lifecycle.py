@@ -52,14 +52,15 @@ def load_for_update(session: Session, obligation_id: int) -> Obligation:
 
 
 def _change(session: Session, ob: Obligation, action: str, actor: str, allowed: set[Status],
-            note: str | None = None, **fields: Any) -> Obligation:
+            why: str | None = None, **fields: Any) -> Obligation:
+    """Check the transition is allowed, apply the field changes, write the event."""
     if ob.status not in allowed:
         raise DomainError(f"cannot {action.replace('_', ' ')}: obligation {ob.id} is {ob.status}")
     before = _snapshot(ob)
     for field, value in fields.items():
         setattr(ob, field, value)
     session.add(ob)
-    session.add(Event(kind=action, actor=actor, obligation_id=ob.id, before=before, after=_snapshot(ob), note=note))
+    session.add(Event(kind=action, actor=actor, obligation_id=ob.id, before=before, after=_snapshot(ob), note=why))
     return ob
 
 
