@@ -237,9 +237,14 @@ def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, acto
     report = validate_plan(plan_path, directory)
     if not report.ok:
         raise InputError(report.errors)
-    spec = report.spec
-    today = today or dt.datetime.now(VN).date()
     content_hash = hashlib.sha256(Path(plan_path).read_bytes()).hexdigest()
+    return apply_spec(engine, report.spec, directory, content_hash, actor, dry_run, today)
+
+
+def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_hash: str, actor: str = "cli",
+               dry_run: bool = False, today: dt.date | None = None) -> list[str]:
+    """Load an already validated plan and its directory in one transaction."""
+    today = today or dt.datetime.now(VN).date()
     with Session(engine) as session:
         try:
             sync = Sync(session, actor)

@@ -141,31 +141,48 @@ class Opener:
 
     def _lead_units(self, task_ids: list[int], on: dt.date) -> dict[int, list[str]]:
         """Lead units per task, each replaced by its successor if merged before `on`."""
-        units = {u.id: u for u in self.session.exec(select(Unit))}
-        rows = self.session.exec(select(Assignment.task_id, Assignment.unit_id)
-                                 .where(Assignment.task_id.in_(task_ids), Assignment.role == "lead"))
+        rows = self.session.exec(
+            select(Assignment.task_id, Unit.id, Unit.active, Unit.successor_id, Unit.successor_on)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.task_id.in_(task_ids), Assignment.role == "lead"))
         leads: dict[int, list[str]] = {}
-        for task_id, unit_id in rows:
-            unit = units[unit_id]
-            while unit.successor_id and unit.successor_on and unit.successor_on <= on:
-                unit = units[unit.successor_id]
-            if unit.active and unit.id not in leads.setdefault(task_id, []):
-                leads[task_id].append(unit.id)
+        for task_id, unit_id, active, successor_id, successor_on in rows:
+            if successor_id and successor_on and successor_on <= on:
+                unit_id, active = self._successor(unit_id, on)
+            if active and unit_id not in leads.setdefault(task_id, []):
+                leads[task_id].append(unit_id)
         return leads
+
+    def _successor(self, unit_id: str, on: dt.date) -> tuple[str, bool]:
+        """The unit that answers for unit_id on `on`, following merges, and whether it is active."""
+        unit = self.session.get(Unit, unit_id)
+        while unit.successor_id and unit.successor_on and unit.successor_on <= on:
+            unit = self.session.get(Unit, unit.successor_id)
+        return unit.id, unit.active
 
     def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
         if not openings:
             return 0
         leads = self._lead_units([o.task.id for o in openings], on)
+        existing = self._existing({o.task.id for o in openings}, {o.period for o in openings})
         now = self.now or utcnow()
         rows = [{"task_id": o.task.id, "unit_id": unit_id, "period": o.period, "status": "open",
-                 "starts_on": o.starts_on, "opened_at": now, "due_at": o.due_at, "original_due_at": o.due_at, "no_deadline": o.no_deadline}
-                for o in openings for unit_id in leads.get(o.task.id, [])]
+                 "starts_on": o.starts_on, "opened_at": now, "due_at": o.due_at, "original_due_at": o.due_at,
+                 "no_deadline": o.no_deadline}
+                for o in openings for unit_id in leads.get(o.task.id, [])
+                if (o.task.id, unit_id, o.period) not in existing]
         created = insert_new_obligations(self.session, rows)
         if created:
             self.session.add(Event(kind="obligations_opened", actor=self.actor, plan_id=self.plan.id,
                                    after={"what": what, "created": created}))
         return created
+
+    def _existing(self, task_ids: set[int], periods: set[str]) -> set[tuple]:
+        """Keys already open: skipping them saves work on a repeat run. The unique key,
+        not this look-up, is what keeps a concurrent run from duplicating."""
+        rows = self.session.exec(select(Obligation.task_id, Obligation.unit_id, Obligation.period)
+                                 .where(Obligation.task_id.in_(task_ids), Obligation.period.in_(periods)))
+        return set(rows)
 
 
 def insert_new_obligations(session: Session, rows: list[dict]) -> int:
