@@ -195,7 +195,6 @@ def status(
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
     """Counts by report category (done on time, done late, open within deadline, overdue, ...)."""
-    from rich.table import Table
     from sqlmodel import Session
 
     from models.rollup import GROUPS, LABELS, Category, rollup
@@ -209,11 +208,17 @@ def status(
     labels = LABELS[lang]
     with Session(_database()) as session:
         tallies = rollup(session, by, at, plan_id=plan)
-    table = Table(by, *(labels[c] for c in Category), labels["due_soon"], labels["extended"])
+    if not tallies:
+        out.print(f"{plan}: no obligations at {at:%d/%m/%Y}")
+    width = max(len(label) for label in labels.values())
     for tally in tallies:
-        table.add_row(" ".join(str(k) for k in tally.key), *(str(tally[c]) for c in Category),
-                      str(tally.due_soon), str(tally.extended))
-    out.print(table)
+        out.print(f"[bold]{' '.join(str(k) for k in tally.key)}[/] ({tally.total})", highlight=False)
+        for category in Category:
+            if tally[category]:
+                out.print(f"  {labels[category]:<{width}} {tally[category]:>7}", highlight=False)
+        for flag, count in (("due_soon", tally.due_soon), ("extended", tally.extended)):
+            if count:
+                out.print(f"  {labels[flag]:<{width}} {count:>7}", highlight=False)
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,54 @@
+"""The engine's commands end to end on a SQLite file: apply, open, event, status."""
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from tests.conftest import ORG, PLAN
+
+runner = CliRunner()
+PLAN_ID = "binh-dinh-53-2019"
+
+
+@pytest.fixture
+def dondoc(tmp_path, monkeypatch):
+    monkeypatch.setenv("DONDOC_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+
+    def run(*args):
+        return runner.invoke(app, [str(a) for a in args])
+    assert run("plan", "apply", PLAN, "--org", ORG).exit_code == 0
+    return run
+
+
+def test_open_a_period_twice(dondoc):
+    first = dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3")
+    assert first.exit_code == 0 and "1463 obligation(s) opened" in first.stdout
+    assert "0 obligation(s) opened" in dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3").stdout
+
+
+def test_open_errors_are_one_line(dondoc):
+    bad_period = dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q5")
+    assert bad_period.exit_code == 1 and "not a period id" in bad_period.stderr
+    unknown = dondoc("open", "--plan", "nope", "--period", "2019-Q3")
+    assert unknown.exit_code == 1 and 'no plan "nope"' in unknown.stderr
+    both = dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3", "--as-of", "2019-08-01")
+    assert both.exit_code == 2
+
+
+def test_event_record_and_status(dondoc):
+    recorded = dondoc("event", "record", "--plan", PLAN_ID, "--task", "2.4", "--date", "2019-08-01",
+                      "--note", "QĐ phê duyệt quy hoạch")
+    assert recorded.exit_code == 0 and "1 obligation(s) opened" in recorded.stdout
+    wrong = dondoc("event", "record", "--plan", PLAN_ID, "--task", "1.1", "--date", "2019-08-01")
+    assert wrong.exit_code == 1 and "not on_event" in wrong.stderr
+    status = dondoc("status", "--plan", PLAN_ID, "--by", "plan", "--as-of", "2019-09-01", "--lang", "en")
+    assert status.exit_code == 0 and "binh-dinh-53-2019" in status.stdout
+
+
+def test_dry_run_says_so(dondoc, tmp_path):
+    changed = tmp_path / "plan.yaml"
+    changed.write_text(PLAN.read_text(encoding="utf-8").replace("kind: quarterly}", "kind: annual}", 1),
+                       encoding="utf-8")
+    result = dondoc("plan", "apply", changed, "--org", ORG, "--dry-run")
+    assert result.exit_code == 0 and "dry run: nothing changed" in result.stdout
+    assert "already up to date" in dondoc("plan", "apply", PLAN, "--org", ORG).stdout
