@@ -44,9 +44,10 @@ class Sync:
         self.changes: list[str] = []
 
     def rows(self, model: type[SQLModel], key: tuple[str, ...], desired: list[dict[str, Any]],
-             **scope: Any) -> dict[tuple, SQLModel]:
-        """Insert missing rows, update changed ones; return the rows the files no longer name."""
-        query = select(model).filter_by(**scope) if scope else select(model)
+             *where: Any) -> dict[tuple, SQLModel]:
+        """Insert missing rows, update changed ones; return the rows (among those `where`
+        selects) that the files no longer name."""
+        query = select(model).where(*where)
         existing = {tuple(getattr(r, k) for k in key): r for r in self.session.exec(query)}
         name = model.__tablename__
         for row in desired:
@@ -98,7 +99,7 @@ def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> None:
               "parent_id": qualify(d, u.parent), "gso_code": u.gso_code, "aliases": u.aliases or None,
               "active": True, "successor_id": None, "successor_on": None}
              for u in _parents_first(directory)]
-    sync.deactivate(sync.rows(Unit, ("id",), units, directory_id=d))
+    sync.deactivate(sync.rows(Unit, ("id",), units, Unit.directory_id == d))
     # Successors point at units that now all exist: set them in a second pass.
     successors = {qualify(d, u.id): u.successor for u in directory.spec.units if u.successor}
     for unit in sync.session.exec(select(Unit).where(Unit.directory_id == d)):
@@ -106,15 +107,13 @@ def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> None:
         unit.successor_id, unit.successor_on = (qualify(d, succ.id), succ.on) if succ else (None, None)
     classes = [{"id": qualify(d, c.id), "directory_id": d, "name": c.name,
                 "level": c.level.value if c.level else None} for c in directory.spec.classes]
-    sync.rows(UnitClass, ("id",), classes, directory_id=d)
+    sync.rows(UnitClass, ("id",), classes, UnitClass.directory_id == d)
     members = [{"class_id": qualify(d, c), "unit_id": qualify(d, u)}
                for c in directory.classes for u in directory.members(c)]
-    stale = sync.rows(ClassMember, ("class_id", "unit_id"), members)
-    sync.delete({k: v for k, v in stale.items() if k[0].startswith(d + "/")})
+    sync.delete(sync.rows(ClassMember, ("class_id", "unit_id"), members, ClassMember.class_id.startswith(d + "/")))
     contacts = [{"unit_id": qualify(d, u.id), "name": c.name, "role": c.role, "phone": c.phone, "email": c.email,
                  "head": c.head} for u in directory.spec.units for c in u.contacts]
-    stale = sync.rows(Contact, ("unit_id", "name"), contacts)
-    sync.delete({k: v for k, v in stale.items() if k[0].startswith(d + "/")})
+    sync.delete(sync.rows(Contact, ("unit_id", "name"), contacts, Contact.unit_id.startswith(d + "/")))
     sync.session.flush()
     move_to_successors(sync, d, today)
 
@@ -154,21 +153,22 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
     plan_row = {"id": info.id, "number": info.number, "title": info.title, "issued_by": info.issued_by,
                 "issued_on": info.issued_on, "coordinator_unit_id": qualify(d, directory.resolve(info.coordinator).id),
                 "directory_id": d, "schedule": spec.schedule.model_dump(mode="json"), "content_hash": content_hash}
-    sync.rows(Plan, ("id",), [plan_row], id=info.id)
+    sync.rows(Plan, ("id",), [plan_row], Plan.id == info.id)
     sync.rows(Area, ("plan_id", "code"), [{"plan_id": info.id, "code": a.id, "title": a.title}
-                                          for a in spec.areas], plan_id=info.id)
+                                          for a in spec.areas], Area.plan_id == info.id)
     added_on = {t.code: t.added_on for t in sync.session.exec(select(Task).where(Task.plan_id == info.id))}
     tasks = [{"plan_id": info.id, "code": t.id, "area_code": t.area, "text": t.text,
               "timing_phrase": t.timing.phrase, "timing_kind": t.timing.kind.value, "timing_due": t.timing.due,
               "timing_date": t.timing.date, "timing_start": t.timing.start, "timing_end": t.timing.end,
               "schedule": t.schedule.model_dump(mode="json", exclude_none=True) if t.schedule else None,
               "active": True, "added_on": added_on.get(t.id, today if known else None)} for t in spec.tasks]
-    for task in sync.deactivate(sync.rows(Task, ("plan_id", "code"), tasks, plan_id=info.id)):
+    for task in sync.deactivate(sync.rows(Task, ("plan_id", "code"), tasks, Task.plan_id == info.id)):
         _cancel_open(sync, [task.id], None, f"task {task.code} was removed from the plan")
     task_ids = {t.code: t.id for t in sync.session.exec(select(Task).where(Task.plan_id == info.id, Task.active))}
     before = _leads(sync.session, list(task_ids.values()))
-    stale = sync.rows(Assignment, ("task_id", "unit_id", "role"), _assignments(spec, directory, task_ids))
-    sync.delete({k: v for k, v in stale.items() if k[0] in task_ids.values()})
+    all_tasks = select(Task.id).where(Task.plan_id == info.id)
+    sync.delete(sync.rows(Assignment, ("task_id", "unit_id", "role"), _assignments(spec, directory, task_ids),
+                          Assignment.task_id.in_(all_tasks)))
     after = _leads(sync.session, list(task_ids.values()))
     for task_id in task_ids.values():
         follow_lead_change(sync, task_id, before.get(task_id, set()), after.get(task_id, set()))
