@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
+from sqlalchemy import Boolean, Date, and_, bindparam, func, literal, not_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from models.periods import MONTHS, Basis, Period, parse_period, period_containing
 from models.plan import DueRule, ScheduleSpec, TaskSchedule
-from models.tables import Assignment, Event, Obligation, Plan, Task, Unit, utcnow
+from models.tables import Assignment, Event, Obligation, OpeningRun, Plan, Task, Unit, UTCDateTime, utcnow
 from models.timing import TimingKind
 from models.workcal import WorkingCalendar
 
@@ -139,19 +141,46 @@ class Opener:
 
     # --- writing -------------------------------------------------------------------
 
-    def _lead_units(self, task_ids: list[int], on: dt.date) -> dict[int, list[str]]:
-        """Lead units per task, each replaced by its successor if merged before `on`."""
-        rows = self.session.exec(
-            select(Assignment.task_id, Unit.id, Unit.active, Unit.successor_id, Unit.successor_on)
-            .join(Unit, Unit.id == Assignment.unit_id)
-            .where(Assignment.task_id.in_(task_ids), Assignment.role == "lead"))
-        leads: dict[int, list[str]] = {}
-        for task_id, unit_id, active, successor_id, successor_on in rows:
-            if successor_id and successor_on and successor_on <= on:
-                unit_id, active = self._successor(unit_id, on)
-            if active and unit_id not in leads.setdefault(task_id, []):
-                leads[task_id].append(unit_id)
-        return leads
+    def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
+        version = matrix_version(self.session)
+        done = self.session.get(OpeningRun, (self.plan.id, what))
+        if done is not None and done.matrix_version == version:
+            return 0  # nothing applied since this very opening completed
+        now = self.now or utcnow()
+        merged = self._merged_leads({o.task.id for o in openings}, on)
+        created = sum(self._open_one(opening, now, on, merged.get(opening.task.id, [])) for opening in openings)
+        if created:
+            self.session.add(Event(kind="obligations_opened", actor=self.actor, plan_id=self.plan.id,
+                                   after={"what": what, "created": created}))
+        record = (_insert(self.session)(OpeningRun.__table__)
+                  .values(plan_id=self.plan.id, what=what, matrix_version=version)
+                  .on_conflict_do_update(index_elements=["plan_id", "what"], set_={"matrix_version": version}))
+        self.session.connection().execute(record)  # an upsert: a concurrent run may have written it
+        return created
+
+    def _merged_leads(self, task_ids: set[int], on: dt.date) -> dict[int, list[str]]:
+        """Lead units merged into another by `on`, per task (rare: one query for all)."""
+        rows = self.session.exec(select(Assignment.task_id, Assignment.unit_id)
+                                 .join(Unit, Unit.id == Assignment.unit_id)
+                                 .where(Assignment.task_id.in_(task_ids), Assignment.role == "lead", _merged(on)))
+        merged: dict[int, list[str]] = {}
+        for task_id, unit_id in rows:
+            merged.setdefault(task_id, []).append(unit_id)
+        return merged
+
+    def _open_one(self, o: Opening, now: dt.datetime, on: dt.date, merged: list[str]) -> int:
+        """One INSERT .. SELECT over the task's lead units: the database does the work,
+        and skips the (task, unit, period) keys it already has. Merged units' duties go
+        to their successors."""
+        params = {"task_id": o.task.id, "period": o.period, "starts_on": o.starts_on, "now": now,
+                  "due_at": o.due_at, "no_deadline": o.no_deadline, "on": on}
+        statement = _open_statement(self.session.get_bind().dialect.name)
+        created = len(self.session.connection().execute(statement, params).all())
+        successors = {self._successor(unit_id, on) for unit_id in merged}
+        rows = [{"task_id": o.task.id, "unit_id": unit_id, "period": o.period, "status": "open",
+                 "starts_on": o.starts_on, "opened_at": now, "due_at": o.due_at, "original_due_at": o.due_at,
+                 "no_deadline": o.no_deadline} for unit_id, active in successors if active]
+        return created + insert_new_obligations(self.session, rows)
 
     def _successor(self, unit_id: str, on: dt.date) -> tuple[str, bool]:
         """The unit that answers for unit_id on `on`, following merges, and whether it is active."""
@@ -160,38 +189,47 @@ class Opener:
             unit = self.session.get(Unit, unit.successor_id)
         return unit.id, unit.active
 
-    def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
-        if not openings:
-            return 0
-        leads = self._lead_units([o.task.id for o in openings], on)
-        existing = self._existing({o.task.id for o in openings}, {o.period for o in openings})
-        now = self.now or utcnow()
-        rows = [{"task_id": o.task.id, "unit_id": unit_id, "period": o.period, "status": "open",
-                 "starts_on": o.starts_on, "opened_at": now, "due_at": o.due_at, "original_due_at": o.due_at,
-                 "no_deadline": o.no_deadline}
-                for o in openings for unit_id in leads.get(o.task.id, [])
-                if (o.task.id, unit_id, o.period) not in existing]
-        created = insert_new_obligations(self.session, rows)
-        if created:
-            self.session.add(Event(kind="obligations_opened", actor=self.actor, plan_id=self.plan.id,
-                                   after={"what": what, "created": created}))
-        return created
 
-    def _existing(self, task_ids: set[int], periods: set[str]) -> set[tuple]:
-        """Keys already open: skipping them saves work on a repeat run. The unique key,
-        not this look-up, is what keeps a concurrent run from duplicating."""
-        rows = self.session.exec(select(Obligation.task_id, Obligation.unit_id, Obligation.period)
-                                 .where(Obligation.task_id.in_(task_ids), Obligation.period.in_(periods)))
-        return set(rows)
+def _merged(on):
+    return and_(Unit.successor_id.is_not(None), Unit.successor_on <= on)
+
+
+@lru_cache(maxsize=4)
+def _open_statement(dialect: str):
+    """INSERT INTO obligation .. SELECT one row per active, unmerged lead unit of a task,
+    built once and run with parameters (building statements costs more than running them)."""
+    due_at = bindparam("due_at", type_=UTCDateTime())
+    leads = (select(bindparam("task_id"), Assignment.unit_id, bindparam("period"), literal("open"),
+                    bindparam("starts_on", type_=Date()), bindparam("now", type_=UTCDateTime()), due_at, due_at,
+                    bindparam("no_deadline", type_=Boolean()))
+             .join(Unit, Unit.id == Assignment.unit_id)
+             .where(Assignment.task_id == bindparam("task_id"), Assignment.role == "lead", Unit.active,
+                    not_(_merged(bindparam("on", type_=Date())))))
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(Obligation.__table__).from_select(OPEN_COLUMNS, leads)
+            .on_conflict_do_nothing(index_elements=["task_id", "unit_id", "period"])
+            .returning(Obligation.__table__.c.id))
+
+
+OPEN_COLUMNS = ["task_id", "unit_id", "period", "status", "starts_on", "opened_at", "due_at", "original_due_at",
+                "no_deadline"]
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def matrix_version(session: Session) -> int:
+    """Grows whenever a plan or directory change is applied (apply writes a plan_applied event)."""
+    newest = session.exec(select(func.max(Event.id)).where(Event.kind == "plan_applied")).one()
+    return newest or 0
 
 
 def insert_new_obligations(session: Session, rows: list[dict]) -> int:
     """Insert the rows whose (task, unit, period) is not there yet; return how many were new."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (insert(Obligation).on_conflict_do_nothing(index_elements=["task_id", "unit_id", "period"])
+    statement = (_insert(session)(Obligation).on_conflict_do_nothing(index_elements=["task_id", "unit_id", "period"])
                  .returning(Obligation.id))
     created = 0
     for start in range(0, len(rows), 5000):

@@ -154,6 +154,14 @@ class Obligation(SQLModel, table=True):
     note: str | None = None  # the latest reason: why blocked, why an extension
 
 
+class OpeningRun(SQLModel, table=True):
+    """An opening that completed, and the version of the matrix it saw. A repeat of the
+    same opening with no plan or directory applied since has nothing to create."""
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True, max_length=80)
+    what: str = Field(primary_key=True, max_length=80)  # "period 2019-Q3", "as of 2019-08-01", ...
+    matrix_version: int  # the newest plan_applied event id at the time
+
+
 class Event(SQLModel, table=True):
     """The audit trail: every change, who made it and from where. Never rewritten."""
     id: int | None = Field(default=None, primary_key=True)

@@ -3,13 +3,16 @@ DONDOC_TEST_PG_URL points at a server (`.ci/run` starts a throwaway one)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from models.apply import apply_plan
 from models.db import make_engine, upgrade
 from models.org import load_directory
 
@@ -27,13 +30,17 @@ def directory():
     return load_directory(ORG)
 
 
-def _postgres_database() -> tuple[str, callable]:
-    """A new, empty database on the test server, and how to drop it."""
-    server = os.environ["DONDOC_TEST_PG_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+def _server_url() -> str:
+    return os.environ["DONDOC_TEST_PG_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _postgres_database(template: str | None = None) -> tuple[str, callable]:
+    """A new database on the test server (empty, or a copy of `template`), and how to drop it."""
+    server = _server_url()
     name = f"dondoc_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     url = server.rsplit("/", 1)[0] + f"/{name}"
 
     def drop() -> None:
@@ -44,15 +51,55 @@ def _postgres_database() -> tuple[str, callable]:
     return url, drop
 
 
+def _new_database(backend: str, folder: Path, template: str | None = None) -> tuple[str, callable]:
+    if backend == "postgresql":
+        return _postgres_database(template)
+    path = folder / f"{uuid.uuid4().hex[:8]}.db"
+    if template:
+        shutil.copyfile(template, path)
+    return f"sqlite:///{path}", (lambda: None)
+
+
 @pytest.fixture(params=BACKENDS)
 def engine(request, tmp_path):
     """An empty database at the newest schema, on each backend under test."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'test.db'}", (lambda: None)
-    else:
-        url, drop = _postgres_database()
+    url, drop = _new_database(request.param, tmp_path)
     engine = make_engine(url)
     upgrade(engine)
+    yield engine
+    engine.dispose()
+    drop()
+
+
+APPLIED_ON = dt.date(2019, 7, 1)
+
+
+@pytest.fixture(scope="session")
+def _applied_templates(tmp_path_factory, directory):
+    """Per backend, a database with the shipped plan applied (on 1/7/2019), made once."""
+    templates, drops = {}, []
+
+    def get(backend: str) -> str:
+        if backend not in templates:
+            url, drop = _new_database(backend, tmp_path_factory.mktemp("template"))
+            drops.append(drop)
+            engine = make_engine(url)
+            upgrade(engine)
+            apply_plan(engine, PLAN, directory, today=APPLIED_ON)
+            engine.dispose()
+            templates[backend] = url.rsplit("/", 1)[1] if backend == "postgresql" else url.removeprefix("sqlite:///")
+        return templates[backend]
+
+    yield get
+    for drop in drops:
+        drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def applied(request, tmp_path, _applied_templates):
+    """A database with the shipped Bình Định plan and directory applied on 1/7/2019."""
+    url, drop = _new_database(request.param, tmp_path, _applied_templates(request.param))
+    engine = make_engine(url)
     yield engine
     engine.dispose()
     drop()

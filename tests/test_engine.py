@@ -25,12 +25,6 @@ def at(day: str, hour: int = 12) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), tzinfo=VN)
 
 
-@pytest.fixture
-def applied(engine, directory):
-    apply_plan(engine, PLAN, directory, today=JULY)
-    return engine
-
-
 def open_period(engine, period: str, plan_id: str = PLAN_ID) -> int:
     with Session(engine) as session:
         created = Opener(session, plan_id, CAL).period(period)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 03:25:25.337560
+Create Date: 2026-11-23 03:48:04.056411
 """
 from alembic import op
 import sqlalchemy as sa
@@ -105,6 +105,13 @@ def upgrade() -> None:
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], ),
     sa.PrimaryKeyConstraint('plan_id', 'code')
+    )
+    op.create_table('openingrun',
+    sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('what', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('matrix_version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], ),
+    sa.PrimaryKeyConstraint('plan_id', 'what')
     )
     op.create_table('task',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -212,6 +219,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_task_plan_id'))
 
     op.drop_table('task')
+    op.drop_table('openingrun')
     op.drop_table('area')
     op.drop_table('plan')
     with op.batch_alter_table('contact', schema=None) as batch_op:
