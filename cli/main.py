@@ -197,7 +197,10 @@ def status(
     """Counts by report category (done on time, done late, open within deadline, overdue, ...)."""
     from sqlmodel import Session
 
-    from models.rollup import GROUPS, LABELS, Category, rollup
+    from models.opening import schedule_of
+    from models.render import status_text
+    from models.rollup import GROUPS, LABELS, rollup
+    from models.tables import Plan
     from models.workcal import VN
 
     if by not in GROUPS or lang not in LABELS:
@@ -207,18 +210,14 @@ def status(
           else dt.datetime.now(VN))
     labels = LABELS[lang]
     with Session(_database()) as session:
-        tallies = rollup(session, by, at, plan_id=plan)
-    if not tallies:
-        out.print(f"{plan}: no obligations at {at:%d/%m/%Y}")
-    width = max(len(label) for label in labels.values())
-    for tally in tallies:
-        out.print(f"[bold]{' '.join(str(k) for k in tally.key)}[/] ({tally.total})", highlight=False)
-        for category in Category:
-            if tally[category]:
-                out.print(f"  {labels[category]:<{width}} {tally[category]:>7}", highlight=False)
-        for flag, count in (("due_soon", tally.due_soon), ("extended", tally.extended)):
-            if count:
-                out.print(f"  {labels[flag]:<{width}} {count:>7}", highlight=False)
+        plan_row = session.get(Plan, plan)
+        if plan_row is None:
+            err.print(f'[red]error[/] no plan "{plan}" in the database (apply it first)')
+            raise typer.Exit(1)
+        soon = schedule_of(plan_row).due_soon_days
+        tallies = rollup(session, by, at, plan_id=plan, due_soon_days=soon)
+    empty = f"{plan}: " + ("không có nghĩa vụ nào vào" if lang == "vi" else "no obligations at") + f" {at:%d/%m/%Y}"
+    print(status_text(tallies, lang, empty))
 
 
 @db_app.command("upgrade")

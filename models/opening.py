@@ -235,3 +235,9 @@ def insert_new_obligations(session: Session, rows: list[dict]) -> int:
     for start in range(0, len(rows), 5000):
         created += len(session.execute(statement, rows[start:start + 5000]).all())
     return created
+
+
+def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, actor: str) -> dict[str, int]:
+    """The daily opening: everything due to be open on `day`, for every plan."""
+    plan_ids = session.exec(select(Plan.id).order_by(Plan.id)).all()
+    return {plan_id: Opener(session, plan_id, calendar, actor=actor).as_of(day) for plan_id in plan_ids}
