@@ -208,7 +208,6 @@ def status(
         raise typer.Exit(2)
     at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of
           else dt.datetime.now(VN))
-    labels = LABELS[lang]
     with Session(_database()) as session:
         plan_row = session.get(Plan, plan)
         if plan_row is None:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from models.periods import MONTHS, Basis, Period, parse_period, period_containing
+from models.periods import MONTHS, Period, parse_period, period_containing
 from models.plan import DueRule, ScheduleSpec, TaskSchedule
 from models.tables import Assignment, Event, Obligation, OpeningRun, Plan, Task, Unit, UTCDateTime, utcnow
 from models.timing import TimingKind

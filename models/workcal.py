@@ -13,7 +13,6 @@ end of the next working day). Times are Asia/Ho_Chi_Minh.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,9 +43,14 @@ class WorkingCalendar:
         self.extra_working = {d.date for d in spec.working_days}
         self.extra_off = {d.date for d in spec.days_off}
         self._public = holidays.Vietnam()  # expands to each year as it is asked about
+        self._known: dict[dt.date, bool] = {}  # deadlines ask about the same days again and again
 
-    @lru_cache(maxsize=8192)
     def is_working_day(self, day: dt.date) -> bool:
+        if day not in self._known:
+            self._known[day] = self._decide(day)
+        return self._known[day]
+
+    def _decide(self, day: dt.date) -> bool:
         if day in self.extra_working:
             return True
         if day in self.extra_off:

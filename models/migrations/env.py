@@ -1,7 +1,6 @@
 """Alembic environment: runs on the connection dondoc hands it, or on the configured URL."""
 
 from alembic import context
-from sqlalchemy import create_engine
 
 import models.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 from sqlmodel import SQLModel
