@@ -441,4 +441,9 @@ def _coordinator(reader: _Reader, body: str) -> str:
 
 
 def import_file(path: Path, directory: Directory) -> ImportResult:
-    return import_plan(path.read_text(encoding="utf-8"), str(path), directory)
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark from Windows editors is dropped
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        return ImportResult(None, [Problem(str(path), line, "", "not UTF-8 text: save the file as UTF-8")], [])
+    return import_plan(text, str(path), directory)

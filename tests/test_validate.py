@@ -115,3 +115,10 @@ def test_import_refuses_a_source_it_cannot_read(tmp_path):
     result = dondoc("plan", "import", source, "-o", tmp_path / "out.yaml")
     assert result.exit_code == 1 and "no table header" in result.stderr
     assert not (tmp_path / "out.yaml").exists()
+
+
+def test_import_refuses_a_file_that_is_not_utf8(tmp_path):
+    source = tmp_path / "plan.txt"
+    source.write_bytes("Số TT\nNhiệm vụ\n".encode("utf-8") + "Đơn vi chu tri".encode("utf-16"))
+    result = dondoc("plan", "import", source, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 1 and f"{source}:3: not UTF-8" in result.stderr
