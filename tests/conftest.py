@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # retry_after as a timedelta, as PTB 23 will have it
 import shutil
 import uuid
 from pathlib import Path

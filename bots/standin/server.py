@@ -111,6 +111,13 @@ class StandIn:
         self._server.should_exit = True
         self._thread.join(timeout=10)
 
+    def reset(self, world: World | None = None) -> World:
+        """Start over with a fresh simulated Telegram (or the given one), same server."""
+        self.world = world or World()
+        if self._loop is not None:
+            self.world.on_update = lambda: self._loop.call_soon_threadsafe(self._new_updates.set)
+        return self.world
+
     def __enter__(self) -> "StandIn":
         return self.start()
 
