@@ -175,6 +175,54 @@ class Event(SQLModel, table=True):
     note: str | None = None
 
 
+# --- Telegram -------------------------------------------------------------------
+
+class Invitation(SQLModel, table=True):
+    """A single-use, expiring deep link (t.me/<bot>?start=<token>) for one unit contact.
+    Only the token's SHA-256 is stored."""
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    unit_id: str = Field(foreign_key="unit.id", max_length=80)
+    contact: str
+    role: str = Field(default="assignee", max_length=16)  # "assignee" or "coordinator"
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    used_at: dt.datetime | None = _time()
+    used_by_chat: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class ChatLink(SQLModel, table=True):
+    """A Telegram chat (a person, or a group) that speaks for a unit."""
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    unit_id: str = Field(foreign_key="unit.id", max_length=80, index=True)
+    contact: str
+    role: str = Field(default="assignee", max_length=16)
+    lang: str = Field(default="vi", max_length=2)
+    active: bool = True
+    linked_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    unlinked_at: dt.datetime | None = _time()
+    awaiting: dict | None = _json()  # the question the bot asked and waits an answer to
+
+
+class Evidence(SQLModel, table=True):
+    """A file an assignee sent as proof; stored by content (sha256)."""
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", index=True)
+    sha256: str = Field(max_length=64)
+    size: int
+    file_name: str
+    mime_type: str | None = None
+    uploaded_by: str
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SeenUpdate(SQLModel, table=True):
+    """Telegram update ids already handled: a redelivered update is handled once."""
+    update_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class Outbox(SQLModel, table=True):
     """Every message that leaves, written in the transaction that causes it."""
     id: int | None = Field(default=None, primary_key=True)

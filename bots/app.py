@@ -1,0 +1,40 @@
+"""The dondoc bot: a python-telegram-bot Application wired to the handlers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine
+from telegram import Update
+from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
+                          TypeHandler, filters)
+
+from bots import handlers
+from bots.redact import redact_secret
+
+log = logging.getLogger("dondoc.bot")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A handler failed: log it (the token is redacted) and keep serving everyone else."""
+    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+
+
+def build_application(token: str, engine: Engine, evidence_folder: Path, base_url: str | None = None,
+                      base_file_url: str | None = None) -> Application:
+    redact_secret(token)
+    builder = Application.builder().token(token)
+    if base_url:
+        builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
+    application = builder.build()
+    application.bot_data.update(engine=engine, evidence_folder=str(evidence_folder))
+    application.add_handler(TypeHandler(Update, handlers.once_per_update), group=-1)
+    for name, callback in (("start", handlers.start), ("help", handlers.help_command), ("lang", handlers.set_language),
+                           ("mine", handlers.mine), ("status", handlers.status), ("overdue", handlers.overdue)):
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, handlers.evidence))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.answer))
+    application.add_error_handler(on_error)
+    return application

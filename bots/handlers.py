@@ -1,0 +1,386 @@
+"""The conversation: short handlers that read like what the assignee and coordinator do.
+
+Every change goes through `models.lifecycle` (so it is an audit event), and every
+button press is checked against the chat that pressed it: callback data carries only
+"<action>:<obligation id>", which proves nothing by itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlmodel import Session, select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bots import service
+from bots.service import InvitationError, NotAllowed
+from bots.texts import say
+from models import lifecycle
+from models.lifecycle import ACTIVE, DomainError
+from models.rollup import Category, rollup
+from models.tables import ChatLink, Obligation, Plan, Task, Unit
+from models.workcal import VN
+
+ASSIGNEE_BUTTONS = [("d", "b_done"), ("p", "b_progress"), ("b", "b_blocked"), ("x", "b_extension"),
+                    ("e", "b_evidence")]
+_CALLBACK = re.compile(r"^([dpbxean]):(\d{1,12})$")
+
+
+@contextmanager
+def database(context: ContextTypes.DEFAULT_TYPE) -> Iterator[Session]:
+    # Values read inside stay readable after the commit: replies are sent after it.
+    with Session(context.bot_data["engine"], expire_on_commit=False) as session:
+        yield session
+        session.commit()
+
+
+def _day(moment: dt.datetime | None) -> str:
+    return moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "—"
+
+
+def card(lang: str, ob: Obligation, task: Task) -> tuple[str, InlineKeyboardMarkup]:
+    """An obligation as the assignee sees it, with its five buttons."""
+    text = task.text if len(task.text) <= 300 else task.text[:297] + "…"
+    due = say(lang, "no_deadline") if ob.no_deadline else _day(ob.due_at)
+    body = say(lang, "card", code=task.code, text=text, period=ob.period, due=due, status=say(lang, f"st_{ob.status}"))
+    buttons = [InlineKeyboardButton(say(lang, label), callback_data=f"{code}:{ob.id}") for code, label in ASSIGNEE_BUTTONS]
+    return body, InlineKeyboardMarkup([buttons[:3], buttons[3:]])
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+# --- every update --------------------------------------------------------------------
+
+async def once_per_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram may deliver an update again (after a restart, a lost confirmation)."""
+    with database(context) as session:
+        first = service.first_time(session, update.update_id)
+    if not first:
+        raise ApplicationHandlerStop
+
+
+# --- commands ------------------------------------------------------------------------
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat, lang = update.effective_chat, _user_lang(update)
+    if not context.args:
+        with database(context) as session:
+            link = service.active_link(session, chat.id)
+        await reply(update, say(link.lang if link else lang, "help" if link else "not_linked"))
+        return
+    with database(context) as session:
+        try:
+            link = service.redeem_invitation(session, context.args[0], chat.id, lang)
+        except InvitationError as exc:
+            session.rollback()
+            await reply(update, say(lang, f"invitation_{exc}"))
+            return
+        unit = session.get(Unit, link.unit_id).name
+        key = "linked_coordinator" if link.role == "coordinator" else "linked"
+        text = say(link.lang, key, unit=unit, contact=link.contact)
+    await reply(update, text)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+    lang = link.lang if link else _user_lang(update)
+    extra = say(lang, "help_coordinator") if link and link.role == "coordinator" else ""
+    await reply(update, say(lang, "help") + extra)
+
+
+async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    wanted = (context.args or ["vi"])[0].lower()
+    lang = "en" if wanted.startswith("en") else "vi"
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        if link:
+            link.lang = lang
+    await reply(update, say(lang, "lang_set"))
+
+
+async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        if link is None:
+            await reply(update, say(_user_lang(update), "not_linked"))
+            return
+        cards = [card(link.lang, ob, task) for ob, task in service.open_for_unit(session, link.unit_id)[:20]]
+        lang = link.lang
+    if not cards:
+        await reply(update, say(lang, "mine_empty"))
+    for text, markup in cards:
+        await reply(update, text, markup)
+
+
+# --- buttons -------------------------------------------------------------------------
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    match = _CALLBACK.match(query.data or "")
+    if match is None:
+        await query.answer()
+        return
+    action, obligation_id = match.group(1), int(match.group(2))
+    coordinator = action in ("a", "n")
+    with database(context) as session:
+        try:
+            link, ob = service.authorize(session, update.effective_chat.id, obligation_id, coordinator)
+        except NotAllowed:
+            session.commit()  # keep the record of the refused attempt
+            await query.answer(say(_user_lang(update), "not_allowed"), show_alert=True)
+            return
+        task = session.get(Task, ob.task_id)
+        if not coordinator and ob.status not in ACTIVE:
+            await query.answer(say(link.lang, "closed", status=say(link.lang, f"st_{ob.status}")), show_alert=True)
+            return
+        follow_up = await _ACTIONS[action](session, context, update, link, ob, task)
+    await query.answer()
+    for chat_id, text, markup in follow_up:
+        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def _ask(link: ChatLink, action: str, ob: Obligation, step: str, **extra) -> None:
+    link.awaiting = {"action": action, "obligation": ob.id, "step": step, **extra}
+
+
+async def _on_done(session, context, update, link, ob, task):
+    lifecycle.mark_done(session, ob, _actor(update))
+    link.awaiting = None
+    return [(link.chat_id, say(link.lang, "done_saved", code=task.code), None)]
+
+
+async def _on_progress(session, context, update, link, ob, task):
+    _ask(link, "progress", ob, "percent")
+    return [(link.chat_id, say(link.lang, "ask_percent", code=task.code), None)]
+
+
+async def _on_blocked(session, context, update, link, ob, task):
+    _ask(link, "blocked", ob, "reason")
+    return [(link.chat_id, say(link.lang, "ask_block_reason", code=task.code), None)]
+
+
+async def _on_extension(session, context, update, link, ob, task):
+    if ob.no_deadline:
+        return [(link.chat_id, say(link.lang, "refused", reason=say(link.lang, "no_deadline")), None)]
+    _ask(link, "extension", ob, "date")
+    return [(link.chat_id, say(link.lang, "ask_new_date", code=task.code, due=_day(ob.due_at)), None)]
+
+
+async def _on_evidence(session, context, update, link, ob, task):
+    _ask(link, "evidence", ob, "file")
+    return [(link.chat_id, say(link.lang, "ask_evidence", code=task.code), None)]
+
+
+async def _on_decision(session, context, update, link, ob, task, approve: bool):
+    decide = lifecycle.approve_extension if approve else lifecycle.deny_extension
+    try:
+        decide(session, ob, _actor(update))
+    except DomainError as exc:
+        return [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
+    message = update.callback_query.message
+    assignees = session.exec(select(ChatLink).where(ChatLink.unit_id == ob.unit_id, ChatLink.active,
+                                                    ChatLink.role == "assignee")).all()
+    key = "ext_approved" if approve else "ext_denied"
+    await message.edit_text(say(link.lang, "decided", text=message.text,
+                                decision=say(link.lang, key, code=task.code, date=_day(ob.due_at))),
+                            parse_mode=ParseMode.HTML)
+    return [(a.chat_id, say(a.lang, key, code=task.code, date=_day(ob.due_at)), None) for a in assignees]
+
+
+async def _on_approve(*args):
+    return await _on_decision(*args, approve=True)
+
+
+async def _on_deny(*args):
+    return await _on_decision(*args, approve=False)
+
+
+_ACTIONS = {"d": _on_done, "p": _on_progress, "b": _on_blocked, "x": _on_extension, "e": _on_evidence,
+            "a": _on_approve, "n": _on_deny}
+
+
+# --- answers to the bot's questions ---------------------------------------------------
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = (update.effective_message.text or "").strip()
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        if link is None:
+            await reply(update, say(_user_lang(update), "not_linked"))
+            return
+        waiting = link.awaiting or {}
+        step = _STEPS.get((waiting.get("action"), waiting.get("step")))
+        if step is None:
+            await reply(update, say(link.lang, "nothing_waiting"))
+            return
+        ob = session.get(Obligation, waiting["obligation"])
+        task = session.get(Task, ob.task_id)
+        try:
+            messages = step(session, update, link, ob, task, waiting, text)
+        except DomainError as exc:
+            link.awaiting = None
+            messages = [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
+    for chat_id, message, markup in messages:
+        await context.bot.send_message(chat_id, message, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def _progress_percent(session, update, link, ob, task, waiting, text):
+    percent = re.fullmatch(r"(\d{1,3})\s*%?", text)
+    if percent is None or int(percent.group(1)) > 100:
+        return [(link.chat_id, say(link.lang, "bad_percent"), None)]
+    _ask(link, "progress", ob, "note", percent=int(percent.group(1)))
+    return [(link.chat_id, say(link.lang, "ask_note"), None)]
+
+
+def _progress_note(session, update, link, ob, task, waiting, text):
+    note = None if text in ("-", "") else text
+    lifecycle.report_progress(session, ob, waiting["percent"], _actor(update), note=note)
+    link.awaiting = None
+    return [(link.chat_id, say(link.lang, "progress_saved", percent=waiting["percent"], code=task.code), None)]
+
+
+def _blocked_reason(session, update, link, ob, task, waiting, text):
+    lifecycle.mark_blocked(session, ob, text, _actor(update))
+    link.awaiting = None
+    return [(link.chat_id, say(link.lang, "blocked_saved", code=task.code), None)]
+
+
+def _extension_date(session, update, link, ob, task, waiting, text):
+    day = parse_day(text, ob.due_at.astimezone(VN).date())
+    if day is None:
+        return [(link.chat_id, say(link.lang, "bad_date"), None)]
+    if context_deadline(day) <= ob.due_at:
+        return [(link.chat_id, say(link.lang, "date_not_later", due=_day(ob.due_at)), None)]
+    _ask(link, "extension", ob, "reason", until=day.isoformat())
+    return [(link.chat_id, say(link.lang, "ask_ext_reason"), None)]
+
+
+def _extension_reason(session, update, link, ob, task, waiting, text):
+    old = _day(ob.due_at)
+    until = context_deadline(dt.date.fromisoformat(waiting["until"]))
+    lifecycle.request_extension(session, ob, until, text, _actor(update))
+    link.awaiting = None
+    unit = session.get(Unit, ob.unit_id).name
+    messages = [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=_day(until)), None)]
+    for coordinator in service.coordinator_chats(session, ob):
+        lang = coordinator.lang
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, "b_approve"), callback_data=f"a:{ob.id}"),
+                                        InlineKeyboardButton(say(lang, "b_deny"), callback_data=f"n:{ob.id}")]])
+        messages.append((coordinator.chat_id, say(lang, "ext_request", unit=unit, code=task.code, period=ob.period,
+                                                  old=old, new=_day(until), reason=text), markup))
+    return messages
+
+
+_STEPS = {("progress", "percent"): _progress_percent, ("progress", "note"): _progress_note,
+          ("blocked", "reason"): _blocked_reason, ("extension", "date"): _extension_date,
+          ("extension", "reason"): _extension_reason}
+
+
+def parse_day(text: str, reference: dt.date) -> dt.date | None:
+    """'30/9', '30/09/2019', '30-9-2019' → a date; without a year, the first such day
+    on or after the reference (the current deadline)."""
+    m = re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?", text.strip())
+    if m is None:
+        return None
+    day, month = int(m.group(1)), int(m.group(2))
+    year = int(m.group(3)) if m.group(3) else reference.year
+    year += 2000 if year < 100 else 0
+    try:
+        found = dt.date(year, month, day)
+    except ValueError:
+        return None
+    if not m.group(3) and found < reference:
+        try:
+            found = dt.date(year + 1, month, day)
+        except ValueError:
+            return None
+    return found
+
+
+def context_deadline(day: dt.date) -> dt.datetime:
+    """A requested date means the end of that day, in Vietnam."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=VN)
+
+
+# --- evidence ----------------------------------------------------------------------
+
+async def evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    attachment = message.document or (message.photo[-1] if message.photo else None)
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        waiting = (link.awaiting or {}) if link else {}
+        lang = link.lang if link else _user_lang(update)
+    if link is None:
+        await reply(update, say(lang, "not_linked"))
+        return
+    if waiting.get("action") != "evidence":
+        await reply(update, say(lang, "evidence_first"))
+        return
+    if (attachment.file_size or 0) > service.MAX_EVIDENCE:
+        await reply(update, say(lang, "evidence_too_big"))
+        return
+    content = bytes(await (await attachment.get_file()).download_as_bytearray())
+    name = getattr(attachment, "file_name", None) or f"photo-{attachment.file_unique_id}.jpg"
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        ob = session.get(Obligation, waiting["obligation"])
+        task = session.get(Task, ob.task_id)
+        service.store_evidence(session, ob, content, name, getattr(attachment, "mime_type", "image/jpeg"),
+                               _actor(update), Path(context.bot_data["evidence_folder"]))
+        link.awaiting = None
+    await reply(update, say(lang, "evidence_saved", name=name, code=task.code))
+
+
+# --- the coordinator ---------------------------------------------------------------
+
+async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    from models.render import status_text
+
+    with database(context) as session:
+        link = await _coordinator(update, session)
+        if link is None:
+            return
+        plans = session.exec(select(Plan.id).where(Plan.coordinator_unit_id == link.unit_id)).all()
+        now = dt.datetime.now(VN)
+        blocks = [status_text(rollup(session, "area", now, plan_id=plan), link.lang, plan) for plan in plans]
+    await reply(update, "\n\n".join(blocks)[:4000] or say(link.lang, "mine_empty"))
+
+
+async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    with database(context) as session:
+        link = await _coordinator(update, session)
+        if link is None:
+            return
+        now = dt.datetime.now(VN)
+        units = [t for plan in session.exec(select(Plan.id).where(Plan.coordinator_unit_id == link.unit_id))
+                 for t in rollup(session, "unit", now, plan_id=plan) if t[Category.open_overdue]]
+        units.sort(key=lambda t: -t[Category.open_overdue])
+        lines = [say(link.lang, "overdue_line", unit=t.key[1], count=t[Category.open_overdue]) for t in units[:30]]
+    await reply(update, "\n".join(lines) or say(link.lang, "overdue_none"))
+
+
+async def _coordinator(update: Update, session: Session) -> ChatLink | None:
+    link = service.active_link(session, update.effective_chat.id)
+    if link is None or link.role != "coordinator":
+        await reply(update, say(link.lang if link else _user_lang(update), "coordinator_only"))
+        return None
+    return link
+
+
+def _user_lang(update: Update) -> str:
+    user = update.effective_user
+    return "en" if user and (user.language_code or "").startswith("en") else "vi"
+
+
+def _actor(update: Update) -> str:
+    return f"telegram:{update.effective_chat.id}"

@@ -1,0 +1,116 @@
+"""What the bot says, in Vietnamese (the default) and English. Messages use Telegram HTML:
+every value put into them is escaped by `say`."""
+
+from __future__ import annotations
+
+import html
+
+TEXTS: dict[str, dict[str, str]] = {
+    "vi": {
+        "not_linked": "Tài khoản Telegram này chưa được liên kết với đơn vị nào. Vui lòng dùng đường liên kết mời "
+                      "do Sở Nội vụ gửi.",
+        "linked": "Đã liên kết với <b>{unit}</b> ({contact}). Gõ /mine để xem các nhiệm vụ của đơn vị.",
+        "linked_coordinator": "Đã liên kết với <b>{unit}</b> ({contact}) với vai trò điều phối. "
+                              "Gõ /status hoặc /overdue.",
+        "invitation_unknown": "Đường liên kết mời không hợp lệ.",
+        "invitation_used": "Đường liên kết mời này đã được sử dụng.",
+        "invitation_expired": "Đường liên kết mời đã hết hạn. Vui lòng xin đường liên kết mới.",
+        "help": "<b>Đôn đốc</b> nhắc việc theo kế hoạch của tỉnh.\n"
+                "/mine – các nhiệm vụ đang mở của đơn vị\n"
+                "/lang en – English\n"
+                "Dưới mỗi nhiệm vụ có các nút: Xong · Tiến độ · Vướng mắc · Gia hạn · Minh chứng.",
+        "help_coordinator": "\n/status – tổng hợp theo lĩnh vực\n/overdue – các đơn vị có nhiệm vụ quá hạn",
+        "lang_set": "Đã chuyển sang tiếng Việt.",
+        "mine_empty": "Đơn vị không có nhiệm vụ nào đang mở.",
+        "card": "<b>Nhiệm vụ {code}</b>: {text}\nKỳ: {period}\nHạn: {due}\nTình trạng: {status}",
+        "no_deadline": "thường xuyên (không thời hạn)",
+        "b_done": "Xong", "b_progress": "Tiến độ", "b_blocked": "Vướng mắc", "b_extension": "Gia hạn",
+        "b_evidence": "Minh chứng", "b_approve": "Đồng ý", "b_deny": "Từ chối",
+        "ask_percent": "Nhiệm vụ {code}: tiến độ đạt bao nhiêu phần trăm? Gõ một số từ 0 đến 100.",
+        "bad_percent": "Vui lòng gõ một số từ 0 đến 100, ví dụ 60.",
+        "ask_note": "Ghi chú ngắn về tiến độ (gõ - để bỏ qua):",
+        "progress_saved": "Đã ghi nhận tiến độ {percent}% cho nhiệm vụ {code}.",
+        "ask_block_reason": "Nhiệm vụ {code}: nêu ngắn gọn vướng mắc.",
+        "blocked_saved": "Đã ghi nhận vướng mắc của nhiệm vụ {code}. Sở Nội vụ sẽ được báo.",
+        "ask_new_date": "Nhiệm vụ {code} (hạn {due}): xin gia hạn đến ngày nào? Ví dụ 30/9 hoặc 30/09/2019.",
+        "bad_date": "Không đọc được ngày. Vui lòng gõ ngày/tháng, ví dụ 30/9 hoặc 30/09/2019.",
+        "date_not_later": "Ngày xin gia hạn phải sau hạn hiện tại ({due}). Vui lòng gõ lại.",
+        "ask_ext_reason": "Lý do xin gia hạn:",
+        "ext_sent": "Đã gửi đề nghị gia hạn nhiệm vụ {code} đến {date} để Sở Nội vụ xem xét.",
+        "ext_request": "<b>Đề nghị gia hạn</b>\n{unit} xin gia hạn nhiệm vụ {code} (kỳ {period}) từ {old} "
+                       "đến {new}.\nLý do: {reason}",
+        "ext_approved": "Đã đồng ý gia hạn nhiệm vụ {code} đến {date}.",
+        "ext_denied": "Không đồng ý gia hạn nhiệm vụ {code}. Hạn vẫn là {date}.",
+        "decided": "{text}\n\n<i>{decision}</i>",
+        "ask_evidence": "Nhiệm vụ {code}: gửi tệp minh chứng (tài liệu hoặc ảnh).",
+        "evidence_saved": "Đã lưu minh chứng \"{name}\" cho nhiệm vụ {code}.",
+        "evidence_too_big": "Tệp quá lớn: tối đa 20 MB.",
+        "evidence_first": "Để gửi minh chứng, bấm nút Minh chứng dưới nhiệm vụ trước.",
+        "done_saved": "Đã ghi nhận hoàn thành nhiệm vụ {code}. Cảm ơn!",
+        "closed": "Nhiệm vụ này {status}: không cập nhật thêm được.",
+        "not_allowed": "Bạn không có quyền thao tác trên nhiệm vụ này.",
+        "refused": "Không thực hiện được: {reason}",
+        "nothing_waiting": "Gõ /mine để xem các nhiệm vụ, hoặc /help để được hướng dẫn.",
+        "coordinator_only": "Lệnh này dành cho Sở Nội vụ (điều phối).",
+        "overdue_none": "Không có đơn vị nào có nhiệm vụ quá hạn.",
+        "overdue_line": "{unit}: {count} nhiệm vụ quá hạn",
+        "st_open": "đang thực hiện", "st_blocked": "đang vướng mắc", "st_extension_requested": "đang xin gia hạn",
+        "st_done": "đã hoàn thành", "st_postponed": "đã tạm hoãn", "st_cancelled": "đã hủy",
+    },
+    "en": {
+        "not_linked": "This Telegram account is not linked to any unit. Please use the invitation link sent by "
+                      "the Department of Home Affairs.",
+        "linked": "Linked to <b>{unit}</b> ({contact}). Type /mine to see your unit's tasks.",
+        "linked_coordinator": "Linked to <b>{unit}</b> ({contact}) as coordinator. Type /status or /overdue.",
+        "invitation_unknown": "This invitation link is not valid.",
+        "invitation_used": "This invitation link has already been used.",
+        "invitation_expired": "This invitation link has expired. Please ask for a new one.",
+        "help": "<b>Đôn đốc</b> chases the tasks of the provincial plan.\n"
+                "/mine – your unit's open tasks\n"
+                "/lang vi – tiếng Việt\n"
+                "Each task has buttons: Done · Progress · Blocked · Extension · Evidence.",
+        "help_coordinator": "\n/status – roll-up by area\n/overdue – units with overdue tasks",
+        "lang_set": "Switched to English.",
+        "mine_empty": "Your unit has no open tasks.",
+        "card": "<b>Task {code}</b>: {text}\nPeriod: {period}\nDue: {due}\nStatus: {status}",
+        "no_deadline": "continuous (no fixed deadline)",
+        "b_done": "Done", "b_progress": "Progress", "b_blocked": "Blocked", "b_extension": "Extension",
+        "b_evidence": "Evidence", "b_approve": "Approve", "b_deny": "Deny",
+        "ask_percent": "Task {code}: how far along is it, in percent? Type a number from 0 to 100.",
+        "bad_percent": "Please type a number from 0 to 100, e.g. 60.",
+        "ask_note": "A short note on progress (type - to skip):",
+        "progress_saved": "Progress {percent}% recorded for task {code}.",
+        "ask_block_reason": "Task {code}: what is blocking it?",
+        "blocked_saved": "Recorded task {code} as blocked. The coordinator will be told.",
+        "ask_new_date": "Task {code} (due {due}): extend to which date? E.g. 30/9 or 30/09/2019.",
+        "bad_date": "I could not read that date. Please type day/month, e.g. 30/9 or 30/09/2019.",
+        "date_not_later": "The new date must be after the current deadline ({due}). Please type it again.",
+        "ask_ext_reason": "Why is an extension needed?",
+        "ext_sent": "Extension of task {code} to {date} sent to the coordinator.",
+        "ext_request": "<b>Extension request</b>\n{unit} asks to extend task {code} (period {period}) from {old} "
+                       "to {new}.\nReason: {reason}",
+        "ext_approved": "Extension of task {code} to {date} approved.",
+        "ext_denied": "Extension of task {code} denied. The deadline stays {date}.",
+        "decided": "{text}\n\n<i>{decision}</i>",
+        "ask_evidence": "Task {code}: send the evidence file (a document or a photo).",
+        "evidence_saved": "Evidence \"{name}\" saved for task {code}.",
+        "evidence_too_big": "The file is too big: 20 MB at most.",
+        "evidence_first": "To send evidence, press the Evidence button under the task first.",
+        "done_saved": "Task {code} recorded as done. Thank you!",
+        "closed": "This task is {status}: it cannot be updated any more.",
+        "not_allowed": "You may not act on this task.",
+        "refused": "Not done: {reason}",
+        "nothing_waiting": "Type /mine to see your tasks, or /help.",
+        "coordinator_only": "This command is for the coordinator.",
+        "overdue_none": "No unit has overdue tasks.",
+        "overdue_line": "{unit}: {count} overdue",
+        "st_open": "open", "st_blocked": "blocked", "st_extension_requested": "waiting for an extension",
+        "st_done": "done", "st_postponed": "postponed", "st_cancelled": "cancelled",
+    },
+}
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    """The text for `key` in `lang`, with values HTML-escaped (they come from users and plans)."""
+    template = TEXTS.get(lang, TEXTS["vi"])[key]
+    return template.format(**{k: html.escape(str(v), quote=False) for k, v in values.items()})

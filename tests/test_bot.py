@@ -1,0 +1,253 @@
+"""End to end: the real python-telegram-bot Application, polling the stand-in, on a
+database with the Bình Định plan applied and its third quarter of 2019 opened."""
+
+import asyncio
+import datetime as dt
+import logging
+import time
+
+import pytest
+from sqlmodel import Session, select
+
+from bots import service
+from bots.app import build_application
+from bots.handlers import parse_day
+from bots.standin.server import StandIn
+from bots.standin.world import Limits, World
+from models.opening import Opener
+from models.tables import ChatLink, Event, Evidence, Obligation, Task
+from models.workcal import VN, WorkingCalendar
+
+COMMUNE, OTHER_COMMUNE, COORDINATOR_UNIT = "binh-dinh/xa-21550", "binh-dinh/xa-21553", "binh-dinh/so-noi-vu"
+ASSIGNEE, ATTACKER, COORDINATOR = 501, 777, 900
+
+
+@pytest.fixture(scope="module")
+def server():
+    with StandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def setup(applied, server, tmp_path):
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", WorkingCalendar()).period("2019-Q3")
+        tokens = {
+            ASSIGNEE: service.create_invitation(session, COMMUNE, "Nguyễn Văn An"),
+            ATTACKER: service.create_invitation(session, OTHER_COMMUNE, "Trần Thị Bình"),
+            COORDINATOR: service.create_invitation(session, COORDINATOR_UNIT, "Lê Chuyên viên", role="coordinator"),
+        }
+        session.commit()
+    world = server.reset(World(limits=Limits().scaled(1000)))
+    for user in tokens:
+        world.add_user(user, f"user{user}")
+    return applied, server, tokens, tmp_path
+
+
+async def until(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def texts(world, chat):
+    return [r.text or "" for r in world.received(chat)]
+
+
+async def last_text_contains(world, chat, fragment, count_before=0):
+    return await until(lambda: any(fragment in t for t in texts(world, chat)[count_before:]))
+
+
+async def running(engine, server, folder):
+    application = build_application(server.world.token, engine, folder / "evidence", base_url=server.base_url,
+                                    base_file_url=server.base_file_url)
+    await application.initialize()
+    await application.start()
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    return application
+
+
+async def stop(application):
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+
+
+def obligation(engine, unit=COMMUNE, code="1.1"):
+    with Session(engine) as session:
+        return session.exec(select(Obligation).join(Task, Task.id == Obligation.task_id)
+                            .where(Obligation.unit_id == unit, Task.code == code)).one()
+
+
+def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
+            await last_text_contains(world, ASSIGNEE, "Đã liên kết với UBND phường Nhơn Bình")
+            world.user_starts(COORDINATOR, tokens[COORDINATOR])
+            await last_text_contains(world, COORDINATOR, "vai trò điều phối")
+
+            seen = len(world.received(ASSIGNEE))
+            world.user_sends(ASSIGNEE, "/mine")
+            cards = await until(lambda: [r for r in world.received(ASSIGNEE)[seen:] if r.reply_markup]
+                                if len(world.received(ASSIGNEE)) >= seen + 7 else None)
+            card = next(r for r in cards if r.text.startswith("Nhiệm vụ 1.1"))
+            assert "Hạn: 14/10/2019" in card.text and "Kỳ: 2019-Q3" in card.text
+
+            async def press(label, chat=ASSIGNEE, message=card):
+                count = len(world.received(chat))
+                query = world.user_presses(chat, message.message_id, label)
+                await until(lambda: world.answer_of(query) is not None)
+                return count
+
+            async def say_(text, expect):
+                count = len(world.received(ASSIGNEE))
+                world.user_sends(ASSIGNEE, text)
+                await last_text_contains(world, ASSIGNEE, expect, count)
+
+            await press("Tiến độ")
+            await last_text_contains(world, ASSIGNEE, "bao nhiêu phần trăm")
+            await say_("khoảng một nửa", "Vui lòng gõ một số từ 0 đến 100")
+            await say_("60", "Ghi chú ngắn")
+            await say_("đang tổng hợp số liệu", "Đã ghi nhận tiến độ 60%")
+
+            await press("Gia hạn")
+            await say_("tuần sau", "Không đọc được ngày")
+            await say_("1/10/2019", "phải sau hạn hiện tại")
+            await say_("31/10", "Lý do xin gia hạn")
+            await say_("chờ số liệu của các thôn", "Đã gửi đề nghị gia hạn nhiệm vụ 1.1 đến 31/10/2019")
+            await last_text_contains(world, COORDINATOR, "Đề nghị gia hạn")
+            request = world.received(COORDINATOR)[-1]
+            assert "từ 14/10/2019 đến 31/10/2019" in request.text and "chờ số liệu của các thôn" in request.text
+
+            count = await press("Đồng ý", chat=COORDINATOR, message=request)
+            await last_text_contains(world, ASSIGNEE, "Đã đồng ý gia hạn nhiệm vụ 1.1 đến 31/10/2019")
+            assert "Đã đồng ý gia hạn" in world.received(COORDINATOR)[-1].text  # the request, edited
+
+            await press("Minh chứng")
+            await last_text_contains(world, ASSIGNEE, "gửi tệp minh chứng")
+            world.user_uploads(ASSIGNEE, "bien-ban-cong-khai.pdf", b"%PDF-1.4 bien ban")
+            await last_text_contains(world, ASSIGNEE, "Đã lưu minh chứng")
+
+            await press("Xong")
+            await last_text_contains(world, ASSIGNEE, "Đã ghi nhận hoàn thành nhiệm vụ 1.1")
+            again = world.user_presses(ASSIGNEE, card.message_id, "Xong")
+            answer = await until(lambda: world.answer_of(again))
+            assert answer["show_alert"] and "đã hoàn thành" in answer["text"]
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+
+    done = obligation(engine)
+    assert (done.status, done.progress) == ("done", 60)
+    assert done.due_at.astimezone(VN).date() == dt.date(2019, 10, 31)
+    assert done.original_due_at.astimezone(VN).date() == dt.date(2019, 10, 14)
+    with Session(engine) as session:
+        kinds = [e.kind for e in session.exec(select(Event).where(Event.obligation_id == done.id).order_by(Event.id))]
+        assert kinds == ["progress", "extension_requested", "extension_approved", "evidence", "done"]
+        actors = {e.kind: e.actor for e in session.exec(select(Event).where(Event.obligation_id == done.id))}
+        assert actors["extension_approved"] == f"telegram:{COORDINATOR}" and actors["done"] == f"telegram:{ASSIGNEE}"
+        (evidence,) = session.exec(select(Evidence)).all()
+        assert evidence.file_name == "bien-ban-cong-khai.pdf" and evidence.size == 17
+        assert (folder / "evidence" / evidence.sha256[:2] / evidence.sha256).read_bytes() == b"%PDF-1.4 bien ban"
+
+
+def test_a_forged_callback_from_another_chat_changes_nothing(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+    target = obligation(engine)
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            world.user_starts(ATTACKER, tokens[ATTACKER])
+            await last_text_contains(world, ATTACKER, "Đã liên kết")
+            own = world.received(ATTACKER)[-1]
+            answers = []
+            for data in (f"d:{target.id}", f"a:{target.id}", f"p:{target.id}"):
+                query = world.user_presses(ATTACKER, own.message_id, data=data)  # a modified client
+                answers.append(await until(lambda: world.answer_of(query)))
+            world.add_user(12345, "Người lạ")
+            world.user_starts(12345)
+            await last_text_contains(world, 12345, "chưa được liên kết")
+            return answers
+        finally:
+            await stop(app)
+    answers = asyncio.run(scenario())
+    assert all("không có quyền" in a["text"] for a in answers)
+    after = obligation(engine)
+    assert (after.status, after.progress, after.due_at) == (target.status, target.progress, target.due_at)
+    with Session(engine) as session:
+        refused = session.exec(select(Event).where(Event.kind == "refused")).all()
+        assert len(refused) == 3 and {e.actor for e in refused} == {f"telegram:{ATTACKER}"}
+
+
+def test_a_redelivered_update_is_handled_once(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
+            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            with world.lock:
+                replay = dict(world.updates[-1]) if world.updates else None
+            first = len(world.received(ASSIGNEE))
+            with world.lock:  # Telegram sends the same update again
+                world.updates.append(replay or {"update_id": 100, "message": {}})
+                world.on_update()
+            await asyncio.sleep(1.0)
+            return first, len(world.received(ASSIGNEE))
+        finally:
+            await stop(app)
+    before, after = asyncio.run(scenario())
+    assert before == after
+    with Session(engine) as session:
+        assert len(session.exec(select(ChatLink)).all()) == 1
+
+
+def test_invitations_are_single_use_and_expire(applied):
+    with Session(applied) as session:
+        token = service.create_invitation(session, COMMUNE, "An", now=dt.datetime(2019, 7, 1, tzinfo=VN))
+        old = service.create_invitation(session, COMMUNE, "Cũ", now=dt.datetime(2019, 1, 1, tzinfo=VN))
+        assert len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+        service.redeem_invitation(session, token, 1, "vi", now=dt.datetime(2019, 7, 2, tzinfo=VN))
+        for bad, reason in ((token, "used"), (old, "expired"), ("nope", "unknown"), ("x" * 65, "unknown")):
+            with pytest.raises(service.InvitationError) as caught:
+                service.redeem_invitation(session, bad, 2, "vi", now=dt.datetime(2019, 7, 2, tzinfo=VN))
+            assert str(caught.value) == reason
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("30/9", dt.date(2019, 9, 30)), ("30/09/2019", dt.date(2019, 9, 30)), ("5-1", dt.date(2020, 1, 5)),
+    ("31/2", None), ("hôm nay", None), ("30/9/19", dt.date(2019, 9, 30)),
+])
+def test_dates_people_type(text, expected):
+    assert parse_day(text, dt.date(2019, 9, 15)) == expected
+
+
+def test_the_token_never_reaches_the_logs(setup, caplog):
+    engine, server, tokens, folder = setup
+    caplog.set_level(logging.DEBUG)
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            server.world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
+            await last_text_contains(server.world, ASSIGNEE, "Đã liên kết")
+            logging.getLogger("test").error("boom", exc_info=RuntimeError(f"url {server.base_url}{server.world.token}"))
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+    assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx logged its URLs ...
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert server.world.token not in logged and "[bot-token]" in logged  # ... without the token
