@@ -24,7 +24,7 @@ from bots.texts import say
 from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.rollup import Category, rollup
-from models.tables import ChatLink, Obligation, Plan, Task, Unit
+from models.tables import ChatLink, Evidence, Obligation, Plan, Task, Unit
 from models.workcal import VN
 
 ASSIGNEE_BUTTONS = [("d", "b_done"), ("p", "b_progress"), ("b", "b_blocked"), ("x", "b_extension"),
@@ -153,6 +153,9 @@ def _ask(link: ChatLink, action: str, ob: Obligation, step: str, **extra) -> Non
 
 
 async def _on_done(session, context, update, link, ob, task):
+    if task.evidence_required and not session.exec(select(Evidence.id).where(Evidence.obligation_id == ob.id)).first():
+        _ask(link, "evidence", ob, "file")
+        return [(link.chat_id, say(link.lang, "evidence_needed", code=task.code), None)]
     lifecycle.mark_done(session, ob, _actor(update))
     link.awaiting = None
     return [(link.chat_id, say(link.lang, "done_saved", code=task.code), None)]

@@ -46,6 +46,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "evidence_saved": "Đã lưu minh chứng \"{name}\" cho nhiệm vụ {code}.",
         "evidence_too_big": "Tệp quá lớn: tối đa 20 MB.",
         "evidence_first": "Để gửi minh chứng, bấm nút Minh chứng dưới nhiệm vụ trước.",
+        "evidence_needed": "Nhiệm vụ {code} cần có minh chứng trước khi báo xong: gửi tệp minh chứng, "
+                           "rồi bấm Xong.",
         "done_saved": "Đã ghi nhận hoàn thành nhiệm vụ {code}. Cảm ơn!",
         "closed": "Nhiệm vụ này {status}: không cập nhật thêm được.",
         "not_allowed": "Bạn không có quyền thao tác trên nhiệm vụ này.",
@@ -96,6 +98,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "evidence_saved": "Evidence \"{name}\" saved for task {code}.",
         "evidence_too_big": "The file is too big: 20 MB at most.",
         "evidence_first": "To send evidence, press the Evidence button under the task first.",
+        "evidence_needed": "Task {code} needs evidence before it can be done: send the file, then press Done.",
         "done_saved": "Task {code} recorded as done. Thank you!",
         "closed": "This task is {status}: it cannot be updated any more.",
         "not_allowed": "You may not act on this task.",

@@ -219,6 +219,50 @@ def status(
     print(status_text(tallies, lang, empty))
 
 
+@app.command()
+def invite(
+    unit: str = typer.Option(..., "--unit", help='Unit id, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
+    contact: str = typer.Option(..., "--contact", help="Who will use the link (name, role)."),
+    role: str = typer.Option("assignee", "--role", help="assignee, or coordinator (approves, gets digests)."),
+    group: bool = typer.Option(False, "--group", help="A link that adds the bot to a group chat."),
+) -> None:
+    """A single-use link (valid 7 days) that ties a Telegram chat to a unit contact."""
+    import os
+
+    from sqlmodel import Session, select
+
+    from bots.service import create_invitation
+    from models.tables import Unit
+
+    if role not in ("assignee", "coordinator"):
+        err.print("[red]error[/] --role is assignee or coordinator")
+        raise typer.Exit(2)
+    with Session(_database()) as session:
+        matches = session.exec(select(Unit.id).where((Unit.id == unit) | Unit.id.endswith("/" + unit))).all()
+        if len(matches) != 1:
+            err.print(f'[red]error[/] {"no" if not matches else "more than one"} unit "{unit}"'
+                      + (f": {', '.join(matches)}" if matches else ""))
+            raise typer.Exit(1)
+        token = create_invitation(session, matches[0], contact, role)
+        session.commit()
+    username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
+    out.print(f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}", highlight=False)
+
+
+@app.command()
+def unlink(chat: int = typer.Option(..., "--chat", help="Telegram chat id.")) -> None:
+    """Stop a chat from speaking for its unit."""
+    from sqlmodel import Session
+
+    from bots.service import unlink as unlink_chat
+
+    with Session(_database()) as session:
+        done = unlink_chat(session, chat, actor="cli")
+        session.commit()
+    out.print(f"chat {chat}: unlinked" if done else f"chat {chat} was not linked")
+    raise typer.Exit(0 if done else 1)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema to the newest migration."""

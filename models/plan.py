@@ -120,6 +120,7 @@ class TaskSpec(Strict):
     timing: TimingSpec
     schedule: TaskSchedule | None = None
     product: str | None = None
+    evidence_required: bool = False  # "Done" needs a file of proof first
 
 
 class PlanSpec(Strict):

@@ -119,6 +119,7 @@ class Task(SQLModel, table=True):
     timing_start: dt.date | None = None
     timing_end: dt.date | None = None
     schedule: dict | None = _json()  # the task's TaskSchedule overrides, if any
+    evidence_required: bool = False  # "Done" needs a file of proof first
     active: bool = True  # False once the plan drops the task
     added_on: dt.date | None = None  # set when a later apply adds it: opens from the next period
 

@@ -96,3 +96,19 @@ def test_a_changed_plan_keeps_history(engine, directory, tmp_path):
                                                               Assignment.role == "lead")).all()
         assert leads == ["binh-dinh/so-cong-thuong"]
         assert len(session.exec(select(Event)).all()) == 2
+
+
+def test_migrations_upgrade_a_database_that_already_has_data(tmp_path, directory):
+    """0003 adds a NOT NULL column to task: rows applied under 0002 must survive it."""
+    from models.db import make_engine, upgrade
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO unit (id, directory_id, name, level, active) VALUES ('d/u', 'd', 'U', 'x', 1)")
+        conn.exec_driver_sql("INSERT INTO plan (id, number, title, issued_by, issued_on, coordinator_unit_id, "
+                             "directory_id, content_hash) VALUES ('p', '1', 't', 'i', '2019-01-01', 'd/u', 'd', 'h')")
+        conn.exec_driver_sql("INSERT INTO task (plan_id, code, text, timing_phrase, timing_kind, active) "
+                             "VALUES ('p', '1.1', 't', '', 'annual', 1)")
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT evidence_required FROM task").scalar() in (0, False)

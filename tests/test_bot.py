@@ -251,3 +251,45 @@ def test_the_token_never_reaches_the_logs(setup, caplog):
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx logged its URLs ...
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert server.world.token not in logged and "[bot-token]" in logged  # ... without the token
+
+
+def test_coordinator_commands_language_and_required_evidence(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+    with Session(engine) as session:  # the plan says task 1.1 needs evidence
+        for task in session.exec(select(Task).where(Task.code == "1.1")):
+            task.evidence_required = True
+        session.commit()
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            world.user_starts(COORDINATOR, tokens[COORDINATOR])
+            await last_text_contains(world, COORDINATOR, "vai trò điều phối")
+            world.user_sends(COORDINATOR, "/status")
+            await last_text_contains(world, COORDINATOR, "binh-dinh-53-2019 1")
+            world.user_sends(COORDINATOR, "/overdue")
+            await last_text_contains(world, COORDINATOR, "nhiệm vụ quá hạn")
+            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
+            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            world.user_sends(ASSIGNEE, "/status")
+            await last_text_contains(world, ASSIGNEE, "dành cho Sở Nội vụ")
+            world.user_sends(ASSIGNEE, "/lang en")
+            await last_text_contains(world, ASSIGNEE, "Switched to English")
+            count = len(world.received(ASSIGNEE))
+            world.user_sends(ASSIGNEE, "/mine")
+            await until(lambda: len(world.received(ASSIGNEE)) >= count + 7)
+            card = next(r for r in world.received(ASSIGNEE)[count:] if r.text.startswith("Task 1.1"))
+            count = len(world.received(ASSIGNEE))
+            world.user_presses(ASSIGNEE, card.message_id, "Done")
+            await last_text_contains(world, ASSIGNEE, "needs evidence before it can be done", count)
+            world.user_uploads(ASSIGNEE, "proof.pdf", b"%PDF proof")
+            await last_text_contains(world, ASSIGNEE, 'Evidence "proof.pdf" saved')
+            world.user_presses(ASSIGNEE, card.message_id, "Done")
+            await last_text_contains(world, ASSIGNEE, "Task 1.1 recorded as done")
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+    overdue_lines = [t for t in texts(world, COORDINATOR) if "quá hạn" in t][-1]
+    assert "UBND phường Nhơn Bình (thành phố Quy Nhơn): 3 nhiệm vụ quá hạn" in overdue_lines
+    assert obligation(engine).status == "done"

@@ -52,3 +52,12 @@ def test_dry_run_says_so(dondoc, tmp_path):
     result = dondoc("plan", "apply", changed, "--org", ORG, "--dry-run")
     assert result.exit_code == 0 and "dry run: nothing changed" in result.stdout
     assert "already up to date" in dondoc("plan", "apply", PLAN, "--org", ORG).stdout
+
+
+def test_invite_and_unlink(dondoc, tmp_path):
+    link = dondoc("invite", "--unit", "xa-21550", "--contact", "Nguyễn Văn An")
+    assert link.exit_code == 0
+    url = link.stdout.strip()
+    assert url.startswith("https://t.me/dondoc_bot?start=") and len(url.split("=", 1)[1]) <= 64
+    assert dondoc("invite", "--unit", "nowhere", "--contact", "x").exit_code == 1
+    assert dondoc("unlink", "--chat", "42").exit_code == 1
