@@ -203,7 +203,8 @@ def test_buttons_callbacks_and_edits(telegram):
         return query_id, query, str(same.value)
     query_id, query, same = run(telegram, scenario)
     assert (query.id, query.data, query.from_user.id, query.message.chat.id) == (query_id, "done:7", 111, 111)
-    assert telegram.world.answer_of(query_id) == {"text": "Đã ghi nhận", "show_alert": False}
+    answer = telegram.world.answer_of(query_id)
+    assert (answer["text"], answer["show_alert"]) == ("Đã ghi nhận", False)
     assert telegram.world.received(111)[0].text == "Việc 1.1: xong"
     assert same.startswith("Message is not modified")
 

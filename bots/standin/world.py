@@ -360,7 +360,8 @@ class World:
         query = self.callbacks.get(str(params.get("callback_query_id")))
         if query is None or query["answer"] is not None or self.clock() - query["created"] > CALLBACK_LIFETIME:
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
-        query["answer"] = {"text": params.get("text"), "show_alert": bool(params.get("show_alert"))}
+        query["answer"] = {"text": params.get("text"), "show_alert": bool(params.get("show_alert")),
+                           "at": self.clock()}
         return True
 
     def api_getfile(self, params: dict) -> dict:

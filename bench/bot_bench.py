@@ -1,0 +1,149 @@
+"""Bot responsiveness: button presses handled per second, and the p50/p95 latency from a
+press to its answer (answerCallbackQuery), for 50 and 200 simulated users, against a bare
+python-telegram-bot echo handler in the same run (same stand-in, same users, same presses).
+
+    uv run python bench/bot_bench.py [--presses 10]
+
+Target (issue "The Telegram side"): our p95 at most 3x the echo handler's. SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlmodel import Session, select  # noqa: E402
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes  # noqa: E402
+
+from bots import service  # noqa: E402
+from bots.app import build_application  # noqa: E402
+from bots.standin.server import StandIn  # noqa: E402
+from bots.standin.world import Limits, World  # noqa: E402
+from models.apply import apply_plan  # noqa: E402
+from models.db import make_engine, upgrade  # noqa: E402
+from models.opening import Opener  # noqa: E402
+from models.org import load_directory  # noqa: E402
+from models.tables import Obligation, Task, Unit  # noqa: E402
+from models.workcal import WorkingCalendar  # noqa: E402
+
+PLAN = ROOT / "plans" / "binh-dinh-53-2019.yaml"
+ORG = ROOT / "plans" / "org" / "binh-dinh.yaml"
+
+
+def prepare_database(url: str, users: int) -> dict[int, tuple[str, int]]:
+    """Plan applied, 2019-Q3 opened; one invitation per user, spread over the communes.
+    Returns user id → (invitation token, obligation id of their task 1.1)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    apply_plan(engine, PLAN, load_directory(ORG), today=dt.date(2019, 7, 1))
+    with Session(engine) as session:
+        Opener(session, "binh-dinh-53-2019", WorkingCalendar()).period("2019-Q3")
+        rows = session.exec(select(Obligation.id, Obligation.unit_id).join(Task, Task.id == Obligation.task_id)
+                            .join(Unit, Unit.id == Obligation.unit_id)
+                            .where(Task.code == "1.1", Unit.level == "commune").order_by(Obligation.id)).all()
+        people = {}
+        for index in range(users):
+            obligation_id, unit_id = rows[index % len(rows)]
+            people[10_000 + index] = (service.create_invitation(session, unit_id, f"user {index}"), obligation_id)
+        session.commit()
+    engine.dispose()
+    return people
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bare handler: answer the press and echo its data back, nothing else."""
+    await update.callback_query.answer()
+    await update.effective_chat.send_message(update.callback_query.data)
+
+
+async def measure(application: Application, world: World, people: dict, presses: int,
+                  link_first: bool) -> tuple[float, list[float]]:
+    await application.initialize()
+    await application.start()
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        for user, (token, _obligation_id) in people.items():
+            world.add_user(user, f"u{user}")
+            world.user_starts(user, token if link_first else None)
+        if link_first:  # dondoc answers the link; wait until everyone is linked
+            await _until(lambda: all(world.received(u) for u in people), 120)
+        anchors = {}
+        for user, (_token, obligation_id) in people.items():  # the prompt whose button they press
+            data = f"p:{obligation_id}"
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton("Tiến độ", callback_data=data)]])
+            sent = await application.bot.send_message(user, "Nhiệm vụ 1.1", reply_markup=markup)
+            anchors[user] = (sent.message_id, data)
+        latencies: list[float] = []
+
+        async def person(user: int) -> None:
+            message_id, data = anchors[user]
+            for _ in range(presses):
+                pressed = time.monotonic()
+                query = world.user_presses(user, message_id, data=data)
+                await _until(lambda: world.answer_of(query) is not None, 60)
+                latencies.append(time.monotonic() - pressed)
+
+        started = time.monotonic()
+        await asyncio.gather(*(person(u) for u in people))
+        return time.monotonic() - started, latencies
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+async def _until(check, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the bot did not answer in time")
+        await asyncio.sleep(0.002)
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100)[int(share * 100) - 1] if len(values) > 1 else values[0]
+
+
+def run(users: int, presses: int, server: StandIn, folder: Path) -> None:
+    url = f"sqlite:///{folder / f'bot-{users}.db'}"
+    people = prepare_database(url, users)
+    results = {}
+    for name in ("echo", "dondoc"):
+        world = server.reset(World(limits=Limits().scaled(1000)))
+        if name == "echo":
+            application = Application.builder().token(world.token).base_url(server.base_url).build()
+            application.add_handler(CallbackQueryHandler(echo))
+        else:
+            application = build_application(world.token, make_engine(url), folder / "evidence",
+                                            base_url=server.base_url, base_file_url=server.base_file_url)
+        seconds, latencies = asyncio.run(measure(application, world, people, presses, link_first=name == "dondoc"))
+        results[name] = (len(latencies) / seconds, percentile(latencies, 0.50), percentile(latencies, 0.95))
+        rate, p50, p95 = results[name]
+        print(f"[{users} users] {name:>6}: {len(latencies)} presses, {rate:,.0f} updates/s, "
+              f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms", flush=True)
+    ratio = results["dondoc"][2] / results["echo"][2]
+    print(f"[{users} users] p95 dondoc / echo: {ratio:.2f} (target <= 3)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--presses", type=int, default=10, help="presses per user")
+    parser.add_argument("--users", type=int, nargs="*", default=[50, 200])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder, StandIn() as server:
+        for users in args.users:
+            run(users, args.presses, server, Path(folder))
+
+
+if __name__ == "__main__":
+    main()
