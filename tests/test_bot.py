@@ -293,3 +293,29 @@ def test_coordinator_commands_language_and_required_evidence(setup):
     overdue_lines = [t for t in texts(world, COORDINATOR) if "quá hạn" in t][-1]
     assert "UBND phường Nhơn Bình (thành phố Quy Nhơn): 3 nhiệm vụ quá hạn" in overdue_lines
     assert obligation(engine).status == "done"
+
+
+def test_a_group_chat_links_to_a_unit(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+    world.add_group(-7001, "UBND phường Nhơn Bình")
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            # t.me/<bot>?startgroup=<token> makes Telegram send this command into the group.
+            world.user_sends(ASSIGNEE, f"/start@dondoc_bot {tokens[ASSIGNEE]}", chat_id=-7001)
+            await last_text_contains(world, -7001, "Đã liên kết với UBND phường Nhơn Bình")
+            world.user_sends(ASSIGNEE, "/mine@dondoc_bot", chat_id=-7001)
+            await until(lambda: len(world.received(-7001)) >= 8)
+            card = next(r for r in world.received(-7001) if (r.text or "").startswith("Nhiệm vụ 1.3"))
+            query = world.user_presses(ATTACKER, card.message_id, "Xong", chat_id=-7001)  # anyone in the group
+            await until(lambda: world.answer_of(query))
+            await last_text_contains(world, -7001, "Đã ghi nhận hoàn thành nhiệm vụ 1.3")
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+    assert obligation(engine, code="1.3").status == "done"
+    with Session(engine) as session:
+        (link,) = session.exec(select(ChatLink)).all()
+        assert (link.chat_id, link.unit_id) == (-7001, COMMUNE)
