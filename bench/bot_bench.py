@@ -84,13 +84,24 @@ async def measure(application: Application, world: World, people: dict, presses:
             sent = await application.bot.send_message(user, "Nhiệm vụ 1.1", reply_markup=markup)
             anchors[user] = (sent.message_id, data)
         latencies: list[float] = []
+        loop = asyncio.get_running_loop()
+        waiting: dict[str, asyncio.Future] = {}
+
+        def answered(query_id: str) -> None:  # called on the stand-in's thread
+            future = waiting.get(query_id)
+            if future is not None:
+                loop.call_soon_threadsafe(lambda: future.done() or future.set_result(None))
+
+        world.on_answer = answered
 
         async def person(user: int) -> None:
             message_id, data = anchors[user]
             for _ in range(presses):
                 pressed = time.monotonic()
-                query = world.user_presses(user, message_id, data=data)
-                await _until(lambda: world.answer_of(query) is not None, 60)
+                with world.lock:  # register before the bot can possibly answer
+                    query = world.user_presses(user, message_id, data=data)
+                    waiting[query] = loop.create_future()
+                await asyncio.wait_for(waiting[query], 120)
                 latencies.append(time.monotonic() - pressed)
 
         started = time.monotonic()

@@ -160,6 +160,7 @@ class World:
         self.answered_429 = 0
         self.webhook: str | None = None
         self.on_update: Callable[[], None] = lambda: None  # the server wakes long polls
+        self.on_answer: Callable[[str], None] = lambda query_id: None  # benchmarks time answers
         self._random = random.Random()
         self._file_numbers = itertools.count()
 
@@ -362,6 +363,7 @@ class World:
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
         query["answer"] = {"text": params.get("text"), "show_alert": bool(params.get("show_alert")),
                            "at": self.clock()}
+        self.on_answer(str(params.get("callback_query_id")))
         return True
 
     def api_getfile(self, params: dict) -> dict:
