@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlmodel import Session, select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -148,6 +148,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
+def _question(link: ChatLink) -> ForceReply | None:
+    """In a group the bot only sees replies to itself (privacy mode): ask for one."""
+    return ForceReply() if link.chat_id < 0 else None
+
+
 def _ask(link: ChatLink, action: str, ob: Obligation, step: str, **extra) -> None:
     link.awaiting = {"action": action, "obligation": ob.id, "step": step, **extra}
 
@@ -155,7 +160,7 @@ def _ask(link: ChatLink, action: str, ob: Obligation, step: str, **extra) -> Non
 async def _on_done(session, context, update, link, ob, task):
     if task.evidence_required and not session.exec(select(Evidence.id).where(Evidence.obligation_id == ob.id)).first():
         _ask(link, "evidence", ob, "file")
-        return [(link.chat_id, say(link.lang, "evidence_needed", code=task.code), None)]
+        return [(link.chat_id, say(link.lang, "evidence_needed", code=task.code), _question(link))]
     lifecycle.mark_done(session, ob, _actor(update))
     link.awaiting = None
     return [(link.chat_id, say(link.lang, "done_saved", code=task.code), None)]
@@ -163,24 +168,24 @@ async def _on_done(session, context, update, link, ob, task):
 
 async def _on_progress(session, context, update, link, ob, task):
     _ask(link, "progress", ob, "percent")
-    return [(link.chat_id, say(link.lang, "ask_percent", code=task.code), None)]
+    return [(link.chat_id, say(link.lang, "ask_percent", code=task.code), _question(link))]
 
 
 async def _on_blocked(session, context, update, link, ob, task):
     _ask(link, "blocked", ob, "reason")
-    return [(link.chat_id, say(link.lang, "ask_block_reason", code=task.code), None)]
+    return [(link.chat_id, say(link.lang, "ask_block_reason", code=task.code), _question(link))]
 
 
 async def _on_extension(session, context, update, link, ob, task):
     if ob.no_deadline:
         return [(link.chat_id, say(link.lang, "refused", reason=say(link.lang, "no_deadline")), None)]
     _ask(link, "extension", ob, "date")
-    return [(link.chat_id, say(link.lang, "ask_new_date", code=task.code, due=_day(ob.due_at)), None)]
+    return [(link.chat_id, say(link.lang, "ask_new_date", code=task.code, due=_day(ob.due_at)), _question(link))]
 
 
 async def _on_evidence(session, context, update, link, ob, task):
     _ask(link, "evidence", ob, "file")
-    return [(link.chat_id, say(link.lang, "ask_evidence", code=task.code), None)]
+    return [(link.chat_id, say(link.lang, "ask_evidence", code=task.code), _question(link))]
 
 
 async def _on_decision(session, context, update, link, ob, task, approve: bool):
@@ -239,9 +244,9 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def _progress_percent(session, update, link, ob, task, waiting, text):
     percent = re.fullmatch(r"(\d{1,3})\s*%?", text)
     if percent is None or int(percent.group(1)) > 100:
-        return [(link.chat_id, say(link.lang, "bad_percent"), None)]
+        return [(link.chat_id, say(link.lang, "bad_percent"), _question(link))]
     _ask(link, "progress", ob, "note", percent=int(percent.group(1)))
-    return [(link.chat_id, say(link.lang, "ask_note"), None)]
+    return [(link.chat_id, say(link.lang, "ask_note"), _question(link))]
 
 
 def _progress_note(session, update, link, ob, task, waiting, text):
@@ -260,11 +265,11 @@ def _blocked_reason(session, update, link, ob, task, waiting, text):
 def _extension_date(session, update, link, ob, task, waiting, text):
     day = parse_day(text, ob.due_at.astimezone(VN).date())
     if day is None:
-        return [(link.chat_id, say(link.lang, "bad_date"), None)]
+        return [(link.chat_id, say(link.lang, "bad_date"), _question(link))]
     if context_deadline(day) <= ob.due_at:
-        return [(link.chat_id, say(link.lang, "date_not_later", due=_day(ob.due_at)), None)]
+        return [(link.chat_id, say(link.lang, "date_not_later", due=_day(ob.due_at)), _question(link))]
     _ask(link, "extension", ob, "reason", until=day.isoformat())
-    return [(link.chat_id, say(link.lang, "ask_ext_reason"), None)]
+    return [(link.chat_id, say(link.lang, "ask_ext_reason"), _question(link))]
 
 
 def _extension_reason(session, update, link, ob, task, waiting, text):

@@ -283,8 +283,8 @@ def test_coordinator_commands_language_and_required_evidence(setup):
             count = len(world.received(ASSIGNEE))
             world.user_presses(ASSIGNEE, card.message_id, "Done")
             await last_text_contains(world, ASSIGNEE, "needs evidence before it can be done", count)
-            world.user_uploads(ASSIGNEE, "proof.pdf", b"%PDF proof")
-            await last_text_contains(world, ASSIGNEE, 'Evidence "proof.pdf" saved')
+            world.user_sends_photo(ASSIGNEE, b"\xff\xd8 a photo of the notice board")
+            await last_text_contains(world, ASSIGNEE, 'Evidence "photo-')
             world.user_presses(ASSIGNEE, card.message_id, "Done")
             await last_text_contains(world, ASSIGNEE, "Task 1.1 recorded as done")
         finally:
@@ -312,6 +312,17 @@ def test_a_group_chat_links_to_a_unit(setup):
             query = world.user_presses(ATTACKER, card.message_id, "Xong", chat_id=-7001)  # anyone in the group
             await until(lambda: world.answer_of(query))
             await last_text_contains(world, -7001, "Đã ghi nhận hoàn thành nhiệm vụ 1.3")
+            # Privacy mode: plain group chatter never reaches the bot; a reply to its question does.
+            progress = next(r for r in world.received(-7001) if (r.text or "").startswith("Nhiệm vụ 2.2"))
+            world.user_presses(ASSIGNEE, progress.message_id, "Tiến độ", chat_id=-7001)
+            await last_text_contains(world, -7001, "bao nhiêu phần trăm")
+            question = world.received(-7001)[-1]
+            assert question.reply_markup == {"force_reply": True}
+            world.user_sends(ASSIGNEE, "80", chat_id=-7001)  # not a reply: the bot does not see it
+            await asyncio.sleep(0.5)
+            assert world.received(-7001)[-1].message_id == question.message_id
+            world.user_sends(ASSIGNEE, "80", chat_id=-7001, reply_to=question.message_id)
+            await last_text_contains(world, -7001, "Ghi chú ngắn")
         finally:
             await stop(app)
     asyncio.run(scenario())

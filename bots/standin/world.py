@@ -188,13 +188,37 @@ class World:
         with self.lock:
             self.users[user_id].blocked = True
 
-    def user_sends(self, user_id: int, text: str, chat_id: int | None = None) -> dict:
+    def user_sends(self, user_id: int, text: str, chat_id: int | None = None,
+                   reply_to: int | None = None) -> dict:
+        """A user writes in a chat (optionally replying to one of its messages). In a group,
+        privacy mode lets the bot see only commands, replies to the bot and mentions of it."""
         with self.lock:
             chat = self.chats[chat_id if chat_id is not None else user_id]
-            message = self._user_message(chat, self.users[user_id], {"text": text})
+            fields: dict = {"text": text}
+            if reply_to is not None:
+                fields["reply_to_message"] = self._public(next(m for m in chat.messages if m["message_id"] == reply_to))
+            message = self._user_message(chat, self.users[user_id], fields)
             command = re.match(r"/\w+(@\w+)?", text)
             if command:
                 message["entities"] = [{"offset": 0, "length": command.end(), "type": "bot_command"}]
+            if self._bot_sees(chat, message):
+                self._push({"message": message})
+            return message
+
+    def _bot_sees(self, chat: Chat, message: dict) -> bool:
+        if chat.type == "private":
+            return True
+        replied = message.get("reply_to_message", {}).get("from", {})
+        text = message.get("text") or ""
+        return bool(message.get("entities")) or replied.get("id") == self.bot_id or f"@{self.username}" in text
+
+    def user_sends_photo(self, user_id: int, content: bytes, chat_id: int | None = None) -> dict:
+        with self.lock:
+            chat = self.chats[chat_id if chat_id is not None else user_id]
+            stored = self._store_file("photo.jpg", content, "image/jpeg")
+            size = {"file_id": stored["file_id"], "file_unique_id": stored["file_unique_id"],
+                    "file_size": stored["file_size"], "width": 1280, "height": 960}
+            message = self._user_message(chat, self.users[user_id], {"photo": [size]})
             self._push({"message": message})
             return message
 
@@ -480,7 +504,12 @@ class World:
 
     @staticmethod
     def _public(message: dict) -> dict:
-        return {k: v for k, v in message.items() if k not in ("date_float", "edited_at")}
+        """The message as the API returns it: only an inline keyboard comes back as reply_markup
+        (a ForceReply or a reply keyboard is kept for read-back only)."""
+        public = {k: v for k, v in message.items() if k not in ("date_float", "edited_at")}
+        if "inline_keyboard" not in (public.get("reply_markup") or {"inline_keyboard": 1}):
+            del public["reply_markup"]
+        return public
 
     def _store_file(self, file_name: str, content: bytes, mime_type: str | None) -> dict:
         number = next(self._file_numbers)
