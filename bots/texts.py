@@ -55,6 +55,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nothing_waiting": "Gõ /mine để xem các nhiệm vụ, hoặc /help để được hướng dẫn.",
         "coordinator_only": "Lệnh này dành cho Sở Nội vụ (điều phối).",
         "overdue_none": "Không có đơn vị nào có nhiệm vụ quá hạn.",
+        "link_dead": "<b>Không liên lạc được</b> với {unit} ({contact}) qua Telegram: {reason}. "
+                     "Cần liên hệ đơn vị để liên kết lại.",
         "overdue_line": "{unit}: {count} nhiệm vụ quá hạn",
         "st_open": "đang thực hiện", "st_blocked": "đang vướng mắc", "st_extension_requested": "đang xin gia hạn",
         "st_done": "đã hoàn thành", "st_postponed": "đã tạm hoãn", "st_cancelled": "đã hủy",
@@ -106,6 +108,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nothing_waiting": "Type /mine to see your tasks, or /help.",
         "coordinator_only": "This command is for the coordinator.",
         "overdue_none": "No unit has overdue tasks.",
+        "link_dead": "<b>Cannot reach</b> {unit} ({contact}) on Telegram: {reason}. Contact the unit to link again.",
         "overdue_line": "{unit}: {count} overdue",
         "st_open": "open", "st_blocked": "blocked", "st_extension_requested": "waiting for an extension",
         "st_done": "done", "st_postponed": "postponed", "st_cancelled": "cancelled",

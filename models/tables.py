@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -204,6 +204,7 @@ class ChatLink(SQLModel, table=True):
     linked_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     unlinked_at: dt.datetime | None = _time()
     awaiting: dict | None = _json()  # the question the bot asked and waits an answer to
+    dead_reason: str | None = None  # Telegram refused for good (blocked, chat not found): stop sending
 
 
 class Evidence(SQLModel, table=True):
@@ -225,15 +226,23 @@ class SeenUpdate(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """Every message that leaves, written in the transaction that causes it."""
+    """Every message that leaves, written in the transaction that causes it.
+
+    pending → sending (committed just before the call to Telegram) → sent | failed;
+    a row found `sending` after a crash may or may not have gone: it becomes `uncertain`
+    and is shown to the coordinator, never resent blindly."""
+    __table_args__ = (Index("ix_outbox_chat_sending", "chat_id", "sending_at"),)
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, max_length=200)
-    chat_id: int = Field(sa_type=BigInteger)  # supergroup ids exceed 32 bits
-    payload: dict | None = _json()
+    chat_id: int = Field(sa_type=BigInteger, index=True)  # supergroup ids exceed 32 bits
+    kind: str = Field(default="message", max_length=24)
+    payload: dict | None = _json()  # {"text", "parse_mode", "reply_markup"}
     state: str = Field(default="pending", max_length=20, index=True)
     attempts: int = 0
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    not_before: dt.datetime | None = _time()
+    not_before: dt.datetime | None = _time()  # a retry_after or a backoff
+    sending_at: dt.datetime | None = _time()
+    claimed_by: str | None = Field(default=None, max_length=80)
     sent_at: dt.datetime | None = _time()
     message_id: int | None = None
     last_error: str | None = None

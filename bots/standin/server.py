@@ -144,8 +144,10 @@ class StandIn:
             fault = self.world.inject_fault(method)
             if fault == "429":
                 retry = self.world.faults.retry_after
+                self.world.fault_log.append(("429", params.get("chat_id"), self.world.clock(), retry))
                 raise ApiError(429, f"Too Many Requests: retry after {retry}", retry_after=retry)
             if fault == "5xx":
+                self.world.fault_log.append(("5xx", params.get("chat_id"), self.world.clock(), 0))
                 return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502)
             result = self.world.call(method, params)
             if fault == "unanswered":

@@ -158,6 +158,7 @@ class World:
         self.rates = RateWindow()
         self.violations = 0  # sends that broke a per-chat or per-group limit (each got a 429)
         self.answered_429 = 0
+        self.fault_log: list[tuple] = []  # (kind, chat_id, at, retry_after) of injected faults
         self.webhook: str | None = None
         self.on_update: Callable[[], None] = lambda: None  # the server wakes long polls
         self.on_answer: Callable[[str], None] = lambda query_id: None  # benchmarks time answers

@@ -1,0 +1,184 @@
+"""Draining the outbox into Telegram.
+
+`TelegramTransport` is the one place that talks to Telegram for the outbox and tells
+permanent failures (blocked, chat not found) from transient ones (429, 5xx, a connect
+timeout) and from the ones nobody can know (the request left, no answer came back).
+`Dispatcher` claims what the limits allow, sends it, and records each outcome at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bots.texts import say
+from models import outbox
+from models.outbox import Limits
+from models.tables import ChatLink, Event, Outbox, Unit, utcnow
+
+log = logging.getLogger("dondoc.delivery")
+MAX_BACKOFF = dt.timedelta(minutes=5)
+STALE_SENDING = dt.timedelta(minutes=2)  # far longer than any send: a row `sending` this long was orphaned
+
+
+@dataclass
+class Outcome:
+    kind: str  # "sent", "retry", "migrated", "dead", "failed", "uncertain"
+    message_id: int | None = None
+    wait: dt.timedelta = dt.timedelta()
+    new_chat_id: int | None = None
+    error: str = ""
+
+
+class TelegramTransport:
+    def __init__(self, bot: Bot):
+        self.bot = bot
+
+    async def send(self, row: Outbox) -> Outcome:
+        payload = row.payload or {}
+        markup = payload.get("reply_markup")
+        try:
+            message = await self.bot.send_message(
+                row.chat_id, payload["text"], parse_mode=payload.get("parse_mode"),
+                reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None)
+            return Outcome("sent", message_id=message.message_id)
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, dt.timedelta) else dt.timedelta(seconds=exc.retry_after)
+            return Outcome("retry", wait=wait, error=str(exc))
+        except ChatMigrated as exc:
+            return Outcome("migrated", new_chat_id=exc.new_chat_id, error=str(exc))
+        except Forbidden as exc:
+            return Outcome("dead", error=exc.message)
+        except BadRequest as exc:
+            return Outcome("dead" if "chat not found" in exc.message.lower() else "failed", error=exc.message)
+        except TimedOut as exc:
+            if isinstance(exc.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+                return Outcome("retry", wait=_backoff(row), error="could not connect")
+            return Outcome("uncertain", error="sent, but no answer came back")
+        except NetworkError as exc:  # 5xx, a refused connection: Telegram did not take it
+            return Outcome("retry", wait=_backoff(row), error=str(exc))
+
+
+def _backoff(row: Outbox) -> dt.timedelta:
+    return min(dt.timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    dead: int = 0
+    uncertain: int = 0
+    recovered_uncertain: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, transport: TelegramTransport, limits: Limits = Limits(),
+                 name: str | None = None):
+        self.engine, self.transport, self.limits = engine, transport, limits
+        self.name = name or f"dispatcher-{uuid.uuid4().hex[:8]}"
+        self.stats = DeliveryStats()
+        self._paused_until: dt.datetime | None = None
+
+    async def drain(self, idle_timeout: float = 0.0) -> DeliveryStats:
+        """Send until nothing is left to send (waiting out limits and retries), or, with
+        `idle_timeout`, until nothing new arrived for that long."""
+        with Session(self.engine) as session:
+            self.stats.recovered_uncertain += outbox.recover(session, STALE_SENDING)
+            session.commit()
+        idle_since = asyncio.get_running_loop().time()
+        while True:
+            rows = self._claim()
+            if rows:
+                outcomes = await asyncio.gather(*(self.transport.send(row) for row in rows))
+                self._record(rows, outcomes)
+                idle_since = asyncio.get_running_loop().time()
+                continue
+            if not self._waiting() and asyncio.get_running_loop().time() - idle_since >= idle_timeout:
+                return self.stats
+            await asyncio.sleep(self._pause())
+
+    def _claim(self) -> list[Outbox]:
+        if self._paused_until and utcnow() < self._paused_until:
+            return []
+        with Session(self.engine, expire_on_commit=False) as session:
+            rows = outbox.claim(session, self.name, self.limits)
+            session.commit()  # `sending` is durable before anything leaves
+        return rows
+
+    def _waiting(self) -> bool:
+        with Session(self.engine) as session:
+            return session.exec(select(func.count()).select_from(Outbox)
+                                .where(Outbox.state.in_(["pending", "sending"]))).one() > 0
+
+    def _pause(self) -> float:
+        """Sleep a fraction of the shortest window: short enough to keep the pipe full."""
+        return max(0.002, min(self.limits.per_chat_window, self.limits.per_bot_window) / 20)
+
+    def _record(self, rows: list[Outbox], outcomes: list[Outcome]) -> None:
+        now = utcnow()
+        with Session(self.engine) as session:
+            retries = []
+            fresh = {r.id: r for r in session.exec(select(Outbox).where(Outbox.id.in_([r.id for r in rows])))}
+            for claimed, outcome in zip(rows, outcomes, strict=True):
+                row = fresh[claimed.id]
+                self.stats.kinds[outcome.kind] = self.stats.kinds.get(outcome.kind, 0) + 1
+                if outcome.kind == "sent":
+                    outbox.mark_sent(row, outcome.message_id, now)
+                    self.stats.sent += 1
+                elif outcome.kind == "retry":
+                    outbox.retry_later(row, outcome.wait, outcome.error, now)
+                    retries.append(outcome.wait)
+                    self.stats.retried += 1
+                elif outcome.kind == "migrated":
+                    _follow_migration(session, row, outcome.new_chat_id)
+                elif outcome.kind == "dead":
+                    outbox.mark_failed(row, outcome.error)
+                    _bury_link(session, row.chat_id, outcome.error)
+                    self.stats.dead += 1
+                elif outcome.kind == "uncertain":
+                    row.state, row.last_error = "uncertain", outcome.error
+                    self.stats.uncertain += 1
+                else:
+                    outbox.mark_failed(row, outcome.error)
+                    self.stats.failed += 1
+            session.commit()
+        if len(retries) >= 3:  # many chats told to wait at once: Telegram means the whole bot
+            self._paused_until = now + max(retries)
+
+
+def _follow_migration(session: Session, row: Outbox, new_chat_id: int) -> None:
+    """The group became a supergroup: its links and waiting messages move to the new id."""
+    old = row.chat_id
+    for link in session.exec(select(ChatLink).where(ChatLink.chat_id == old)):
+        link.chat_id = new_chat_id
+    for waiting in session.exec(select(Outbox).where(Outbox.chat_id == old, Outbox.state == "pending")):
+        waiting.chat_id = new_chat_id
+    row.chat_id, row.state, row.sending_at = new_chat_id, "pending", None
+    session.add(Event(kind="chat_migrated", actor="delivery", before={"chat": old}, after={"chat": new_chat_id}))
+
+
+def _bury_link(session: Session, chat_id: int, reason: str) -> None:
+    """Telegram will never deliver to this chat: stop using it and tell the coordinators once."""
+    for link in session.exec(select(ChatLink).where(ChatLink.chat_id == chat_id, ChatLink.active)):
+        link.active, link.dead_reason, link.unlinked_at = False, reason, utcnow()
+        session.add(Event(kind="link_dead", actor="delivery", before={"chat": chat_id, "unit": link.unit_id},
+                          note=reason))
+        unit = session.get(Unit, link.unit_id).name
+        directory = link.unit_id.split("/")[0] + "/"
+        for coordinator in session.exec(select(ChatLink).where(ChatLink.role == "coordinator", ChatLink.active,
+                                                               ChatLink.unit_id.startswith(directory))):
+            text = say(coordinator.lang, "link_dead", unit=unit, contact=link.contact, reason=reason)
+            outbox.enqueue(session, f"dead-link:{link.id}:{coordinator.chat_id}", coordinator.chat_id, text,
+                           kind="notice")

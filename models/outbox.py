@@ -1,0 +1,158 @@
+"""The outbox: the only way a message leaves dondoc.
+
+A message is a row, written in the same transaction as the change that causes it, with
+an idempotency key (planning the same reminder twice yields one row). Dispatchers claim
+rows the database says may be sent now: Telegram's limits (30 messages/s per bot, 1/s per
+chat, 20/min per group) are counted from the rows themselves, so several dispatchers, or
+one restarted, share one count. A row is committed `sending` just before the call to
+Telegram and `sent` right after; a crash in between leaves it `sending`, and recovery turns
+it `uncertain` instead of sending it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from models.tables import Outbox, utcnow
+
+MAX_TEXT = 4096
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_bot: int = 30
+    per_bot_window: float = 1.0
+    per_chat: int = 1
+    per_chat_window: float = 1.0
+    per_group: int = 20
+    per_group_window: float = 60.0
+
+    def scaled(self, factor: float) -> "Limits":
+        return Limits(self.per_bot, self.per_bot_window / factor, self.per_chat, self.per_chat_window / factor,
+                      self.per_group, self.per_group_window / factor)
+
+
+def is_group(chat_id: int) -> bool:
+    return chat_id < 0  # Telegram gives groups and channels negative ids
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Parts of at most `limit` characters, cut at a line break (or a space) where one is near."""
+    parts = []
+    while len(text) > limit:
+        cut = text.rfind("\n", limit // 2, limit)
+        cut = cut if cut > 0 else text.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip("\n ")
+    return parts + [text] if text else parts
+
+
+def enqueue(session: Session, key: str, chat_id: int, text: str, reply_markup: dict | None = None,
+            kind: str = "message", not_before: dt.datetime | None = None) -> int:
+    """Queue a message (split when long: the keyboard goes with the last part). Returns the
+    rows added: 0 when this key was queued before."""
+    parts = split_text(text)
+    rows = [{"idempotency_key": key if len(parts) == 1 else f"{key}#{i + 1}", "chat_id": chat_id, "kind": kind,
+             "payload": {"text": part, "parse_mode": "HTML",
+                         "reply_markup": reply_markup if i == len(parts) - 1 else None},
+             "state": "pending", "attempts": 0, "created_at": utcnow(), "not_before": not_before}
+            for i, part in enumerate(parts)]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(Outbox.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                 .returning(Outbox.__table__.c.id))
+    return sum(len(session.connection().execute(statement, row).all()) for row in rows)
+
+
+# --- claiming -----------------------------------------------------------------------
+
+def _recent(since: dt.datetime):
+    return _recent_alias(Outbox, since)
+
+
+def _recent_alias(table, since: dt.datetime):
+    return and_(table.sending_at.is_not(None), table.sending_at > since)
+
+
+def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | None = None,
+          most: int = 100) -> list[Outbox]:
+    """Rows that may be sent now within every limit, marked `sending` by this dispatcher.
+    The caller commits at once, then sends."""
+    now = now or utcnow()
+    sent_last_second = session.exec(select(func.count()).select_from(Outbox).where(
+        _recent(now - dt.timedelta(seconds=limits.per_bot_window)))).one()
+    budget = min(most, limits.per_bot - sent_last_second)
+    if budget <= 0:
+        return []
+    busy = _busy_chats(session, limits, now)
+    candidates = session.exec(
+        select(func.min(Outbox.id), Outbox.chat_id)
+        .where(Outbox.state == "pending", or_(Outbox.not_before.is_(None), Outbox.not_before <= now))
+        .group_by(Outbox.chat_id).order_by(func.min(Outbox.id)).limit(budget + len(busy))).all()
+    ids = [row_id for row_id, chat_id in candidates if chat_id not in busy][:budget]
+    if not ids:
+        return []
+    lock = select(Outbox.id).where(Outbox.id.in_(ids), Outbox.state == "pending")
+    if session.get_bind().dialect.name == "postgresql":
+        lock = lock.with_for_update(skip_locked=True)  # another dispatcher has them: leave them
+    locked = list(session.exec(lock))
+    if not locked:
+        return []
+    # Only the rows this statement changed are ours: another dispatcher may have taken some
+    # between the look-up and now (SQLite has no row locks; its writes are serialised).
+    # The chat's window is checked again in the same statement, for a dispatcher that sent
+    # to it since this one looked.
+    other = aliased(Outbox)
+    chat_free = ~exists().where(other.chat_id == Outbox.chat_id, other.chat_id > 0,
+                                _recent_alias(other, now - dt.timedelta(seconds=limits.per_chat_window)))
+    claimed = session.exec(update(Outbox).where(Outbox.id.in_(locked), Outbox.state == "pending", chat_free)
+                           .values(state="sending", sending_at=now, claimed_by=dispatcher,
+                                   attempts=Outbox.attempts + 1)
+                           .returning(Outbox.id)).scalars().all()
+    return list(session.exec(select(Outbox).where(Outbox.id.in_(claimed)).order_by(Outbox.id)))
+
+
+def _busy_chats(session: Session, limits: Limits, now: dt.datetime) -> set[int]:
+    """Chats that must wait: sent to within the chat's window (a group: its minute is full),
+    or paused by a retry_after."""
+    chat_since = now - dt.timedelta(seconds=limits.per_chat_window)
+    group_since = now - dt.timedelta(seconds=limits.per_group_window)
+    private = session.exec(select(Outbox.chat_id).where(_recent(chat_since), Outbox.chat_id > 0)
+                           .group_by(Outbox.chat_id).having(func.count() >= limits.per_chat)).all()
+    groups = session.exec(select(Outbox.chat_id).where(_recent(group_since), Outbox.chat_id < 0)
+                          .group_by(Outbox.chat_id).having(func.count() >= limits.per_group)).all()
+    paused = session.exec(select(Outbox.chat_id).where(Outbox.state == "pending", Outbox.not_before > now)
+                          .distinct()).all()
+    return set(private) | set(groups) | set(paused)
+
+
+# --- outcomes -------------------------------------------------------------------------
+
+def mark_sent(row: Outbox, message_id: int, now: dt.datetime | None = None) -> None:
+    row.state, row.message_id, row.sent_at, row.last_error = "sent", message_id, now or utcnow(), None
+
+
+def retry_later(row: Outbox, wait: dt.timedelta, error: str, now: dt.datetime | None = None) -> None:
+    """Not sent: try again after `wait`. The send window it used is released."""
+    row.state, row.not_before, row.last_error = "pending", (now or utcnow()) + wait, error
+    row.sending_at = None
+
+
+def mark_failed(row: Outbox, error: str) -> None:
+    row.state, row.last_error = "failed", error
+
+
+def recover(session: Session, stale_after: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Rows left `sending` longer than any send takes belong to a dispatcher that died:
+    they may or may not have gone, so they become `uncertain`. Returns how many."""
+    now = now or utcnow()
+    result = session.exec(update(Outbox).where(Outbox.state == "sending", Outbox.sending_at < now - stale_after)
+                          .values(state="uncertain", last_error="dispatcher stopped while sending"))
+    return result.rowcount or 0

@@ -1,0 +1,180 @@
+"""The outbox and its dispatcher against the stand-in: limits kept, errors told apart,
+nothing lost, nothing sent twice."""
+
+import asyncio
+import datetime as dt
+import threading
+
+import pytest
+from sqlmodel import Session, func, select
+from telegram import Bot
+
+from bots.delivery import Dispatcher, TelegramTransport
+from bots.standin.server import StandIn
+from bots.standin.world import Faults, World
+from bots.standin.world import Limits as TelegramLimits
+from models import outbox
+from models.outbox import Limits, split_text
+from models.tables import ChatLink, Event, Outbox, utcnow
+
+FAST = 20  # limits scaled 20x: 30 messages per 50 ms, 1 per chat per 50 ms
+
+
+@pytest.fixture(scope="module")
+def server():
+    with StandIn() as stand_in:
+        yield stand_in
+
+
+def world_with(server, chats, groups=()):
+    world = server.reset(World(limits=TelegramLimits().scaled(FAST)))
+    for chat in chats:
+        world.add_user(chat, f"u{chat}")
+        world.user_starts(chat)
+    for group in groups:
+        world.add_group(group, f"g{group}")
+    return world
+
+
+def queue(engine, messages):
+    with Session(engine) as session:
+        for key, chat, text in messages:
+            outbox.enqueue(session, key, chat, text)
+        session.commit()
+
+
+def drain(engine, server, name=None):
+    async def run():
+        bot = Bot(server.world.token, base_url=server.base_url)
+        async with bot:
+            dispatcher = Dispatcher(engine, TelegramTransport(bot), Limits().scaled(FAST), name=name)
+            return await dispatcher.drain()
+    return asyncio.run(run())
+
+
+def states(engine):
+    with Session(engine) as session:
+        return dict(session.exec(select(Outbox.state, func.count()).group_by(Outbox.state)).all())
+
+
+def test_enqueue_is_idempotent_and_splits_long_text(engine):
+    with Session(engine) as session:
+        assert outbox.enqueue(session, "remind:1:T-7", 5, "Nhắc việc") == 1
+        assert outbox.enqueue(session, "remind:1:T-7", 5, "Nhắc việc") == 0
+        long = "\n".join(f"Dòng {i}: " + "x" * 90 for i in range(100))
+        assert outbox.enqueue(session, "digest:1", 5, long, reply_markup={"inline_keyboard": []}) == 3
+        session.commit()
+        parts = session.exec(select(Outbox).where(Outbox.idempotency_key.startswith("digest:1"))
+                             .order_by(Outbox.id)).all()
+    assert [p.idempotency_key for p in parts] == ["digest:1#1", "digest:1#2", "digest:1#3"]
+    assert all(len(p.payload["text"]) <= 4096 for p in parts)
+    assert [p.payload["reply_markup"] is not None for p in parts] == [False, False, True]
+    assert "\n".join(p.payload["text"] for p in parts) == long
+
+
+def test_split_text_cuts_at_line_breaks():
+    assert split_text("a" * 10, limit=4) == ["aaaa", "aaaa", "aa"]
+    assert split_text("ab\ncd\nef", limit=6) == ["ab\ncd", "ef"]
+
+
+def test_claims_respect_every_limit(engine):
+    limits = Limits(per_bot=5, per_chat=1, per_group=2)
+    queue(engine, [(f"k{i}", chat, "x") for i, chat in enumerate([1, 1, 1, 2, 3, -10, -10, -10, 4, 5, 6, 7])])
+    now = utcnow()
+    with Session(engine, expire_on_commit=False) as session:
+        first = outbox.claim(session, "a", limits, now=now)
+        second = outbox.claim(session, "b", limits, now=now)  # same instant: the bot's budget is spent
+        later = outbox.claim(session, "b", limits, now=now + dt.timedelta(seconds=1.5))
+        session.commit()
+    assert [r.chat_id for r in first] == [1, 2, 3, -10, 4] and second == []
+    assert [r.chat_id for r in later] == [1, -10, 5, 6, 7]  # one per chat per claim; the group's 2nd
+
+
+def test_dispatch_delivers_everything_once_within_limits(engine, server):
+    chats = list(range(1, 41))
+    world = world_with(server, chats, groups=[-100, -200])
+    messages = [(f"m{i}", chats[i % 40] if i % 10 else (-100 if i % 20 else -200), f"tin {i}") for i in range(120)]
+    queue(engine, messages)
+    stats = drain(engine, server)
+    assert stats.sent == 120 and states(engine) == {"sent": 120}
+    assert (world.answered_429, world.violations) == (0, 0)
+    received = sorted(r.text for chat in chats + [-100, -200] for r in world.received(chat))
+    assert received == sorted(text for _k, _c, text in messages)
+
+
+def test_blocked_and_unknown_chats_bury_the_link_and_tell_the_coordinator_once(applied, server):
+    world = world_with(server, [1, 2, 900])
+    world.user_blocks(2)
+    with Session(applied) as session:
+        for chat, unit, role in ((2, "binh-dinh/xa-21550", "assignee"), (3, "binh-dinh/xa-21553", "assignee"),
+                                 (900, "binh-dinh/so-noi-vu", "coordinator")):
+            session.add(ChatLink(chat_id=chat, unit_id=unit, contact=f"c{chat}", role=role))
+        session.commit()
+    queue(applied, [("a", 1, "ok"), ("b", 2, "blocked"), ("c", 3, "never started"), ("d", 2, "again")])
+    stats = drain(applied, server)
+    assert (stats.sent, stats.dead) == (1 + 2, 3)  # the coordinator's two notices were sent too
+    notices = [r.text for r in world.received(900)]
+    assert len(notices) == 2 and any("UBND phường Nhơn Bình" in n and "blocked" in n for n in notices)
+    with Session(applied) as session:
+        links = {l.chat_id: l for l in session.exec(select(ChatLink))}
+        assert not links[2].active and links[2].dead_reason == "Forbidden: bot was blocked by the user"
+        assert not links[3].active and links[900].active
+        assert len(session.exec(select(Event).where(Event.kind == "link_dead")).all()) == 2
+
+
+def test_a_migrated_group_gets_its_messages_at_the_new_id(applied, server):
+    world = world_with(server, [], groups=[-4001])
+    new_id = world.group_migrates(-4001)
+    with Session(applied) as session:
+        session.add(ChatLink(chat_id=-4001, unit_id="binh-dinh/xa-21550", contact="nhóm"))
+        session.commit()
+    queue(applied, [("m1", -4001, "một"), ("m2", -4001, "hai")])
+    drain(applied, server)
+    assert [r.text for r in world.received(new_id)] == ["một", "hai"]
+    with Session(applied) as session:
+        assert session.exec(select(ChatLink.chat_id)).one() == new_id
+
+
+def test_429s_and_5xx_still_deliver_each_message_once_and_never_early(engine, server):
+    chats = list(range(1, 31))
+    world = world_with(server, chats)
+    world.faults = Faults(share_429=0.2, retry_after=1, share_5xx=0.05, seed=7)
+    queue(engine, [(f"m{i}", chats[i % 30], f"tin {i}") for i in range(90)])
+    drain(engine, server)
+    world.faults = Faults()
+    assert states(engine) == {"sent": 90}
+    texts = [r.text for chat in chats for r in world.received(chat)]
+    assert sorted(texts) == sorted(f"tin {i}" for i in range(90))
+    told_to_wait = [(chat, at + retry) for kind, chat, at, retry in world.fault_log if kind == "429"]
+    assert told_to_wait  # the faults did happen
+    for chat, not_before in told_to_wait:
+        assert all(r.at >= not_before for r in world.received(int(chat)) if r.at > not_before - 1)
+
+
+def test_a_row_left_sending_by_a_dead_dispatcher_becomes_uncertain(engine, server):
+    world = world_with(server, [1])
+    queue(engine, [("m1", 1, "một"), ("m2", 1, "hai")])
+    with Session(engine, expire_on_commit=False) as session:  # a dispatcher claimed m1, then was killed
+        (row,) = outbox.claim(session, "dead", Limits(), now=utcnow() - dt.timedelta(minutes=10))
+        session.commit()
+    stats = drain(engine, server)
+    assert stats.recovered_uncertain == 1
+    assert [r.text for r in world.received(1)] == ["hai"]  # m1 was not blindly resent
+    with Session(engine) as session:
+        assert session.get(Outbox, row.id).state == "uncertain"
+
+
+def test_two_dispatchers_never_send_the_same_row(engine, server):
+    chats = list(range(1, 61))
+    world = world_with(server, chats)
+    queue(engine, [(f"m{i}", chats[i % 60], f"tin {i}") for i in range(240)])
+    results = []
+    threads = [threading.Thread(target=lambda n=n: results.append(drain(engine, server, name=n)))
+               for n in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.sent for r in results) == 240 and states(engine) == {"sent": 240}
+    received = [r.text for chat in chats for r in world.received(chat)]
+    assert len(received) == len(set(received)) == 240
