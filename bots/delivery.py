@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 
 import httpx
@@ -39,11 +41,69 @@ class Outcome:
     error: str = ""
 
 
+class Pacer:
+    """Telegram's limits kept at the moment each request leaves, in this process: the claim
+    spaced the rows, but a busy event loop can bunch their sends together again. Telegram
+    counts a message when it handles it, somewhere between leaving and being answered, so a
+    request counts from when it leaves until a window after its answer."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.recent: deque[float] = deque()  # answer times, this bot
+        self.per_chat: dict[int, deque[float]] = {}  # answer times, per chat
+        self.in_flight: dict[int, int] = {}  # chat → requests on their way
+
+    async def wait_turn(self, chat_id: int) -> None:
+        lim = self.limits
+        group = outbox.is_group(chat_id)
+        chat_limit, chat_window = (lim.per_group, lim.per_group_window) if group else (lim.per_chat, lim.per_chat_window)
+        while True:
+            now = time.monotonic()
+            flying = sum(self.in_flight.values())
+            wait = max(self._wait(self.recent, lim.per_bot - flying, lim.per_bot_window * lim.margin, now),
+                       self._wait(self.per_chat.setdefault(chat_id, deque()),
+                                  chat_limit - self.in_flight.get(chat_id, 0), chat_window * lim.margin, now))
+            if wait <= 0:
+                self.in_flight[chat_id] = self.in_flight.get(chat_id, 0) + 1
+                return
+            await asyncio.sleep(wait)
+
+    def done(self, chat_id: int) -> None:
+        """The request was answered: from now on it counts in the windows."""
+        self.in_flight[chat_id] -= 1
+        if not self.in_flight[chat_id]:
+            del self.in_flight[chat_id]
+        now = time.monotonic()
+        self.recent.append(now)
+        self.per_chat.setdefault(chat_id, deque()).append(now)
+
+    @staticmethod
+    def _wait(stamps: deque, room: int, window: float, now: float) -> float:
+        """Seconds until one more fits, when `room` may be spent in any `window`."""
+        while stamps and stamps[0] <= now - window:
+            stamps.popleft()
+        if len(stamps) < room:
+            return 0.0
+        if room <= 0 or not stamps:
+            return 0.002  # the in-flight requests fill the window: wait for answers
+        return stamps[len(stamps) - room] + window - now
+
+
 class TelegramTransport:
-    def __init__(self, bot: Bot):
+    def __init__(self, bot: Bot, pacer: Pacer | None = None):
         self.bot = bot
+        self.pacer = pacer
 
     async def send(self, row: Outbox) -> Outcome:
+        if self.pacer is None:
+            return await self._send(row)
+        await self.pacer.wait_turn(row.chat_id)
+        try:
+            return await self._send(row)
+        finally:
+            self.pacer.done(row.chat_id)
+
+    async def _send(self, row: Outbox) -> Outcome:
         payload = row.payload or {}
         markup = payload.get("reply_markup")
         try:
@@ -87,6 +147,7 @@ class Dispatcher:
     def __init__(self, engine: Engine, transport: TelegramTransport, limits: Limits = Limits(),
                  name: str | None = None):
         self.engine, self.transport, self.limits = engine, transport, limits
+        transport.pacer = transport.pacer or Pacer(limits)
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:8]}"
         self.stats = DeliveryStats()
         self._paused_until: dt.datetime | None = None
@@ -97,17 +158,24 @@ class Dispatcher:
         with Session(self.engine) as session:
             self.stats.recovered_uncertain += outbox.recover(session, STALE_SENDING)
             session.commit()
-        idle_since = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        idle_since, in_flight = loop.time(), set()
         while True:
             rows = self._claim()
-            if rows:
-                outcomes = await asyncio.gather(*(self.transport.send(row) for row in rows))
-                self._record(rows, outcomes)
-                idle_since = asyncio.get_running_loop().time()
+            if rows:  # send in the background and claim the next batch at once: keep the pipe full
+                batch = asyncio.create_task(self._send(rows))
+                in_flight.add(batch)
+                batch.add_done_callback(in_flight.discard)
+                idle_since = loop.time()
+                await asyncio.sleep(0)
                 continue
-            if not self._waiting() and asyncio.get_running_loop().time() - idle_since >= idle_timeout:
+            if not in_flight and not self._waiting() and loop.time() - idle_since >= idle_timeout:
                 return self.stats
             await asyncio.sleep(self._pause())
+
+    async def _send(self, rows: list[Outbox]) -> None:
+        outcomes = await asyncio.gather(*(self.transport.send(row) for row in rows))
+        self._record(rows, outcomes)
 
     def _claim(self) -> list[Outbox]:
         if self._paused_until and utcnow() < self._paused_until:

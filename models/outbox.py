@@ -27,6 +27,8 @@ MAX_TEXT = 4096
 
 @dataclass(frozen=True)
 class Limits:
+    """Telegram's limits as dondoc keeps them. Windows are counted from the claim, and a send
+    reaches Telegram a little later, so each window is kept with a safety margin."""
     per_bot: int = 30
     per_bot_window: float = 1.0
     per_chat: int = 1
@@ -34,9 +36,14 @@ class Limits:
     per_group: int = 20
     per_group_window: float = 60.0
 
+    margin: float = 1.15
+
     def scaled(self, factor: float) -> "Limits":
         return Limits(self.per_bot, self.per_bot_window / factor, self.per_chat, self.per_chat_window / factor,
-                      self.per_group, self.per_group_window / factor)
+                      self.per_group, self.per_group_window / factor, self.margin)
+
+    def window(self, seconds: float) -> dt.timedelta:
+        return dt.timedelta(seconds=seconds * self.margin)
 
 
 def is_group(chat_id: int) -> bool:
@@ -87,7 +94,7 @@ def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | 
     The caller commits at once, then sends."""
     now = now or utcnow()
     sent_last_second = session.exec(select(func.count()).select_from(Outbox).where(
-        _recent(now - dt.timedelta(seconds=limits.per_bot_window)))).one()
+        _recent(now - limits.window(limits.per_bot_window)))).one()
     budget = min(most, limits.per_bot - sent_last_second)
     if budget <= 0:
         return []
@@ -111,7 +118,7 @@ def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | 
     # to it since this one looked.
     other = aliased(Outbox)
     chat_free = ~exists().where(other.chat_id == Outbox.chat_id, other.chat_id > 0,
-                                _recent_alias(other, now - dt.timedelta(seconds=limits.per_chat_window)))
+                                _recent_alias(other, now - limits.window(limits.per_chat_window)))
     claimed = session.exec(update(Outbox).where(Outbox.id.in_(locked), Outbox.state == "pending", chat_free)
                            .values(state="sending", sending_at=now, claimed_by=dispatcher,
                                    attempts=Outbox.attempts + 1)
@@ -122,8 +129,8 @@ def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | 
 def _busy_chats(session: Session, limits: Limits, now: dt.datetime) -> set[int]:
     """Chats that must wait: sent to within the chat's window (a group: its minute is full),
     or paused by a retry_after."""
-    chat_since = now - dt.timedelta(seconds=limits.per_chat_window)
-    group_since = now - dt.timedelta(seconds=limits.per_group_window)
+    chat_since = now - limits.window(limits.per_chat_window)
+    group_since = now - limits.window(limits.per_group_window)
     private = session.exec(select(Outbox.chat_id).where(_recent(chat_since), Outbox.chat_id > 0)
                            .group_by(Outbox.chat_id).having(func.count() >= limits.per_chat)).all()
     groups = session.exec(select(Outbox.chat_id).where(_recent(group_since), Outbox.chat_id < 0)

@@ -17,7 +17,7 @@ from models import outbox
 from models.outbox import Limits, split_text
 from models.tables import ChatLink, Event, Outbox, utcnow
 
-FAST = 20  # limits scaled 20x: 30 messages per 50 ms, 1 per chat per 50 ms
+FAST = 5  # limits scaled 5x: 30 messages per 200 ms, 1 per chat per 200 ms
 
 
 @pytest.fixture(scope="module")

@@ -73,9 +73,9 @@ async def _params(request: Request) -> dict[str, Any]:
 class StandIn:
     """The HTTP server, running in a thread of its own."""
 
-    def __init__(self, world: World | None = None):
+    def __init__(self, world: World | None = None, port: int | None = None):
         self.world = world or World()
-        self.port = _free_port()
+        self.port = port or _free_port()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._new_updates: asyncio.Event | None = None
         self._poll_generation = 0
@@ -192,6 +192,18 @@ class StandIn:
         action = request.path_params["action"]
         body = (await request.json()) if request.method == "POST" else dict(request.query_params)
         world = self.world
+        if action == "many":  # a batch of control actions in one request: [{"action", ...}, ...]
+            results = []
+            for item in body["actions"]:
+                results.append(await self._control_one(item.pop("action"), item))
+            return _ok(results)
+        try:
+            return _ok(await self._control_one(action, body))
+        except (KeyError, StopIteration, ValueError) as exc:
+            return JSONResponse({"ok": False, "description": f"{action}: {exc!r}"}, status_code=400)
+
+    async def _control_one(self, action: str, body: dict):
+        world = self.world
         actions = {
             "add_user": lambda b: world.add_user(int(b["user_id"]), b["first_name"], b.get("language_code", "vi"))
             .as_json(),
@@ -207,14 +219,14 @@ class StandIn:
             "migrate": lambda b: world.group_migrates(int(b["chat_id"])),
             "received": lambda b: [r.__dict__ for r in world.received(int(b["chat_id"]))],
             "limits": lambda b: setattr(world, "limits", Limits(**b)),
+            "stats": lambda b: {"answered_429": world.answered_429, "violations": world.violations,
+                                "received": sum(len(world.received(c)) for c in list(world.chats))},
+            "reset": lambda b: self.reset(World(limits=Limits().scaled(float(b.get("scale", 1))))) and None,
             "faults": lambda b: setattr(world, "faults", Faults(**b)),
         }
         if action not in actions:
-            return JSONResponse({"ok": False, "description": f"unknown control action {action}"}, status_code=404)
-        try:
-            return _ok(actions[action](body))
-        except (KeyError, StopIteration, ValueError) as exc:
-            return JSONResponse({"ok": False, "description": f"{action}: {exc!r}"}, status_code=400)
+            raise KeyError(f"unknown control action {action}")
+        return actions[action](body)
 
 
 def _free_port() -> int:

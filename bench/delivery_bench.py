@@ -1,0 +1,161 @@
+"""Outbox delivery against Telegram's limits: 5,000 messages to 2,000 chats (100 of them
+groups) through the stand-in with its limits 10x looser (300 messages/s per bot, one per
+chat per 0.1 s, 20 per group per 6 s). Prints messages/s as a share of the ceiling the
+limits allow, 429s received and per-chat limit violations, beside the same messages sent
+through python-telegram-bot's own AIORateLimiter (which paces overall and per group, not
+per chat).
+
+    uv run python bench/delivery_bench.py [--messages 5000 --chats 2000]
+
+Target (issue "Chasing"): >= 90 % of the ceiling, zero 429s, zero per-chat violations,
+and not slower than AIORateLimiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import urllib.request
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlmodel import Session  # noqa: E402
+from telegram import Bot  # noqa: E402
+from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
+from telegram.request import HTTPXRequest  # noqa: E402
+
+from bots.delivery import Dispatcher, TelegramTransport  # noqa: E402
+from bots.standin.world import Limits as TelegramLimits  # noqa: E402
+from bots.standin.world import World  # noqa: E402
+from models import outbox  # noqa: E402
+from models.db import make_engine, upgrade  # noqa: E402
+from models.outbox import Limits  # noqa: E402
+
+SCALE = 10
+POOL = 64  # concurrent connections to Telegram, the same for both senders
+
+
+class RemoteStandIn:
+    """The stand-in in a process of its own, driven through its control API."""
+
+    def __init__(self, scale: float):
+        self.port = _free_port()
+        self.process = subprocess.Popen([sys.executable, "-m", "bots.standin", "--port", str(self.port),
+                                         "--scale", str(scale)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        self.process.stdout.readline()  # "stand-in listening on ..."
+        self.base_url = f"http://127.0.0.1:{self.port}/bot"
+        self.token = World().token
+
+    def control(self, action: str, body: dict | None = None):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/_control/{action}",
+                                         data=json.dumps(body or {}).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.loads(response.read())["result"]
+
+    def fresh(self, chats: list[int]) -> None:
+        self.control("reset", {"scale": SCALE})
+        actions = [{"action": "add_group", "chat_id": c, "title": f"g{c}"} if c < 0 else
+                   {"action": "add_user", "user_id": c, "first_name": f"u{c}"} for c in chats]
+        actions += [{"action": "start", "user_id": c} for c in chats if c > 0]
+        self.control("many", {"actions": actions})
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ceiling_seconds(messages: list[tuple[int, str]]) -> float:
+    """The shortest time the limits allow for these messages."""
+    limits = TelegramLimits().scaled(SCALE)
+    per_chat: dict[int, int] = {}
+    for chat, _ in messages:
+        per_chat[chat] = per_chat.get(chat, 0) + 1
+    overall = len(messages) / limits.per_bot * limits.per_bot_window
+    private = max((n - 1) * limits.per_chat_window for c, n in per_chat.items() if c > 0)
+    groups = max(((n - 1) // limits.per_group) * limits.per_group_window for c, n in per_chat.items() if c < 0)
+    return max(overall, private, groups)
+
+
+def report(name: str, stand_in: RemoteStandIn, seconds: float, ceiling: float) -> None:
+    stats = stand_in.control("stats")
+    count = stats["received"]
+    print(f"{name:>16}: {count} delivered in {seconds:.1f} s = {count / seconds:.0f}/s, {ceiling / seconds:.0%} "
+          f"of the ceiling ({count / ceiling:.0f}/s); 429s received {stats['answered_429']}, "
+          f"per-chat violations {stats['violations']}", flush=True)
+
+
+def run_outbox(server: RemoteStandIn, chats: list[int], messages: list[tuple[int, str]], folder: Path) -> float:
+    server.fresh(chats)
+    engine = make_engine(f"sqlite:///{folder / 'delivery.db'}")
+    upgrade(engine)
+    with Session(engine) as session:
+        for i, (chat, text) in enumerate(messages):
+            outbox.enqueue(session, f"bench:{i}", chat, text)
+        session.commit()
+
+    async def drain() -> float:
+        bot = Bot(server.token, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL))
+        async with bot:
+            started = time.monotonic()
+            await Dispatcher(engine, TelegramTransport(bot), Limits().scaled(SCALE)).drain()
+            return time.monotonic() - started
+    seconds = asyncio.run(drain())
+    report("outbox", server, seconds, ceiling_seconds(messages))
+    return seconds
+
+
+def run_aio_rate_limiter(server: RemoteStandIn, chats: list[int], messages: list[tuple[int, str]]) -> float:
+    server.fresh(chats)
+    limiter = AIORateLimiter(overall_max_rate=30 * SCALE, overall_time_period=1, group_max_rate=20,
+                             group_time_period=60 / SCALE, max_retries=10)
+
+    async def send_all() -> float:
+        bot = ExtBot(server.token, base_url=server.base_url, rate_limiter=limiter,
+                     request=HTTPXRequest(connection_pool_size=POOL))
+        async with bot:
+            started = time.monotonic()
+            await asyncio.gather(*(bot.send_message(chat, text) for chat, text in messages))
+            return time.monotonic() - started
+    seconds = asyncio.run(send_all())
+    report("AIORateLimiter", server, seconds, ceiling_seconds(messages))
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--chats", type=int, default=2000)
+    parser.add_argument("--groups", type=int, default=100)
+    parser.add_argument("--scale", type=float, default=10, help="how many times looser than Telegram's limits")
+    args = parser.parse_args()
+    global SCALE
+    SCALE = args.scale
+    chats = [-(1000 + g) for g in range(args.groups)] + list(range(1, args.chats - args.groups + 1))
+    messages = [(chats[i % len(chats)], f"Nhắc việc số {i}") for i in range(args.messages)]
+    server = RemoteStandIn(SCALE)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            ours = run_outbox(server, chats, messages, Path(folder))
+            theirs = run_aio_rate_limiter(server, chats, messages)
+    finally:
+        server.stop()
+    print(f"outbox / AIORateLimiter time: {ours / theirs:.2f} (target <= 1)")
+
+
+if __name__ == "__main__":
+    main()
