@@ -52,6 +52,7 @@ class Pacer:
         self.recent: deque[float] = deque()  # answer times, this bot
         self.per_chat: dict[int, deque[float]] = {}  # answer times, per chat
         self.in_flight: dict[int, int] = {}  # chat → requests on their way
+        self.paused: dict[int, float] = {}  # chat → when its retry_after ends
 
     async def wait_turn(self, chat_id: int) -> None:
         lim = self.limits
@@ -60,13 +61,19 @@ class Pacer:
         while True:
             now = time.monotonic()
             flying = sum(self.in_flight.values())
+            resume = self.paused.get(chat_id, 0.0) - now
             wait = max(self._wait(self.recent, lim.per_bot - flying, lim.per_bot_window * lim.margin, now),
                        self._wait(self.per_chat.setdefault(chat_id, deque()),
-                                  chat_limit - self.in_flight.get(chat_id, 0), chat_window * lim.margin, now))
+                                  chat_limit - self.in_flight.get(chat_id, 0), chat_window * lim.margin, now),
+                       resume)
             if wait <= 0:
                 self.in_flight[chat_id] = self.in_flight.get(chat_id, 0) + 1
                 return
             await asyncio.sleep(wait)
+
+    def pause(self, chat_id: int, wait: dt.timedelta) -> None:
+        """Telegram said retry_after: nothing more to this chat until then."""
+        self.paused[chat_id] = max(self.paused.get(chat_id, 0.0), time.monotonic() + wait.total_seconds())
 
     def done(self, chat_id: int) -> None:
         """The request was answered: from now on it counts in the windows."""
@@ -99,9 +106,12 @@ class TelegramTransport:
             return await self._send(row)
         await self.pacer.wait_turn(row.chat_id)
         try:
-            return await self._send(row)
+            outcome = await self._send(row)
         finally:
             self.pacer.done(row.chat_id)
+        if outcome.kind == "retry":
+            self.pacer.pause(row.chat_id, outcome.wait)
+        return outcome
 
     async def _send(self, row: Outbox) -> Outcome:
         payload = row.payload or {}
