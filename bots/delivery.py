@@ -155,8 +155,9 @@ class DeliveryStats:
 
 class Dispatcher:
     def __init__(self, engine: Engine, transport: TelegramTransport, limits: Limits = Limits(),
-                 name: str | None = None):
+                 name: str | None = None, stale_after: dt.timedelta = STALE_SENDING):
         self.engine, self.transport, self.limits = engine, transport, limits
+        self.stale_after = stale_after
         transport.pacer = transport.pacer or Pacer(limits)
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:8]}"
         self.stats = DeliveryStats()
@@ -165,9 +166,7 @@ class Dispatcher:
     async def drain(self, idle_timeout: float = 0.0) -> DeliveryStats:
         """Send until nothing is left to send (waiting out limits and retries), or, with
         `idle_timeout`, until nothing new arrived for that long."""
-        with Session(self.engine) as session:
-            self.stats.recovered_uncertain += outbox.recover(session, STALE_SENDING)
-            session.commit()
+        self._recover()
         loop = asyncio.get_running_loop()
         idle_since, in_flight = loop.time(), set()
         while True:
@@ -181,7 +180,14 @@ class Dispatcher:
                 continue
             if not in_flight and not self._waiting() and loop.time() - idle_since >= idle_timeout:
                 return self.stats
+            if not in_flight:
+                self._recover()  # a row another dispatcher left `sending` when it died
             await asyncio.sleep(self._pause())
+
+    def _recover(self) -> None:
+        with Session(self.engine) as session:
+            self.stats.recovered_uncertain += outbox.recover(session, self.stale_after)
+            session.commit()
 
     async def _send(self, rows: list[Outbox]) -> None:
         outcomes = await asyncio.gather(*(self.transport.send(row) for row in rows))
