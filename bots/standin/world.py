@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from bots.standin.entities import EntityError, visible_text
+from models.outbox import Limits  # the same limits dondoc keeps: Telegram's, from its FAQ
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -50,22 +51,6 @@ def bad_request(text: str, **parameters: Any) -> ApiError:
 
 def forbidden(text: str) -> ApiError:
     return ApiError(403, f"Forbidden: {text}")
-
-
-@dataclass
-class Limits:
-    """Telegram's flood limits (FAQ): ~30 messages/s per bot, ~1/s per chat, 20/min per group.
-    `scaled(10)` makes them ten times looser, for fast tests and benchmarks."""
-    per_bot: int = 30
-    per_bot_window: float = 1.0
-    per_chat: int = 1
-    per_chat_window: float = 1.0
-    per_group: int = 20
-    per_group_window: float = 60.0
-
-    def scaled(self, factor: float) -> "Limits":
-        return Limits(self.per_bot, self.per_bot_window / factor, self.per_chat, self.per_chat_window / factor,
-                      self.per_group, self.per_group_window / factor)
 
 
 @dataclass
