@@ -1,0 +1,61 @@
+"""Reminder stages: working days, working hours, never overdue notices for check-ins."""
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.reminders import ReminderPolicy, due_stages, in_window, stages
+from models.workcal import VN, WorkingCalendar
+
+CAL = WorkingCalendar()
+POLICY = ReminderPolicy()
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=VN)
+
+
+def test_stages_of_a_quarter_obligation():
+    # Q3/2019: opened Monday 1/7 at 06:00, due Monday 14/10 23:59:59.
+    result = {s.name: s.at for s in stages(at("2019-07-01 06:00"), at("2019-10-14 23:59:59"), False, POLICY, CAL)}
+    assert result["open"] == at("2019-07-01 07:30")  # waits for the working window
+    assert result["T-7"] == at("2019-10-03 07:30")
+    assert result["T-1"] == at("2019-10-11 07:30")  # Friday before a Monday deadline
+    assert result["due"] == at("2019-10-14 07:30")
+    assert result["overdue-1"] == at("2019-10-16 07:30")
+    assert result["escalate-head"] == at("2019-10-17 07:30")
+    assert result["escalate-coordinator"] == at("2019-10-21 07:30")
+
+
+def test_a_check_in_is_never_overdue():
+    names = [s.name for s in stages(at("2019-07-01 09:00"), at("2019-09-30 23:59:59"), True, POLICY, CAL)]
+    assert names[0] == "open" and all(n.startswith("checkin-") for n in names[1:])
+
+
+def test_reminders_skip_holidays_and_quiet_hours():
+    assert in_window(at("2019-04-26 18:00"), POLICY, CAL) == at("2019-05-02 07:30")  # over 29/4-1/5
+    assert in_window(at("2019-07-06 10:00"), POLICY, CAL) == at("2019-07-08 07:30")  # Saturday
+    assert in_window(at("2019-07-08 10:00"), POLICY, CAL) == at("2019-07-08 10:00")
+
+
+def test_only_the_latest_due_stage_is_sent():
+    all_stages = stages(at("2019-07-01 08:00"), at("2019-10-14 23:59:59"), False, POLICY, CAL)
+    due = due_stages(all_stages, at("2019-10-18 09:00"))
+    assert (due["unit"].name, due["head"].name) == ("overdue-2", "escalate-head")  # 18/10 = due + 4 WD
+    assert "coordinator" not in due
+
+
+moments = st.datetimes(min_value=dt.datetime(2019, 1, 1), max_value=dt.datetime(2027, 12, 1)).map(
+    lambda d: d.replace(tzinfo=VN))
+
+
+@settings(max_examples=200, deadline=None)
+@given(moments, st.integers(min_value=1, max_value=120))
+def test_every_stage_is_inside_working_hours_on_a_working_day(opened, days):
+    due = CAL.deadline((opened + dt.timedelta(days=days)).date())
+    for stage in stages(opened, due, False, POLICY, CAL):
+        local = stage.at.astimezone(VN)
+        assert CAL.is_working_day(local.date())
+        assert POLICY.window_start <= local.time() < POLICY.window_end
+        assert stage.at >= in_window(opened, POLICY, CAL)
