@@ -128,7 +128,7 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
             request = world.received(COORDINATOR)[-1]
             assert "từ 14/10/2019 đến 31/10/2019" in request.text and "chờ số liệu của các thôn" in request.text
 
-            count = await press("Đồng ý", chat=COORDINATOR, message=request)
+            await press("Đồng ý", chat=COORDINATOR, message=request)
             await last_text_contains(world, ASSIGNEE, "Đã đồng ý gia hạn nhiệm vụ 1.1 đến 31/10/2019")
             assert "Đã đồng ý gia hạn" in world.received(COORDINATOR)[-1].text  # the request, edited
 

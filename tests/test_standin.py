@@ -152,8 +152,6 @@ def test_group_limit_is_per_minute(telegram):
 
 
 def test_long_polling_waits_for_an_update_and_confirms_by_offset(telegram):
-    world = telegram.world
-
     async def scenario(bot, world):
         first = await bot.get_updates(timeout=1)
         offset = first[-1].update_id + 1

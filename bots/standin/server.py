@@ -191,7 +191,6 @@ class StandIn:
     async def _control(self, request: Request) -> Response:
         action = request.path_params["action"]
         body = (await request.json()) if request.method == "POST" else dict(request.query_params)
-        world = self.world
         if action == "many":  # a batch of control actions in one request: [{"action", ...}, ...]
             results = []
             for item in body["actions"]:

@@ -6,8 +6,6 @@ Create Date: 2026-11-23 04:06:11.938178
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-import models.tables
 
 
 revision = '0003'
