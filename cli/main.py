@@ -220,6 +220,26 @@ def status(
 
 
 @app.command()
+def preview(
+    plan: str = PlanIdOption,
+    start: dt.datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"]),
+    end: dt.datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"]),
+    unit: str = typer.Option(None, "--unit", help="Only this unit (full id, e.g. binh-dinh/xa-21550)."),
+    calendar: Path = CalendarOption,
+) -> None:
+    """What the chase would send on which day, one combined message per unit and day. Sends nothing."""
+    from sqlmodel import Session
+
+    from models.chase import preview as plan_preview
+    from models.chase import preview_text
+    from models.workcal import load_calendar
+
+    with Session(_database()) as session:
+        planned = plan_preview(session, plan, start.date(), end.date(), load_calendar(calendar), unit)
+    print(preview_text(planned) or "nothing to send in that range")
+
+
+@app.command()
 def invite(
     unit: str = typer.Option(..., "--unit", help='Unit id, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
     contact: str = typer.Option(..., "--contact", help="Who will use the link (name, role)."),

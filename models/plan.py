@@ -24,6 +24,7 @@ from pydantic import Field, field_validator, model_validator
 
 from models.org import ID_PATTERN, Strict
 from models.periods import Basis
+from models.reminders import ReminderPolicy
 from models.schema import check
 from models.timing import Timing, TimingKind, day_month
 from models.yamlio import load_yaml
@@ -102,6 +103,7 @@ class ScheduleSpec(Strict):
     continuous_every: TimingKind = TimingKind.quarterly  # check-ins of "Thường xuyên" tasks
     event_days: int = Field(default=10, ge=0)  # on_event: working days after the event
     due_soon_days: int = Field(default=7, ge=0)  # "Sắp đến hạn" within this many days
+    reminders: ReminderPolicy = ReminderPolicy()  # when the chase reminds and escalates
 
     @field_validator("continuous_every")
     @classmethod

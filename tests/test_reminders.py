@@ -59,3 +59,22 @@ def test_every_stage_is_inside_working_hours_on_a_working_day(opened, days):
         assert CAL.is_working_day(local.date())
         assert POLICY.window_start <= local.time() < POLICY.window_end
         assert stage.at >= in_window(opened, POLICY, CAL)
+
+
+def test_preview_combines_a_units_reminders_per_day(applied):
+    from sqlmodel import Session
+
+    from models.chase import preview, preview_text
+    from models.opening import Opener
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
+        session.commit()
+        planned = preview(session, "binh-dinh-53-2019", dt.date(2019, 10, 11), dt.date(2019, 10, 11), CAL,
+                          unit_id="binh-dinh/xa-21550")
+    # Friday 11/10 is T-1 for the three quarterly tasks of the commune: one message, three items.
+    (message,) = planned
+    assert (message.day, message.to) == (dt.date(2019, 10, 11), "unit")
+    assert sorted(message.items) == [("1.1", "2019-Q3", "T-1"), ("1.3", "2019-Q3", "T-1"),
+                                     ("2.2", "2019-Q3", "T-1")]
+    assert "11/10/2019: 1 message(s)" in preview_text(planned)
