@@ -29,7 +29,7 @@ from models.workcal import VN
 
 ASSIGNEE_BUTTONS = [("d", "b_done"), ("p", "b_progress"), ("b", "b_blocked"), ("x", "b_extension"),
                     ("e", "b_evidence")]
-_CALLBACK = re.compile(r"^([dpbxean]):(\d{1,12})$")
+_CALLBACK = re.compile(r"^([dpbxeanc]):(\d{1,12})$")
 
 
 @contextmanager
@@ -212,7 +212,12 @@ async def _on_deny(*args):
     return await _on_decision(*args, approve=False)
 
 
-_ACTIONS = {"d": _on_done, "p": _on_progress, "b": _on_blocked, "x": _on_extension, "e": _on_evidence,
+async def _on_card(session, context, update, link, ob, task):
+    text, markup = card(link.lang, ob, task)
+    return [(link.chat_id, text, markup)]
+
+
+_ACTIONS = {"c": _on_card, "d": _on_done, "p": _on_progress, "b": _on_blocked, "x": _on_extension, "e": _on_evidence,
             "a": _on_approve, "n": _on_deny}
 
 

@@ -219,6 +219,14 @@ class Evidence(SQLModel, table=True):
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ReminderSent(SQLModel, table=True):
+    """A reminder stage already put in the outbox for an obligation: planned once."""
+    obligation_id: int = Field(foreign_key="obligation.id", primary_key=True)
+    stage: str = Field(primary_key=True, max_length=40)  # "T-3", "overdue-2", "escalate-head", ...
+    outbox_key: str = Field(max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class SeenUpdate(SQLModel, table=True):
     """Telegram update ids already handled: a redelivered update is handled once."""
     update_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})

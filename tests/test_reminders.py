@@ -78,3 +78,38 @@ def test_preview_combines_a_units_reminders_per_day(applied):
     assert sorted(message.items) == [("1.1", "2019-Q3", "T-1"), ("1.3", "2019-Q3", "T-1"),
                                      ("2.2", "2019-Q3", "T-1")]
     assert "11/10/2019: 1 message(s)" in preview_text(planned)
+
+
+def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
+    from sqlmodel import Session, select
+
+    from bots.reminders import render_reminder
+    from models.chase import plan_reminders
+    from models.opening import Opener
+    from models.tables import ChatLink, Outbox
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
+        session.add(ChatLink(chat_id=501, unit_id="binh-dinh/xa-21550", contact="An"))
+        session.add(ChatLink(chat_id=900, unit_id="binh-dinh/so-noi-vu", contact="Lê", role="coordinator"))
+        session.commit()
+
+        def chase(moment):
+            added = plan_reminders(session, "binh-dinh-53-2019", at(moment), CAL, render_reminder)
+            session.commit()
+            return added
+        assert chase("2019-10-11 18:00") == 0  # after working hours: nothing now
+        assert chase("2019-10-11 09:00") == 1  # T-1: one message for the commune's tasks
+        assert chase("2019-10-11 14:00") == 0  # planned once
+        (row,) = session.exec(select(Outbox)).all()
+        assert row.chat_id == 501 and row.kind == "reminder"
+        for code in ("1.1", "1.3", "2.2"):
+            assert f"• {code} (kỳ 2019-Q3, hạn 14/10/2019): còn 1 ngày làm việc" in row.payload["text"]
+        assert {b["text"] for r in row.payload["reply_markup"]["inline_keyboard"] for b in r} >= {"1.1", "1.3", "2.2"}
+        chase("2019-10-21 09:00")  # overdue to the commune, and escalated to the coordinator
+        to_commune = session.exec(select(Outbox).where(Outbox.chat_id == 501)).all()
+        assert len(to_commune) == 2 and "đã quá hạn" in to_commune[-1].payload["text"]
+        # Every overdue obligation of the plan escalates to the coordinator: one message, split at 4096.
+        to_coordinator = session.exec(select(Outbox).where(Outbox.chat_id == 900)).all()
+        assert all(len(r.payload["text"]) <= 4096 for r in to_coordinator)
+        assert "quá hạn, báo Sở Nội vụ" in to_coordinator[0].payload["text"]
