@@ -330,3 +330,25 @@ def test_a_group_chat_links_to_a_unit(setup):
     with Session(engine) as session:
         (link,) = session.exec(select(ChatLink)).all()
         assert (link.chat_id, link.unit_id) == (-7001, COMMUNE)
+
+
+def test_a_reminders_task_button_opens_the_card(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+    target = obligation(engine, code="2.2")
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
+            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            linked = world.received(ASSIGNEE)[-1]
+            world.user_presses(ASSIGNEE, linked.message_id, data=f"c:{target.id}")  # as a reminder's "2.2"
+            await last_text_contains(world, ASSIGNEE, "Nhiệm vụ 2.2")
+            return world.received(ASSIGNEE)[-1]
+        finally:
+            await stop(app)
+    shown = asyncio.run(scenario())
+    assert shown.text.startswith("Nhiệm vụ 2.2") and "Kỳ: 2019-Q3" in shown.text
+    labels = [b["text"] for row in shown.reply_markup["inline_keyboard"] for b in row]
+    assert labels == ["Xong", "Tiến độ", "Vướng mắc", "Gia hạn", "Minh chứng"]
