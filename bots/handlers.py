@@ -20,7 +20,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bots import service
 from bots.service import InvitationError, NotAllowed
-from bots.texts import say
+from bots.texts import day_text, say
 from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.rollup import Category, rollup
@@ -40,14 +40,10 @@ def database(context: ContextTypes.DEFAULT_TYPE) -> Iterator[Session]:
         session.commit()
 
 
-def _day(moment: dt.datetime | None) -> str:
-    return moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "—"
-
-
 def card(lang: str, ob: Obligation, task: Task) -> tuple[str, InlineKeyboardMarkup]:
     """An obligation as the assignee sees it, with its five buttons."""
     text = task.text if len(task.text) <= 300 else task.text[:297] + "…"
-    due = say(lang, "no_deadline") if ob.no_deadline else _day(ob.due_at)
+    due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
     body = say(lang, "card", code=task.code, text=text, period=ob.period, due=due, status=say(lang, f"st_{ob.status}"))
     buttons = [InlineKeyboardButton(say(lang, label), callback_data=f"{code}:{ob.id}") for code, label in ASSIGNEE_BUTTONS]
     return body, InlineKeyboardMarkup([buttons[:3], buttons[3:]])
@@ -180,7 +176,7 @@ async def _on_extension(session, context, update, link, ob, task):
     if ob.no_deadline:
         return [(link.chat_id, say(link.lang, "refused", reason=say(link.lang, "no_deadline")), None)]
     _ask(link, "extension", ob, "date")
-    return [(link.chat_id, say(link.lang, "ask_new_date", code=task.code, due=_day(ob.due_at)), _question(link))]
+    return [(link.chat_id, say(link.lang, "ask_new_date", code=task.code, due=day_text(ob.due_at)), _question(link))]
 
 
 async def _on_evidence(session, context, update, link, ob, task):
@@ -199,9 +195,9 @@ async def _on_decision(session, context, update, link, ob, task, approve: bool):
                                                     ChatLink.role == "assignee")).all()
     key = "ext_approved" if approve else "ext_denied"
     await message.edit_text(say(link.lang, "decided", text=message.text,
-                                decision=say(link.lang, key, code=task.code, date=_day(ob.due_at))),
+                                decision=say(link.lang, key, code=task.code, date=day_text(ob.due_at))),
                             parse_mode=ParseMode.HTML)
-    return [(a.chat_id, say(a.lang, key, code=task.code, date=_day(ob.due_at)), None) for a in assignees]
+    return [(a.chat_id, say(a.lang, key, code=task.code, date=day_text(ob.due_at)), None) for a in assignees]
 
 
 async def _on_approve(*args):
@@ -272,24 +268,24 @@ def _extension_date(session, update, link, ob, task, waiting, text):
     if day is None:
         return [(link.chat_id, say(link.lang, "bad_date"), _question(link))]
     if context_deadline(day) <= ob.due_at:
-        return [(link.chat_id, say(link.lang, "date_not_later", due=_day(ob.due_at)), _question(link))]
+        return [(link.chat_id, say(link.lang, "date_not_later", due=day_text(ob.due_at)), _question(link))]
     _ask(link, "extension", ob, "reason", until=day.isoformat())
     return [(link.chat_id, say(link.lang, "ask_ext_reason"), _question(link))]
 
 
 def _extension_reason(session, update, link, ob, task, waiting, text):
-    old = _day(ob.due_at)
+    old = day_text(ob.due_at)
     until = context_deadline(dt.date.fromisoformat(waiting["until"]))
     lifecycle.request_extension(session, ob, until, text, _actor(update))
     link.awaiting = None
     unit = session.get(Unit, ob.unit_id).name
-    messages = [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=_day(until)), None)]
+    messages = [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=day_text(until)), None)]
     for coordinator in service.coordinator_chats(session, ob):
         lang = coordinator.lang
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, "b_approve"), callback_data=f"a:{ob.id}"),
                                         InlineKeyboardButton(say(lang, "b_deny"), callback_data=f"n:{ob.id}")]])
         messages.append((coordinator.chat_id, say(lang, "ext_request", unit=unit, code=task.code, period=ob.period,
-                                                  old=old, new=_day(until), reason=text), markup))
+                                                  old=old, new=day_text(until), reason=text), markup))
     return messages
 
 

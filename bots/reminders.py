@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from bots.texts import say
-from models.workcal import VN
+from bots.texts import day_text, say
 
 STAGE_KEYS = {"open": "stage_open", "due": "stage_due", "escalate-head": "stage_head",
               "escalate-coordinator": "stage_coordinator"}
@@ -21,16 +18,12 @@ def _stage(lang: str, stage: str) -> str:
     return say(lang, STAGE_KEYS[stage])
 
 
-def _day(moment: dt.datetime | None) -> str:
-    return moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "—"
-
-
 def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
     """Text and inline keyboard (a button per obligation opens its card) for one chat."""
     lines = [say(lang, "reminder_head", count=len(items))]
     for item in sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code)):
         ob = item.obligation
-        due = say(lang, "no_deadline") if ob.no_deadline else _day(ob.due_at)
+        due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
         lines.append(say(lang, "reminder_line", code=item.code, period=ob.period, due=due,
                          stage=_stage(lang, item.stage)))
     escalation = any(i.stage.startswith("escalate") for i in items)

@@ -3,7 +3,10 @@ every value put into them is escaped by `say`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+
+from models.workcal import VN
 
 TEXTS: dict[str, dict[str, str]] = {
     "vi": {
@@ -130,3 +133,8 @@ def say(lang: str, key: str, **values: object) -> str:
     """The text for `key` in `lang`, with values HTML-escaped (they come from users and plans)."""
     template = TEXTS.get(lang, TEXTS["vi"])[key]
     return template.format(**{k: html.escape(str(v), quote=False) for k, v in values.items()})
+
+
+def day_text(moment: dt.datetime | None) -> str:
+    """A deadline as people in Vietnam write it: 14/10/2019 (— when there is none)."""
+    return moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "—"

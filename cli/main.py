@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
-
-import datetime as dt
 
 from cli.paths import DEFAULT_CALENDAR, DEFAULT_ORG, DEFAULT_PLAN, ROOT
 from models.yamlio import InputError, Problem, dump_yaml
@@ -126,18 +126,26 @@ def plan_apply(
     out.print(f"{plan}: {len(changes)} change(s) {verb}{more}" if changes else f"{plan}: already up to date")
 
 
-def _opener(session, plan_id: str, calendar: Path):
-    from models.opening import Opener, OpeningError
-    from models.workcal import load_calendar
+@contextmanager
+def _clean_exit():
+    """A bad calendar file, plan, task or period ends the command with its message, exit 1."""
+    from models.opening import OpeningError
 
     try:
-        return Opener(session, plan_id, load_calendar(calendar), actor="cli")
+        yield
     except InputError as exc:
         _print_problems(exc.problems, "red", "error")
         raise typer.Exit(1) from None
     except OpeningError as exc:
         err.print(f"[red]error[/] {exc}")
         raise typer.Exit(1) from None
+
+
+def _opener(session, plan_id: str, calendar: Path):
+    from models.opening import Opener
+    from models.workcal import load_calendar
+
+    return Opener(session, plan_id, load_calendar(calendar), actor="cli")
 
 
 @app.command("open")
@@ -150,18 +158,13 @@ def open_obligations(
 ) -> None:
     """Open the obligations of a period (idempotent: running it again creates nothing)."""
     from models.db import transaction
-    from models.opening import OpeningError
 
     if (period is None) == (as_of is None):
         err.print("[red]error[/] give exactly one of --period and --as-of")
         raise typer.Exit(2)
-    with transaction(_database()) as session:
+    with _clean_exit(), transaction(_database()) as session:
         opener = _opener(session, plan, calendar)
-        try:
-            created = opener.period(period) if period else opener.as_of(as_of.date())
-        except OpeningError as exc:
-            err.print(f"[red]error[/] {exc}")
-            raise typer.Exit(1) from None
+        created = opener.period(period) if period else opener.as_of(as_of.date())
     out.print(f"{plan}: {created} obligation(s) opened")
 
 
@@ -175,15 +178,9 @@ def event_record(
 ) -> None:
     """Record the event an on_event task waits for; its obligations open, due N working days later."""
     from models.db import transaction
-    from models.opening import OpeningError
 
-    with transaction(_database()) as session:
-        opener = _opener(session, plan, calendar)
-        try:
-            created = opener.event(task, date.date(), note)
-        except OpeningError as exc:
-            err.print(f"[red]error[/] {exc}")
-            raise typer.Exit(1) from None
+    with _clean_exit(), transaction(_database()) as session:
+        created = _opener(session, plan, calendar).event(task, date.date(), note)
     out.print(f"{plan} task {task}: event of {date:%d/%m/%Y} recorded, {created} obligation(s) opened")
 
 
