@@ -1,11 +1,16 @@
-"""The text of a combined reminder: one message per chat listing every task due a word."""
+"""The text of a combined reminder: one message per chat listing every task due a word.
+The coordinator's escalation is a summary per unit instead: a province has hundreds."""
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from bots.texts import day_text, say
 
 STAGE_KEYS = {"open": "stage_open", "due": "stage_due", "escalate-head": "stage_head",
               "escalate-coordinator": "stage_coordinator"}
+CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
+UNITS_SHOWN = 30  # units named in the coordinator's summary (most overdue first); /overdue lists all
 
 
 def _stage(lang: str, stage: str) -> str:
@@ -19,7 +24,10 @@ def _stage(lang: str, stage: str) -> str:
 
 
 def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
-    """Text and inline keyboard (a button per obligation opens its card) for one chat."""
+    """Text and inline keyboard for one chat: a line and a button per obligation (the button
+    opens its card), or, for the coordinator, a line per unit with overdue tasks."""
+    if all(i.stage == "escalate-coordinator" for i in items):
+        return _coordinator_summary(lang, items), None
     lines = [say(lang, "reminder_head", count=len(items))]
     for item in sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code)):
         ob = item.obligation
@@ -30,3 +38,18 @@ def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
     buttons = [{"text": i.code, "callback_data": f"c:{i.obligation.id}"} for i in items]
     markup = None if escalation else {"inline_keyboard": [buttons[n:n + 4] for n in range(0, len(buttons), 4)]}
     return "\n".join(lines), markup
+
+
+def _coordinator_summary(lang: str, items: list) -> str:
+    by_unit: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        by_unit[item.unit].append(item.code)
+    lines = [say(lang, "escalation_head", count=len(items), units=len(by_unit))]
+    ranked = sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    for unit, codes in ranked[:UNITS_SHOWN]:
+        shown = ", ".join(sorted(set(codes))[:CODES_SHOWN]) + ("…" if len(set(codes)) > CODES_SHOWN else "")
+        lines.append(say(lang, "escalation_line", unit=unit, count=len(codes), codes=shown))
+    if len(ranked) > UNITS_SHOWN:
+        lines.append(say(lang, "escalation_more", units=len(ranked) - UNITS_SHOWN))
+    lines.append(say(lang, "escalation_tail"))
+    return "\n".join(lines)

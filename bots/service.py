@@ -33,9 +33,16 @@ def _hash(token: str) -> str:
 
 # --- invitations and links -------------------------------------------------------
 
+# assignee: reports on the unit's obligations; head: the unit's leader, also gets escalations;
+# coordinator: of the plan's coordinating unit, approves extensions and gets digests.
+ROLES = ("assignee", "head", "coordinator")
+
+
 def create_invitation(session: Session, unit_id: str, contact: str, role: str = "assignee",
                       now: dt.datetime | None = None, lifetime: dt.timedelta = INVITATION_LIFETIME) -> str:
     """A new single-use token (32 characters of A-Za-z0-9_-, fits a /start payload)."""
+    if role not in ROLES:
+        raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
     token = secrets.token_urlsafe(24)
     now = now or utcnow()
     session.add(Invitation(token_hash=_hash(token), unit_id=unit_id, contact=contact, role=role,

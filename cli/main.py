@@ -56,6 +56,27 @@ def demo(
     run_demo(out, database, DEFAULT_PLAN, DEFAULT_ORG)
 
 
+@app.command()
+def serve(
+    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder for evidence files."),
+) -> None:
+    """Run the bot and the scheduled flows in this one process (no Prefect server needed).
+    Token: DONDOC_TELEGRAM_TOKEN or the Prefect Secret block dondoc-telegram-token."""
+    import logging
+
+    from bots.config import NoToken, api_urls, telegram_token
+    from bots.serve import build_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        token = telegram_token()
+    except NoToken as exc:
+        err.print(f"[red]error[/] {exc}")
+        raise typer.Exit(1) from None
+    base_url, base_file_url = api_urls()
+    build_server(token, _database(), evidence, base_url, base_file_url).run_polling()
+
+
 @plan_app.command("import")
 def plan_import(
     source: Path = typer.Argument(..., help="Plan text copied from a web page."),
@@ -107,6 +128,8 @@ def plan_apply(
     plan: Path = typer.Argument(..., help="Plan YAML."),
     org: Path = OrgOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
+    reapply: bool = typer.Option(False, "--reapply", help="Open obligations also take the plan's current "
+                                                          "reminder policy (new ones always do)."),
 ) -> None:
     """Load a validated plan and its directory into the database, in one transaction."""
     from models.apply import apply_plan
@@ -114,7 +137,7 @@ def plan_apply(
     directory = _load_directory(org)
     engine = _database()
     try:
-        changes = apply_plan(engine, plan, directory, actor="cli", dry_run=dry_run)
+        changes = apply_plan(engine, plan, directory, actor="cli", dry_run=dry_run, reapply_reminders=reapply)
     except InputError as exc:
         _print_problems(exc.problems, "red", "error")
         err.print("[red]nothing applied[/]")
@@ -240,7 +263,9 @@ def preview(
 def invite(
     unit: str = typer.Option(..., "--unit", help='Unit id, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
     contact: str = typer.Option(..., "--contact", help="Who will use the link (name, role)."),
-    role: str = typer.Option("assignee", "--role", help="assignee, or coordinator (approves, gets digests)."),
+    role: str = typer.Option("assignee", "--role",
+                             help="assignee; head (the unit's leader: also gets escalations); "
+                                  "coordinator (approves extensions, gets digests)."),
     group: bool = typer.Option(False, "--group", help="A link that adds the bot to a group chat."),
 ) -> None:
     """A single-use link (valid 7 days) that ties a Telegram chat to a unit contact."""
@@ -248,11 +273,11 @@ def invite(
 
     from sqlmodel import Session, select
 
-    from bots.service import create_invitation
+    from bots.service import ROLES, create_invitation
     from models.tables import Unit
 
-    if role not in ("assignee", "coordinator"):
-        err.print("[red]error[/] --role is assignee or coordinator")
+    if role not in ROLES:
+        err.print(f"[red]error[/] --role is one of {', '.join(ROLES)}")
         raise typer.Exit(2)
     with Session(_database()) as session:
         matches = session.exec(select(Unit.id).where((Unit.id == unit) | Unit.id.endswith("/" + unit))).all()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
-from models import lifecycle
+from models import lifecycle, policies
 from models.lifecycle import NOT_CLOSED
 from models.opening import insert_new_obligations
 from models.org import Directory
@@ -215,7 +215,8 @@ def follow_lead_change(sync: Sync, task_id: int, before: set[str], after: set[st
     periods = {o.period: o for o in open_rows}
     rows = [{"task_id": task_id, "unit_id": unit_id, "period": period, "status": "open",
              "starts_on": ob.starts_on, "opened_at": utcnow(),
-             "due_at": ob.original_due_at, "original_due_at": ob.original_due_at, "no_deadline": ob.no_deadline}
+             "due_at": ob.original_due_at, "original_due_at": ob.original_due_at, "no_deadline": ob.no_deadline,
+             "policy_id": ob.policy_id}
             for period, ob in periods.items() for unit_id in added]
     created = insert_new_obligations(sync.session, rows)
     if created:
@@ -232,18 +233,19 @@ def _cancel_open(sync: Sync, task_ids: list[int], units: set[str] | None, note: 
 
 
 def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, actor: str = "cli",
-               dry_run: bool = False, today: dt.date | None = None) -> list[str]:
+               dry_run: bool = False, today: dt.date | None = None, reapply_reminders: bool = False) -> list[str]:
     """Validate, then load plan and directory in one transaction. Returns what changed
-    (with dry_run, what would change; nothing is kept)."""
+    (with dry_run, what would change; nothing is kept). With reapply_reminders, open
+    obligations take the plan's current reminder policy (new ones always do)."""
     report = validate_plan(plan_path, directory)
     if not report.ok:
         raise InputError(report.errors)
     content_hash = hashlib.sha256(Path(plan_path).read_bytes()).hexdigest()
-    return apply_spec(engine, report.spec, directory, content_hash, actor, dry_run, today)
+    return apply_spec(engine, report.spec, directory, content_hash, actor, dry_run, today, reapply_reminders)
 
 
 def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_hash: str, actor: str = "cli",
-               dry_run: bool = False, today: dt.date | None = None) -> list[str]:
+               dry_run: bool = False, today: dt.date | None = None, reapply_reminders: bool = False) -> list[str]:
     """Load an already validated plan and its directory in one transaction."""
     today = today or dt.datetime.now(VN).date()
     with Session(engine) as session:
@@ -251,6 +253,10 @@ def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_has
             sync = Sync(session, actor)
             sync_directory(sync, directory, today)
             sync_plan(sync, spec, directory, content_hash, today)
+            if reapply_reminders:
+                moved = policies.reapply(session, spec.plan.id, actor)
+                if moved:
+                    sync.note(f"{moved} open obligation(s): now chased under the current reminder policy")
             if sync.changes:
                 session.add(Event(kind="plan_applied", actor=actor, plan_id=spec.plan.id,
                                   after={"content_hash": content_hash, "changes": len(sync.changes)},

@@ -7,14 +7,15 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlmodel import Session, select
 
 from models import outbox
 from models.lifecycle import ACTIVE
 from models.opening import schedule_of
-from models.reminders import due_stages, in_window, stages
+from models.policies import PolicyStore
+from models.reminders import ReminderPolicy, Stage, due_stages, in_window, stages
 from models.tables import ChatLink, Obligation, Plan, ReminderSent, Task, Unit
 from models.workcal import VN, WorkingCalendar
 
@@ -28,23 +29,40 @@ class Planned:
     items: list[tuple[str, str, str]] = field(default_factory=list)  # (task code, period, stage)
 
 
-def preview(session: Session, plan_id: str, start: dt.date, end: dt.date, calendar: WorkingCalendar,
-            unit_id: str | None = None) -> list[Planned]:
-    """Every reminder the plan's policy would send between start and end (inclusive), by day."""
-    plan = session.get(Plan, plan_id)
-    policy = schedule_of(plan).reminders
+@dataclass
+class Chased:
+    """An open obligation of a plan and its stages under the policy it was opened with."""
+    obligation: Obligation
+    code: str
+    unit: str  # the unit's name
+    policy: ReminderPolicy
+    stages: list[Stage]
+
+
+def chased(session: Session, plan: Plan, calendar: WorkingCalendar, unit_id: str | None = None) -> Iterator[Chased]:
+    fallback = schedule_of(plan).reminders
+    store = PolicyStore(session, plan)
     query = (select(Obligation, Task.code, Unit.name).join(Task, Task.id == Obligation.task_id)
              .join(Unit, Unit.id == Obligation.unit_id)
-             .where(Task.plan_id == plan_id, Obligation.status.in_([s.value for s in ACTIVE])))
+             .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE])))
     if unit_id:
         query = query.where(Obligation.unit_id == unit_id)
-    messages: dict[tuple, Planned] = {}
     for ob, code, unit in session.exec(query):
-        for stage in stages(ob.opened_at, ob.due_at, ob.no_deadline, policy, calendar):
+        policy = store.policy(ob.policy_id, fallback)
+        yield Chased(ob, code, unit, policy, stages(ob.opened_at, ob.due_at, ob.no_deadline, policy, calendar))
+
+
+def preview(session: Session, plan_id: str, start: dt.date, end: dt.date, calendar: WorkingCalendar,
+            unit_id: str | None = None) -> list[Planned]:
+    """Every reminder the policies would send between start and end (inclusive), by day."""
+    messages: dict[tuple, Planned] = {}
+    for c in chased(session, session.get(Plan, plan_id), calendar, unit_id):
+        for stage in c.stages:
             day = stage.at.astimezone(VN).date()
             if start <= day <= end:
-                key = (day, stage.to, unit)
-                messages.setdefault(key, Planned(day, stage.to, unit)).items.append((code, ob.period, stage.name))
+                key = (day, stage.to, c.unit)
+                messages.setdefault(key, Planned(day, stage.to, c.unit)).items.append(
+                    (c.code, c.obligation.period, stage.name))
     return [messages[k] for k in sorted(messages)]
 
 
@@ -64,33 +82,32 @@ def preview_text(planned: list[Planned]) -> str:
 # --- planning into the outbox ---------------------------------------------------------
 
 @dataclass
-class _Item:
+class Item:
+    """One obligation's stage in a combined reminder."""
     obligation: Obligation
     code: str
+    unit: str
     stage: str
 
 
 def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: WorkingCalendar,
-                   render: Callable[[str, list[_Item]], tuple[str, dict | None]]) -> int:
+                   render: Callable[[str, list[Item]], tuple[str, dict | None]]) -> int:
     """Put the reminders due now into the outbox: per chat, one message for all its due
-    stages. Only inside working hours; each (obligation, stage) is planned once. Returns
-    the outbox rows added."""
+    stages. Only inside the working hours of each obligation's policy; each (obligation,
+    stage) is planned once. Returns the outbox rows added."""
     plan = session.get(Plan, plan_id)
-    policy = schedule_of(plan).reminders
-    if in_window(now, policy, calendar) != now.astimezone(VN):
-        return 0  # quiet hours: the next run inside the window sends it
     sent = set(session.exec(select(ReminderSent.obligation_id, ReminderSent.stage)
                             .join(Obligation, Obligation.id == ReminderSent.obligation_id)
                             .join(Task, Task.id == Obligation.task_id).where(Task.plan_id == plan_id)))
-    per_chat: dict[tuple[int, str], list[_Item]] = defaultdict(list)
-    rows = session.exec(select(Obligation, Task.code).join(Task, Task.id == Obligation.task_id)
-                        .where(Task.plan_id == plan_id, Obligation.status.in_([s.value for s in ACTIVE])))
-    for ob, code in rows:
-        for to, stage in due_stages(stages(ob.opened_at, ob.due_at, ob.no_deadline, policy, calendar), now).items():
-            if (ob.id, stage.name) in sent:
-                continue
-            for link in _recipients(session, plan, ob, to):
-                per_chat[(link.chat_id, link.lang)].append(_Item(ob, code, stage.name))
+    links = _Links(session, plan)
+    per_chat: dict[tuple[int, str], list[Item]] = defaultdict(list)
+    for c in chased(session, plan, calendar):
+        if in_window(now, c.policy, calendar) != now.astimezone(VN):
+            continue  # quiet hours: the next run inside the window sends it
+        for to, stage in due_stages(c.stages, now).items():
+            if (c.obligation.id, stage.name) not in sent:
+                for link in links.of(c.obligation.unit_id, to):
+                    per_chat[(link.chat_id, link.lang)].append(Item(c.obligation, c.code, c.unit, stage.name))
     added = 0
     for (chat_id, lang), items in per_chat.items():
         pairs = sorted((i.obligation.id, i.stage) for i in items)
@@ -102,13 +119,16 @@ def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: W
     return added
 
 
-def _recipients(session: Session, plan: Plan, ob: Obligation, to: str) -> list[ChatLink]:
-    unit, role = (plan.coordinator_unit_id, "coordinator") if to == "coordinator" else (ob.unit_id, None)
-    query = select(ChatLink).where(ChatLink.unit_id == unit, ChatLink.active)
-    if to == "head":
-        query = query.where(ChatLink.role == "head")
-    elif role:
-        query = query.where(ChatLink.role == role)
-    else:
-        query = query.where(ChatLink.role == "assignee")
-    return list(session.exec(query))
+class _Links:
+    """Active chat links of the plan's units, by (unit, role), loaded once per run."""
+
+    def __init__(self, session: Session, plan: Plan):
+        self.coordinator = plan.coordinator_unit_id
+        self.by_unit_role: dict[tuple[str, str], list[ChatLink]] = defaultdict(list)
+        for link in session.exec(select(ChatLink).where(ChatLink.active)):
+            self.by_unit_role[(link.unit_id, link.role)].append(link)
+
+    def of(self, unit_id: str, to: str) -> list[ChatLink]:
+        if to == "coordinator":
+            return self.by_unit_role[(self.coordinator, "coordinator")]
+        return self.by_unit_role[(unit_id, "head" if to == "head" else "assignee")]

@@ -11,12 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Boolean, Date, and_, bindparam, func, literal, not_
+from sqlalchemy import Boolean, Date, Integer, and_, bindparam, func, literal, not_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from models.periods import MONTHS, Period, parse_period, period_containing
+from models.policies import PolicyStore, task_policy
 from models.plan import DueRule, ScheduleSpec, TaskSchedule
 from models.tables import Assignment, Event, Obligation, OpeningRun, Plan, Task, Unit, UTCDateTime, utcnow
 from models.timing import TimingKind
@@ -104,6 +105,7 @@ class Opener:
             raise OpeningError(f'no plan "{plan_id}" in the database (apply it first)')
         self.schedule = schedule_of(self.plan)
         self.tasks = list(session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)))
+        self.policies = PolicyStore(session, self.plan)
 
     def period(self, period_id: str) -> int:
         try:
@@ -172,14 +174,15 @@ class Opener:
         """One INSERT .. SELECT over the task's lead units: the database does the work,
         and skips the (task, unit, period) keys it already has. Merged units' duties go
         to their successors."""
+        policy_id = self.policies.id_for(task_policy(o.task, self.schedule))
         params = {"task_id": o.task.id, "period": o.period, "starts_on": o.starts_on, "now": now,
-                  "due_at": o.due_at, "no_deadline": o.no_deadline, "on": on}
+                  "due_at": o.due_at, "no_deadline": o.no_deadline, "on": on, "policy_id": policy_id}
         statement = _open_statement(self.session.get_bind().dialect.name)
         created = len(self.session.connection().execute(statement, params).all())
         successors = {self._successor(unit_id, on) for unit_id in merged}
         rows = [{"task_id": o.task.id, "unit_id": unit_id, "period": o.period, "status": "open",
                  "starts_on": o.starts_on, "opened_at": now, "due_at": o.due_at, "original_due_at": o.due_at,
-                 "no_deadline": o.no_deadline} for unit_id, active in successors if active]
+                 "no_deadline": o.no_deadline, "policy_id": policy_id} for unit_id, active in successors if active]
         return created + insert_new_obligations(self.session, rows)
 
     def _successor(self, unit_id: str, on: dt.date) -> tuple[str, bool]:
@@ -201,7 +204,7 @@ def _open_statement(dialect: str):
     due_at = bindparam("due_at", type_=UTCDateTime())
     leads = (select(bindparam("task_id"), Assignment.unit_id, bindparam("period"), literal("open"),
                     bindparam("starts_on", type_=Date()), bindparam("now", type_=UTCDateTime()), due_at, due_at,
-                    bindparam("no_deadline", type_=Boolean()))
+                    bindparam("no_deadline", type_=Boolean()), bindparam("policy_id", type_=Integer()))
              .join(Unit, Unit.id == Assignment.unit_id)
              .where(Assignment.task_id == bindparam("task_id"), Assignment.role == "lead", Unit.active,
                     not_(_merged(bindparam("on", type_=Date())))))
@@ -212,7 +215,7 @@ def _open_statement(dialect: str):
 
 
 OPEN_COLUMNS = ["task_id", "unit_id", "period", "status", "starts_on", "opened_at", "due_at", "original_due_at",
-                "no_deadline"]
+                "no_deadline", "policy_id"]
 
 
 def _insert(session: Session):
@@ -237,7 +240,8 @@ def insert_new_obligations(session: Session, rows: list[dict]) -> int:
     return created
 
 
-def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, actor: str) -> dict[str, int]:
+def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, actor: str,
+                   now: dt.datetime | None = None) -> dict[str, int]:
     """The daily opening: everything due to be open on `day`, for every plan."""
     plan_ids = session.exec(select(Plan.id).order_by(Plan.id)).all()
-    return {plan_id: Opener(session, plan_id, calendar, actor=actor).as_of(day) for plan_id in plan_ids}
+    return {plan_id: Opener(session, plan_id, calendar, actor=actor, now=now).as_of(day) for plan_id in plan_ids}

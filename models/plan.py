@@ -95,6 +95,22 @@ class TaskSchedule(Strict):
     """A task's own rules, overriding the plan's."""
     due: DueRule | None = None
     event_days: int | None = Field(default=None, ge=0)
+    reminders: ReminderPolicy | None = None  # replaces the plan's policy for this task
+
+
+class DigestPolicy(Strict):
+    """When the coordinator's digest goes out (Asia/Ho_Chi_Minh)."""
+    weekday: int = Field(default=1, ge=1, le=7)  # 1 = Monday
+    at: dt.time = dt.time(8, 0)
+    period_end: TimingKind | None = TimingKind.quarterly  # also on the first working day after each such period
+    top_units: int = Field(default=10, ge=1)  # "units with the most overdue obligations": how many
+
+    @field_validator("period_end")
+    @classmethod
+    def _periodic(cls, value: TimingKind | None) -> TimingKind | None:
+        if value not in (None, TimingKind.monthly, TimingKind.quarterly, TimingKind.semiannual, TimingKind.annual):
+            raise ValueError("expected monthly, quarterly, semiannual, annual or nothing")
+        return value
 
 
 class ScheduleSpec(Strict):
@@ -104,6 +120,7 @@ class ScheduleSpec(Strict):
     event_days: int = Field(default=10, ge=0)  # on_event: working days after the event
     due_soon_days: int = Field(default=7, ge=0)  # "Sắp đến hạn" within this many days
     reminders: ReminderPolicy = ReminderPolicy()  # when the chase reminds and escalates
+    digest: DigestPolicy = DigestPolicy()  # when the coordinator gets the digest
 
     @field_validator("continuous_every")
     @classmethod

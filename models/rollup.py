@@ -99,7 +99,7 @@ class Tally:
 
 def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = None,
            due_from: dt.date | None = None, due_to: dt.date | None = None, unit_id: str | None = None,
-           due_soon_days: int = 7) -> list[Tally]:
+           due_soon_days: int = 7, period: str | None = None) -> list[Tally]:
     """Counts by category per group (plan, area, task, unit, level or directory), as they
     stood at `at`; optionally only obligations due within [due_from, due_to]."""
     keys = GROUPS[by]()
@@ -113,6 +113,8 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
         query = query.where(Task.plan_id == plan_id)
     if unit_id:
         query = query.where(Obligation.unit_id == unit_id)
+    if period:
+        query = query.where(Obligation.period == period)
     if due_from:
         query = query.where(Obligation.due_at >= _day_start(due_from))
     if due_to:

@@ -153,6 +153,20 @@ class Obligation(SQLModel, table=True):
     progress: int | None = None  # percent
     requested_due_at: dt.datetime | None = _time()  # an extension asked for, waiting
     note: str | None = None  # the latest reason: why blocked, why an extension
+    # The reminder policy it was opened with: a later edit of the plan's policy applies to
+    # new obligations, and to open ones only when an admin re-applies it.
+    policy_id: int | None = Field(default=None, foreign_key="reminderpolicy.id")
+
+
+class ReminderPolicyVersion(SQLModel, table=True):
+    """One version of a plan's (or a task's) reminder policy, stored once and shared by
+    every obligation opened under it."""
+    __tablename__ = "reminderpolicy"
+    __table_args__ = (UniqueConstraint("plan_id", "digest"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", max_length=80)
+    digest: str = Field(max_length=64)  # sha256 of the body: the same policy is one row
+    body: dict | None = _json()
 
 
 class OpeningRun(SQLModel, table=True):
@@ -225,6 +239,17 @@ class ReminderSent(SQLModel, table=True):
     stage: str = Field(primary_key=True, max_length=40)  # "T-3", "overdue-2", "escalate-head", ...
     outbox_key: str = Field(max_length=200)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DigestRun(SQLModel, table=True):
+    """A digest made for a plan: its counts, so the next one can say what changed."""
+    __table_args__ = (UniqueConstraint("plan_id", "label"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", max_length=80, index=True)
+    kind: str = Field(max_length=16)  # "weekly", "period-end", "manual"
+    label: str = Field(max_length=40)  # "2019-W33", "2019-Q3": one digest per label and plan
+    made_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    totals: dict | None = _json()
 
 
 class SeenUpdate(SQLModel, table=True):

@@ -105,3 +105,12 @@ def applied(request, tmp_path, _applied_templates):
     yield engine
     engine.dispose()
     drop()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect database and local server for every test that runs a real flow."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,25 +1,159 @@
-"""Flows are thin: their bodies run as plain functions here (no Prefect engine)."""
+"""The flows: bodies run as plain functions (`.fn()`), one real Prefect run through the shared
+harness (the deliver flow, with its logs at DEBUG), the run lock, and the schedules that
+`prefect.yaml` declares and `dondoc serve` reads."""
 
+import asyncio
 import datetime as dt
+import logging
+import subprocess
+import sys
+import time
 
+import pytest
 from ruamel.yaml import YAML
+from sqlmodel import Session, select
 
+from bots.serve import _runner, build_server
+from bots.standin.server import StandIn
+from bots.standin.world import World
+from flows.chase import chase
+from flows.deliver import deliver
+from flows.digest import digest
 from flows.opening import open_obligations
+from flows.schedules import load_schedules
+from models import outbox
+from models.runlock import Busy, run_lock
+from models.tables import ChatLink, Outbox
+from models.workcal import VN
 from tests.conftest import ROOT
 
+CALENDAR = str(ROOT / "plans" / "calendar" / "vn.yaml")
+PLAN = "binh-dinh-53-2019"
 
-def test_open_obligations_flow_opens_every_plan_once(applied, monkeypatch):
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=VN)
+
+
+@pytest.fixture
+def configured(applied, monkeypatch):
     monkeypatch.setenv("DONDOC_DATABASE_URL", applied.url.render_as_string(hide_password=False))
-    calendar = str(ROOT / "plans" / "calendar" / "vn.yaml")
-    first = open_obligations.fn(as_of=dt.date(2019, 8, 1), calendar=calendar)
-    assert first == {"binh-dinh-53-2019": 1463 + 343}
-    assert open_obligations.fn(as_of=dt.date(2019, 8, 1), calendar=calendar) == {"binh-dinh-53-2019": 0}
+    return applied
 
 
-def test_prefect_yaml_deploys_the_flow_on_a_vietnam_cron():
+def test_open_obligations_flow_opens_every_plan_once(configured):
+    first = open_obligations.fn(as_of=dt.date(2019, 8, 1), calendar=CALENDAR)
+    assert first == {PLAN: 1463 + 343}
+    assert open_obligations.fn(as_of=dt.date(2019, 8, 1), calendar=CALENDAR) == {PLAN: 0}
+
+
+def test_chase_and_digest_flows_queue_once_per_moment(configured):
+    open_obligations.fn(now=at("2019-07-01 06:00"), calendar=CALENDAR)
+    with Session(configured) as session:
+        session.add(ChatLink(chat_id=501, unit_id="binh-dinh/xa-21550", contact="An"))
+        session.add(ChatLink(chat_id=900, unit_id="binh-dinh/so-noi-vu", contact="Lê", role="coordinator"))
+        session.commit()
+    assert chase.fn(now=at("2019-10-11 09:00"), calendar=CALENDAR) == {PLAN: 1}  # the commune's T-1
+    assert chase.fn(now=at("2019-10-11 09:30"), calendar=CALENDAR) == {PLAN: 0}
+    # Tuesday 1/10 08:00: this week's digest (due since Monday 08:00) and the one of the quarter that ended.
+    assert digest.fn(now=at("2019-10-01 08:00"), calendar=CALENDAR) == {PLAN: 2}
+    assert digest.fn(now=at("2019-10-01 09:00"), calendar=CALENDAR) == {PLAN: 0}
+    assert digest.fn(now=at("2019-10-07 07:00"), calendar=CALENDAR) == {PLAN: 0}  # Monday, before 08:00
+    assert digest.fn(now=at("2019-10-07 08:00"), calendar=CALENDAR) == {PLAN: 1}
+    with Session(configured) as session:
+        sent = sorted((r.kind, r.payload["text"].split("\n")[0]) for r in session.exec(select(Outbox)))
+    assert [kind for kind, _ in sent] == ["digest", "digest", "digest", "reminder"]
+    assert [head for _, head in sent[:3]] == [
+        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> (cuối kỳ 2019-Q3)",
+        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> (hằng tuần 2019-W40)",
+        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> (hằng tuần 2019-W41)"]
+
+
+def test_a_flow_whose_lock_is_held_does_nothing(configured):
+    open_obligations.fn(now=at("2019-07-01 06:00"), calendar=CALENDAR)
+    with Session(configured) as session:
+        session.add(ChatLink(chat_id=501, unit_id="binh-dinh/xa-21550", contact="An"))
+        session.commit()
+    with run_lock(configured, "chase"):
+        assert chase.fn(now=at("2019-10-11 09:00"), calendar=CALENDAR) is None
+        with pytest.raises(Busy):
+            with run_lock(configured, "chase"):
+                pass
+    assert chase.fn(now=at("2019-10-11 09:00"), calendar=CALENDAR) == {PLAN: 1}
+
+
+HOLD = """
+import sys, time
+from models.db import make_engine
+from models.runlock import run_lock
+with run_lock(make_engine(sys.argv[1]), "chase"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_run_killed_with_its_lock_leaves_no_lock_behind(engine):
+    url = engine.url.render_as_string(hide_password=False)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, url], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(Busy):
+            with run_lock(engine, "chase"):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    deadline = time.monotonic() + 10
+    while True:  # PostgreSQL notices the dead connection a moment later
+        try:
+            with run_lock(engine, "chase"):
+                break
+        except Busy:
+            assert time.monotonic() < deadline, "the dead run's lock was never released"
+            time.sleep(0.1)
+
+
+def test_the_deliver_flow_runs_in_prefect_and_never_logs_the_token(configured, prefect_harness, monkeypatch,
+                                                                   caplog):
+    world = World()
+    world.add_user(501, "An")
+    world.user_starts(501)  # a private chat the user never started answers 403
+    with StandIn(world) as server:
+        monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", world.token)
+        monkeypatch.setenv("DONDOC_TELEGRAM_API", server.base_url)
+        with Session(configured) as session:
+            outbox.enqueue(session, "hello", 501, "Xin chào")
+            session.commit()
+        caplog.set_level(logging.DEBUG)
+        assert deliver(idle_timeout=0.5) == {"sent": 1, "retried": 0, "failed": 0, "dead": 0, "uncertain": 0}
+        assert [r.text for r in world.received(501)] == ["Xin chào"]
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "sendMessage" in logged  # httpx logged the request URL at DEBUG/INFO...
+    assert world.token not in logged and "[bot-token]" in logged  # ...with the token redacted
+
+
+def test_prefect_yaml_declares_each_flow_once_on_a_vietnam_cron():
     config = YAML(typ="safe").load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
-    (deployment,) = config["deployments"]
-    module, name = deployment["entrypoint"].split(":")
-    assert (ROOT / module).is_file() and name == "open_obligations"
-    assert deployment["schedules"][0]["timezone"] == "Asia/Ho_Chi_Minh"
-    assert deployment["concurrency_limit"] == 1
+    names = set()
+    for deployment in config["deployments"]:
+        module, name = deployment["entrypoint"].split(":")
+        assert (ROOT / module).is_file()
+        assert deployment["concurrency_limit"] == 1 and deployment["work_pool"]["name"] == "dondoc"
+        assert all(s["timezone"] == "Asia/Ho_Chi_Minh" for s in deployment["schedules"])
+        names.add(name)
+    assert names == {"open_obligations", "chase", "deliver", "digest"}
+
+
+def test_serve_schedules_the_same_crons_and_runs_a_flow_in_a_thread(configured, prefect_harness):
+    application = build_server("123456:serve-test-token", configured, ROOT / "var" / "evidence")
+    schedules = load_schedules()
+    jobs = {job.name: job for job in application.job_queue.jobs()}
+    assert set(jobs) == {s.name for s in schedules}
+    for scheduled in schedules:
+        trigger = jobs[scheduled.name].job.trigger
+        assert str(trigger) == str(scheduled.trigger()) and str(trigger.timezone) == "Asia/Ho_Chi_Minh"
+    daily = next(s for s in schedules if s.name == "daily")
+    fired = type(daily)(daily.name, daily.entrypoint, daily.cron, daily.timezone,
+                        {"as_of": dt.date(2019, 8, 1), "calendar": CALENDAR})
+    asyncio.run(_runner(fired)(None))  # what the JobQueue calls at 06:00
+    assert open_obligations.fn(as_of=dt.date(2019, 8, 1), calendar=CALENDAR) == {PLAN: 0}

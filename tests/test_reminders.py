@@ -3,6 +3,7 @@
 import datetime as dt
 
 from hypothesis import given, settings
+from sqlalchemy import func
 from hypothesis import strategies as st
 
 from models.reminders import ReminderPolicy, due_stages, in_window, stages
@@ -86,7 +87,7 @@ def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
     from bots.reminders import render_reminder
     from models.chase import plan_reminders
     from models.opening import Opener
-    from models.tables import ChatLink, Outbox
+    from models.tables import ChatLink, Obligation, Outbox
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
@@ -109,7 +110,42 @@ def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
         chase("2019-10-21 09:00")  # overdue to the commune, and escalated to the coordinator
         to_commune = session.exec(select(Outbox).where(Outbox.chat_id == 501)).all()
         assert len(to_commune) == 2 and "đã quá hạn" in to_commune[-1].payload["text"]
-        # Every overdue obligation of the plan escalates to the coordinator: one message, split at 4096.
-        to_coordinator = session.exec(select(Outbox).where(Outbox.chat_id == 900)).all()
-        assert all(len(r.payload["text"]) <= 4096 for r in to_coordinator)
-        assert "quá hạn, báo Sở Nội vụ" in to_coordinator[0].payload["text"]
+        # The coordinator gets one summary: overdue obligations counted per unit, most overdue first.
+        (summary,) = session.exec(select(Outbox).where(Outbox.chat_id == 900)).all()
+        overdue = session.exec(select(Obligation.unit_id).where(Obligation.status == "open",
+                                                                Obligation.due_at < at("2019-10-21 09:00"),
+                                                                Obligation.no_deadline.is_(False))).all()
+        text = summary.payload["text"]
+        assert text.startswith(f"<b>Quá hạn cần đôn đốc</b>: {len(overdue)} nhiệm vụ của {len(set(overdue))} đơn vị.")
+        assert text.count("\n• ") == 30 + 1 and f"• và {len(set(overdue)) - 30} đơn vị khác" in text
+        assert "• UBND phường Nhơn Bình (thành phố Quy Nhơn): 3 nhiệm vụ (1.1, 1.3, 2.2)" in text
+        assert summary.payload["reply_markup"] is None
+
+
+def test_escalation_reaches_the_units_head_and_obligations_keep_their_policy(applied):
+    from sqlmodel import Session, select
+
+    from bots.reminders import render_reminder
+    from models import policies
+    from models.chase import plan_reminders
+    from models.opening import Opener
+    from models.tables import ChatLink, Obligation, Outbox, Plan
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
+        session.add(ChatLink(chat_id=502, unit_id="binh-dinh/xa-21550", contact="Chủ tịch", role="head"))
+        plan = session.get(Plan, "binh-dinh-53-2019")
+        # The admin edits the policy after the quarter opened: head escalation after 1 day, not 3.
+        plan.schedule = {**(plan.schedule or {}), "reminders": {"escalate_head_after": 1}}
+        session.add(plan)
+        session.commit()
+        # 15/10 is one working day after the deadline: the open obligations keep the old policy (3 days).
+        plan_reminders(session, plan.id, at("2019-10-15 09:00"), CAL, render_reminder)
+        assert not session.exec(select(Outbox).where(Outbox.chat_id == 502)).all()
+        moved = policies.reapply(session, plan.id, actor="test")
+        assert moved == session.exec(select(func.count()).select_from(Obligation)
+                                     .where(Obligation.status == "open")).one()
+        session.commit()
+        plan_reminders(session, plan.id, at("2019-10-15 10:00"), CAL, render_reminder)
+        (to_head,) = session.exec(select(Outbox).where(Outbox.chat_id == 502)).all()
+        assert "quá hạn, báo lãnh đạo đơn vị" in to_head.payload["text"]
