@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from telegram import Update
-from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
+from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
                           TypeHandler, filters)
 
 from bots import handlers
@@ -24,7 +24,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def build_application(token: str, engine: Engine, evidence_folder: Path, base_url: str | None = None,
                       base_file_url: str | None = None) -> Application:
     redact_secret(token)
-    builder = Application.builder().token(token)
+    # Replies to a user's press go out at once, not through the outbox; a quick succession of
+    # presses can still meet Telegram's per-chat limit, and the limiter waits out its retry_after.
+    builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=2))
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
     application = builder.build()

@@ -24,7 +24,7 @@ from bots.texts import day_text, say
 from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.rollup import Category, rollup
-from models.tables import ChatLink, Evidence, Obligation, Plan, Task, Unit
+from models.tables import ChatLink, Evidence, Obligation, Plan, Task, Unit, utcnow
 from models.workcal import VN
 
 ASSIGNEE_BUTTONS = [("d", "b_done"), ("p", "b_progress"), ("b", "b_blocked"), ("x", "b_extension"),
@@ -360,7 +360,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if link is None:
             return
         plans = session.exec(select(Plan.id).where(Plan.coordinator_unit_id == link.unit_id)).all()
-        now = dt.datetime.now(VN)
+        now = utcnow()
         blocks = [status_text(rollup(session, "area", now, plan_id=plan), link.lang, plan) for plan in plans]
     await reply(update, "\n\n".join(blocks)[:4000] or say(link.lang, "mine_empty"))
 
@@ -370,7 +370,7 @@ async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         link = await _coordinator(update, session)
         if link is None:
             return
-        now = dt.datetime.now(VN)
+        now = utcnow()
         units = [t for plan in session.exec(select(Plan.id).where(Plan.coordinator_unit_id == link.unit_id))
                  for t in rollup(session, "unit", now, plan_id=plan) if t[Category.open_overdue]]
         units.sort(key=lambda t: -t[Category.open_overdue])

@@ -1,51 +1,281 @@
-"""`dondoc demo`: the newcomer's first run, on a SQLite file and the shipped Bình Định files.
+"""`dondoc demo`: the newcomer's first run. No token, no server: a SQLite file, the shipped
+Bình Định plan and directory, the Telegram stand-in on 127.0.0.1, the real bot polling it,
+and the flows' bodies run day by day through the third quarter of 2019.
 
-Today it loads the shipped plan and directory and shows what dondoc will chase.
-Later capabilities (opening obligations, the Telegram stand-in, chasing, digests)
-extend this same command.
+Simulated contacts link with invitation links and answer the bot's reminders the way real
+communes do: one reports at once, one reports progress first, one is late, one asks for an
+extension (the coordinator approves it), one is blocked, one never answers (its head and
+then Sở Nội vụ are told). At the end the coordinator's digest is printed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import case, func
 from sqlmodel import Session, select
 
+from bots import service
+from bots.app import build_application
+from bots.standin.server import StandIn
+from bots.standin.world import Limits as TelegramLimits
+from bots.standin.world import World
+from models import clock
 from models.apply import apply_plan
 from models.db import make_engine, upgrade
+from models.digest import build_digest, digest_text
 from models.org import load_directory
-from models.tables import Area, Assignment, Task
+from models.tables import Obligation, Outbox
 from models.validate import validate_plan
+from models.workcal import VN, load_calendar
+
+PLAN_ID = "binh-dinh-53-2019"
+COORDINATOR = (900, "binh-dinh/so-noi-vu", "Lê Thị Hoa (chuyên viên Sở Nội vụ)")
+BUTTONS = {"done": "Xong", "progress": "Tiến độ", "blocked": "Vướng mắc", "extension": "Gia hạn"}
 
 
-def matrix_summary(session: Session, plan_id: str) -> list[tuple]:
-    """Per area: tasks, lead assignments (who is chased) and coordinating ones."""
-    lead = func.sum(case((Assignment.role == "lead", 1), else_=0))
-    coordinating = func.sum(case((Assignment.role == "coordinating", 1), else_=0))
-    query = (select(Area.code, Area.title, func.count(func.distinct(Task.id)), lead, coordinating)
-             .join(Task, (Task.plan_id == Area.plan_id) & (Task.area_code == Area.code))
-             .join(Assignment, Assignment.task_id == Task.id, isouter=True)
-             .where(Area.plan_id == plan_id, Task.active)
-             .group_by(Area.code, Area.title).order_by(Area.code))
-    return list(session.exec(query))
+@dataclass
+class Contact:
+    """A simulated person at a unit, answering the bot the way `behaviour` says."""
+    user_id: int
+    unit_id: str
+    name: str
+    behaviour: str  # prompt, progress, late, extension, blocked, silent
+    role: str = "assignee"
+    seen: int = 0
+    did: list[tuple[str, str]] = field(default_factory=list)  # (day, what), e.g. ("09/10", "xong")
 
 
-def run_demo(console: Console, database: Path, plan: Path, org: Path) -> None:
+CAST = [
+    Contact(601, "binh-dinh/xa-21550", "Nguyễn Văn An", "prompt"),
+    Contact(602, "binh-dinh/xa-21553", "Trần Thị Bình", "progress"),
+    Contact(603, "binh-dinh/xa-21556", "Phạm Văn Cường", "late"),
+    Contact(604, "binh-dinh/xa-21559", "Võ Thị Dung", "extension"),
+    Contact(605, "binh-dinh/xa-21562", "Huỳnh Văn Em", "blocked"),
+    Contact(606, "binh-dinh/xa-21565", "Đặng Văn Phúc", "silent"),
+    Contact(607, "binh-dinh/xa-21565", "Bùi Văn Giang (Chủ tịch UBND phường)", "silent", role="head"),
+]
+
+
+def simulated_days(calendar) -> list[dt.date]:
+    """The quarter's first day, then every working day from a week before the quarterly
+    deadline (14/10/2019) until the escalations are through."""
+    days = [dt.date(2019, 7, 1)]
+    day = dt.date(2019, 10, 3)
+    while day <= dt.date(2019, 10, 25):
+        if calendar.is_working_day(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+class Demo:
+    def __init__(self, console: Console, database: Path, calendar_path: Path):
+        self.console, self.database, self.calendar_path = console, database, calendar_path
+        self.calendar = load_calendar(calendar_path)
+        self.engine = make_engine(f"sqlite:///{database}")
+        # Simulated people press buttons far faster than people do: Telegram's limits, far looser.
+        self.world = World(limits=TelegramLimits().scaled(1000))
+        self.coordinator = Contact(*COORDINATOR, behaviour="approve", role="coordinator")
+
+    # --- the Telegram side ------------------------------------------------------------
+
+    async def until(self, check, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = check()
+            if result:
+                return result
+            await asyncio.sleep(0.02)
+        raise RuntimeError("the bot did not answer in time")
+
+    def inbox(self, contact: Contact) -> list:
+        return self.world.received(contact.user_id)
+
+    async def expect(self, contact: Contact, fragment: str):
+        """Wait for the bot's next message containing `fragment`; return it."""
+        start = contact.seen
+        try:
+            message = await self.until(lambda: next((m for m in self.inbox(contact)[start:]
+                                                     if fragment in (m.text or "")), None))
+        except RuntimeError:
+            raise RuntimeError(f"{contact.name} waited for {fragment!r}; the bot sent "
+                               f"{[m.text for m in self.inbox(contact)[start:]]}") from None
+        contact.seen = len(self.inbox(contact))
+        return message
+
+    async def link(self, contact: Contact) -> None:
+        with Session(self.engine) as session:
+            token = service.create_invitation(session, contact.unit_id, contact.name, contact.role)
+            session.commit()
+        self.world.add_user(contact.user_id, contact.name.split(" (")[0])
+        self.world.user_starts(contact.user_id, token)
+        await self.expect(contact, "Đã liên kết")
+
+    async def press(self, contact: Contact, message, label: str) -> None:
+        query = self.world.user_presses(contact.user_id, message.message_id, label)
+        await self.until(lambda: self.world.answer_of(query) is not None)
+
+    async def say(self, contact: Contact, text: str, expect: str):
+        self.world.user_sends(contact.user_id, text)
+        return await self.expect(contact, expect)
+
+    async def open_card(self, contact: Contact, reminder, code: str):
+        contact.seen = len(self.inbox(contact))
+        await self.press(contact, reminder, code)
+        return await self.expect(contact, f"Nhiệm vụ {code}:")
+
+    # --- what each contact does with a reminder ------------------------------------
+
+    async def react(self, contact: Contact, day: dt.date) -> None:
+        new = self.inbox(contact)[contact.seen:]
+        contact.seen = len(self.inbox(contact))
+        for message in new:
+            codes = [b["text"] for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+            if codes:
+                await self.answer(contact, message, codes, day)
+
+    async def answer(self, contact: Contact, reminder, codes: list[str], day: dt.date) -> None:
+        text = reminder.text or ""
+        action = {
+            "prompt": "done",
+            "progress": "done" if "còn 3 ngày" in text else ("progress" if "mới giao" in text else None),
+            "late": "done" if "đã quá hạn" in text else None,
+            "extension": "extension" if "còn 3 ngày" in text else ("done" if "còn 1 ngày" in text else None),
+            "blocked": "blocked" if "còn 7 ngày" in text else None,
+        }.get(contact.behaviour)
+        if action is None:
+            return
+        targets = codes[:1] if action in ("extension", "blocked") else codes
+        for code in targets:
+            card = await self.open_card(contact, reminder, code)
+            await self.act(contact, card, code, action, day)
+
+    async def act(self, contact: Contact, card, code: str, action: str, day: dt.date) -> None:
+        await self.press(contact, card, BUTTONS[action])
+        if action == "done":
+            await self.expect(contact, "Đã ghi nhận hoàn thành")
+        elif action == "progress":
+            await self.expect(contact, "bao nhiêu phần trăm")
+            await self.say(contact, "50", "Ghi chú ngắn")
+            await self.say(contact, "đã triển khai đến các tổ dân phố", "Đã ghi nhận tiến độ")
+        elif action == "blocked":
+            await self.expect(contact, "nêu ngắn gọn vướng mắc")
+            await self.say(contact, "chưa có kinh phí in tài liệu tuyên truyền", "Đã ghi nhận vướng mắc")
+        elif action == "extension":
+            await self.expect(contact, "xin gia hạn đến ngày nào")
+            await self.say(contact, "25/10/2019", "Lý do")
+            await self.say(contact, "chờ số liệu của các tổ dân phố", "Đã gửi đề nghị gia hạn")
+        contact.did.append((f"{day:%d/%m}", BUTTONS[action].lower()))
+
+    async def coordinator_decides(self) -> None:
+        """Sở Nội vụ approves every extension request it receives."""
+        new = self.inbox(self.coordinator)[self.coordinator.seen:]
+        self.coordinator.seen = len(self.inbox(self.coordinator))
+        for message in new:
+            if "Đề nghị gia hạn" in (message.text or "") and message.reply_markup:
+                await self.press(self.coordinator, message, "Đồng ý")
+                self.coordinator.did.append((f"{clock.utcnow().astimezone(VN):%d/%m}", "đồng ý gia hạn"))
+
+    # --- the run ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        from flows.chase import chase
+        from flows.deliver import deliver
+        from flows.digest import digest
+        from flows.opening import open_obligations
+
+        calendar = str(self.calendar_path)
+        with StandIn(self.world) as server:
+            os.environ.update({"DONDOC_DATABASE_URL": f"sqlite:///{self.database}",
+                               "DONDOC_TELEGRAM_TOKEN": self.world.token, "DONDOC_TELEGRAM_API": server.base_url})
+            bot = build_application(self.world.token, self.engine, self.database.parent / "evidence",
+                                    base_url=server.base_url, base_file_url=server.base_file_url)
+            await bot.initialize()
+            await bot.start()
+            await bot.updater.start_polling(poll_interval=0.0, timeout=1)
+            try:
+                clock.travel_to(dt.datetime(2019, 7, 1, 6, 0, tzinfo=VN))
+                opened = await asyncio.to_thread(open_obligations.fn, calendar=calendar)
+                self.console.print(f"01/07/2019 06:00: quarter opened, {sum(opened.values())} obligations")
+                for contact in [self.coordinator, *CAST]:
+                    await self.link(contact)
+                days = simulated_days(self.calendar)
+                with Progress(console=self.console, transient=False) as progress:
+                    bar = progress.add_task("chasing", total=len(days))
+                    for day in days:
+                        progress.update(bar, description=f"{day:%a %d/%m/%Y}")
+                        for hour, step in ((8, digest), (9, chase)):
+                            clock.travel_to(dt.datetime.combine(day, dt.time(hour), tzinfo=VN))
+                            await asyncio.to_thread(step.fn, calendar=calendar)
+                            await asyncio.to_thread(deliver.fn, idle_timeout=0.0)
+                        for contact in CAST:
+                            await self.react(contact, day)
+                        await self.coordinator_decides()
+                        progress.advance(bar)
+            finally:
+                await bot.updater.stop()
+                await bot.stop()
+                await bot.shutdown()
+        self.report()
+
+    def report(self) -> None:
+        now = clock.utcnow()
+        table = Table("contact", "unit", "behaviour", "messages", "what they did", "their obligations now",
+                      title="Simulated contacts (Telegram messages received from the bot)")
+        with Session(self.engine) as session:
+            for contact in CAST + [self.coordinator]:
+                table.add_row(contact.name, contact.unit_id.split("/")[1], contact.behaviour,
+                              str(len(self.inbox(contact))), _actions(contact.did) or "—",
+                              _statuses(session, contact.unit_id) if contact.role == "assignee" else "")
+            self.console.print(table)
+            states = session.exec(select(Outbox.state)).all()
+            self.console.print(f"outbox: {states.count('sent')} message(s) delivered through the stand-in, "
+                               f"{len(states) - states.count('sent')} not delivered; "
+                               f"{self.world.answered_429} answered 429")
+            # What the coordinator would read now, with the changes since Monday's weekly digest.
+            final = build_digest(session, PLAN_ID, now, "weekly", f"{now.astimezone(VN):%Y-%m-%d}")
+        self.console.rule("The coordinator's digest (also: dondoc digest --plan binh-dinh-53-2019)")
+        self.console.print(digest_text(final), highlight=False, markup=False)
+
+
+def _actions(did: list[tuple[str, str]]) -> str:
+    """[("01/07", "xong"), ("01/07", "xong")] → "01/07 xong ×2"."""
+    counts: dict[str, int] = {}
+    for day, action in did:
+        counts[f"{day} {action}"] = counts.get(f"{day} {action}", 0) + 1
+    return "; ".join(f"{what} ×{n}" if n > 1 else what for what, n in counts.items())
+
+
+def _statuses(session: Session, unit_id: str) -> str:
+    rows = session.exec(select(Obligation.status, Obligation.no_deadline).where(Obligation.unit_id == unit_id)).all()
+    counts: dict[str, int] = {}
+    for status, no_deadline in rows:
+        key = "check-in" if no_deadline and status == "open" else status
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+
+
+def run_demo(console: Console, database: Path, plan: Path, org: Path, calendar: Path) -> None:
     database.parent.mkdir(parents=True, exist_ok=True)
+    for stale in database.parent.glob(database.name + "*"):
+        stale.unlink()  # each demo replays the quarter from the start
     engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
     directory = load_directory(org)
     report = validate_plan(plan, directory)
-    changes = apply_plan(engine, plan, directory, actor="cli:demo")
+    changes = apply_plan(engine, plan, directory, actor="cli:demo", today=dt.date(2019, 7, 1))
     console.print(f"[bold]{report.spec.plan.number}[/] {report.spec.plan.title}")
-    console.print(f"database {database}: {len(changes)} change(s) applied")
-    table = Table("area", "title", "tasks", "lead units", "coordinating units", title="Responsibility matrix")
-    with Session(engine) as session:
-        for code, title, tasks, lead, coordinating in matrix_summary(session, report.spec.plan.id):
-            table.add_row(code, title, str(tasks), str(lead or 0), str(coordinating or 0))
-    console.print(table)
-    if report.needs_decision:
-        console.print(f"[yellow]tasks waiting for an admin to set their schedule:[/] {', '.join(report.needs_decision)}")
+    console.print(f"database {database}: {len(changes)} change(s) applied; "
+                  f"Telegram: the stand-in on 127.0.0.1 (no token, nothing leaves this machine)")
+    try:
+        asyncio.run(Demo(console, database, calendar).run())
+    finally:
+        clock.back_to_now()

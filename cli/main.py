@@ -50,10 +50,11 @@ def _load_directory(path: Path):
 def demo(
     database: Path = typer.Option(ROOT / "var" / "demo.db", help="SQLite file for the demo."),
 ) -> None:
-    """The main job on the shipped Bình Định plan, with no server and no token."""
+    """The main job on the shipped Bình Định plan, with no server and no token: a quarter
+    replayed day by day, simulated contacts answering the bot, and the coordinator's digest."""
     from cli.demo import run_demo
 
-    run_demo(out, database, DEFAULT_PLAN, DEFAULT_ORG)
+    run_demo(out, database, DEFAULT_PLAN, DEFAULT_ORG, DEFAULT_CALENDAR)
 
 
 @app.command()
@@ -221,13 +222,14 @@ def status(
     from models.render import status_text
     from models.rollup import GROUPS, LABELS, rollup
     from models.tables import Plan
+    from models.tables import utcnow
     from models.workcal import VN
 
     if by not in GROUPS or lang not in LABELS:
         err.print(f"[red]error[/] --by is one of {', '.join(GROUPS)}; --lang is vi or en")
         raise typer.Exit(2)
     at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of
-          else dt.datetime.now(VN))
+          else utcnow().astimezone(VN))
     with Session(_database()) as session:
         plan_row = session.get(Plan, plan)
         if plan_row is None:
@@ -237,6 +239,32 @@ def status(
         tallies = rollup(session, by, at, plan_id=plan, due_soon_days=soon)
     empty = f"{plan}: " + ("không có nghĩa vụ nào vào" if lang == "vi" else "no obligations at") + f" {at:%d/%m/%Y}"
     print(status_text(tallies, lang, empty))
+
+
+@app.command()
+def digest(
+    plan: str = PlanIdOption,
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="As it stood at the end of this day."),
+    period: str = typer.Option(None, "--period", help="Only this period's obligations, e.g. 2019-Q3."),
+    lang: str = typer.Option("vi", "--lang", help="vi or en."),
+) -> None:
+    """The coordinator's digest as plain text (the bot sends the same to coordinators)."""
+    from sqlmodel import Session
+
+    from models.digest import WORDS, build_digest, digest_text
+    from models.tables import Plan, utcnow
+    from models.workcal import VN
+
+    if lang not in WORDS:
+        err.print("[red]error[/] --lang is vi or en")
+        raise typer.Exit(2)
+    at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of else utcnow())
+    with Session(_database()) as session:
+        if session.get(Plan, plan) is None:
+            err.print(f'[red]error[/] no plan "{plan}" in the database (apply it first)')
+            raise typer.Exit(1)
+        text = digest_text(build_digest(session, plan, at, "manual", f"{at.astimezone(VN):%Y-%m-%d}", period), lang)
+    print(text)
 
 
 @app.command()

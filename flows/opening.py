@@ -9,6 +9,7 @@ from prefect import flow
 from flows import CALENDAR, database, exclusive, run_logger
 from models.db import transaction
 from models.opening import open_all_plans
+from models.tables import utcnow
 from models.workcal import VN, load_calendar
 
 
@@ -18,7 +19,7 @@ def open_obligations(as_of: dt.date | None = None, calendar: str = CALENDAR,
     """Open everything due to be open on `as_of` (default: today in Asia/Ho_Chi_Minh) for
     every applied plan, stamped opened at `now` (default: the present). Idempotent: a second
     run the same day creates nothing."""
-    day = as_of or (now or dt.datetime.now(VN)).astimezone(VN).date()
+    day = as_of or (now or utcnow()).astimezone(VN).date()
     engine = database()
 
     def run() -> dict[str, int]:

@@ -247,7 +247,7 @@ def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, acto
 def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_hash: str, actor: str = "cli",
                dry_run: bool = False, today: dt.date | None = None, reapply_reminders: bool = False) -> list[str]:
     """Load an already validated plan and its directory in one transaction."""
-    today = today or dt.datetime.now(VN).date()
+    today = today or utcnow().astimezone(VN).date()
     with Session(engine) as session:
         try:
             sync = Sync(session, actor)

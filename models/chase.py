@@ -47,9 +47,13 @@ def chased(session: Session, plan: Plan, calendar: WorkingCalendar, unit_id: str
              .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE])))
     if unit_id:
         query = query.where(Obligation.unit_id == unit_id)
+    known: dict[tuple, list[Stage]] = {}  # obligations opened together share their stages: work them out once
     for ob, code, unit in session.exec(query):
         policy = store.policy(ob.policy_id, fallback)
-        yield Chased(ob, code, unit, policy, stages(ob.opened_at, ob.due_at, ob.no_deadline, policy, calendar))
+        key = (ob.opened_at, ob.due_at, ob.no_deadline, ob.policy_id)
+        if key not in known:
+            known[key] = stages(ob.opened_at, ob.due_at, ob.no_deadline, policy, calendar)
+        yield Chased(ob, code, unit, policy, known[key])
 
 
 def preview(session: Session, plan_id: str, start: dt.date, end: dt.date, calendar: WorkingCalendar,

@@ -13,6 +13,8 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstrai
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from models.clock import utcnow  # noqa: F401  (the schema's defaults; imported from here too)
+
 
 class UTCDateTime(TypeDecorator):
     """Timezone-aware datetimes on every backend (SQLite keeps no offset)."""
@@ -31,10 +33,6 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _time(nullable: bool = True) -> Any:

@@ -1,0 +1,126 @@
+"""The coordinator's digest against obligations whose outcomes are set by hand and counted
+by hand: six communes' quarterly tasks 1.1, 1.3 and 2.2 of 2019-Q3 (deadline 14/10/2019)."""
+
+import datetime as dt
+
+import pytest
+from sqlmodel import Session, select
+
+from cli.demo import simulated_days
+from models import clock, lifecycle
+from models.digest import build_digest, digest_text, due_digests, send_digests
+from models.opening import Opener
+from models.plan import DigestPolicy
+from models.periods import Basis
+from models.tables import ChatLink, DigestRun, Obligation, Outbox, Task
+from models.timing import TimingKind
+from models.workcal import VN, WorkingCalendar
+
+CAL = WorkingCalendar()
+PLAN = "binh-dinh-53-2019"
+A, B, C, D = "binh-dinh/xa-21550", "binh-dinh/xa-21553", "binh-dinh/xa-21556", "binh-dinh/xa-21559"
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=VN)
+
+
+def ob(session, unit, code):
+    return session.exec(select(Obligation).join(Task, Task.id == Obligation.task_id)
+                        .where(Obligation.unit_id == unit, Task.code == code, Obligation.period == "2019-Q3")).one()
+
+
+@pytest.fixture
+def outcomes(applied):
+    """A: all three done on time. B: 1.1 done late, 1.3 extended to 31/10 (approved), 2.2 blocked.
+    C: 1.1 asks an extension (waiting), 1.3 postponed. D: 1.1 cancelled. Everything else open."""
+    with Session(applied) as s:
+        Opener(s, PLAN, CAL, now=at("2019-07-01 06:00")).period("2019-Q3")
+        for code in ("1.1", "1.3", "2.2"):
+            lifecycle.mark_done(s, ob(s, A, code), "test", at=at("2019-10-10 10:00"))
+        lifecycle.mark_done(s, ob(s, B, "1.1"), "test", at=at("2019-10-16 10:00"))
+        lifecycle.request_extension(s, ob(s, B, "1.3"), at("2019-10-31 23:59"), "chờ số liệu", "test")
+        lifecycle.approve_extension(s, ob(s, B, "1.3"), "test")
+        lifecycle.mark_blocked(s, ob(s, B, "2.2"), "thiếu kinh phí", "test")
+        lifecycle.request_extension(s, ob(s, C, "1.1"), at("2019-10-25 23:59"), "chờ họp", "test")
+        lifecycle.postpone(s, ob(s, C, "1.3"), "test")
+        lifecycle.cancel(s, ob(s, D, "1.1"), "test")
+        s.add(ChatLink(chat_id=900, unit_id="binh-dinh/so-noi-vu", contact="Lê", role="coordinator"))
+        s.add(ChatLink(chat_id=501, unit_id=A, contact="An"))
+        s.add(ChatLink(chat_id=502, unit_id=B, contact="Bình", active=False, dead_reason="Forbidden: bot was blocked by the user"))
+        s.commit()
+    return applied
+
+
+def test_the_digest_counts_what_was_counted_by_hand(outcomes):
+    with Session(outcomes) as s:
+        quarter = s.exec(select(Obligation).where(Obligation.period == "2019-Q3")).all()
+        dated = [o for o in quarter if not o.no_deadline]
+        digest = build_digest(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3")
+    total = digest.total
+    assert total["done_on_time"] == 3  # A's three
+    assert total["done_late"] == 1  # B 1.1
+    assert total["open_on_time"] == 1  # B 1.3, extended to 31/10
+    assert total["postponed"] == 1 and total["cancelled"] == 1  # C 1.3, D 1.1
+    # every other dated obligation of the quarter is past 14/10 and open (B 2.2 blocked and C 1.1 waiting
+    # included); the "Thường xuyên" check-ins are never overdue
+    assert total["open_overdue"] == len(dated) - 3 - 1 - 1 - 1 - 1
+    assert total["no_deadline"] == len(quarter) - len(dated)
+    assert total.extended == 1
+    assert [(x["unit"], x["code"]) for x in digest.extensions] == [("UBND phường Đống Đa (thành phố Quy Nhơn)", "1.1")]
+    unreachable = dict(digest.unreachable)
+    assert unreachable["UBND phường Nhơn Phú (thành phố Quy Nhơn)"] == "Forbidden: bot was blocked by the user"
+    assert "UBND phường Nhơn Bình (thành phố Quy Nhơn)" not in unreachable  # A has a live chat
+    text = digest_text(digest)
+    assert "• Đã hoàn thành đúng hạn: 3\n• Đã hoàn thành quá hạn: 1\n• Đang thực hiện trong hạn: 1\n" in text
+    assert "Đề nghị gia hạn chờ xử lý: 1\n• UBND phường Đống Đa (thành phố Quy Nhơn) – 1.1 (2019-Q3): " \
+           "14/10/2019 → 25/10/2019" in text
+    english = digest_text(digest, "en", as_html=True)
+    assert "<b>All obligations</b>" in english and "• done late: 1" in english
+
+
+def test_weekly_and_period_end_digests_go_once_with_the_changes_since_the_last(outcomes):
+    with Session(outcomes) as s:
+        assert send_digests(s, PLAN, at("2019-10-14 08:00"), CAL) == 1  # Monday: weekly; quarter end was 1/10
+        assert send_digests(s, PLAN, at("2019-10-15 08:00"), CAL) == 0
+        clock.travel_to(at("2019-10-18 09:00"))  # the event is stamped with the present
+        try:
+            lifecycle.mark_done(s, ob(s, B, "2.2"), "test")
+            s.commit()
+        finally:
+            clock.back_to_now()
+        assert send_digests(s, PLAN, at("2019-10-21 08:00"), CAL) == 1
+        s.commit()
+        rows = s.exec(select(Outbox).where(Outbox.chat_id == 900).order_by(Outbox.id)).all()
+        assert [r.kind for r in rows] == ["digest", "digest"]
+        assert "Thay đổi từ lần tổng hợp trước</b> (14/10/2019)\n• báo hoàn thành: 1" in rows[1].payload["text"]
+        assert "• Đã hoàn thành quá hạn: 2 (+2)" in rows[1].payload["text"]  # B 1.1 (done 16/10), B 2.2
+        assert [r.label for r in s.exec(select(DigestRun).order_by(DigestRun.id))] == ["2019-W42", "2019-W43"]
+
+
+def test_when_digests_are_due():
+    policy = DigestPolicy(weekday=1, at=dt.time(8, 0), period_end=TimingKind.quarterly)
+    assert due_digests(policy, Basis.calendar, at("2019-10-14 07:59"), CAL) == []
+    assert due_digests(policy, Basis.calendar, at("2019-10-14 08:00"), CAL) == [("weekly", "2019-W42", None)]
+    # The quarter ended on Monday 30/9: its digest goes the next working day, Tuesday 1/10, for a week.
+    assert ("period-end", "2019-Q3", "2019-Q3") in due_digests(policy, Basis.calendar, at("2019-10-01 08:00"), CAL)
+    assert ("period-end", "2019-Q3", "2019-Q3") not in due_digests(policy, Basis.calendar, at("2019-10-09 08:00"), CAL)
+    # Decree 09 windows end on the 14th: Q3 is 15/6–14/9, its digest on Monday 16/9.
+    assert ("period-end", "2019-Q3", "2019-Q3") in due_digests(policy, Basis.decree09, at("2019-09-16 08:00"), CAL)
+
+
+def test_the_demo_replays_the_quarter_and_prints_the_digest(tmp_path):
+    from rich.console import Console
+
+    from cli.demo import run_demo
+    from cli.paths import DEFAULT_CALENDAR, DEFAULT_ORG, DEFAULT_PLAN
+
+    console = Console(record=True, width=200)
+    run_demo(console, tmp_path / "demo.db", DEFAULT_PLAN, DEFAULT_ORG, DEFAULT_CALENDAR)
+    output = console.export_text()
+    assert len(simulated_days(CAL)) == 18
+    assert "0 not delivered; 0 answered 429" in output
+    assert "• Đã hoàn thành quá hạn: 3" in output  # the late commune's three quarterly tasks
+    assert "• Gia hạn: 1" in output  # the extension the coordinator approved
+    assert "blocked 1" in output  # the blocked commune
+    assert "Thay đổi từ lần tổng hợp trước (21/10/2019)" in output
