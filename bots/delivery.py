@@ -53,23 +53,40 @@ class Pacer:
         self.per_chat: dict[int, deque[float]] = {}  # answer times, per chat
         self.in_flight: dict[int, int] = {}  # chat → requests on their way
         self.paused: dict[int, float] = {}  # chat → when its retry_after ends
+        self._answered = asyncio.Event()  # set (and replaced) each time an answer comes back
+        self._gate = asyncio.Lock()  # one send at a time waits for the bot-wide window
 
     async def wait_turn(self, chat_id: int) -> None:
-        lim = self.limits
-        group = outbox.is_group(chat_id)
-        chat_limit, chat_window = (lim.per_group, lim.per_group_window) if group else (lim.per_chat, lim.per_chat_window)
+        """Wait until a request to this chat fits every limit, then count it in flight.
+        The chat's own window is waited out alone; the bot-wide window through one gate,
+        so hundreds of waiting sends do not all wake for each free slot."""
         while True:
-            now = time.monotonic()
-            flying = sum(self.in_flight.values())
-            resume = self.paused.get(chat_id, 0.0) - now
-            wait = max(self._wait(self.recent, lim.per_bot - flying, lim.per_bot_window * lim.margin, now),
-                       self._wait(self.per_chat.setdefault(chat_id, deque()),
-                                  chat_limit - self.in_flight.get(chat_id, 0), chat_window * lim.margin, now),
-                       resume)
-            if wait <= 0:
-                self.in_flight[chat_id] = self.in_flight.get(chat_id, 0) + 1
-                return
-            await asyncio.sleep(wait)
+            await self._wait_for(lambda now: self._chat_wait(chat_id, now))
+            async with self._gate:
+                await self._wait_for(self._bot_wait)
+                if self._chat_wait(chat_id, time.monotonic()) == 0:  # still free: nobody took it meanwhile
+                    self.in_flight[chat_id] = self.in_flight.get(chat_id, 0) + 1
+                    return
+
+    async def _wait_for(self, wait_at) -> None:
+        while (wait := wait_at(time.monotonic())) != 0:
+            if wait is None:  # requests in flight fill the window: wait for an answer, not a timer
+                await self._answered.wait()
+            else:
+                await asyncio.sleep(wait)  # exactly until a slot frees: no polling
+
+    def _bot_wait(self, now: float) -> float | None:
+        lim = self.limits
+        return self._wait(self.recent, lim.per_bot - sum(self.in_flight.values()), lim.per_bot_window * lim.margin, now)
+
+    def _chat_wait(self, chat_id: int, now: float) -> float | None:
+        lim = self.limits
+        limit, window = ((lim.per_group, lim.per_group_window) if outbox.is_group(chat_id)
+                         else (lim.per_chat, lim.per_chat_window))
+        wait = self._wait(self.per_chat.setdefault(chat_id, deque()), limit - self.in_flight.get(chat_id, 0),
+                          window * lim.margin, now)
+        resume = self.paused.get(chat_id, 0.0) - now
+        return wait if wait is None or resume <= 0 else max(wait, resume)
 
     def pause(self, chat_id: int, wait: dt.timedelta) -> None:
         """Telegram said retry_after: nothing more to this chat until then."""
@@ -83,16 +100,19 @@ class Pacer:
         now = time.monotonic()
         self.recent.append(now)
         self.per_chat.setdefault(chat_id, deque()).append(now)
+        self._answered.set()  # wake the sends waiting for an answer; they re-check and wait again
+        self._answered = asyncio.Event()
 
     @staticmethod
-    def _wait(stamps: deque, room: int, window: float, now: float) -> float:
-        """Seconds until one more fits, when `room` may be spent in any `window`."""
+    def _wait(stamps: deque, room: int, window: float, now: float) -> float | None:
+        """Seconds until one more fits, when `room` may be spent in any `window`; None when
+        only an answer to a request in flight can make room."""
         while stamps and stamps[0] <= now - window:
             stamps.popleft()
         if len(stamps) < room:
             return 0.0
         if room <= 0 or not stamps:
-            return 0.002  # the in-flight requests fill the window: wait for answers
+            return None
         return stamps[len(stamps) - room] + window - now
 
 

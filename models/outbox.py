@@ -36,7 +36,7 @@ class Limits:
     per_group: int = 20
     per_group_window: float = 60.0
 
-    margin: float = 1.15
+    margin: float = 1.05
 
     def scaled(self, factor: float) -> "Limits":
         return Limits(self.per_bot, self.per_bot_window / factor, self.per_chat, self.per_chat_window / factor,
