@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from cli.paths import DEFAULT_CALENDAR, DEFAULT_ORG, DEFAULT_PLAN, ROOT
 from models.yamlio import InputError, Problem, dump_yaml
@@ -265,6 +266,86 @@ def digest(
             raise typer.Exit(1)
         text = digest_text(build_digest(session, plan, at, "manual", f"{at.astimezone(VN):%Y-%m-%d}", period), lang)
     print(text)
+
+
+def _resolve_unit(session, unit: str) -> str:
+    """A unit id as typed ("xa-21550" or "binh-dinh/xa-21550") → its full id; exit 1 if unknown."""
+    from sqlmodel import select
+
+    from models.tables import Unit
+
+    matches = session.exec(select(Unit.id).where((Unit.id == unit) | Unit.id.endswith("/" + unit))).all()
+    if len(matches) != 1:
+        err.print(f'[red]error[/] {"no" if not matches else "more than one"} unit "{unit}"'
+                  + (f": {', '.join(matches)}" if matches else ""))
+        raise typer.Exit(1)
+    return matches[0]
+
+
+@app.command()
+def report(
+    plan: str = PlanIdOption,
+    period: str = typer.Option(None, "--period", help="One period, e.g. 2019-Q3."),
+    start: dt.datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="Obligations due from this day..."),
+    end: dt.datetime = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="...to this day."),
+    unit: str = typer.Option(None, "--unit", help="Only this unit's record."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="As it stood at the end of this day."),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx, html or pdf."),
+    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: report-<plan>-<period>.<format>)."),
+) -> None:
+    """The period report a province sends upward: per task and unit, with the four-way split."""
+    from sqlmodel import Session
+
+    from models.report import build_report, report_html, report_pdf, report_xlsx
+    from models.tables import Plan, utcnow
+    from models.workcal import VN
+
+    writers = {"xlsx": report_xlsx, "pdf": report_pdf, "html": lambda r: report_html(r).encode()}
+    if fmt not in writers or not (period or start or end):
+        err.print("[red]error[/] --format is xlsx, html or pdf; give --period or --from/--to")
+        raise typer.Exit(2)
+    at = dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of else utcnow()
+    with Session(_database()) as session:
+        if session.get(Plan, plan) is None:
+            err.print(f'[red]error[/] no plan "{plan}" in the database (apply it first)')
+            raise typer.Exit(1)
+        unit_id = _resolve_unit(session, unit) if unit else None
+        built = build_report(session, plan, at, period, start.date() if start else None, end.date() if end else None,
+                             unit_id)
+    output = output or Path(f"report-{plan}-{period or 'range'}.{fmt}")
+    output.write_bytes(writers[fmt](built))
+    out.print(f"wrote {output}: {len(built.rows)} obligation(s)")
+
+
+@app.command()
+def history(
+    plan: str = PlanIdOption,
+    unit: str = typer.Option(None, "--unit", help="One unit's record (e.g. xa-21550); default: the whole plan."),
+    start: dt.datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="Obligations due from this day..."),
+    end: dt.datetime = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="...to this day."),
+    lang: str = typer.Option("vi", "--lang", help="vi or en."),
+) -> None:
+    """Period by period: the four-way split and the on-time rate ("how has commune X done?")."""
+    from sqlmodel import Session
+
+    from models.report import on_time_rate
+    from models.rollup import LABELS, REPORT_FOUR, rollup
+    from models.tables import utcnow
+
+    if lang not in LABELS:
+        err.print("[red]error[/] --lang is vi or en")
+        raise typer.Exit(2)
+    with Session(_database()) as session:
+        unit_id = _resolve_unit(session, unit) if unit else None
+        tallies = rollup(session, "period", utcnow(), plan_id=plan, unit_id=unit_id,
+                         due_from=start.date() if start else None, due_to=end.date() if end else None)
+    labels = LABELS[lang]
+    table = Table("period", *(labels[c] for c in REPORT_FOUR), "on time" if lang == "en" else "đúng hạn",
+                  title=f"{plan}{' · ' + unit_id if unit_id else ''}")
+    for tally in tallies:
+        rate = on_time_rate(tally)
+        table.add_row(tally.key[0], *(str(tally[c]) for c in REPORT_FOUR), f"{rate:.0%}" if rate is not None else "—")
+    out.print(table)
 
 
 @app.command()

@@ -14,9 +14,10 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    # StrictUndefined: a missing value is a bug to see, not an empty string to send.
+    # StrictUndefined: a missing value is a bug to see, not an empty string to send. HTML
+    # templates escape every value (task texts and unit names come from plan files and users).
     return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                       keep_trailing_newline=True, autoescape=False)
+                       keep_trailing_newline=True, autoescape=lambda name: ".html" in (name or ""))
 
 
 def status_text(tallies: list[Tally], lang: str, empty: str) -> str:

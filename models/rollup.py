@@ -79,6 +79,7 @@ GROUPS = {
     "unit": lambda: [Unit.id, Unit.name],
     "level": lambda: [Unit.level],
     "directory": lambda: [Unit.directory_id],  # one directory per province
+    "period": lambda: [Obligation.period],
 }
 
 

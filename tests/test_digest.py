@@ -34,6 +34,7 @@ def ob(session, unit, code):
 def outcomes(applied):
     """A: all three done on time. B: 1.1 done late, 1.3 extended to 31/10 (approved), 2.2 blocked.
     C: 1.1 asks an extension (waiting), 1.3 postponed. D: 1.1 cancelled. Everything else open."""
+    clock.travel_to(at("2019-10-12 09:00"))  # the audit trail is stamped then (done dates are given)
     with Session(applied) as s:
         Opener(s, PLAN, CAL, now=at("2019-07-01 06:00")).period("2019-Q3")
         for code in ("1.1", "1.3", "2.2"):
@@ -48,7 +49,11 @@ def outcomes(applied):
         s.add(ChatLink(chat_id=900, unit_id="binh-dinh/so-noi-vu", contact="Lê", role="coordinator"))
         s.add(ChatLink(chat_id=501, unit_id=A, contact="An"))
         s.add(ChatLink(chat_id=502, unit_id=B, contact="Bình", active=False, dead_reason="Forbidden: bot was blocked by the user"))
+        # a reminder to A whose send was cut by a crash: nobody knows if it arrived
+        s.add(Outbox(idempotency_key="chase:501:x", chat_id=501, kind="reminder", state="uncertain",
+                     payload={"text": "Nhắc việc"}))
         s.commit()
+    clock.back_to_now()
     return applied
 
 
@@ -71,7 +76,9 @@ def test_the_digest_counts_what_was_counted_by_hand(outcomes):
     unreachable = dict(digest.unreachable)
     assert unreachable["UBND phường Nhơn Phú (thành phố Quy Nhơn)"] == "Forbidden: bot was blocked by the user"
     assert "UBND phường Nhơn Bình (thành phố Quy Nhơn)" not in unreachable  # A has a live chat
+    assert digest.uncertain == 1
     text = digest_text(digest)
+    assert "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại): 1" in text
     assert "• Đã hoàn thành đúng hạn: 3\n• Đã hoàn thành quá hạn: 1\n• Đang thực hiện trong hạn: 1\n" in text
     assert "Đề nghị gia hạn chờ xử lý: 1\n• UBND phường Đống Đa (thành phố Quy Nhơn) – 1.1 (2019-Q3): " \
            "14/10/2019 → 25/10/2019" in text
@@ -124,3 +131,56 @@ def test_the_demo_replays_the_quarter_and_prints_the_digest(tmp_path):
     assert "• Gia hạn: 1" in output  # the extension the coordinator approved
     assert "blocked 1" in output  # the blocked commune
     assert "Thay đổi từ lần tổng hợp trước (21/10/2019)" in output
+
+
+def test_the_xlsx_report_reads_back_as_the_database_says(outcomes):
+    import io
+
+    from openpyxl import load_workbook
+
+    from models.report import COLUMNS, build_report, report_xlsx
+
+    with Session(outcomes) as s:
+        count = len(s.exec(select(Obligation.id).where(Obligation.period == "2019-Q3")).all())
+        report = build_report(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3")
+    book = load_workbook(io.BytesIO(report_xlsx(report)))
+    detail = book["Chi tiết"]
+    assert [c.value for c in detail[1]] == COLUMNS and detail.freeze_panes == "A2"
+    rows = [dict(zip(COLUMNS, (c.value for c in r))) for r in detail.iter_rows(min_row=2)]
+    assert len(rows) == count
+
+    def row(unit_name, code):
+        (found,) = [r for r in rows if r["Đơn vị chủ trì"].startswith(unit_name) and r["Nhiệm vụ"] == code]
+        return found
+    done = row("UBND phường Nhơn Bình", "1.1")
+    assert done["Kết quả"] == "Đã hoàn thành đúng hạn" and done["Ngày hoàn thành"] == dt.datetime(2019, 10, 10, 10, 0)
+    assert done["Hạn"] == dt.datetime(2019, 10, 14, 23, 59, 59)  # a real date, not text
+    extended = row("UBND phường Nhơn Phú", "1.3")
+    assert extended["Hạn"] == dt.datetime(2019, 10, 31, 23, 59) and extended["Hạn ban đầu"] == done["Hạn"]
+    assert extended["Gia hạn"] == "xin 31/10/2019; đồng ý" and extended["Kết quả"] == "Đang thực hiện trong hạn"
+    # The summary's four-way split per area is the detail's rows counted again.
+    summary = book["Tổng hợp"]
+    header_row = next(r for r in summary.iter_rows(min_row=1) if r[0].value == "Lĩnh vực")[0].row
+    four = [c.value for c in summary[header_row]][2:6]
+    for line in summary.iter_rows(min_row=header_row + 1, max_row=header_row + len(report.by_area)):
+        area = line[0].value
+        expected = [sum(1 for r in rows if r["Lĩnh vực"] == area and r["Kết quả"] == label) for label in four]
+        assert [c.value for c in line[2:6]] == expected
+    assert len(summary._charts) == 2  # the split per area, and the on-time rate over periods
+
+
+def test_the_pdf_report_renders(outcomes, tmp_path):
+    import pypdfium2
+
+    from models.report import build_report, report_pdf
+
+    with Session(outcomes) as s:
+        report = build_report(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3", unit_id=B)
+    pdf = pypdfium2.PdfDocument(report_pdf(report))
+    text = " ".join(" ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).split())
+    assert "53/KH-UBND" in text and "UBND phường Nhơn Phú" in text and "xin 31/10/2019; đồng ý" in text
+    image = pdf[0].render(scale=1).to_pil()
+    image.save(tmp_path / "page1.png")
+    assert image.width > image.height  # A4 landscape
+    assert len(set(image.convert("L").getdata())) > 10  # drawn: text and the chart's colours, not a blank page
+    pdf.close()

@@ -1,0 +1,273 @@
+"""The period report a province sends upward: one row per obligation (task × lead unit),
+the four-way split per area and per unit level, and the on-time rate over periods.
+
+`build_report` gathers everything from the database in a few queries; `report_xlsx`,
+`report_html` and `report_pdf` only lay it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.opening import schedule_of
+from models.render import environment
+from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, rollup
+from models.tables import Area, Assignment, Event, Evidence, Obligation, Plan, Task, Unit
+from models.workcal import VN
+
+LEVEL_NAMES = {"province": "Cấp tỉnh", "department": "Sở, ban, ngành", "central": "Cơ quan Trung ương",
+               "press": "Báo chí", "mass_org": "Tổ chức chính trị - xã hội", "district": "UBND cấp huyện",
+               "district_agency": "Cơ quan cấp huyện", "commune": "UBND cấp xã",
+               "commune_agency": "Cơ quan cấp xã", "other": "Khác"}
+PERIOD_ID = re.compile(r"\d{4}(-(Q[1-4]|H[12]|\d{2}))?")  # not "once", events or dated windows
+EXTENSION_EVENTS = {"extension_requested": "xin", "extension_approved": "đồng ý", "extension_denied": "không đồng ý"}
+
+
+@dataclass
+class Row:
+    """One obligation as the report shows it."""
+    area: str
+    code: str
+    task: str
+    unit: str
+    level: str
+    coordinating: str
+    period: str
+    due: dt.datetime | None
+    original_due: dt.datetime | None
+    category: Category
+    status: str
+    done: dt.datetime | None
+    progress: int | None
+    extensions: str
+    evidence: int
+
+
+@dataclass
+class Report:
+    plan: Plan
+    at: dt.datetime
+    title: str  # "2019-Q3", or "01/07/2019 – 30/09/2019"
+    rows: list[Row]
+    by_area: list[tuple[str, str, Tally]]
+    by_level: list[tuple[str, Tally]]
+    trend: list[tuple[str, float | None]] = field(default_factory=list)  # (period, on-time rate)
+
+
+def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | None = None,
+                 due_from: dt.date | None = None, due_to: dt.date | None = None,
+                 unit_id: str | None = None) -> Report:
+    """The report of one period, or of the obligations due in [due_from, due_to], as they
+    stood at `at`; optionally one unit's record only."""
+    plan = session.get(Plan, plan_id)
+    soon = schedule_of(plan).due_soon_days
+    scope = dict(plan_id=plan_id, period=period, due_from=due_from, due_to=due_to, unit_id=unit_id, due_soon_days=soon)
+    titles = dict(session.exec(select(Area.code, Area.title).where(Area.plan_id == plan_id)).all())
+    rows = _rows(session, plan_id, at, period, due_from, due_to, unit_id)
+    by_area = [(t.key[1] or "—", titles.get(t.key[1], ""), t) for t in rollup(session, "area", at, **scope)]
+    by_level = [(LEVEL_NAMES.get(t.key[0], t.key[0]), t) for t in rollup(session, "level", at, **scope)]
+    title = period or " – ".join(f"{d:%d/%m/%Y}" for d in (due_from, due_to) if d) or f"{at.astimezone(VN):%d/%m/%Y}"
+    return Report(plan, at, title, rows, by_area, by_level, on_time_trend(session, plan_id, at, unit_id, period))
+
+
+def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due_to, unit_id) -> list[Row]:
+    category = category_at(at).label("category")
+    query = (select(Obligation, Task, Unit.name, Unit.level, category)
+             .join(Task, Task.id == Obligation.task_id).join(Unit, Unit.id == Obligation.unit_id)
+             .where(Task.plan_id == plan_id, Obligation.starts_on <= at.astimezone(VN).date()))
+    if period:
+        query = query.where(Obligation.period == period)
+    if unit_id:
+        query = query.where(Obligation.unit_id == unit_id)
+    if due_from:
+        query = query.where(Obligation.due_at >= dt.datetime.combine(due_from, dt.time(), tzinfo=VN))
+    if due_to:
+        query = query.where(Obligation.due_at < dt.datetime.combine(due_to + dt.timedelta(days=1), dt.time(), tzinfo=VN))
+    found = session.exec(query).all()
+    ids = [ob.id for ob, *_ in found]
+    evidence = _evidence_counts(session, ids)
+    extensions = _extension_history(session, ids, at)
+    coordinating = _coordinating(session, {task.id for _, task, *_ in found})
+    rows = [Row(task.area_code or "", task.code, task.text, unit, level, coordinating.get(task.id, ""), ob.period,
+                ob.due_at, ob.original_due_at, Category(cat), ob.status, ob.done_at if ob.status == "done" else None,
+                ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0))
+            for ob, task, unit, level, cat in found]
+    return sorted(rows, key=lambda r: (_code_key(r.code), r.period, r.unit))
+
+
+def _code_key(code: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in code.split("."))
+
+
+def _in_chunks(ids: list[int], size: int = 5000):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _evidence_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for chunk in _in_chunks(ids):
+        counts.update(session.exec(select(Evidence.obligation_id, func.count()).where(Evidence.obligation_id.in_(chunk))
+                                   .group_by(Evidence.obligation_id)).all())
+    return counts
+
+
+def _extension_history(session: Session, ids: list[int], at: dt.datetime) -> dict[int, str]:
+    """"xin 25/10/2019; đồng ý" per obligation, from the audit trail."""
+    history: dict[int, list[str]] = defaultdict(list)
+    for chunk in _in_chunks(ids):
+        events = session.exec(select(Event).where(Event.obligation_id.in_(chunk), Event.kind.in_(EXTENSION_EVENTS),
+                                                  Event.at <= at).order_by(Event.id))
+        for event in events:
+            word = EXTENSION_EVENTS[event.kind]
+            asked = (event.after or {}).get("requested_due_at") if event.kind == "extension_requested" else None
+            history[event.obligation_id].append(
+                f"{word} {dt.datetime.fromisoformat(asked).astimezone(VN):%d/%m/%Y}" if asked else word)
+    return {k: "; ".join(v) for k, v in history.items()}
+
+
+def _coordinating(session: Session, task_ids: set[int]) -> dict[int, str]:
+    phrases: dict[int, list[str]] = defaultdict(list)
+    for task_id, phrase in session.exec(select(Assignment.task_id, Assignment.phrase).distinct()
+                                        .where(Assignment.task_id.in_(task_ids), Assignment.role == "coordinating")
+                                        .order_by(Assignment.task_id, Assignment.phrase)):
+        phrases[task_id].append(phrase)
+    return {k: "; ".join(v) for k, v in phrases.items()}
+
+
+def on_time_rate(tally: Tally) -> float | None:
+    """Done on time over everything whose deadline has been reached or that is done."""
+    judged = sum(tally[c] for c in (Category.done_on_time, Category.done_late, Category.open_overdue))
+    return tally[Category.done_on_time] / judged if judged else None
+
+
+def on_time_trend(session: Session, plan_id: str, at: dt.datetime, unit_id: str | None = None,
+                  like: str | None = None) -> list[tuple[str, float | None]]:
+    """The on-time rate of each period of the plan, oldest first: periods of the same kind
+    as `like` (2019-Q3: quarters; 2019: years), quarters by default."""
+    kind = _period_kind(like or "2019-Q1")
+    tallies = rollup(session, "period", at, plan_id=plan_id, unit_id=unit_id)
+    return sorted((t.key[0], on_time_rate(t)) for t in tallies if _period_kind(t.key[0]) == kind)
+
+
+def _period_kind(period_id: str) -> str | None:
+    match = PERIOD_ID.fullmatch(period_id)
+    return None if match is None else (match.group(2) or "year")[0]
+
+
+# --- layouts ----------------------------------------------------------------------
+
+COLUMNS = ["Lĩnh vực", "Nhiệm vụ", "Nội dung", "Đơn vị chủ trì", "Cấp", "Đơn vị phối hợp", "Kỳ", "Hạn",
+           "Hạn ban đầu", "Kết quả", "Ngày hoàn thành", "Tiến độ (%)", "Gia hạn", "Số minh chứng"]
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    """Excel has no time zones: dates are written as Vietnam's wall-clock time."""
+    return moment.astimezone(VN).replace(tzinfo=None) if moment else None
+
+
+def row_values(row: Row) -> list:
+    return [row.area, row.code, row.task, row.unit, LEVEL_NAMES.get(row.level, row.level), row.coordinating,
+            row.period, _local(row.due), _local(row.original_due), LABELS["vi"][row.category], _local(row.done),
+            row.progress, row.extensions, row.evidence]
+
+
+def report_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    summary = book.active
+    summary.title = "Tổng hợp"
+    bold = Font(bold=True)
+    summary.append([f"{report.plan.number}: {report.plan.title}"])
+    summary.append([f"Kỳ báo cáo: {report.title}; số liệu tính đến {report.at.astimezone(VN):%H:%M %d/%m/%Y}"])
+    summary.append([])
+    header = ["Lĩnh vực", "Tên lĩnh vực"] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Tổng"]
+    summary.append(header)
+    first = summary.max_row
+    for code, title, tally in report.by_area:
+        summary.append([code, title] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
+    last = summary.max_row
+    summary.append([])
+    summary.append(["Cấp đơn vị", ""] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Tổng"])
+    level_header = summary.max_row
+    for name, tally in report.by_level:
+        summary.append([name, ""] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
+    summary.append([])
+    summary.append(["Kỳ", "Tỷ lệ đúng hạn"])
+    trend_header = summary.max_row
+    for period, rate in report.trend:
+        summary.append([period, rate])
+        summary.cell(summary.max_row, 2).number_format = "0%"
+    for row_number in (first, level_header, trend_header):
+        for cell in summary[row_number]:
+            cell.font = bold
+    summary["A1"].font = Font(bold=True, size=13)
+    summary.column_dimensions["B"].width = 45
+    for column in range(3, 8):
+        summary.column_dimensions[get_column_letter(column)].width = 16
+
+    split = BarChart()
+    split.type, split.grouping, split.overlap = "bar", "stacked", 100
+    split.title, split.width, split.height = "Kết quả theo lĩnh vực", 22, 10
+    split.add_data(Reference(summary, min_col=3, max_col=6, min_row=first, max_row=last), titles_from_data=True)
+    split.set_categories(Reference(summary, min_col=1, min_row=first + 1, max_row=last))
+    summary.add_chart(split, "J4")
+    if report.trend:
+        trend = LineChart()
+        trend.title, trend.width, trend.height = "Tỷ lệ hoàn thành đúng hạn theo kỳ", 22, 8
+        trend.add_data(Reference(summary, min_col=2, min_row=trend_header, max_row=trend_header + len(report.trend)),
+                       titles_from_data=True)
+        trend.set_categories(Reference(summary, min_col=1, min_row=trend_header + 1,
+                                       max_row=trend_header + len(report.trend)))
+        trend.y_axis.number_format = "0%"
+        summary.add_chart(trend, "J26")
+
+    detail = book.create_sheet("Chi tiết")
+    detail.append(COLUMNS)
+    for cell in detail[1]:
+        cell.font, cell.alignment = bold, Alignment(wrap_text=True, vertical="top")
+    for row in report.rows:
+        detail.append(row_values(row))
+    for column in (8, 9, 11):
+        for cell in detail.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell[0].number_format = "dd/mm/yyyy"
+    detail.freeze_panes = "A2"
+    detail.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(detail.max_row, 1)}"
+    for column, width in zip("ABCDEFGHIJKLMN", (8, 9, 50, 36, 16, 30, 10, 12, 12, 24, 14, 10, 24, 10)):
+        detail.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def report_html(report: Report) -> str:
+    """One page: charts, the split per area and per level, then each task once with its units
+    beneath (the task's text is not repeated per unit, as the spreadsheet does)."""
+    areas = [(code, title, [t[c] for c in REPORT_FOUR]) for code, title, t in report.by_area]
+    levels = [(name, [t[c] for c in REPORT_FOUR]) for name, t in report.by_level]
+    tasks: dict[str, dict] = {}
+    for row in report.rows:
+        task = tasks.setdefault(row.code, {"code": row.code, "text": row.task, "coordinating": row.coordinating,
+                                           "rows": []})
+        task["rows"].append(row)
+    return environment().get_template("report.html.j2").render(
+        r=report, areas=areas, levels=levels, labels=[LABELS["vi"][c] for c in REPORT_FOUR],
+        tasks=list(tasks.values()), category=LABELS["vi"], local=lambda moment: moment.astimezone(VN),
+        day=lambda moment: moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "")
+
+
+def report_pdf(report: Report) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=report_html(report)).write_pdf()
