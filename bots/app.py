@@ -35,6 +35,7 @@ def build_application(token: str, engine: Engine, evidence_folder: Path, base_ur
     for name, callback in (("start", handlers.start), ("help", handlers.help_command), ("lang", handlers.set_language),
                            ("mine", handlers.mine), ("status", handlers.status), ("overdue", handlers.overdue)):
         application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(handlers.full_report, pattern=r"^r:\d{1,12}$"))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, handlers.evidence))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.answer))

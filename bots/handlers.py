@@ -24,7 +24,8 @@ from bots.texts import day_text, say
 from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.rollup import Category, rollup
-from models.tables import ChatLink, Evidence, Obligation, Plan, Task, Unit, utcnow
+from models.opening import schedule_of
+from models.tables import ChatLink, DigestRun, Evidence, Obligation, Plan, Task, Unit, utcnow
 from models.workcal import VN
 
 ASSIGNEE_BUTTONS = [("d", "b_done"), ("p", "b_progress"), ("b", "b_blocked"), ("x", "b_extension"),
@@ -376,6 +377,26 @@ async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         units.sort(key=lambda t: -t[Category.open_overdue])
         lines = [say(link.lang, "overdue_line", unit=t.key[1], count=t[Category.open_overdue]) for t in units[:30]]
     await reply(update, "\n".join(lines) or say(link.lang, "overdue_none"))
+
+
+async def full_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The button under a digest: the period's report as an Excel file, to a coordinator of that plan."""
+    from models.digest import report_scope
+    from models.report import build_report, report_xlsx
+
+    query = update.callback_query
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        run = session.get(DigestRun, int(query.data.split(":")[1]))
+        plan = session.get(Plan, run.plan_id) if run else None
+        if link is None or link.role != "coordinator" or plan is None or plan.coordinator_unit_id != link.unit_id:
+            await query.answer(say(_user_lang(update), "not_allowed"), show_alert=True)
+            return
+        period = report_scope(session, run, schedule_of(plan).basis)
+        content = report_xlsx(build_report(session, plan.id, utcnow(), period=period))
+    await query.answer()
+    await context.bot.send_document(link.chat_id, document=content, filename=f"bao-cao-{plan.id}-{period}.xlsx",
+                                    caption=f"{plan.number} – {period}")
 
 
 async def _coordinator(update: Update, session: Session) -> ChatLink | None:

@@ -137,6 +137,7 @@ WORDS = {
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
            "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
            "period-end": "cuối kỳ", "manual": "theo yêu cầu", "more": "và {n} mục khác",
+           "report_button": "Báo cáo đầy đủ (Excel)",
            "events": {"done": "báo hoàn thành", "progress": "cập nhật tiến độ", "blocked": "báo vướng mắc",
                       "extension_requested": "xin gia hạn", "extension_approved": "được gia hạn",
                       "extension_denied": "không được gia hạn", "postponed": "tạm hoãn", "cancelled": "hủy"}},
@@ -146,6 +147,7 @@ WORDS = {
            "uncertain": "Messages whose delivery is unconfirmed (check by phone)",
            "changes": "Changes since the previous digest", "none": "none", "weekly": "weekly",
            "period-end": "period end", "manual": "on request", "more": "and {n} more",
+           "report_button": "Full report (Excel)",
            "events": {"done": "reported done", "progress": "progress reports", "blocked": "blocked",
                       "extension_requested": "extensions asked", "extension_approved": "extensions approved",
                       "extension_denied": "extensions denied", "postponed": "postponed", "cancelled": "cancelled"}},
@@ -184,11 +186,26 @@ def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: Wor
         if label in made:
             continue
         digest = build_digest(session, plan_id, now, kind, label, period)
-        session.add(DigestRun(plan_id=plan_id, kind=kind, label=label, made_at=now, totals=digest.totals()))
+        run = DigestRun(plan_id=plan_id, kind=kind, label=label, made_at=now, totals=digest.totals())
+        session.add(run)
+        session.flush()  # its id goes in the report button
         for chat in chats:
+            button = {"text": WORDS[chat.lang]["report_button"], "callback_data": f"r:{run.id}"}
             added += outbox.enqueue(session, f"digest:{plan_id}:{label}:{chat.chat_id}", chat.chat_id,
-                                    digest_text(digest, chat.lang, as_html=True), kind="digest")
+                                    digest_text(digest, chat.lang, as_html=True), kind="digest",
+                                    reply_markup={"inline_keyboard": [[button]]})
     return added
+
+
+def report_scope(session: Session, run: DigestRun, basis) -> str:
+    """The period a digest's "full report" covers: the ended period for a period-end digest,
+    else the latest quarter with obligations begun by then (the one being chased)."""
+    if run.kind == "period-end":
+        return run.label
+    latest = session.exec(select(func.max(Obligation.period)).join(Task, Task.id == Obligation.task_id)
+                          .where(Task.plan_id == run.plan_id, Obligation.period.like("____-Q_"),
+                                 Obligation.starts_on <= run.made_at.astimezone(VN).date())).one()
+    return latest or period_containing(3, run.made_at.astimezone(VN).date(), basis).id
 
 
 # --- when digests are due -------------------------------------------------------

@@ -352,3 +352,47 @@ def test_a_reminders_task_button_opens_the_card(setup):
     assert shown.text.startswith("Nhiệm vụ 2.2") and "Kỳ: 2019-Q3" in shown.text
     labels = [b["text"] for row in shown.reply_markup["inline_keyboard"] for b in row]
     assert labels == ["Xong", "Tiến độ", "Vướng mắc", "Gia hạn", "Minh chứng"]
+
+
+def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup):
+    import io
+
+    from openpyxl import load_workbook
+    from telegram import Bot
+
+    from bots.delivery import Dispatcher, TelegramTransport
+    from models.digest import send_digests
+    from models.outbox import Limits as OutboxLimits
+
+    engine, server, tokens, folder = setup
+    world = server.world
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            world.user_starts(COORDINATOR, tokens[COORDINATOR])
+            await last_text_contains(world, COORDINATOR, "vai trò điều phối")
+            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
+            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            with Session(engine) as session:
+                send_digests(session, "binh-dinh-53-2019", dt.datetime(2019, 10, 14, 8, tzinfo=VN), WorkingCalendar())
+                session.commit()
+            async with Bot(world.token, base_url=server.base_url) as bot:
+                await Dispatcher(engine, TelegramTransport(bot), OutboxLimits().scaled(1000)).drain()
+            digest = next(r for r in world.received(COORDINATOR) if r.reply_markup)
+            # An assignee replaying the button's data is refused.
+            refused = world.user_presses(ASSIGNEE, world.received(ASSIGNEE)[-1].message_id,
+                                         data=digest.reply_markup["inline_keyboard"][0][0]["callback_data"])
+            await until(lambda: world.answer_of(refused) is not None)
+            world.user_presses(COORDINATOR, digest.message_id, "Báo cáo đầy đủ (Excel)")
+            sent = await until(lambda: next((r for r in world.received(COORDINATOR) if r.document), None))
+            return world.answer_of(refused), sent, digest
+        finally:
+            await stop(app)
+    refusal, sent, digest = asyncio.run(scenario())
+    assert "Tổng hợp tình hình thực hiện" in digest.text and "(hằng tuần 2019-W42)" in digest.text
+    assert refusal["show_alert"] and "không có quyền" in refusal["text"]
+    assert not any(r.document for r in world.received(ASSIGNEE))
+    assert sent.document["file_name"] == "bao-cao-binh-dinh-53-2019-2019-Q3.xlsx"  # the quarter being chased
+    content = world.files[sent.document["file_id"]]["content"]
+    assert load_workbook(io.BytesIO(content))["Chi tiết"].max_row > 1
