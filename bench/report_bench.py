@@ -1,0 +1,113 @@
+"""The coordinator's documents at national load: the 63 provinces of the opening benchmark,
+three quarters of 2019 opened (about 290,000 obligations), a fifth of them done. Prints the
+time to build one province's digest and its XLSX report for a quarter, and the national
+rollup, each beside the bare SQL aggregation it stands on.
+
+    uv run python bench/report_bench.py [--provinces 63]
+
+Targets (issue "Roll-up for the coordinator"): digest < 1 s; XLSX for one province < 3 s;
+rollup <= 1.5 x the bare aggregation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from open_bench import build  # noqa: E402
+from models.db import make_engine  # noqa: E402
+from models.digest import build_digest, digest_text  # noqa: E402
+from models.opening import Opener  # noqa: E402
+from models.report import build_report, report_xlsx  # noqa: E402
+from models.rollup import rollup  # noqa: E402
+from models.tables import Obligation, Plan  # noqa: E402
+from models.workcal import VN, WorkingCalendar  # noqa: E402
+
+AT = dt.datetime(2019, 10, 20, 12, tzinfo=VN)
+PLAN = "binh-dinh-53-2019"
+# The same four-way judgement as models.rollup.category_at, written by hand in SQL.
+BARE = """
+SELECT u.directory_id, CASE
+    WHEN o.status = 'cancelled' THEN 'cancelled'
+    WHEN o.status = 'done' AND o.done_at <= :at AND (o.no_deadline OR o.done_at <= o.due_at) THEN 'done_on_time'
+    WHEN o.status = 'done' AND o.done_at <= :at THEN 'done_late'
+    WHEN o.status = 'postponed' THEN 'postponed'
+    WHEN o.no_deadline THEN 'no_deadline'
+    WHEN o.due_at < :at THEN 'open_overdue'
+    ELSE 'open_on_time' END AS category, count(*)
+FROM obligation o JOIN task t ON t.id = o.task_id JOIN unit u ON u.id = o.unit_id
+WHERE o.starts_on <= :day {where}
+GROUP BY 1, 2
+"""
+
+
+def timed(label: str, run, repeat: int = 3):
+    best, result = None, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run()
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best, result
+
+
+def prepare(url: str, provinces: int) -> int:
+    build(url, provinces)
+    engine = make_engine(url)
+    calendar = WorkingCalendar()
+    with Session(engine) as session:
+        for plan in session.exec(select(Plan.id)).all():
+            opener = Opener(session, plan, calendar, actor="bench", now=dt.datetime(2019, 1, 2, 8, tzinfo=VN))
+            for quarter in ("2019-Q1", "2019-Q2", "2019-Q3"):
+                opener.period(quarter)
+        session.commit()
+        # a fifth done: every fifth obligation, on time for quarters before Q3, late for Q3
+        session.connection().execute(text(
+            "UPDATE obligation SET status = 'done', done_at = CASE WHEN period = '2019-Q3' "
+            "THEN due_at + interval '1 day' ELSE due_at END WHERE id % 5 = 0"
+            if engine.dialect.name == "postgresql" else
+            "UPDATE obligation SET status = 'done', done_at = CASE WHEN period = '2019-Q3' "
+            "THEN datetime(due_at, '+1 day') ELSE due_at END WHERE id % 5 = 0"))
+        session.commit()
+        return session.exec(select(Obligation.id)).all().__len__()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--provinces", type=int, default=63)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'report.db'}"
+        started = time.perf_counter()
+        count = prepare(url, args.provinces)
+        print(f"load: {args.provinces} provinces, {count} obligations (setup {time.perf_counter() - started:.0f} s, not timed)")
+        engine = make_engine(url)
+        with Session(engine) as session:
+            params = {"at": AT, "day": AT.date()}
+            bare_all, _ = timed("bare", lambda: session.connection().execute(text(BARE.format(where="")), params).all())
+            ours_all, _ = timed("rollup", lambda: rollup(session, "directory", AT))
+            print(f"national rollup by province x category: {ours_all:.3f} s; bare SQL {bare_all:.3f} s; "
+                  f"ratio {ours_all / bare_all:.2f} (target <= 1.5)")
+            one = {"at": AT, "day": AT.date(), "plan": PLAN}
+            bare_one, _ = timed("bare", lambda: session.connection().execute(
+                text(BARE.format(where="AND t.plan_id = :plan")), one).all())
+            digest_s, digest = timed("digest", lambda: digest_text(build_digest(session, PLAN, AT, "weekly", "bench")))
+            print(f"digest of one province ({PLAN}): {digest_s:.3f} s (target < 1 s), {len(digest)} characters; "
+                  f"its bare aggregation {bare_one:.3f} s")
+            xlsx_s, content = timed("xlsx", lambda: report_xlsx(build_report(session, PLAN, AT, period="2019-Q3")), 1)
+            print(f"XLSX report of one province for 2019-Q3: {xlsx_s:.2f} s (target < 3 s), {len(content) // 1024} KB")
+
+
+if __name__ == "__main__":
+    main()
