@@ -25,6 +25,7 @@ from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.rollup import Category, rollup
 from models.opening import schedule_of
+from models.plan import TargetSpec
 from models.tables import ChatLink, DigestRun, Evidence, Obligation, Plan, Task, Unit, utcnow
 from models.workcal import VN
 
@@ -247,13 +248,25 @@ def _progress_percent(session, update, link, ob, task, waiting, text):
     percent = re.fullmatch(r"(\d{1,3})\s*%?", text)
     if percent is None or int(percent.group(1)) > 100:
         return [(link.chat_id, say(link.lang, "bad_percent"), _question(link))]
+    if task.target:  # a measured task: the value reached comes next
+        _ask(link, "progress", ob, "value", percent=int(percent.group(1)))
+        target = TargetSpec.model_validate(task.target).text()
+        return [(link.chat_id, say(link.lang, "ask_value", code=task.code, target=target), _question(link))]
     _ask(link, "progress", ob, "note", percent=int(percent.group(1)))
+    return [(link.chat_id, say(link.lang, "ask_note"), _question(link))]
+
+
+def _progress_value(session, update, link, ob, task, waiting, text):
+    number = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*%?", text)
+    if number is None:
+        return [(link.chat_id, say(link.lang, "bad_value"), _question(link))]
+    _ask(link, "progress", ob, "note", percent=waiting["percent"], value=float(number.group(1).replace(",", ".")))
     return [(link.chat_id, say(link.lang, "ask_note"), _question(link))]
 
 
 def _progress_note(session, update, link, ob, task, waiting, text):
     note = None if text in ("-", "") else text
-    lifecycle.report_progress(session, ob, waiting["percent"], _actor(update), note=note)
+    lifecycle.report_progress(session, ob, waiting["percent"], _actor(update), note=note, value=waiting.get("value"))
     link.awaiting = None
     return [(link.chat_id, say(link.lang, "progress_saved", percent=waiting["percent"], code=task.code), None)]
 
@@ -290,7 +303,8 @@ def _extension_reason(session, update, link, ob, task, waiting, text):
     return messages
 
 
-_STEPS = {("progress", "percent"): _progress_percent, ("progress", "note"): _progress_note,
+_STEPS = {("progress", "percent"): _progress_percent, ("progress", "value"): _progress_value,
+          ("progress", "note"): _progress_note,
           ("blocked", "reason"): _blocked_reason, ("extension", "date"): _extension_date,
           ("extension", "reason"): _extension_reason}
 

@@ -162,6 +162,7 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
               "timing_date": t.timing.date, "timing_start": t.timing.start, "timing_end": t.timing.end,
               "schedule": t.schedule.model_dump(mode="json", exclude_none=True) if t.schedule else None,
               "evidence_required": t.evidence_required,
+              "target": t.target.model_dump(mode="json") if t.target else None,
               "active": True, "added_on": added_on.get(t.id, today if known else None)} for t in spec.tasks]
     for task in sync.deactivate(sync.rows(Task, ("plan_id", "code"), tasks, Task.plan_id == info.id)):
         _cancel_open(sync, [task.id], None, f"task {task.code} was removed from the plan")

@@ -34,7 +34,7 @@ class DomainError(Exception):
     """A change the rules do not allow; nothing was written."""
 
 
-_SNAPSHOT = ("status", "unit_id", "due_at", "progress", "requested_due_at", "done_at", "note")
+_SNAPSHOT = ("status", "unit_id", "due_at", "progress", "value", "requested_due_at", "done_at", "note")
 
 
 def _snapshot(ob: Obligation) -> dict[str, Any]:
@@ -64,11 +64,14 @@ def _change(session: Session, ob: Obligation, action: str, actor: str, allowed: 
     return ob
 
 
-def report_progress(session: Session, ob: Obligation, percent: int, actor: str, note: str | None = None) -> Obligation:
+def report_progress(session: Session, ob: Obligation, percent: int, actor: str, note: str | None = None,
+                    value: float | None = None) -> Obligation:
+    """Progress in percent, and for a measured task the value reached so far."""
     if not 0 <= percent <= 100:
         raise DomainError(f"progress must be 0-100 %, got {percent}")
     status = Status.open if ob.status == Status.blocked else ob.status  # reporting progress unblocks
-    return _change(session, ob, "progress", actor, ACTIVE, note, progress=percent, status=status)
+    fields = {"progress": percent, "status": status} | ({"value": value} if value is not None else {})
+    return _change(session, ob, "progress", actor, ACTIVE, note, **fields)
 
 
 def mark_done(session: Session, ob: Obligation, actor: str, at: dt.datetime | None = None,

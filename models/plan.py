@@ -130,6 +130,24 @@ class ScheduleSpec(Strict):
         return value
 
 
+class TargetSpec(Strict):
+    """A measurable target: "đạt 40% trên tổng số hồ sơ tiếp nhận" → value 40, unit %, of …"""
+    value: float
+    unit: str = "%"
+    of: str | None = None  # what the value is measured against
+    at_least: bool = True  # met when the reported value is ≥ the target (≤ when false)
+
+    def met(self, reported: float | None) -> bool | None:
+        if reported is None:
+            return None
+        return reported >= self.value if self.at_least else reported <= self.value
+
+    def text(self) -> str:
+        sign = "≥" if self.at_least else "≤"
+        number = f"{self.value:g}"
+        return f"{sign} {number}{'' if self.unit == '%' else ' '}{self.unit}" + (f" {self.of}" if self.of else "")
+
+
 class TaskSpec(Strict):
     id: str = Field(pattern=TASK_ID_PATTERN)
     area: str | None = None
@@ -140,6 +158,7 @@ class TaskSpec(Strict):
     schedule: TaskSchedule | None = None
     product: str | None = None
     evidence_required: bool = False  # "Done" needs a file of proof first
+    target: TargetSpec | None = None  # a measurable target: assignees report the value with progress
 
 
 class PlanSpec(Strict):

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.opening import schedule_of
+from models.plan import TargetSpec
 from models.render import environment
 from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, rollup
 from models.tables import Area, Assignment, Event, Evidence, Obligation, Plan, Task, Unit
@@ -48,6 +49,9 @@ class Row:
     progress: int | None
     extensions: str
     evidence: int
+    target: str = ""  # "≥ 40% hồ sơ tiếp nhận"
+    value: float | None = None
+    met: bool | None = None  # None: no target, or no value reported yet
 
 
 @dataclass
@@ -97,9 +101,24 @@ def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due
     coordinating = _coordinating(session, {task.id for _, task, *_ in found})
     rows = [Row(task.area_code or "", task.code, task.text, unit, level, coordinating.get(task.id, ""), ob.period,
                 ob.due_at, ob.original_due_at, Category(cat), ob.status, ob.done_at if ob.status == "done" else None,
-                ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0))
+                ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, ob))
             for ob, task, unit, level, cat in found]
     return sorted(rows, key=lambda r: (_code_key(r.code), r.period, r.unit))
+
+
+def _measured(task: Task, ob: Obligation) -> tuple[str, float | None, bool | None]:
+    if not task.target:
+        return "", None, None
+    target = TargetSpec.model_validate(task.target)
+    return target.text(), ob.value, target.met(ob.value)
+
+
+def targets_summary(report: "Report") -> tuple[int, int, int]:
+    """(met, not met, not reported) over the report's measured obligations."""
+    measured = [r for r in report.rows if r.target]
+    met = sum(1 for r in measured if r.met)
+    missed = sum(1 for r in measured if r.met is False)
+    return met, missed, len(measured) - met - missed
 
 
 def _code_key(code: str) -> tuple:
@@ -165,7 +184,9 @@ def _period_kind(period_id: str) -> str | None:
 # --- layouts ----------------------------------------------------------------------
 
 COLUMNS = ["Lĩnh vực", "Nhiệm vụ", "Nội dung", "Đơn vị chủ trì", "Cấp", "Đơn vị phối hợp", "Kỳ", "Hạn",
-           "Hạn ban đầu", "Kết quả", "Ngày hoàn thành", "Tiến độ (%)", "Gia hạn", "Số minh chứng"]
+           "Hạn ban đầu", "Kết quả", "Ngày hoàn thành", "Tiến độ (%)", "Gia hạn", "Số minh chứng",
+           "Chỉ tiêu", "Giá trị đạt", "Đạt chỉ tiêu"]
+MET = {True: "Đạt", False: "Không đạt", None: ""}
 
 
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
@@ -176,7 +197,7 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 def row_values(row: Row) -> list:
     return [row.area, row.code, row.task, row.unit, LEVEL_NAMES.get(row.level, row.level), row.coordinating,
             row.period, _local(row.due), _local(row.original_due), LABELS["vi"][row.category], _local(row.done),
-            row.progress, row.extensions, row.evidence]
+            row.progress, row.extensions, row.evidence, row.target, row.value, MET[row.met] if row.target else ""]
 
 
 def report_xlsx(report: Report) -> bytes:
@@ -203,6 +224,13 @@ def report_xlsx(report: Report) -> bytes:
     level_header = summary.max_row
     for name, tally in report.by_level:
         summary.append([name, ""] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
+    met, missed, unreported = targets_summary(report)
+    if met + missed + unreported:
+        summary.append([])
+        summary.append(["Chỉ tiêu định lượng", "", "Đạt", "Không đạt", "Chưa báo cáo"])
+        summary.append(["", "", met, missed, unreported])
+        for cell in summary[summary.max_row - 1]:
+            cell.font = bold
     summary.append([])
     summary.append(["Kỳ", "Tỷ lệ đúng hạn"])
     trend_header = summary.max_row
@@ -244,7 +272,7 @@ def report_xlsx(report: Report) -> bytes:
             cell[0].number_format = "dd/mm/yyyy"
     detail.freeze_panes = "A2"
     detail.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(detail.max_row, 1)}"
-    for column, width in zip("ABCDEFGHIJKLMN", (8, 9, 50, 36, 16, 30, 10, 12, 12, 24, 14, 10, 24, 10)):
+    for column, width in zip("ABCDEFGHIJKLMNOPQ", (8, 9, 50, 36, 16, 30, 10, 12, 12, 24, 14, 10, 24, 10, 24, 10, 10)):
         detail.column_dimensions[column].width = width
     buffer = io.BytesIO()
     book.save(buffer)
@@ -259,11 +287,12 @@ def report_html(report: Report) -> str:
     tasks: dict[str, dict] = {}
     for row in report.rows:
         task = tasks.setdefault(row.code, {"code": row.code, "text": row.task, "coordinating": row.coordinating,
-                                           "rows": []})
+                                           "target": row.target, "rows": []})
         task["rows"].append(row)
     return environment().get_template("report.html.j2").render(
         r=report, areas=areas, levels=levels, labels=[LABELS["vi"][c] for c in REPORT_FOUR],
         tasks=list(tasks.values()), category=LABELS["vi"], local=lambda moment: moment.astimezone(VN),
+        targets=targets_summary(report), met=MET,
         day=lambda moment: moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "")
 
 

@@ -118,6 +118,7 @@ class Task(SQLModel, table=True):
     timing_end: dt.date | None = None
     schedule: dict | None = _json()  # the task's TaskSchedule overrides, if any
     evidence_required: bool = False  # "Done" needs a file of proof first
+    target: dict | None = _json()  # the plan's TargetSpec, if the task is measured
     active: bool = True  # False once the plan drops the task
     added_on: dt.date | None = None  # set when a later apply adds it: opens from the next period
 
@@ -149,6 +150,7 @@ class Obligation(SQLModel, table=True):
     no_deadline: bool = False  # "Thường xuyên": a check-in, never overdue
     done_at: dt.datetime | None = _time()
     progress: int | None = None  # percent
+    value: float | None = None  # the measured value reported against the task's target
     requested_due_at: dt.datetime | None = _time()  # an extension asked for, waiting
     note: str | None = None  # the latest reason: why blocked, why an extension
     # The reminder policy it was opened with: a later edit of the plan's policy applies to

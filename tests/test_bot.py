@@ -396,3 +396,52 @@ def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup)
     assert sent.document["file_name"] == "bao-cao-binh-dinh-53-2019-2019-Q3.xlsx"  # the quarter being chased
     content = world.files[sent.document["file_id"]]["content"]
     assert load_workbook(io.BytesIO(content))["Chi tiết"].max_row > 1
+
+
+def test_a_measured_task_asks_for_the_value_reached(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+    with Session(engine) as session:
+        task = session.exec(select(Task).where(Task.code == "1.1")).one()
+        task.target = {"value": 40, "unit": "%", "of": "hồ sơ tiếp nhận", "at_least": True}
+        session.commit()
+    target = obligation(engine, code="1.1")
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
+            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            world.user_presses(ASSIGNEE, world.received(ASSIGNEE)[-1].message_id, data=f"p:{target.id}")
+            await last_text_contains(world, ASSIGNEE, "bao nhiêu phần trăm")
+            for text, expect in (("60", "chỉ tiêu ≥ 40% hồ sơ tiếp nhận"), ("khoảng một nửa", "Vui lòng gõ một số"),
+                                 ("45,5", "Ghi chú ngắn"), ("-", "Đã ghi nhận tiến độ 60%")):
+                count = len(world.received(ASSIGNEE))
+                world.user_sends(ASSIGNEE, text)
+                await last_text_contains(world, ASSIGNEE, expect, count)
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+    reported = obligation(engine, code="1.1")
+    assert (reported.progress, reported.value) == (60, 45.5)
+
+
+def test_the_report_counts_targets_met_and_not_met(applied):
+    from models import lifecycle
+    from models.report import build_report, targets_summary
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", WorkingCalendar()).period("2019-Q3")
+        task = session.exec(select(Task).where(Task.code == "1.1")).one()
+        task.target = {"value": 40, "unit": "%", "of": "hồ sơ tiếp nhận", "at_least": True}
+        session.commit()
+        for unit, percent, value in ((COMMUNE, 100, 45), (OTHER_COMMUNE, 80, 30)):
+            ob = session.get(Obligation, obligation(applied, unit).id)
+            lifecycle.report_progress(session, ob, percent, "test", value=value)
+        session.commit()
+        report = build_report(session, "binh-dinh-53-2019", dt.datetime(2019, 10, 20, tzinfo=VN), period="2019-Q3")
+    measured = [r for r in report.rows if r.code == "1.1"]
+    assert targets_summary(report) == (1, 1, len(measured) - 2)
+    assert {r.unit: (r.value, r.met) for r in measured if r.value is not None} == {
+        "UBND phường Nhơn Bình (thành phố Quy Nhơn)": (45, True), "UBND phường Nhơn Phú (thành phố Quy Nhơn)": (30, False)}
+    assert measured[0].target == "≥ 40% hồ sơ tiếp nhận"
