@@ -152,7 +152,8 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
     known = sync.session.get(Plan, info.id) is not None
     plan_row = {"id": info.id, "number": info.number, "title": info.title, "issued_by": info.issued_by,
                 "issued_on": info.issued_on, "coordinator_unit_id": qualify(d, directory.resolve(info.coordinator).id),
-                "directory_id": d, "schedule": spec.schedule.model_dump(mode="json"), "content_hash": content_hash}
+                "directory_id": d, "schedule": spec.schedule.model_dump(mode="json"), "content_hash": content_hash,
+                "parent_plan_id": info.parent}
     sync.rows(Plan, ("id",), [plan_row], Plan.id == info.id)
     sync.rows(Area, ("plan_id", "code"), [{"plan_id": info.id, "code": a.id, "title": a.title}
                                           for a in spec.areas], Area.plan_id == info.id)
@@ -162,7 +163,7 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
               "timing_date": t.timing.date, "timing_start": t.timing.start, "timing_end": t.timing.end,
               "schedule": t.schedule.model_dump(mode="json", exclude_none=True) if t.schedule else None,
               "evidence_required": t.evidence_required,
-              "target": t.target.model_dump(mode="json") if t.target else None,
+              "target": t.target.model_dump(mode="json") if t.target else None, "implements": t.implements,
               "active": True, "added_on": added_on.get(t.id, today if known else None)} for t in spec.tasks]
     for task in sync.deactivate(sync.rows(Task, ("plan_id", "code"), tasks, Task.plan_id == info.id)):
         _cancel_open(sync, [task.id], None, f"task {task.code} was removed from the plan")

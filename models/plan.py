@@ -39,6 +39,7 @@ class PlanInfo(Strict):
     issued_by: str = Field(min_length=1)
     issued_on: dt.date
     coordinator: str = Field(min_length=1)
+    parent: str | None = Field(default=None, pattern=ID_PATTERN)  # the plan this one implements (its id)
 
 
 class AreaSpec(Strict):
@@ -159,6 +160,7 @@ class TaskSpec(Strict):
     product: str | None = None
     evidence_required: bool = False  # "Done" needs a file of proof first
     target: TargetSpec | None = None  # a measurable target: assignees report the value with progress
+    implements: str | None = Field(default=None, pattern=TASK_ID_PATTERN)  # the parent plan's task it carries out
 
 
 class PlanSpec(Strict):

@@ -55,6 +55,16 @@ class Row:
 
 
 @dataclass
+class CascadeLine:
+    """A lower-level plan's task carrying out a task of the report's plan, and its counts."""
+    depth: int  # 1: a plan directly under this one (a district's), 2: under that (a commune's), ...
+    top_task: str  # the task of the report's plan it carries out, through every level
+    plan_number: str
+    task: str
+    tally: Tally
+
+
+@dataclass
 class Report:
     plan: Plan
     at: dt.datetime
@@ -63,6 +73,7 @@ class Report:
     by_area: list[tuple[str, str, Tally]]
     by_level: list[tuple[str, Tally]]
     trend: list[tuple[str, float | None]] = field(default_factory=list)  # (period, on-time rate)
+    cascade: list[CascadeLine] = field(default_factory=list)
 
 
 def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | None = None,
@@ -78,7 +89,25 @@ def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | 
     by_area = [(t.key[1] or "—", titles.get(t.key[1], ""), t) for t in rollup(session, "area", at, **scope)]
     by_level = [(LEVEL_NAMES.get(t.key[0], t.key[0]), t) for t in rollup(session, "level", at, **scope)]
     title = period or " – ".join(f"{d:%d/%m/%Y}" for d in (due_from, due_to) if d) or f"{at.astimezone(VN):%d/%m/%Y}"
-    return Report(plan, at, title, rows, by_area, by_level, on_time_trend(session, plan_id, at, unit_id, period))
+    return Report(plan, at, title, rows, by_area, by_level, on_time_trend(session, plan_id, at, unit_id, period),
+                  [] if unit_id else cascade(session, plan_id, at, period))
+
+
+def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None = None,
+            top: dict[str, str] | None = None, depth: int = 1) -> list[CascadeLine]:
+    """Plans that implement this one, level by level (province → districts → communes): each
+    of their tasks that carries out one of ours, with its four-way split."""
+    lines = []
+    for child in session.exec(select(Plan).where(Plan.parent_plan_id == plan_id).order_by(Plan.id)):
+        tallies = {t.key[1]: t for t in rollup(session, "task", at, plan_id=child.id, period=period)}
+        tasks = session.exec(select(Task).where(Task.plan_id == child.id, Task.active, Task.implements.is_not(None)))
+        mapping = {}
+        for task in sorted(tasks, key=lambda t: _code_key(t.code)):
+            mapping[task.code] = (top or {}).get(task.implements, task.implements)
+            lines.append(CascadeLine(depth, mapping[task.code], child.number, task.code,
+                                     tallies.get(task.code, Tally((child.id, task.code)))))
+        lines += cascade(session, child.id, at, period, mapping, depth + 1)
+    return sorted(lines, key=lambda line: (_code_key(line.top_task), line.depth, line.plan_number, _code_key(line.task)))
 
 
 def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due_to, unit_id) -> list[Row]:
@@ -261,6 +290,16 @@ def report_xlsx(report: Report) -> bytes:
         trend.y_axis.number_format = "0%"
         summary.add_chart(trend, "J26")
 
+    if report.cascade:
+        lower = book.create_sheet("Cấp dưới")
+        lower.append(["Nhiệm vụ của kế hoạch này", "Cấp", "Kế hoạch cấp dưới", "Nhiệm vụ"]
+                     + [LABELS["vi"][c] for c in REPORT_FOUR])
+        for cell in lower[1]:
+            cell.font = bold
+        for line in report.cascade:
+            lower.append([line.top_task, line.depth, line.plan_number, line.task] + [line.tally[c] for c in REPORT_FOUR])
+        lower.freeze_panes = "A2"
+
     detail = book.create_sheet("Chi tiết")
     detail.append(COLUMNS)
     for cell in detail[1]:
@@ -292,7 +331,7 @@ def report_html(report: Report) -> str:
     return environment().get_template("report.html.j2").render(
         r=report, areas=areas, levels=levels, labels=[LABELS["vi"][c] for c in REPORT_FOUR],
         tasks=list(tasks.values()), category=LABELS["vi"], local=lambda moment: moment.astimezone(VN),
-        targets=targets_summary(report), met=MET,
+        targets=targets_summary(report), met=MET, four=REPORT_FOUR,
         day=lambda moment: moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "")
 
 

@@ -94,6 +94,9 @@ class Plan(SQLModel, table=True):
     directory_id: str = Field(max_length=80)
     schedule: dict | None = _json()  # the plan's ScheduleSpec: basis, due rule, ...
     content_hash: str = Field(max_length=64)  # of the plan YAML last applied
+    # The plan this one implements (a district's plan under the province's); not a foreign
+    # key: a district may apply its plan before the province's is in this database.
+    parent_plan_id: str | None = Field(default=None, max_length=80, index=True)
     applied_at: dt.datetime | None = _time()
 
 
@@ -119,6 +122,7 @@ class Task(SQLModel, table=True):
     schedule: dict | None = _json()  # the task's TaskSchedule overrides, if any
     evidence_required: bool = False  # "Done" needs a file of proof first
     target: dict | None = _json()  # the plan's TargetSpec, if the task is measured
+    implements: str | None = Field(default=None, max_length=20)  # the parent plan's task code
     active: bool = True  # False once the plan drops the task
     added_on: dt.date | None = None  # set when a later apply adds it: opens from the next period
 

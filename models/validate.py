@@ -53,6 +53,9 @@ class _Checker:
             for column in ("lead", "coordinating"):
                 for j, phrase in enumerate(getattr(task, column)):
                     self.check_phrase(("tasks", i, column, j), phrase, lead=column == "lead")
+            if task.implements and not self.spec.plan.parent:
+                self.problem(("tasks", i, "implements"), "implements a parent task, but the plan names no parent "
+                             "(plan: parent: <the parent plan's id>)")
             timing = task.timing.to_timing()
             if timing.needs_decision():
                 self.report.needs_decision.append(task.id)

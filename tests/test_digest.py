@@ -184,3 +184,48 @@ def test_the_pdf_report_renders(outcomes, tmp_path):
     assert image.width > image.height  # A4 landscape
     assert len(set(image.convert("L").getdata())) > 10  # drawn: text and the chart's colours, not a blank page
     pdf.close()
+
+
+def _plan_file(folder, doc) -> str:
+    from models.yamlio import dump_yaml
+
+    path = folder / f"{doc['plan']['id']}.yaml"
+    path.write_text(dump_yaml(doc), encoding="utf-8")
+    return path
+
+
+def test_a_provinces_report_shows_district_and_commune_plans_under_its_tasks(applied, directory, tmp_path):
+    from models.apply import apply_plan
+    from models.report import build_report
+    from models.validate import validate_plan
+
+    city = {"plan": {"id": "quy-nhon-12-2019", "number": "12/KH-UBND", "title": "Thực hiện Kế hoạch 53/KH-UBND",
+                     "issued_by": "UBND thành phố Quy Nhơn", "issued_on": "2019-07-05",
+                     "coordinator": "UBND thành phố Quy Nhơn", "parent": PLAN},
+            "tasks": [{"id": "1", "text": "Tuyên truyền Pháp lệnh dân chủ ở các phường", "implements": "1.1",
+                       "lead": ["UBND phường Nhơn Bình (thành phố Quy Nhơn)", "UBND phường Nhơn Phú (thành phố Quy Nhơn)"],
+                       "timing": {"phrase": "Hằng quý", "kind": "quarterly"}}]}
+    ward = {"plan": {"id": "nhon-binh-5-2019", "number": "5/KH-UBND", "title": "Thực hiện Kế hoạch 12/KH-UBND",
+                     "issued_by": "UBND phường Nhơn Bình", "issued_on": "2019-07-10",
+                     "coordinator": "UBND phường Nhơn Bình (thành phố Quy Nhơn)", "parent": "quy-nhon-12-2019"},
+            "tasks": [{"id": "a", "text": "Họp dân ở các khu vực", "implements": "1",
+                       "lead": ["UBND phường Nhơn Bình (thành phố Quy Nhơn)"],
+                       "timing": {"phrase": "Hằng quý", "kind": "quarterly"}}]}
+    for doc in (city, ward):
+        apply_plan(applied, _plan_file(tmp_path, doc), directory, today=dt.date(2019, 7, 10))
+    with Session(applied) as s:
+        for plan in (PLAN, "quy-nhon-12-2019", "nhon-binh-5-2019"):
+            Opener(s, plan, CAL, now=at("2019-07-10 08:00")).period("2019-Q3")
+        s.commit()
+        child = s.exec(select(Obligation).join(Task, Task.id == Obligation.task_id)
+                       .where(Task.plan_id == "quy-nhon-12-2019", Obligation.unit_id == A)).one()
+        lifecycle.mark_done(s, child, "test", at=at("2019-10-01 09:00"))
+        s.commit()
+        report = build_report(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3")
+    lines = [(l.top_task, l.depth, l.plan_number, l.task, l.tally["done_on_time"], l.tally["open_overdue"])
+             for l in report.cascade]
+    assert lines == [("1.1", 1, "12/KH-UBND", "1", 1, 1), ("1.1", 2, "5/KH-UBND", "a", 0, 1)]
+    # A task may only implement a parent task when the plan names its parent.
+    del city["plan"]["parent"]
+    errors = validate_plan(_plan_file(tmp_path, city), directory).errors
+    assert [e.field for e in errors] == ["tasks[0].implements"] and errors[0].line > 0

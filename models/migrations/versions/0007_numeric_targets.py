@@ -6,8 +6,6 @@ Create Date: 2026-11-23 07:28:33.227340
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-import models.tables
 
 
 revision = '0007'
