@@ -180,7 +180,8 @@ class Demo:
         new = self.inbox(self.coordinator)[self.coordinator.seen:]
         self.coordinator.seen = len(self.inbox(self.coordinator))
         for message in new:
-            if "Đề nghị gia hạn" in (message.text or "") and message.reply_markup:
+            buttons = [b["text"] for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+            if "Đồng ý" in buttons:  # an extension request (the digest has a button too: its report)
                 await self.press(self.coordinator, message, "Đồng ý")
                 self.coordinator.did.append((f"{clock.utcnow().astimezone(VN):%d/%m}", "đồng ý gia hạn"))
 
