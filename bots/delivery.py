@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine, func
@@ -137,9 +138,14 @@ class TelegramTransport:
         payload = row.payload or {}
         markup = payload.get("reply_markup")
         try:
-            message = await self.bot.send_message(
-                row.chat_id, payload["text"], parse_mode=payload.get("parse_mode"),
-                reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None)
+            if payload.get("document"):  # a file written when the row was queued (a period's report)
+                message = await self.bot.send_document(
+                    row.chat_id, Path(payload["document"]).read_bytes(), filename=Path(payload["document"]).name,
+                    caption=payload.get("text"))
+            else:
+                message = await self.bot.send_message(
+                    row.chat_id, payload["text"], parse_mode=payload.get("parse_mode"),
+                    reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None)
             return Outcome("sent", message_id=message.message_id)
         except RetryAfter as exc:
             wait = exc.retry_after if isinstance(exc.retry_after, dt.timedelta) else dt.timedelta(seconds=exc.retry_after)

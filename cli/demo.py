@@ -213,9 +213,10 @@ class Demo:
                     bar = progress.add_task("chasing", total=len(days))
                     for day in days:
                         progress.update(bar, description=f"{day:%a %d/%m/%Y}")
-                        for hour, step in ((8, digest), (9, chase)):
+                        reports = {"reports": str(self.database.parent / "reports")}
+                        for hour, step, extra in ((8, digest, reports), (9, chase, {})):
                             clock.travel_to(dt.datetime.combine(day, dt.time(hour), tzinfo=VN))
-                            await asyncio.to_thread(step.fn, calendar=calendar)
+                            await asyncio.to_thread(step.fn, calendar=calendar, **extra)
                             await asyncio.to_thread(deliver.fn, idle_timeout=0.0)
                         for contact in CAST:
                             await self.react(contact, day)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from prefect import flow
 from sqlmodel import Session, select
@@ -15,8 +16,9 @@ from models.workcal import load_calendar
 
 
 @flow(name="digest", log_prints=False)
-def digest(now: dt.datetime | None = None, calendar: str = CALENDAR) -> dict[str, int] | None:
-    """Each plan's digests due now (its YAML sets the weekday and time), each made once."""
+def digest(now: dt.datetime | None = None, calendar: str = CALENDAR, reports: str = "var/reports") -> dict[str, int] | None:
+    """Each plan's digests due now (its YAML sets the weekday and time), each made once; after
+    a period ends, its Excel report too (written into `reports`, then sent as a document)."""
     now, engine, days = moment(now), database(), load_calendar(calendar)
 
     def run() -> dict[str, int]:
@@ -25,7 +27,7 @@ def digest(now: dt.datetime | None = None, calendar: str = CALENDAR) -> dict[str
         queued = {}
         for plan_id in plan_ids:
             with transaction(engine) as session:
-                queued[plan_id] = send_digests(session, plan_id, now, days)
+                queued[plan_id] = send_digests(session, plan_id, now, days, Path(reports))
         return queued
     queued = exclusive(engine, "digest", run)
     if queued is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
@@ -173,9 +174,11 @@ def digest_text(digest: Digest, lang: str = "vi", as_html: bool = False) -> str:
 
 # --- sending -------------------------------------------------------------------
 
-def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: WorkingCalendar) -> int:
+def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: WorkingCalendar,
+                 reports: Path | None = None) -> int:
     """Queue the digests due now to every coordinator chat of the plan, each label once
-    (a second run the same week finds it made). Returns the outbox rows added."""
+    (a second run the same week finds it made); after a period ends, also the period's
+    Excel report, written into the `reports` folder. Returns the outbox rows added."""
     plan = session.get(Plan, plan_id)
     schedule = schedule_of(plan)
     made = set(session.exec(select(DigestRun.label).where(DigestRun.plan_id == plan_id)))
@@ -194,7 +197,20 @@ def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: Wor
             added += outbox.enqueue(session, f"digest:{plan_id}:{label}:{chat.chat_id}", chat.chat_id,
                                     digest_text(digest, chat.lang, as_html=True), kind="digest",
                                     reply_markup={"inline_keyboard": [[button]]})
+        if kind == "period-end" and reports is not None and chats:
+            added += _queue_report(session, plan, now, period, reports, chats)
     return added
+
+
+def _queue_report(session: Session, plan: Plan, now: dt.datetime, period: str, reports: Path,
+                  chats: list[ChatLink]) -> int:
+    from models.report import build_report, report_xlsx
+
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / f"bao-cao-{plan.id}-{period}.xlsx"
+    path.write_bytes(report_xlsx(build_report(session, plan.id, now, period=period)))
+    return sum(outbox.enqueue_document(session, f"report:{plan.id}:{period}:{chat.chat_id}", chat.chat_id,
+                                       str(path.resolve()), f"{plan.number} – {period}") for chat in chats)
 
 
 def report_scope(session: Session, run: DigestRun, basis) -> str:

@@ -78,6 +78,16 @@ def enqueue(session: Session, key: str, chat_id: int, text: str, reply_markup: d
     return sum(len(session.connection().execute(statement, row).all()) for row in rows)
 
 
+def enqueue_document(session: Session, key: str, chat_id: int, path: str, caption: str) -> int:
+    """Queue a file (already written to disk) to be sent as a document. Returns the rows added."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    row = {"idempotency_key": key, "chat_id": chat_id, "kind": "document",
+           "payload": {"text": caption, "document": path}, "state": "pending", "attempts": 0, "created_at": utcnow()}
+    statement = (insert(Outbox.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                 .returning(Outbox.__table__.c.id))
+    return len(session.connection().execute(statement, row).all())
+
+
 # --- claiming -----------------------------------------------------------------------
 
 def _recent(since: dt.datetime):

@@ -47,7 +47,7 @@ def test_open_obligations_flow_opens_every_plan_once(configured):
     assert open_obligations.fn(as_of=dt.date(2019, 8, 1), calendar=CALENDAR) == {PLAN: 0}
 
 
-def test_chase_and_digest_flows_queue_once_per_moment(configured):
+def test_chase_and_digest_flows_queue_once_per_moment(configured, tmp_path):
     open_obligations.fn(now=at("2019-07-01 06:00"), calendar=CALENDAR)
     with Session(configured) as session:
         session.add(ChatLink(chat_id=501, unit_id="binh-dinh/xa-21550", contact="An"))
@@ -55,13 +55,19 @@ def test_chase_and_digest_flows_queue_once_per_moment(configured):
         session.commit()
     assert chase.fn(now=at("2019-10-11 09:00"), calendar=CALENDAR) == {PLAN: 1}  # the commune's T-1
     assert chase.fn(now=at("2019-10-11 09:30"), calendar=CALENDAR) == {PLAN: 0}
-    # Tuesday 1/10 08:00: this week's digest (due since Monday 08:00) and the one of the quarter that ended.
-    assert digest.fn(now=at("2019-10-01 08:00"), calendar=CALENDAR) == {PLAN: 2}
-    assert digest.fn(now=at("2019-10-01 09:00"), calendar=CALENDAR) == {PLAN: 0}
-    assert digest.fn(now=at("2019-10-07 07:00"), calendar=CALENDAR) == {PLAN: 0}  # Monday, before 08:00
-    assert digest.fn(now=at("2019-10-07 08:00"), calendar=CALENDAR) == {PLAN: 1}
+    # Tuesday 1/10 08:00: this week's digest (due since Monday 08:00) and the one of the quarter that
+    # ended, with the quarter's Excel report as a document.
+    reports = str(tmp_path / "reports")
+    assert digest.fn(now=at("2019-10-01 08:00"), calendar=CALENDAR, reports=reports) == {PLAN: 3}
+    assert digest.fn(now=at("2019-10-01 09:00"), calendar=CALENDAR, reports=reports) == {PLAN: 0}
+    assert digest.fn(now=at("2019-10-07 07:00"), calendar=CALENDAR, reports=reports) == {PLAN: 0}  # Monday, 07:00
+    assert digest.fn(now=at("2019-10-07 08:00"), calendar=CALENDAR, reports=reports) == {PLAN: 1}
     with Session(configured) as session:
-        sent = sorted((r.kind, r.payload["text"].split("\n")[0]) for r in session.exec(select(Outbox)))
+        rows = session.exec(select(Outbox)).all()
+        sent = sorted((r.kind, r.payload["text"].split("\n")[0]) for r in rows if r.kind != "document")
+        (document,) = [r for r in rows if r.kind == "document"]
+    assert document.payload["document"].endswith("reports/bao-cao-binh-dinh-53-2019-2019-Q3.xlsx")
+    assert document.payload["text"] == "53/KH-UBND – 2019-Q3" and document.chat_id == 900
     assert [kind for kind, _ in sent] == ["digest", "digest", "digest", "reminder"]
     assert [head for _, head in sent[:3]] == [
         "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> (cuối kỳ 2019-Q3)",
@@ -114,19 +120,25 @@ def test_a_run_killed_with_its_lock_leaves_no_lock_behind(engine):
 
 
 def test_the_deliver_flow_runs_in_prefect_and_never_logs_the_token(configured, prefect_harness, monkeypatch,
-                                                                   caplog):
+                                                                   caplog, tmp_path):
     world = World()
     world.add_user(501, "An")
     world.user_starts(501)  # a private chat the user never started answers 403
     with StandIn(world) as server:
         monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", world.token)
         monkeypatch.setenv("DONDOC_TELEGRAM_API", server.base_url)
+        report = tmp_path / "bao-cao.xlsx"
+        report.write_bytes(b"PK\x03\x04 a spreadsheet")
         with Session(configured) as session:
             outbox.enqueue(session, "hello", 501, "Xin chào")
+            outbox.enqueue_document(session, "report", 501, str(report), "53/KH-UBND – 2019-Q3")
             session.commit()
         caplog.set_level(logging.DEBUG)
-        assert deliver(idle_timeout=0.5) == {"sent": 1, "retried": 0, "failed": 0, "dead": 0, "uncertain": 0}
-        assert [r.text for r in world.received(501)] == ["Xin chào"]
+        assert deliver(idle_timeout=0.5) == {"sent": 2, "retried": 0, "failed": 0, "dead": 0, "uncertain": 0}
+        received = world.received(501)
+        assert [r.text for r in received if not r.document] == ["Xin chào"]
+        (document,) = [r.document for r in received if r.document]
+        assert document["file_name"] == "bao-cao.xlsx" and world.files[document["file_id"]]["content"] == report.read_bytes()
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert "sendMessage" in logged  # httpx logged the request URL at DEBUG/INFO...
     assert world.token not in logged and "[bot-token]" in logged  # ...with the token redacted
