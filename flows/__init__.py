@@ -11,9 +11,11 @@ from prefect import get_run_logger
 from prefect.exceptions import MissingContextError
 from sqlalchemy import Engine
 
-from models.db import make_engine, upgrade
+from sqlmodel import Session, select
+
+from models.db import make_engine, transaction, upgrade
 from models.runlock import Busy, run_lock
-from models.tables import utcnow
+from models.tables import Plan, utcnow
 
 CALENDAR = "plans/calendar/vn.yaml"
 T = TypeVar("T")
@@ -43,6 +45,18 @@ def exclusive(engine: Engine, job: str, body: Callable[[], T]) -> T | None:
     except Busy as exc:
         run_logger().warning("skipped: %s", exc)
         return None
+
+
+def each_plan(engine: Engine, body: Callable[[Session, str], int]) -> dict[str, int]:
+    """`body` for every applied plan, each in its own transaction: a run that dies keeps the
+    plans it finished, and the next run picks up the rest."""
+    with Session(engine) as session:
+        plan_ids = session.exec(select(Plan.id).order_by(Plan.id)).all()
+    results = {}
+    for plan_id in plan_ids:
+        with transaction(engine) as session:
+            results[plan_id] = body(session, plan_id)
+    return results
 
 
 def moment(now: dt.datetime | None) -> dt.datetime:

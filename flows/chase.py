@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow
-from sqlmodel import Session, select
 
 from bots.reminders import render_reminder
-from flows import CALENDAR, database, exclusive, moment, run_logger
+from flows import CALENDAR, database, each_plan, exclusive, moment, run_logger
 from models.chase import plan_reminders
-from models.db import transaction
-from models.tables import Plan
 from models.workcal import load_calendar
 
 
@@ -21,16 +18,8 @@ def chase(now: dt.datetime | None = None, calendar: str = CALENDAR) -> dict[str,
     outbox message per chat. Stages already planned are never planned again, so a run that
     died is simply run again."""
     now, engine, days = moment(now), database(), load_calendar(calendar)
-
-    def run() -> dict[str, int]:
-        with Session(engine) as session:
-            plan_ids = session.exec(select(Plan.id).order_by(Plan.id)).all()
-        queued = {}
-        for plan_id in plan_ids:
-            with transaction(engine) as session:
-                queued[plan_id] = plan_reminders(session, plan_id, now, days, render_reminder)
-        return queued
-    queued = exclusive(engine, "chase", run)
+    queued = exclusive(engine, "chase", lambda: each_plan(
+        engine, lambda session, plan_id: plan_reminders(session, plan_id, now, days, render_reminder)))
     if queued is not None:
         run_logger().info("queued %s reminder message(s) at %s: %s", sum(queued.values()), now, queued)
     return queued

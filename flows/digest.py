@@ -6,12 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from prefect import flow
-from sqlmodel import Session, select
 
-from flows import CALENDAR, database, exclusive, moment, run_logger
-from models.db import transaction
+from flows import CALENDAR, database, each_plan, exclusive, moment, run_logger
 from models.digest import send_digests
-from models.tables import Plan
 from models.workcal import load_calendar
 
 
@@ -20,16 +17,8 @@ def digest(now: dt.datetime | None = None, calendar: str = CALENDAR, reports: st
     """Each plan's digests due now (its YAML sets the weekday and time), each made once; after
     a period ends, its Excel report too (written into `reports`, then sent as a document)."""
     now, engine, days = moment(now), database(), load_calendar(calendar)
-
-    def run() -> dict[str, int]:
-        with Session(engine) as session:
-            plan_ids = session.exec(select(Plan.id).order_by(Plan.id)).all()
-        queued = {}
-        for plan_id in plan_ids:
-            with transaction(engine) as session:
-                queued[plan_id] = send_digests(session, plan_id, now, days, Path(reports))
-        return queued
-    queued = exclusive(engine, "digest", run)
+    queued = exclusive(engine, "digest", lambda: each_plan(
+        engine, lambda session, plan_id: send_digests(session, plan_id, now, days, Path(reports))))
     if queued is not None:
         run_logger().info("queued %s digest message(s) at %s: %s", sum(queued.values()), now, queued)
     return queued
