@@ -156,9 +156,9 @@ class Demo:
         targets = codes[:1] if action in ("extension", "blocked") else codes
         for code in targets:
             card = await self.open_card(contact, reminder, code)
-            await self.act(contact, card, code, action, day)
+            await self.act(contact, card, action, day)
 
-    async def act(self, contact: Contact, card, code: str, action: str, day: dt.date) -> None:
+    async def act(self, contact: Contact, card, action: str, day: dt.date) -> None:
         await self.press(contact, card, BUTTONS[action])
         if action == "done":
             await self.expect(contact, "Đã ghi nhận hoàn thành")
