@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from bots import service
 from bots.app import build_application
 from bots.standin.server import StandIn
 from bots.standin.world import Limits as TelegramLimits
-from bots.standin.world import World
+from bots.standin.world import World, until
 from models import clock
 from models.apply import apply_plan
 from models.db import make_engine, upgrade
@@ -87,15 +86,6 @@ class Demo:
 
     # --- the Telegram side ------------------------------------------------------------
 
-    async def until(self, check, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = check()
-            if result:
-                return result
-            await asyncio.sleep(0.02)
-        raise RuntimeError("the bot did not answer in time")
-
     def inbox(self, contact: Contact) -> list:
         return self.world.received(contact.user_id)
 
@@ -103,10 +93,10 @@ class Demo:
         """Wait for the bot's next message containing `fragment`; return it."""
         start = contact.seen
         try:
-            message = await self.until(lambda: next((m for m in self.inbox(contact)[start:]
+            message = await until(lambda: next((m for m in self.inbox(contact)[start:]
                                                      if fragment in (m.text or "")), None))
-        except RuntimeError:
-            raise RuntimeError(f"{contact.name} waited for {fragment!r}; the bot sent "
+        except TimeoutError:
+            raise TimeoutError(f"{contact.name} waited for {fragment!r}; the bot sent "
                                f"{[m.text for m in self.inbox(contact)[start:]]}") from None
         contact.seen = len(self.inbox(contact))
         return message
@@ -121,7 +111,7 @@ class Demo:
 
     async def press(self, contact: Contact, message, label: str) -> None:
         query = self.world.user_presses(contact.user_id, message.message_id, label)
-        await self.until(lambda: self.world.answer_of(query) is not None)
+        await until(lambda: self.world.answer_of(query) is not None)
 
     async def say(self, contact: Contact, text: str, expect: str):
         self.world.user_sends(contact.user_id, text)

@@ -380,21 +380,15 @@ def invite(
     """A single-use link (valid 7 days) that ties a Telegram chat to a unit contact."""
     import os
 
-    from sqlmodel import Session, select
+    from sqlmodel import Session
 
     from bots.service import ROLES, create_invitation
-    from models.tables import Unit
 
     if role not in ROLES:
         err.print(f"[red]error[/] --role is one of {', '.join(ROLES)}")
         raise typer.Exit(2)
     with Session(_database()) as session:
-        matches = session.exec(select(Unit.id).where((Unit.id == unit) | Unit.id.endswith("/" + unit))).all()
-        if len(matches) != 1:
-            err.print(f'[red]error[/] {"no" if not matches else "more than one"} unit "{unit}"'
-                      + (f": {', '.join(matches)}" if matches else ""))
-            raise typer.Exit(1)
-        token = create_invitation(session, matches[0], contact, role)
+        token = create_invitation(session, _resolve_unit(session, unit), contact, role)
         session.commit()
     username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
     out.print(f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}", highlight=False)

@@ -105,8 +105,11 @@ def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: W
                             .join(Task, Task.id == Obligation.task_id).where(Task.plan_id == plan_id)))
     links = _Links(session, plan)
     per_chat: dict[tuple[int, str], list[Item]] = defaultdict(list)
+    working: dict[int, bool] = {}  # per policy (a plan has a few): is `now` inside its working hours?
     for c in chased(session, plan, calendar):
-        if in_window(now, c.policy, calendar) != now.astimezone(VN):
+        if id(c.policy) not in working:
+            working[id(c.policy)] = in_window(now, c.policy, calendar) == now.astimezone(VN)
+        if not working[id(c.policy)]:
             continue  # quiet hours: the next run inside the window sends it
         for to, stage in due_stages(c.stages, now).items():
             if (c.obligation.id, stage.name) not in sent:

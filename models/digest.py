@@ -20,7 +20,7 @@ from models.opening import schedule_of
 from models.periods import MONTHS, Period, period_containing
 from models.plan import DigestPolicy
 from models.render import environment
-from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, rollup
+from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
 from models.tables import Area, ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
 from models.workcal import VN, WorkingCalendar
 
@@ -74,12 +74,9 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
 def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int, period: str | None) -> list[tuple[str, int]]:
     overdue = func.count()
     query = (select(Unit.name, overdue).select_from(Obligation).join(Task, Task.id == Obligation.task_id)
-             .join(Unit, Unit.id == Obligation.unit_id)
-             .where(Task.plan_id == plan_id, category_at(at) == Category.open_overdue.value,
-                    Obligation.starts_on <= at.astimezone(VN).date())
+             .join(Unit, Unit.id == Obligation.unit_id).where(category_at(at) == Category.open_overdue.value)
              .group_by(Unit.name).order_by(overdue.desc(), Unit.name).limit(top))
-    if period:
-        query = query.where(Obligation.period == period)
+    query = in_scope(query, at, plan_id=plan_id, period=period)
     return [(name, count) for name, count in session.exec(query)]
 
 

@@ -72,20 +72,22 @@ def enqueue(session: Session, key: str, chat_id: int, text: str, reply_markup: d
                          "reply_markup": reply_markup if i == len(parts) - 1 else None},
              "state": "pending", "attempts": 0, "created_at": utcnow(), "not_before": not_before}
             for i, part in enumerate(parts)]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(Outbox.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                 .returning(Outbox.__table__.c.id))
-    return sum(len(session.connection().execute(statement, row).all()) for row in rows)
+    return _insert_new(session, rows)
 
 
 def enqueue_document(session: Session, key: str, chat_id: int, path: str, caption: str) -> int:
     """Queue a file (already written to disk) to be sent as a document. Returns the rows added."""
+    return _insert_new(session, [{"idempotency_key": key, "chat_id": chat_id, "kind": "document",
+                                  "payload": {"text": caption, "document": path}, "state": "pending", "attempts": 0,
+                                  "created_at": utcnow(), "not_before": None}])
+
+
+def _insert_new(session: Session, rows: list[dict]) -> int:
+    """Insert the rows whose idempotency key is new; return how many were."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    row = {"idempotency_key": key, "chat_id": chat_id, "kind": "document",
-           "payload": {"text": caption, "document": path}, "state": "pending", "attempts": 0, "created_at": utcnow()}
     statement = (insert(Outbox.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
                  .returning(Outbox.__table__.c.id))
-    return len(session.connection().execute(statement, row).all())
+    return sum(len(session.connection().execute(statement, row).all()) for row in rows)
 
 
 # --- claiming -----------------------------------------------------------------------

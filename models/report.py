@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from models.opening import schedule_of
 from models.plan import TargetSpec
 from models.render import environment
-from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, rollup
+from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
 from models.tables import Area, Assignment, Event, Evidence, Obligation, Plan, Task, Unit
 from models.workcal import VN
 
@@ -112,17 +112,9 @@ def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None 
 
 def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due_to, unit_id) -> list[Row]:
     category = category_at(at).label("category")
-    query = (select(Obligation, Task, Unit.name, Unit.level, category)
-             .join(Task, Task.id == Obligation.task_id).join(Unit, Unit.id == Obligation.unit_id)
-             .where(Task.plan_id == plan_id, Obligation.starts_on <= at.astimezone(VN).date()))
-    if period:
-        query = query.where(Obligation.period == period)
-    if unit_id:
-        query = query.where(Obligation.unit_id == unit_id)
-    if due_from:
-        query = query.where(Obligation.due_at >= dt.datetime.combine(due_from, dt.time(), tzinfo=VN))
-    if due_to:
-        query = query.where(Obligation.due_at < dt.datetime.combine(due_to + dt.timedelta(days=1), dt.time(), tzinfo=VN))
+    query = in_scope(select(Obligation, Task, Unit.name, Unit.level, category)
+                     .join(Task, Task.id == Obligation.task_id).join(Unit, Unit.id == Obligation.unit_id),
+                     at, plan_id, unit_id, period, due_from, due_to)
     found = session.exec(query).all()
     ids = [ob.id for ob, *_ in found]
     evidence = _evidence_counts(session, ids)

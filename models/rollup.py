@@ -109,7 +109,23 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
     query = (select(*keys, category, func.count(), due_soon, extended)
              .select_from(Obligation).join(Task, Task.id == Obligation.task_id)
              .join(Unit, Unit.id == Obligation.unit_id)
-             .where(Obligation.starts_on <= at.astimezone(VN).date()).group_by(*keys, category).order_by(*keys))
+             .group_by(*keys, category).order_by(*keys))
+    query = in_scope(query, at, plan_id, unit_id, period, due_from, due_to)
+    tallies: dict[tuple, Tally] = {}
+    for row in session.exec(query):
+        key, (name, count, soon, ext) = tuple(row[:len(keys)]), row[len(keys):]
+        tally = tallies.setdefault(key, Tally(key))
+        tally.counts[Category(name)] = count
+        tally.due_soon += soon or 0
+        tally.extended += ext or 0
+    return list(tallies.values())
+
+
+def in_scope(query, at: dt.datetime, plan_id: str | None = None, unit_id: str | None = None,
+             period: str | None = None, due_from: dt.date | None = None, due_to: dt.date | None = None):
+    """The obligations a count or a report covers (the query joins Task): begun by `at`, and
+    optionally one plan, one unit, one period, or due within [due_from, due_to]."""
+    query = query.where(Obligation.starts_on <= at.astimezone(VN).date())
     if plan_id:
         query = query.where(Task.plan_id == plan_id)
     if unit_id:
@@ -120,14 +136,7 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
         query = query.where(Obligation.due_at >= _day_start(due_from))
     if due_to:
         query = query.where(Obligation.due_at < _day_start(due_to + dt.timedelta(days=1)))
-    tallies: dict[tuple, Tally] = {}
-    for row in session.exec(query):
-        key, (name, count, soon, ext) = tuple(row[:len(keys)]), row[len(keys):]
-        tally = tallies.setdefault(key, Tally(key))
-        tally.counts[Category(name)] = count
-        tally.due_soon += soon or 0
-        tally.extended += ext or 0
-    return list(tallies.values())
+    return query
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -4,7 +4,6 @@ database with the Bình Định plan applied and its third quarter of 2019 opene
 import asyncio
 import datetime as dt
 import logging
-import time
 
 import pytest
 from sqlmodel import Session, select
@@ -13,7 +12,7 @@ from bots import service
 from bots.app import build_application
 from bots.handlers import parse_day
 from bots.standin.server import StandIn
-from bots.standin.world import Limits, World
+from bots.standin.world import Limits, World, until
 from models.opening import Opener
 from models.tables import ChatLink, Event, Evidence, Obligation, Task
 from models.workcal import VN, WorkingCalendar
@@ -42,16 +41,6 @@ def setup(applied, server, tmp_path):
     for user in tokens:
         world.add_user(user, f"user{user}")
     return applied, server, tokens, tmp_path
-
-
-async def until(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def texts(world, chat):

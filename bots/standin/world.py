@@ -9,6 +9,7 @@ API). Everything here is synchronous and guarded by one lock; the HTTP layer in
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 import random
@@ -29,6 +30,18 @@ MAX_UPLOAD = 50 << 20
 CALLBACK_LIFETIME = 150.0  # seconds an answerCallbackQuery is accepted for
 SENDING = {"sendMessage", "sendDocument"}
 EDITING = {"editMessageText", "editMessageReplyMarkup"}
+
+
+async def until(check, timeout: float = 10.0, poll: float = 0.02):
+    """Wait for the bot (running in the same event loop) to make `check()` true; return its
+    value. For the tests and the demo, which act as people and wait for the bot's answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        await asyncio.sleep(poll)
+    raise TimeoutError(f"the bot did not answer within {timeout:g} s")
 
 
 class ApiError(Exception):
