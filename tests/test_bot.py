@@ -43,6 +43,12 @@ def setup(applied, server, tmp_path):
     return applied, server, tokens, tmp_path
 
 
+async def link(world, chat, token, expect):
+    """The user opens the invitation link; wait until the bot confirms with `expect`."""
+    world.user_starts(chat, token)
+    await last_text_contains(world, chat, expect)
+
+
 def texts(world, chat):
     return [r.text or "" for r in world.received(chat)]
 
@@ -79,10 +85,8 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
     async def scenario():
         app = await running(engine, server, folder)
         try:
-            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
-            await last_text_contains(world, ASSIGNEE, "Đã liên kết với UBND phường Nhơn Bình")
-            world.user_starts(COORDINATOR, tokens[COORDINATOR])
-            await last_text_contains(world, COORDINATOR, "vai trò điều phối")
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết với UBND phường Nhơn Bình")
+            await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
 
             seen = len(world.received(ASSIGNEE))
             world.user_sends(ASSIGNEE, "/mine")
@@ -157,8 +161,7 @@ def test_a_forged_callback_from_another_chat_changes_nothing(setup):
     async def scenario():
         app = await running(engine, server, folder)
         try:
-            world.user_starts(ATTACKER, tokens[ATTACKER])
-            await last_text_contains(world, ATTACKER, "Đã liên kết")
+            await link(world, ATTACKER, tokens[ATTACKER], "Đã liên kết")
             own = world.received(ATTACKER)[-1]
             answers = []
             for data in (f"d:{target.id}", f"a:{target.id}", f"p:{target.id}"):
@@ -186,8 +189,7 @@ def test_a_redelivered_update_is_handled_once(setup):
     async def scenario():
         app = await running(engine, server, folder)
         try:
-            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
-            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             with world.lock:
                 replay = dict(world.updates[-1]) if world.updates else None
             first = len(world.received(ASSIGNEE))
@@ -253,14 +255,12 @@ def test_coordinator_commands_language_and_required_evidence(setup):
     async def scenario():
         app = await running(engine, server, folder)
         try:
-            world.user_starts(COORDINATOR, tokens[COORDINATOR])
-            await last_text_contains(world, COORDINATOR, "vai trò điều phối")
+            await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
             world.user_sends(COORDINATOR, "/status")
             await last_text_contains(world, COORDINATOR, "binh-dinh-53-2019 1")
             world.user_sends(COORDINATOR, "/overdue")
             await last_text_contains(world, COORDINATOR, "nhiệm vụ quá hạn")
-            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
-            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             world.user_sends(ASSIGNEE, "/status")
             await last_text_contains(world, ASSIGNEE, "dành cho Sở Nội vụ")
             world.user_sends(ASSIGNEE, "/lang en")
@@ -329,8 +329,7 @@ def test_a_reminders_task_button_opens_the_card(setup):
     async def scenario():
         app = await running(engine, server, folder)
         try:
-            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
-            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             linked = world.received(ASSIGNEE)[-1]
             world.user_presses(ASSIGNEE, linked.message_id, data=f"c:{target.id}")  # as a reminder's "2.2"
             await last_text_contains(world, ASSIGNEE, "Nhiệm vụ 2.2")
@@ -359,10 +358,8 @@ def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup)
     async def scenario():
         app = await running(engine, server, folder)
         try:
-            world.user_starts(COORDINATOR, tokens[COORDINATOR])
-            await last_text_contains(world, COORDINATOR, "vai trò điều phối")
-            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
-            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             with Session(engine) as session:
                 send_digests(session, "binh-dinh-53-2019", dt.datetime(2019, 10, 14, 8, tzinfo=VN), WorkingCalendar())
                 session.commit()
@@ -399,8 +396,7 @@ def test_a_measured_task_asks_for_the_value_reached(setup):
     async def scenario():
         app = await running(engine, server, folder)
         try:
-            world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
-            await last_text_contains(world, ASSIGNEE, "Đã liên kết")
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             world.user_presses(ASSIGNEE, world.received(ASSIGNEE)[-1].message_id, data=f"p:{target.id}")
             await last_text_contains(world, ASSIGNEE, "bao nhiêu phần trăm")
             for text, expect in (("60", "chỉ tiêu ≥ 40% hồ sơ tiếp nhận"), ("khoảng một nửa", "Vui lòng gõ một số"),
