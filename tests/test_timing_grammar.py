@@ -1,0 +1,150 @@
+"""The timing grammar: each named rule with its examples, compound cells, and what is never guessed."""
+
+import pytest
+
+from models.timing import RULES, parse_timing, plan_year
+
+# rule → [(cell, expected YAML without the phrase)]
+EXAMPLES = {
+    "continuous": [
+        ("Thường xuyên", {"kind": "continuous"}),
+        ("Liên tục", {"kind": "continuous"}),
+        ("Thường xuyên, liên tục", {"kind": "continuous"}),
+        ("Hằng ngày", {"kind": "continuous"}),
+        ("Duy trì thường xuyên", {"kind": "continuous"}),
+    ],
+    "continuous_from": [
+        ("Thực hiện từ quý III/2026", {"kind": "continuous", "start": "2026-07-01"}),
+        ("Từ năm 2026", {"kind": "continuous", "start": "2026-01-01"}),
+        ("Bắt đầu từ 01/7/2026", {"kind": "continuous", "start": "2026-07-01"}),
+        ("Từ năm 2026 trở đi", {"kind": "continuous", "start": "2026-01-01"}),
+    ],
+    "yearly_from": [
+        ("Năm 2025 và các năm tiếp theo", {"kind": "annual", "start": "2025-01-01"}),
+        ("Từ năm 2026 và những năm tiếp theo", {"kind": "annual", "start": "2026-01-01"}),
+    ],
+    "recurrence": [
+        ("Hằng quý", {"kind": "quarterly"}),
+        ("Định kỳ hằng quý", {"kind": "quarterly"}),
+        ("định kì hàng quí", {"kind": "quarterly"}),
+        ("Định kỳ 6 tháng", {"kind": "semiannual"}),
+        ("Hằng tháng", {"kind": "monthly"}),
+        ("Hàng năm", {"kind": "annual"}),
+        ("Hằng Năm", {"kind": "annual"}),
+        ("Mỗi năm 01 lần", {"kind": "annual"}),
+        ("Quý 1 lần", {"kind": "quarterly"}),
+        ("01 lần/năm", {"kind": "annual"}),
+        ("2 lần/năm", {"kind": "semiannual"}),
+        ("Định kỳ hằng năm.", {"kind": "annual"}),
+    ],
+    "yearly_on": [
+        ("Trước ngày 15/12 hằng năm", {"kind": "annual", "due": "15/12"}),
+        ("Trước ngày 20 tháng 6 hằng năm", {"kind": "annual", "due": "20/06"}),
+        ("Tháng 12 hằng năm", {"kind": "annual", "due": "31/12"}),
+        ("Quý I hằng năm", {"kind": "annual", "due": "31/03"}),
+        ("Hằng năm, trước ngày 15/12", {"kind": "annual", "due": "15/12"}),
+        ("6 tháng đầu năm", {"kind": "annual", "due": "30/06"}),
+    ],
+    "period_day": [
+        ("Trước ngày 10 hằng tháng", {"kind": "monthly", "day": 10}),
+        ("Ngày 20 tháng cuối của quý", {"kind": "quarterly", "day": 20}),
+        ("Trước ngày 25 của tháng cuối quý", {"kind": "quarterly", "day": 25}),
+    ],
+    "range": [
+        ("2026-2030", {"kind": "window", "start": "2026-01-01", "end": "2030-12-31"}),
+        ("2026 - 2030", {"kind": "window", "start": "2026-01-01", "end": "2030-12-31"}),
+        ("Năm 2025 - 2026", {"kind": "window", "start": "2025-01-01", "end": "2026-12-31"}),
+        ("Giai đoạn 2021-2025", {"kind": "window", "start": "2021-01-01", "end": "2025-12-31"}),
+        ("Quý IV/2025- Quý II/2026", {"kind": "window", "start": "2025-10-01", "end": "2026-06-30"}),
+        ("Từ tháng 10/2025 đến tháng 6/2026", {"kind": "window", "start": "2025-10-01", "end": "2026-06-30"}),
+        ("Từ năm 2026 đến năm 2030", {"kind": "window", "start": "2026-01-01", "end": "2030-12-31"}),
+    ],
+    "deadline": [
+        ("30/06/2025", {"kind": "once", "date": "2025-06-30"}),
+        ("Trước ngày 30/11/2025", {"kind": "once", "date": "2025-11-30"}),
+        ("Tháng 5 năm 2026", {"kind": "once", "date": "2026-05-31"}),
+        ("Tháng 6/2022", {"kind": "once", "date": "2022-06-30"}),
+        ("Quý IV/2025", {"kind": "once", "date": "2025-12-31"}),
+        ("Quí IV-2025", {"kind": "once", "date": "2025-12-31"}),
+        ("Quý III Năm 2026", {"kind": "once", "date": "2026-09-30"}),
+        ("Năm 2026", {"kind": "once", "date": "2026-12-31"}),
+        ("2026", {"kind": "once", "date": "2026-12-31"}),
+        ("**2025**", {"kind": "once", "date": "2025-12-31"}),
+        ("Trong quý II/2026", {"kind": "once", "date": "2026-06-30"}),
+        ("Trước quý III/2026", {"kind": "once", "date": "2026-06-30"}),
+        ("6 tháng đầu năm 2026", {"kind": "once", "date": "2026-06-30"}),
+        ("Cuối năm 2025", {"kind": "once", "date": "2025-12-31"}),
+        ("Ngày 15 tháng 12 năm 2025", {"kind": "once", "date": "2025-12-15"}),
+    ],
+    "event": [
+        ("Khi có phát sinh", {"kind": "on_event"}),
+        ("Khi có phát sinh.", {"kind": "on_event"}),
+        ("Ngay khi cấp có thẩm quyền phê duyệt", {"kind": "on_event"}),
+        ("Sau khi có Quy chế của TW", {"kind": "on_event"}),
+        ("Khi có yêu cầu", {"kind": "on_event"}),
+        ("Theo yêu cầu", {"kind": "on_event"}),
+    ],
+    "event_window": [
+        ("Trước và trong quá trình bầu cử", {"kind": "window"}),
+    ],
+    "per_rule": [
+        ("Theo quy định", {"kind": "per_rule"}),
+        ("Theo Kế hoạch riêng", {"kind": "per_rule"}),
+        ("Theo quy định tại Nghị định số 90/2013/NĐ-CP", {"kind": "per_rule"}),
+        ("Theo Kế hoạch của UBND tỉnh", {"kind": "per_rule"}),
+        ("Theo tiến độ dự án", {"kind": "per_rule"}),
+        ("Đúng thời hạn quy định", {"kind": "per_rule"}),
+    ],
+}
+
+
+def test_every_rule_has_examples():
+    assert set(EXAMPLES) == set(RULES)
+
+
+@pytest.mark.parametrize("cell,expected", [pair for pairs in EXAMPLES.values() for pair in pairs])
+def test_rule_examples(cell, expected):
+    assert parse_timing(cell).as_yaml() == {"phrase": cell, **expected}
+
+
+COMPOUNDS = [
+    ("Hoàn thành trong quý II/2026, sau đó cập nhật hằng năm",
+     {"kind": "once", "date": "2026-06-30", "then": [{"phrase": "sau đó cập nhật hằng năm", "kind": "annual"}]}),
+    ("Thường xuyên, định kỳ hằng quý báo cáo về Sở Tài chính",
+     {"kind": "continuous", "then": [{"phrase": "định kỳ hằng quý báo cáo về Sở Tài chính", "kind": "quarterly",
+                                      "report_to": "Sở Tài chính"}]}),
+    ("Thường xuyên, hằng năm", {"kind": "continuous", "then": [{"phrase": "hằng năm", "kind": "annual"}]}),
+    ("Định kỳ 6 tháng và hằng năm", {"kind": "semiannual", "then": [{"phrase": "hằng năm", "kind": "annual"}]}),
+    ("Báo cáo trước ngày 15/12 hằng năm về Sở Nội vụ", None),  # the unit before the frequency: not read
+    ("Hằng năm báo cáo về Sở Nội vụ", {"kind": "annual", "report_to": "Sở Nội vụ"}),
+]
+
+
+@pytest.mark.parametrize("cell,expected", COMPOUNDS)
+def test_compound_cells(cell, expected):
+    got = parse_timing(cell).as_yaml()
+    assert got == ({"phrase": cell, **expected} if expected else {"phrase": cell, "kind": "unknown"})
+
+
+def test_year_relative_phrases_take_the_plans_own_year():
+    assert parse_timing("6 tháng đầu năm", year=2023).as_yaml()["date"] == "2023-06-30"
+    assert parse_timing("Quý III", year=2023).as_yaml()["date"] == "2023-09-30"
+    assert parse_timing("Trước ngày 30/6", year=2023).as_yaml()["date"] == "2023-06-30"
+    assert parse_timing("Quý III").kind == "unknown"  # no year known: not guessed
+    assert plan_year("Kế hoạch cải thiện chỉ số PAPI năm 2023") == 2023
+    assert plan_year("Kế hoạch phát triển kinh tế số giai đoạn 2026 - 2030") is None
+    assert plan_year("Kế hoạch phát triển hạ tầng 5G đến năm 2030") is None
+
+
+@pytest.mark.parametrize("cell", [
+    "Trước ngày 31/02 hằng năm", "Tháng 13/2022", "Khi nào rảnh", "Quý V/2022", "Hằng tuần",
+    "Quý II và Quý IV/2026", "2030-2026", "Quý IV/2025, Quý II/2026", "Năm 2026, theo quy định",
+])
+def test_what_is_not_read_is_unknown_never_guessed(cell):
+    timing = parse_timing(cell)
+    assert timing.kind == "unknown" and timing.phrase == cell and timing.needs_decision()
+
+
+@pytest.mark.parametrize("cell", ["", " ", "-", "…"])
+def test_an_empty_cell_is_unspecified(cell):
+    assert parse_timing(cell).kind == "unspecified"
