@@ -81,16 +81,20 @@ def serve(
 
 @plan_app.command("import")
 def plan_import(
-    source: Path = typer.Argument(..., help="Plan text copied from a web page."),
+    source: Path = typer.Argument(..., help="The plan: .docx, .html, .pdf, or text (pasted or saved from a web page)."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the plan YAML draft."),
-    org: Path = OrgOption,
+    org: Path | None = typer.Option(None, "--org", help="Org directory YAML: phrases are also checked against its "
+                                    "units (without it, the shipped vocabulary of unit names splits the cells)."),
 ) -> None:
-    """Read a plan's responsibility matrix from text into a plan YAML draft."""
-    from models.importer import import_file
+    """Read a plan's responsibility matrix into a plan YAML draft."""
+    from models.intake import import_file
 
-    directory = _load_directory(org)
+    directory = _load_directory(org) if org else None
     if not source.is_file():
         err.print(f"[red]error[/] {source}: file not found")
+        raise typer.Exit(1)
+    if not output.parent.is_dir():
+        err.print(f"[red]error[/] {output}: folder {output.parent} does not exist")
         raise typer.Exit(1)
     result = import_file(source, directory)
     _print_problems(result.warnings, "yellow", "warning")

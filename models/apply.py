@@ -147,6 +147,15 @@ def _move(sync: Sync, ob: Obligation, unit_id: str, note: str) -> None:
 
 # --- the plan ----------------------------------------------------------------------
 
+def _task_schedule(task) -> dict | None:
+    """The task's own rules; a due day read from its timing cell ("trước ngày 10 hằng tháng")
+    is its due rule unless the task says otherwise."""
+    own = task.schedule.model_dump(mode="json", exclude_none=True) if task.schedule else {}
+    if task.timing.day and "due" not in own:
+        own["due"] = {"day_of_last_month": task.timing.day}
+    return own or None
+
+
 def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: str, today: dt.date) -> None:
     info, d = spec.plan, directory.spec.directory.id
     known = sync.session.get(Plan, info.id) is not None
@@ -161,7 +170,7 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
     tasks = [{"plan_id": info.id, "code": t.id, "area_code": t.area, "text": t.text,
               "timing_phrase": t.timing.phrase, "timing_kind": t.timing.kind.value, "timing_due": t.timing.due,
               "timing_date": t.timing.date, "timing_start": t.timing.start, "timing_end": t.timing.end,
-              "schedule": t.schedule.model_dump(mode="json", exclude_none=True) if t.schedule else None,
+              "schedule": _task_schedule(t),
               "evidence_required": t.evidence_required,
               "target": t.target.model_dump(mode="json") if t.target else None, "implements": t.implements,
               "active": True, "added_on": added_on.get(t.id, today if known else None)} for t in spec.tasks]

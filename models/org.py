@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.text import fold, key, nfc
+from models.text import fold
+from models.vocabulary import Splitter, name_key, vocabulary
 from models.yamlio import Problem, line_of, load_yaml
 from models.schema import check
 
@@ -94,20 +95,12 @@ class Target:
     name: str
 
 
-_TOKEN = re.compile(r"[;,]|[^\s;,]+")
-_SEPARATORS = {";", ",", ".", "và"}
-
-
-def _tokens(text: str) -> list[re.Match]:
-    return list(_TOKEN.finditer(nfc(text)))
-
-
-def name_key(text: str) -> str:
-    """Key of a name, with punctuation spacing and a trailing full stop ignored."""
-    return " ".join(key(t.group()) for t in _tokens(text.rstrip(" ."))).strip()
-
-
 class Directory:
+    @classmethod
+    def empty(cls) -> "Directory":
+        """No province's units: phrases split and resolve by the shipped vocabulary alone."""
+        return cls(DirectorySpec(directory=DirectoryInfo(id="none", name="none"), units=[]), "<none>")
+
     def __init__(self, spec: DirectorySpec, source: str = "<directory>"):
         self.spec = spec
         self.source = source
@@ -115,7 +108,7 @@ class Directory:
         self.classes = {c.id: c for c in spec.classes}
         self.problems: list[Problem] = []
         self._index: dict[str, Target] = {}
-        self._longest_name = 1
+        self._splitter: Splitter | None = None
         for c in spec.classes:
             self._add_names(Target("class", c.id, c.name), [c.name, *c.aliases])
         for u in spec.units:
@@ -130,12 +123,21 @@ class Directory:
                                              f'name "{name}" is also used by {other.kind} {other.id}'))
                 continue
             self._index[k] = target
-            self._longest_name = max(self._longest_name, len(k.split(" ")))
 
     # --- resolving plan phrases -------------------------------------------------
 
     def resolve(self, phrase: str) -> Target | None:
-        return self._index.get(name_key(phrase))
+        """The unit or class a phrase names: by the directory's own names first, then by
+        the shipped vocabulary's wordings of the same name ("Sở KH&CN", "UBND các xã, phường")."""
+        k = name_key(phrase)
+        if k in self._index:
+            return self._index[k]
+        canonical = vocabulary().canonical.get(k)
+        return self._index.get(name_key(canonical)) if canonical else None
+
+    def is_outside(self, phrase: str) -> bool:
+        """A party outside government: recorded as informed, never chased."""
+        return self.resolve(phrase) is None and vocabulary().is_outside(phrase)
 
     def members(self, class_id: str) -> list[str]:
         """Unit ids in a class: by its level and by the units that list it."""
@@ -160,40 +162,10 @@ class Directory:
         return names[match[0]] if match else None
 
     def split(self, cell: str) -> list[str]:
-        """Split a cell into unit or class phrases.
-
-        Splits on ";" and ",", but a known name is taken whole first, so commas inside
-        "Các sở, ban, ngành" stay and two known names with no separator between them
-        ("Các sở, ban, ngành UBND cấp huyện") still come apart.
-        """
-        text = nfc(cell)
-        tokens = _tokens(text)
-        phrases: list[str] = []
-        i = 0
-        while i < len(tokens):
-            if tokens[i].group().casefold() in _SEPARATORS:
-                i += 1
-                continue
-            end = self._longest_match(tokens, i) or self._next_separator(tokens, i)
-            phrase = text[tokens[i].start():tokens[end - 1].end()].rstrip(" .")
-            if phrase:
-                phrases.append(phrase)
-            i = end
-        return phrases
-
-    def _longest_match(self, tokens: list[re.Match], start: int) -> int | None:
-        for end in range(min(len(tokens), start + self._longest_name), start, -1):
-            words = " ".join(key(t.group()) for t in tokens[start:end])
-            if words.rstrip(" .") in self._index:
-                return end
-        return None
-
-    @staticmethod
-    def _next_separator(tokens: list[re.Match], start: int) -> int:
-        end = start + 1
-        while end < len(tokens) and tokens[end].group() not in {";", ","}:
-            end += 1
-        return end
+        """A cell's unit phrases, knowing the directory's names and the shipped vocabulary."""
+        if self._splitter is None:
+            self._splitter = Splitter(set(self._index) | set(vocabulary().canonical))
+        return self._splitter.split(cell)
 
 
 def load_directory(path: Path | str) -> Directory:

@@ -26,7 +26,7 @@ from models.org import ID_PATTERN, Strict
 from models.periods import Basis
 from models.reminders import ReminderPolicy
 from models.schema import check
-from models.timing import Timing, TimingKind, day_month
+from models.timing import PERIODIC, Timing, TimingKind, day_month
 from models.yamlio import load_yaml
 
 TASK_ID_PATTERN = r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$"
@@ -47,6 +47,23 @@ class AreaSpec(Strict):
     title: str = Field(min_length=1)
 
 
+class TimingPart(Strict):
+    """A further part of a compound timing cell: "…, sau đó cập nhật hằng năm"."""
+    phrase: str = ""
+    kind: TimingKind
+    due: str | None = None
+    start: dt.date | None = None
+    day: int | None = Field(default=None, ge=1, le=31)
+    report_to: str | None = None  # the unit the report goes to
+
+    @field_validator("kind")
+    @classmethod
+    def _recurring(cls, value: TimingKind) -> TimingKind:
+        if value not in (*PERIODIC, TimingKind.continuous):
+            raise ValueError("a further part recurs: monthly, quarterly, semiannual, annual or continuous")
+        return value
+
+
 class TimingSpec(Strict):
     phrase: str = ""
     kind: TimingKind
@@ -54,6 +71,9 @@ class TimingSpec(Strict):
     date: dt.date | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    day: int | None = Field(default=None, ge=1, le=31)  # due on this day of the period's last month
+    report_to: str | None = None  # "… báo cáo về Sở Tài chính"
+    then: list[TimingPart] = []  # further recurring parts (reviews, reports)
 
     @field_validator("due")
     @classmethod
@@ -73,10 +93,13 @@ class TimingSpec(Strict):
             raise ValueError("due (dd/mm) is only for annual timings")
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"start {self.start} is after end {self.end}")
+        if self.day and self.kind not in PERIODIC:
+            raise ValueError("day (of the period's last month) is only for monthly, quarterly, semiannual "
+                             "and annual timings")
         return self
 
     def to_timing(self) -> Timing:
-        return Timing(self.phrase, self.kind, self.due, self.date, self.start, self.end)
+        return Timing(self.phrase, self.kind, self.due, self.date, self.start, self.end, self.day, self.report_to)
 
 
 class DueRule(Strict):
@@ -157,7 +180,9 @@ class TaskSpec(Strict):
     coordinating: list[str] = []
     timing: TimingSpec
     schedule: TaskSchedule | None = None
-    product: str | None = None
+    outputs: str | None = None  # "Sản phẩm", "Kết quả dự kiến": what the task delivers
+    funding: str | None = None  # "Nguồn kinh phí"
+    note: str | None = None  # "Ghi chú"
     evidence_required: bool = False  # "Done" needs a file of proof first
     target: TargetSpec | None = None  # a measurable target: assignees report the value with progress
     implements: str | None = Field(default=None, pattern=TASK_ID_PATTERN)  # the parent plan's task it carries out

@@ -78,6 +78,11 @@ class _Checker:
 
     def check_phrase(self, path: tuple, phrase: str, lead: bool) -> None:
         target = self.directory.resolve(phrase)
+        if target is None and self.directory.is_outside(phrase):
+            if lead:
+                self.problem(path, f'"{phrase}" is outside government: recorded as informed, never chased',
+                             warning=True)
+            return
         if target is None:
             self.problem(path, self.unknown(phrase, "a unit or class from the directory"))
         elif lead and target.kind == "class" and not self.directory.members(target.id):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.importer import import_plan
+from models.intake import import_plan
 from tests.conftest import PLAN_TEXT
 
 H, X, S = "UBND cấp huyện", "UBND cấp xã", "Các sở, ban, ngành"
@@ -140,7 +140,7 @@ def test_other_layout_is_read_from_its_header(directory):
     assert list(tasks) == ["I.1", "I.2", "II.1"]
     assert list(tasks["I.1"]["coordinating"]) == []
     assert dict(tasks["I.1"]["timing"]) == {"phrase": "Quý III/2022", "kind": "once", "date": "2022-09-30"}
-    assert tasks["I.1"]["product"] == "Báo cáo"
+    assert tasks["I.1"]["outputs"] == "Báo cáo"
     assert tasks["I.2"]["text"] == "Rà soát thủ tục hành chính. Tập trung lĩnh vực đất đai."
     assert list(tasks["I.2"]["lead"]) == ["Các sở, ban, ngành", "UBND cấp huyện"]
     assert dict(tasks["I.2"]["timing"])["due"] == "15/12"
@@ -175,7 +175,7 @@ def test_a_lost_empty_cell_is_placed_by_what_the_cells_say(directory):
 def test_no_header_is_an_error_not_a_guess(directory):
     result = import_plan("Kế hoạch\n\n1.1\n\nViệc\n", "x.txt", directory)
     assert result.plan is None
-    assert "no table header" in result.errors[0].message
+    assert "no responsibility matrix found" in result.errors[0].message
 
 
 def test_unknown_units_and_timings_are_kept_and_flagged(directory):
