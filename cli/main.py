@@ -24,8 +24,8 @@ event_app = typer.Typer(no_args_is_help=True, help="Events that open on_event ta
 app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # a message stays one line, whatever the terminal width
+err = Console(stderr=True, soft_wrap=True)
 
 OrgOption = typer.Option(DEFAULT_ORG, "--org", help="Org directory YAML.")
 CalendarOption = typer.Option(DEFAULT_CALENDAR, "--calendar", help="Working-calendar YAML (swapped days).")

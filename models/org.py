@@ -135,6 +135,12 @@ class Directory:
         canonical = vocabulary().canonical.get(k)
         return self._index.get(name_key(canonical)) if canonical else None
 
+    def knows(self, phrase: str) -> bool:
+        """The phrase names something known: a unit or class here, a generic name, or a party
+        outside government."""
+        return self.resolve(phrase) is not None or name_key(phrase) in vocabulary().canonical \
+            or vocabulary().is_outside(phrase)
+
     def is_outside(self, phrase: str) -> bool:
         """A party outside government: recorded as informed, never chased."""
         return self.resolve(phrase) is None and vocabulary().is_outside(phrase)

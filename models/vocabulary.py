@@ -27,7 +27,8 @@ VOCABULARY = Path(__file__).resolve().parents[1] / "plans" / "vocab" / "units.ya
 _TOKEN = re.compile(r"[;,]|[^\s;,]+")
 _SEPARATORS = {";", ","}
 # Words that start a fragment qualifying the phrase before it, not naming a unit.
-_QUALIFIERS = {key(w) for w in ("có", "liên", "trên", "thuộc", "khoản", "điểm", "mục", "điều", "tại", "trong", "theo")}
+_QUALIFIERS = {key(w) for w in ("có", "liên", "trên", "thuộc", "khoản", "điểm", "mục", "điều", "tại", "trong", "theo",
+                                 "khu", "cụm")}
 _LEVEL = re.compile(r"^cấp (tỉnh|huyện|xã|cơ sở|thành phố)$", re.IGNORECASE)
 
 
@@ -80,7 +81,7 @@ class Splitter:
                 i += 1
                 continue
             known = self._known_at(tokens, i)
-            end = known or self._fragment_end(tokens, i)
+            end = self._extended(tokens, known) if known else self._fragment_end(tokens, i)
             if spans and not known and key(word) in _QUALIFIERS and word[:1].islower():
                 spans[-1] = (spans[-1][0], end)  # "có liên quan", "khoản 1": part of the phrase before
             else:
@@ -94,6 +95,15 @@ class Splitter:
             if " ".join(key(t.group()) for t in tokens[start:end]).rstrip(" .") in self.known:
                 return end
         return None
+
+    def _extended(self, tokens: list[re.Match], end: int) -> int:
+        """A known name goes on to the next separator when words follow it directly
+        ("Sở Tài chính tỉnh Đồng Nai", "UBND các phường, xã có liên quan"), unless they
+        start another known name ("Sở Khoa học và Công nghệ Sở Công Thương")."""
+        if end >= len(tokens) or tokens[end].group() in _SEPARATORS or tokens[end].group().casefold() == "và" \
+                or self._known_at(tokens, end):
+            return end
+        return self._fragment_end(tokens, end)
 
     def _fragment_end(self, tokens: list[re.Match], start: int) -> int:
         end = start + 1

@@ -113,7 +113,7 @@ def test_import_refuses_a_source_it_cannot_read(tmp_path):
     source = tmp_path / "plan.txt"
     source.write_text("Kế hoạch không có bảng\n", encoding="utf-8")
     result = dondoc("plan", "import", source, "-o", tmp_path / "out.yaml")
-    assert result.exit_code == 1 and "no table header" in result.stderr
+    assert result.exit_code == 1 and "no responsibility matrix found" in result.stderr
     assert not (tmp_path / "out.yaml").exists()
 
 

@@ -17,7 +17,6 @@ from models.intake.rows import Cell, Document, Row
 from models.org import Directory
 from models.text import fold
 from models.timing import TimingKind, parse_timing, plan_year
-from models.vocabulary import name_key, vocabulary
 from models.yamlio import Problem, flow
 
 # Header cell → column role, by the words it contains (diacritics ignored); first match wins.
@@ -183,7 +182,7 @@ class Interpreter:
         title = _title_from(doc.text)
         tasks = self._tasks(plan_year(title or ""))
         plan = {"plan": plan_info(doc.text, self.directory, self),
-                "areas": [flow({"id": a, "title": t}) for a, t in self.areas.items()], "tasks": tasks}
+                "areas": [{"id": a, "title": t} for a, t in self.areas.items()], "tasks": tasks}
         return Result(None if self.errors else plan, self.errors, self.warnings)
 
     @staticmethod
@@ -371,7 +370,7 @@ def _run_together(task: TaskRow, directory: Directory) -> list[TaskRow]:
     k = len(sentences)
     if k < 2 or text.paragraphs or len(lead.lines) != k or len(coord.lines) not in (0, k):
         return [task]
-    if not all(directory.split(line) and all(_known(directory, p) for p in directory.split(line))
+    if not all(directory.split(line) and all(directory.knows(p) for p in directory.split(line))
                for line in lead.lines):
         return [task]
     parts = []
@@ -384,10 +383,6 @@ def _run_together(task: TaskRow, directory: Directory) -> list[TaskRow]:
         parts.append(TaskRow(task.path, task.number, cells, task.line, task.where,
                              task.suffix if i == 0 else SUFFIXES[i - 1]))
     return parts
-
-
-def _known(directory: Directory, phrase: str) -> bool:
-    return directory.resolve(phrase) is not None or name_key(phrase) in vocabulary().canonical
 
 
 def _sentences(lines: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -83,7 +83,7 @@ def title(text: str) -> str:
             if fold(line) == heading:
                 words = []
                 for following in lines[i + 1:i + 8]:
-                    if following and _mostly_upper(following) and not following.startswith("("):
+                    if following and _mostly_upper(following) and not fold(following).startswith("(kem theo"):
                         words.append(following)
                     elif words or (following and not _mostly_upper(following)):
                         break

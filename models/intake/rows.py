@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 _MARKS = re.compile(r"\*\*|(?<!\w)\*|\*(?!\w)|__")
@@ -10,7 +11,7 @@ _MARKS = re.compile(r"\*\*|(?<!\w)\*|\*(?!\w)|__")
 
 def clean(text: str) -> str:
     """A cell line without the web layout's bold/italic marks and stray spaces."""
-    return re.sub(r"\s+", " ", _MARKS.sub("", text)).strip()
+    return re.sub(r"\s+", " ", _MARKS.sub("", unicodedata.normalize("NFC", text))).strip()
 
 
 @dataclass
@@ -29,8 +30,13 @@ class Cell:
 
     @property
     def text(self) -> str:
-        """The cell as one line of text (paragraphs joined by a space too)."""
-        return " ".join(self.lines)
+        """The cell as one line of text (paragraphs joined by a space too). A line that ends
+        in "-" or "/" was wrapped inside a token ("NĐ-" / "CP"): it joins without a space."""
+        out = ""
+        for line in self.lines:
+            glue = "" if not out or re.search(r"\S[-/]$", out) else " "
+            out += glue + line
+        return out
 
     @property
     def empty(self) -> bool:

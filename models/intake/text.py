@@ -18,6 +18,7 @@ import csv
 import io
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from models.intake.matrix import header_role, header_roles, is_ellipsis, label_kind, split_label
@@ -40,7 +41,7 @@ def sniff(text: str) -> str:
 
 
 def read_text(text: str, directory: Directory) -> Document:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     layout = sniff(text)
     judge = Judge(directory)
     if layout == "pipe":
@@ -76,8 +77,7 @@ class Judge:
         phrases = self.directory.split(text) if text else []
         if not phrases:
             return 0.0
-        return sum(self.directory.resolve(p) is not None or self.directory.is_outside(p)
-                   for p in phrases) / len(phrases)
+        return sum(self.directory.knows(p) for p in phrases) / len(phrases)
 
 
 def _row_of(cells: list[Cell], width: int, line: int | None, section: bool = False) -> Row:

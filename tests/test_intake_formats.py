@@ -1,0 +1,158 @@
+"""Plans as Word, web page, PDF and pasted text: the same rows, the same plan."""
+
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from models.intake import import_file, import_plan
+from models.yamlio import load_yaml
+from tests.conftest import ORG, PLAN
+from tests.plan_files import write_docx, write_html, write_pdf
+from tests.test_importer import EXPECTED
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_yaml(PLAN)
+
+
+@pytest.fixture(scope="module")
+def files(shipped, tmp_path_factory):
+    out = tmp_path_factory.mktemp("plans")
+    return {"docx": write_docx(shipped, out / "53-KH-UBND.docx"),
+            "html": write_html(shipped, out / "53-KH-UBND.html"),
+            "pdf": write_pdf(shipped, out / "53-KH-UBND.pdf", out / "for-pdf.html")}
+
+
+def _cells(task: dict) -> tuple:
+    timing = dict(task["timing"])
+    return list(task["lead"]), list(task["coordinating"]), timing["phrase"], timing["kind"]
+
+
+@pytest.mark.parametrize("kind", ["docx", "html", "pdf"])
+def test_binh_dinh_as_a_file_reads_to_the_same_35_tasks_every_cell(files, shipped, directory, kind):
+    result = import_file(files[kind], directory)
+    assert result.errors == [] and result.warnings == []
+    tasks = {t["id"]: t for t in result.plan["tasks"]}
+    assert list(tasks) == list(EXPECTED)
+    for task_id, expected in EXPECTED.items():
+        assert _cells(tasks[task_id]) == tuple(expected), task_id
+    shipped_text = {t["id"]: t["text"] for t in shipped["tasks"]}
+    assert {i: t["text"] for i, t in tasks.items()} == shipped_text
+    assert [a["title"] for a in result.plan["areas"]] == [a["title"] for a in shipped["areas"]]
+    info = dict(result.plan["plan"])
+    assert info == {k: v for k, v in dict(shipped["plan"]).items() if k in info}
+
+
+def test_the_same_plan_with_no_directory_splits_units_the_same_way(files):
+    result = import_file(files["docx"])  # no --org: the shipped vocabulary splits the cells
+    tasks = {t["id"]: t for t in result.plan["tasks"]}
+    assert [_cells(tasks[i]) for i in EXPECTED] == [tuple(e) for e in EXPECTED.values()]
+
+
+TABBED = ("KẾ HOẠCH\nTHỰC HIỆN NĂM 2023\n"
+          "STT\tNội dung\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian thực hiện\tKết quả dự kiến\n"
+          "I\tCÔNG KHAI, MINH BẠCH\t\t\t\t\n"
+          "1\tCông khai quy hoạch\tSở Tài nguyên và Môi trường\t\"Sở Xây dựng\nUBND cấp huyện\"\t6 tháng đầu năm\tBáo cáo\n"
+          "2\tRà soát thủ tục\tCác sở, ban, ngành\t\tQuý III\t\n")
+
+
+@pytest.mark.parametrize("variant", ["plain", "crlf", "nfd"])
+def test_rows_pasted_from_a_spreadsheet(directory, variant):
+    text = {"plain": TABBED, "crlf": TABBED.replace("\n", "\r\n"),
+            "nfd": unicodedata.normalize("NFD", TABBED)}[variant]
+    result = import_plan(text, "pasted.txt", directory)
+    assert result.errors == []
+    first, second = result.plan["tasks"]
+    assert (first["id"], first["area"], list(first["coordinating"])) == ("1", "I", ["Sở Xây dựng", "UBND cấp huyện"])
+    assert dict(first["timing"])["date"] == "2023-06-30"  # the plan's own year
+    assert dict(second["timing"]) == {"phrase": "Quý III", "kind": "once", "date": "2023-09-30"}
+    assert first["outputs"] == "Báo cáo"
+
+
+def test_a_cell_spanning_rows_in_a_web_page(tmp_path, directory):
+    page = tmp_path / "plan.htm"
+    page.write_text("<html><body><table><tr><th>TT</th><th>Nhiệm vụ</th><th>Cơ quan chủ trì</th>"
+                    "<th>Thời gian hoàn thành</th></tr>"
+                    "<tr><td>1</td><td>Việc một</td><td rowspan='3'>Sở Y tế</td><td>Quý I/2026</td></tr>"
+                    "<tr><td>2</td><td>Việc hai</td><td>Quý II/2026</td></tr>"
+                    "<tr><td></td><td>Việc hai, phần sau</td><td>Quý III/2026</td></tr>"
+                    "</table></body></html>", encoding="utf-8")
+    result = import_file(page, directory)
+    assert result.errors == []
+    assert [(t["id"], list(t["lead"]), dict(t["timing"])["date"]) for t in result.plan["tasks"]] == [
+        ("1", ["Sở Y tế"], "2026-03-31"), ("2", ["Sở Y tế"], "2026-06-30"), ("2.b", ["Sở Y tế"], "2026-09-30")]
+
+
+# --- files that are not plans: one clear line, exit 1 ----------------------------------
+
+def _no_table_docx(path: Path) -> Path:
+    import docx
+    document = docx.Document()
+    document.add_paragraph("KẾ HOẠCH không có bảng")
+    document.save(str(path))
+    return path
+
+
+def _scanned_pdf(path: Path, tmp: Path) -> Path:
+    import weasyprint
+    from PIL import Image
+    Image.new("RGB", (200, 100), "white").save(tmp / "scan.png")
+    weasyprint.HTML(string=f"<img src='file://{tmp / 'scan.png'}'>").write_pdf(str(path))
+    return path
+
+
+def _xlsx(path: Path) -> Path:
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active["A1"] = "STT"
+    book.save(str(path))
+    return path
+
+
+BAD = {
+    "no-table.docx": (_no_table_docx, "no responsibility matrix found"),
+    "scan.pdf": (_scanned_pdf, "no text layer"),
+    "page.html": (lambda p: p.write_text("<html><body><p>Tin tức</p><table><tr><td>a</td></tr></table></body>"
+                                         "</html>", encoding="utf-8") and p, "no responsibility matrix found"),
+    "matrix.xlsx": (_xlsx, ".xlsx files are not read"),
+    "old.doc": (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512) and p, "old Word .doc"),
+    "broken.docx": (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip") and p, "not a Word .docx file"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_a_file_that_is_not_a_plan_gets_one_clear_line_and_exit_1(tmp_path, name, monkeypatch):
+    build, message = BAD[name]
+    path = tmp_path / name
+    if name == "scan.pdf":
+        build(path, tmp_path)
+    else:
+        build(path)
+    if name == "old.doc":
+        monkeypatch.setattr(shutil, "which", lambda _: None)  # no LibreOffice on this machine
+    result = runner.invoke(app, ["plan", "import", str(path), "-o", str(tmp_path / "out.yaml")])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and message in errors[0], result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_import_into_a_missing_folder_is_one_line(tmp_path, files):
+    result = runner.invoke(app, ["plan", "import", str(files["html"]), "-o", str(tmp_path / "no" / "x.yaml")])
+    assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_import_writes_a_draft_that_validates(tmp_path, files):
+    out = tmp_path / "plan.yaml"
+    result = runner.invoke(app, ["plan", "import", str(files["docx"]), "-o", str(out), "--org", str(ORG)])
+    assert result.exit_code == 0, result.output
+    check = runner.invoke(app, ["plan", "validate", str(out), "--org", str(ORG)])
+    assert check.exit_code == 0, check.output
