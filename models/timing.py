@@ -98,6 +98,7 @@ class Text:
         folded = "".join(_fold_char(c) for c in verbatim)
         folded = re.sub(r"\bqui\b", "quy", folded)
         folded = re.sub(r"\bki\b", "ky", folded)
+        folded = folded.replace("(", ",").replace(")", " ").replace(":", ",")  # "(trước ngày 15/12)": a clause
         return cls(verbatim, folded)
 
     def cut(self, start: int, end: int) -> "Text":
@@ -269,8 +270,10 @@ def _annual(day: int, month: int) -> Timing | None:
 
 @rule("period_day")
 def period_day(t: str, ctx: Context) -> Timing | None:
-    """Trước ngày 10 hằng tháng · Ngày 20 tháng cuối của quý · Trước ngày 25 của tháng cuối quý"""
-    if m := re.fullmatch(r"(?:truoc\s+|vao\s+)?ngay\s+(?P<d>\d{1,2})\s+(?:cua\s+)?(?:hang|moi)\s+thang", t):
+    """Trước ngày 10 hằng tháng · Hằng tháng, trước ngày 20 · Ngày 20 tháng cuối của quý ·
+    Trước ngày 25 của tháng cuối quý"""
+    if m := (re.fullmatch(r"(?:truoc\s+|vao\s+)?ngay\s+(?P<d>\d{1,2})\s+(?:cua\s+)?(?:hang|moi)\s+thang", t)
+             or re.fullmatch(r"(?:dinh ky\s+)?(?:hang|moi)\s+thang\s*,?\s*(?:truoc\s+|vao\s+)?ngay\s+(?P<d>\d{1,2})", t)):
         day = int(m["d"])
         return Timing("", TimingKind.monthly, day=day) if 1 <= day <= 28 else None
     if m := re.fullmatch(r"(?:truoc\s+|vao\s+)?ngay\s+(?P<d>\d{1,2})\s+(?:cua\s+)?thang\s+cuoi\s+"
@@ -309,9 +312,9 @@ def deadline(t: str, ctx: Context) -> Timing | None:
 @rule("event")
 def event(t: str, ctx: Context) -> Timing | None:
     """Khi có phát sinh · Ngay khi cấp có thẩm quyền phê duyệt · Sau khi có Quy chế của TW ·
-    Khi có yêu cầu · Theo yêu cầu · Kịp thời khi có sự cố"""
-    if re.match(r"(?:ngay\s+)?(?:sau\s+)?khi\s+(?!nao\b)|kip thoi(?:\s+khi)?\b|(?:khi|theo) (?:co\s+)?yeu cau\b|"
-                r"sau\s+(?:khi|\d+\s+ngay)\b", t):
+    Khi có yêu cầu · Theo yêu cầu · Kịp thời khi có sự cố · Đột xuất"""
+    if re.match(r"(?:ngay\s+)?(?:sau\s+)?khi\s+(?!nao\b)|kip thoi\s+khi\b|(?:khi|theo) (?:co\s+)?yeu cau\b|"
+                r"sau\s+(?:khi|\d+\s+ngay)\b|dot xuat$|khi can thiet$", t):
         return Timing("", TimingKind.on_event)
     return None
 
@@ -363,7 +366,10 @@ def _read_clause(clause: Text, ctx: Context) -> Timing | None:
     return None
 
 
-_CLAUSE_BREAK = re.compile(r"\s*[;,.]\s+|\s*;\s*|\s+sau do\s+|\s+va\s+(?=(?:dinh ky|hang|moi|bao cao|cap nhat)\b)")
+_CLAUSE_BREAK = re.compile(r"\s*[;,.]\s+|\s*[;,]\s*|\s+sau do\s+|\s+va\s+(?=(?:dinh ky|hang|moi|bao cao|cap nhat)\b)|"
+                           r"(?<=thuong xuyen)\s+(?=(?:dinh ky|hang|moi)\b)")
+_BARE_FREQUENCY = re.compile(rf"(?:va\s+)?{_FREQ}")  # "Hằng quý, 6 tháng, năm": the frequency word alone
+_ADVERBS = {"kip thoi", "lien tuc", "thuong xuyen"}  # after "Thường xuyên" they add nothing
 
 
 def _clauses(cell: Text) -> list[Text]:
@@ -386,7 +392,16 @@ def parse_timing(phrase: str | None, year: int | None = None) -> Timing:
     whole = _read_clause(cell, ctx)
     if whole is not None:
         return replace(whole, phrase=verbatim)
-    parts = [_read_clause(clause, ctx) for clause in _clauses(cell)]
+    parts: list[Timing | None] = []
+    for clause in _clauses(cell):
+        part = _read_clause(clause, ctx)
+        bare = _BARE_FREQUENCY.fullmatch(clause.folded.strip())
+        if part is None and bare and parts and parts[-1] is not None and parts[-1].kind in PERIODIC:
+            part = Timing(clause.verbatim, _FREQUENCY[bare["f"]])
+        if part is None and clause.folded.strip() in _ADVERBS and parts and parts[0] is not None \
+                and parts[0].kind is TimingKind.continuous:
+            continue
+        parts.append(part)
     return _combine(verbatim, parts)
 
 

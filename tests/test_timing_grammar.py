@@ -43,12 +43,16 @@ EXAMPLES = {
         ("Tháng 12 hằng năm", {"kind": "annual", "due": "31/12"}),
         ("Quý I hằng năm", {"kind": "annual", "due": "31/03"}),
         ("Hằng năm, trước ngày 15/12", {"kind": "annual", "due": "15/12"}),
+        ("Hằng năm (trước ngày 15/12)", {"kind": "annual", "due": "15/12"}),
+        ("Trước 15/12 hằng năm", {"kind": "annual", "due": "15/12"}),
         ("6 tháng đầu năm", {"kind": "annual", "due": "30/06"}),
     ],
     "period_day": [
         ("Trước ngày 10 hằng tháng", {"kind": "monthly", "day": 10}),
         ("Ngày 20 tháng cuối của quý", {"kind": "quarterly", "day": 20}),
         ("Trước ngày 25 của tháng cuối quý", {"kind": "quarterly", "day": 25}),
+        ("Hằng tháng (trước ngày 20)", {"kind": "monthly", "day": 20}),
+        ("Ngày 25 hằng tháng", {"kind": "monthly", "day": 25}),
     ],
     "range": [
         ("2026-2030", {"kind": "window", "start": "2026-01-01", "end": "2030-12-31"}),
@@ -75,6 +79,9 @@ EXAMPLES = {
         ("6 tháng đầu năm 2026", {"kind": "once", "date": "2026-06-30"}),
         ("Cuối năm 2025", {"kind": "once", "date": "2025-12-31"}),
         ("Ngày 15 tháng 12 năm 2025", {"kind": "once", "date": "2025-12-15"}),
+        ("Chậm nhất ngày 30/6/2026", {"kind": "once", "date": "2026-06-30"}),
+        ("Trước 31/12/2025", {"kind": "once", "date": "2025-12-31"}),
+        ("Hoàn thành năm 2026", {"kind": "once", "date": "2026-12-31"}),
     ],
     "event": [
         ("Khi có phát sinh", {"kind": "on_event"}),
@@ -83,6 +90,8 @@ EXAMPLES = {
         ("Sau khi có Quy chế của TW", {"kind": "on_event"}),
         ("Khi có yêu cầu", {"kind": "on_event"}),
         ("Theo yêu cầu", {"kind": "on_event"}),
+        ("Sau khi Kế hoạch được ban hành", {"kind": "on_event"}),
+        ("Đột xuất", {"kind": "on_event"}),
     ],
     "event_window": [
         ("Trước và trong quá trình bầu cử", {"kind": "window"}),
@@ -117,6 +126,12 @@ COMPOUNDS = [
     ("Định kỳ 6 tháng và hằng năm", {"kind": "semiannual", "then": [{"phrase": "hằng năm", "kind": "annual"}]}),
     ("Báo cáo trước ngày 15/12 hằng năm về Sở Nội vụ", None),  # the unit before the frequency: not read
     ("Hằng năm báo cáo về Sở Nội vụ", {"kind": "annual", "report_to": "Sở Nội vụ"}),
+    ("Thường xuyên, kịp thời", {"kind": "continuous"}),
+    ("Thường xuyên hằng năm", {"kind": "continuous", "then": [{"phrase": "hằng năm", "kind": "annual"}]}),
+    ("Thường xuyên (báo cáo hằng quý)",
+     {"kind": "continuous", "then": [{"phrase": "báo cáo hằng quý", "kind": "quarterly"}]}),
+    ("Hằng quý, 6 tháng, năm", {"kind": "quarterly", "then": [{"phrase": "6 tháng", "kind": "semiannual"},
+                                                              {"phrase": "năm", "kind": "annual"}]}),
 ]
 
 
@@ -139,6 +154,8 @@ def test_year_relative_phrases_take_the_plans_own_year():
 @pytest.mark.parametrize("cell", [
     "Trước ngày 31/02 hằng năm", "Tháng 13/2022", "Khi nào rảnh", "Quý V/2022", "Hằng tuần",
     "Quý II và Quý IV/2026", "2030-2026", "Quý IV/2025, Quý II/2026", "Năm 2026, theo quy định",
+    "Năm 2025, 2026", "Hằng năm và khi có yêu cầu", "Năm học 2025-2026", "Quý IV/2025 (đã hoàn thành)",
+    "Kịp thời", "Năm 2026 (hoàn thành trước 30/6/2026)", "Hằng năm hoặc đột xuất",
 ])
 def test_what_is_not_read_is_unknown_never_guessed(cell):
     timing = parse_timing(cell)
