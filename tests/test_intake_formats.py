@@ -79,7 +79,7 @@ def test_rows_pasted_from_a_spreadsheet(directory, variant):
 def test_a_cell_spanning_rows_in_a_web_page(tmp_path, directory):
     page = tmp_path / "plan.htm"
     page.write_text("<html><body><table><tr><th>TT</th><th>Nhiệm vụ</th><th>Cơ quan chủ trì</th>"
-                    "<th>Thời gian hoàn thành</th></tr>"
+                    "<th>Thời gian hoàn thành</th></tr><tr><td>(1)</td><td>(2)</td><td>(3)</td><td>(4)</td></tr>"
                     "<tr><td>1</td><td>Việc một</td><td rowspan='3'>Sở Y tế</td><td>Quý I/2026</td></tr>"
                     "<tr><td>2</td><td>Việc hai</td><td>Quý II/2026</td></tr>"
                     "<tr><td></td><td>Việc hai, phần sau</td><td>Quý III/2026</td></tr>"

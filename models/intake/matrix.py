@@ -200,6 +200,8 @@ class Interpreter:
                          "source", warning=True)
             return
         own = [c for c in row.cells if not c.empty and not c.merged and not c.spanned]
+        if _numbers_the_columns(row):
+            return  # "(1) (2) (3) …" under the header
         if header_roles([c.text for c in row.cells]) is not None or \
                 (len(own) >= 2 and all(header_role(c.text) for c in own)):
             return  # the header repeated after a page break
@@ -341,6 +343,11 @@ class Interpreter:
     def phrases(self, cell: Cell) -> list[str]:
         parts = cell.lines if cell.paragraphs else (cell.text,) if cell.lines else ()
         return [p for part in parts for p in self.directory.split(part)]
+
+
+def _numbers_the_columns(row: Row) -> bool:
+    texts = [c.text.strip("()") for c in row.cells if not c.merged]
+    return len(texts) >= 3 and texts == [str(i) for i in range(1, len(texts) + 1)]
 
 
 def _number_key(number: str) -> tuple[int, ...]:
