@@ -23,6 +23,8 @@ app.add_typer(org_app, name="org")
 event_app = typer.Typer(no_args_is_help=True, help="Events that open on_event tasks.")
 app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
+calendar_app = typer.Typer(no_args_is_help=True, help="The working calendar.")
+app.add_typer(calendar_app, name="calendar")
 
 out = Console(soft_wrap=True)  # a message stays one line, whatever the terminal width
 err = Console(stderr=True, soft_wrap=True)
@@ -450,6 +452,33 @@ def org_validate(path: Path = typer.Argument(..., help="Org directory YAML.")) -
     """Check a directory YAML. Exit 1 on errors."""
     directory = _load_directory(path)
     out.print(f"{path}: {len(directory.units)} units, {len(directory.classes)} classes: [green]ok[/]")
+
+
+@calendar_app.command("show")
+def calendar_show(
+    year: int = typer.Argument(..., help="The year, e.g. 2026."),
+    calendar: Path = CalendarOption,
+    as_json: bool = typer.Option(False, "--json", help='{"days_off": [...], "working_days": [...]}'),
+) -> None:
+    """Every weekday off and every worked weekend day of a year, with where each comes from."""
+    from models.workcal import load_calendar
+
+    if not 1900 <= year <= 2200:
+        err.print(f"[red]error[/] year {year}: expected a year between 1900 and 2200")
+        raise typer.Exit(1)
+    with _clean_exit():
+        cal = load_calendar(calendar)
+    days_off, working = cal.exceptions(year)
+    if as_json:
+        print(json.dumps({"days_off": [d.day.isoformat() for d in days_off],
+                          "working_days": [d.day.isoformat() for d in working]}))
+        return
+    table = Table(title=f"{year}: {len(days_off)} weekday(s) off, {len(working)} weekend day(s) worked")
+    for column in ("date", "", "source"):
+        table.add_column(column)
+    for info in sorted([*days_off, *working], key=lambda d: d.day):
+        table.add_row(f"{info.day:%a %d/%m/%Y}", "worked" if info.working else "off", info.source)
+    out.print(table)
 
 
 if __name__ == "__main__":

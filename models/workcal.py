@@ -13,6 +13,7 @@ end of the next working day). Times are Asia/Ho_Chi_Minh.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -35,13 +36,27 @@ class DayNote(Strict):
 class CalendarSpec(Strict):
     working_days: list[DayNote] = []  # days off (weekends) that become working days: "làm bù"
     days_off: list[DayNote] = []  # working days that become days off
+    culture_day_off: bool = False  # 24/11 "Ngày Văn hóa Việt Nam": the admin's explicit choice
+
+
+# The `holidays` package's name for 24/11, which it marks a day off from 2026.
+CULTURE_DAY = "Vietnam Cultural Day"
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    day: dt.date
+    working: bool
+    source: str  # "holidays 0.109: National Day", "plans/calendar/vn.yaml:12: Công văn …", "weekend"
 
 
 class WorkingCalendar:
-    def __init__(self, spec: CalendarSpec | None = None):
+    def __init__(self, spec: CalendarSpec | None = None, sources: dict[dt.date, str] | None = None):
         spec = spec or CalendarSpec()
         self.extra_working = {d.date for d in spec.working_days}
         self.extra_off = {d.date for d in spec.days_off}
+        self.culture_day_off = spec.culture_day_off
+        self.sources = sources or {d.date: d.reason for d in [*spec.working_days, *spec.days_off]}
         self._public = holidays.Vietnam()  # expands to each year as it is asked about
         self._known: dict[dt.date, bool] = {}  # deadlines ask about the same days again and again
 
@@ -55,7 +70,35 @@ class WorkingCalendar:
             return True
         if day in self.extra_off:
             return False
+        if not self.culture_day_off and self._public.get(day) == CULTURE_DAY:
+            return day.weekday() < 5
         return self._public.is_working_day(day)
+
+    def explain(self, day: dt.date) -> DayInfo:
+        """Whether a day is worked, and which source says so."""
+        working = self.is_working_day(day)
+        if day in self.sources:
+            return DayInfo(day, working, self.sources[day])
+        name = self._public.get(day)
+        if name == CULTURE_DAY and not self.culture_day_off:
+            return DayInfo(day, working, f"culture_day_off: false (holidays {holidays.__version__} lists {name})")
+        if name:
+            return DayInfo(day, working, f"holidays {holidays.__version__}: {name}")
+        if day in getattr(self._public, "weekend_workdays", set()):
+            return DayInfo(day, working, f"holidays {holidays.__version__}: swapped working day")
+        return DayInfo(day, working, "weekend" if day.weekday() >= 5 else "working day")
+
+    def exceptions(self, year: int) -> tuple[list[DayInfo], list[DayInfo]]:
+        """A year's weekday days off and worked weekend days."""
+        day, off, worked = dt.date(year, 1, 1), [], []
+        while day.year == year:
+            weekend = day.weekday() >= 5
+            if weekend and self.is_working_day(day):
+                worked.append(self.explain(day))
+            elif not weekend and not self.is_working_day(day):
+                off.append(self.explain(day))
+            day += ONE_DAY
+        return off, worked
 
     def holiday_name(self, day: dt.date) -> str | None:
         return self._public.get(day)
@@ -89,4 +132,8 @@ def load_calendar(path: Path | str | None) -> WorkingCalendar:
         index = next(i for i, d in enumerate(spec.days_off) if d.date in both)
         raise InputError([Problem(str(path), line_of(doc, ("days_off", index, "date")), f"days_off[{index}].date",
                                   f"{spec.days_off[index].date} is also listed as a working day")])
-    return WorkingCalendar(spec)
+    sources = {}
+    for key in ("working_days", "days_off"):
+        for i, note in enumerate(getattr(spec, key)):
+            sources[note.date] = f"{path}:{line_of(doc, (key, i, 'date'))}: {note.reason}"
+    return WorkingCalendar(spec, sources)
