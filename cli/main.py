@@ -432,19 +432,26 @@ def _database():
 
 @org_app.command("import")
 def org_import(
-    province: str = typer.Option(..., "--province", help='GSO code ("52") or name ("Bình Định").'),
+    province: str = typer.Option(..., "--province", help='Code ("52") or name ("Gia Lai").'),
     output: Path = typer.Option(..., "-o", "--output"),
+    map_: str = typer.Option("2025", "--map", help="2025: today's two-level map (34 provinces, no districts); "
+                             "2020: the three-level map of 63 provinces."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
-    """Draft a province's directory from the official lists (districts, communes, codes)."""
+    """Draft a province's directory from the official lists (communes and wards with their codes)."""
     from models.orgdraft import draft_directory
 
+    if output.exists() and not force:
+        err.print(f"[red]error[/] {output} exists (perhaps edited by hand): choose another name, or --force")
+        raise typer.Exit(1)
     try:
-        draft = draft_directory(province)
+        draft = draft_directory(province, map_)
     except LookupError as exc:
         err.print(f"[red]error[/] {exc}")
         raise typer.Exit(1) from None
     output.write_text(dump_yaml(draft), encoding="utf-8")
-    out.print(f"wrote {output}: {len(draft['units'])} units, {len(draft['classes'])} classes")
+    communes = sum(1 for u in draft["units"] if u["level"] == "commune")
+    out.print(f"wrote {output}: {len(draft['units'])} units ({communes} communes), {len(draft['classes'])} classes")
 
 
 @org_app.command("validate")

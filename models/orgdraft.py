@@ -1,9 +1,15 @@
 """Drafting a province's org directory from the official administrative lists.
 
-District and commune lists come from the `vietnam-provinces` package (the General
-Statistics Office's codes), never typed by hand. Departments and the agencies every
-province has are added from one template; an admin then completes contacts and
-renames what differs locally (e.g. a province with a separate Sở Du lịch).
+Two maps, both from packages that carry the official lists, never typed by hand:
+
+- **2025** (the default): the two-level map in force since 1 July 2025, 34 provinces, each
+  with its communes, wards and special zones and their official codes, no district level
+  (`vietnamadminunits`); departments as Nghị định 45/2025/NĐ-CP organises them.
+- **2020**: the three-level map of 63 provinces with their districts and communes
+  (`vietnam-provinces` 0.5.0, GSO codes); departments of Nghị định 24/2014/NĐ-CP.
+
+Departments and the agencies every province has come from one template; an admin then
+completes contacts and adds what differs locally (Sở Ngoại vụ, Sở Dân tộc và Tôn giáo …).
 """
 
 from __future__ import annotations
@@ -40,28 +46,50 @@ DEPARTMENTS = [
     ("ban-dan-toc", "Ban Dân tộc", ["Ban Dân tộc tỉnh"]),
 ]
 
-# Classes plans name; a class with a level takes every unit of that level.
+# Departments as Nghị định 45/2025/NĐ-CP (28/02/2025) organises them in every province: the
+# twelve uniform ones. Sở Ngoại vụ, Sở Dân tộc và Tôn giáo, Sở Du lịch and (Hà Nội, TP HCM)
+# Sở Quy hoạch - Kiến trúc exist only where the province set them up: the admin adds them.
+DEPARTMENTS_2025 = [
+    ("so-noi-vu", "Sở Nội vụ", []),  # took over Lao động - Thương binh và Xã hội
+    ("so-tu-phap", "Sở Tư pháp", []),
+    ("so-tai-chinh", "Sở Tài chính", []),  # took over Kế hoạch và Đầu tư
+    ("so-cong-thuong", "Sở Công Thương", []),
+    ("so-nong-nghiep-moi-truong", "Sở Nông nghiệp và Môi trường", ["Sở NN&MT"]),  # NN&PTNT with TN&MT
+    ("so-xay-dung", "Sở Xây dựng", []),  # took over Giao thông vận tải
+    ("so-khoa-hoc-cong-nghe", "Sở Khoa học và Công nghệ", ["Sở KH&CN"]),  # took over Thông tin và Truyền thông
+    ("so-van-hoa-the-thao-du-lich", "Sở Văn hóa, Thể thao và Du lịch", ["Sở VHTTDL"]),
+    ("so-giao-duc-dao-tao", "Sở Giáo dục và Đào tạo", ["Sở GD&ĐT"]),
+    ("so-y-te", "Sở Y tế", []),
+    ("thanh-tra-tinh", "Thanh tra tỉnh", []),
+    ("van-phong-ubnd-tinh", "Văn phòng UBND tỉnh", ["Văn phòng Ủy ban nhân dân tỉnh", "VP UBND tỉnh"]),
+]
+
+# Classes plans name; a class with a level takes every unit of that level. Their wordings
+# ("UBND các xã, phường, đặc khu" …) come from plans/vocab/units.yaml, the one list of them.
 CLASSES = [
-    {"id": "ubnd-cap-huyen", "name": "UBND cấp huyện", "level": "district",
-     "aliases": ["Ủy ban nhân dân cấp huyện", "UBND các huyện, thị xã, thành phố",
-                 "UBND các huyện, thị xã, thành phố thuộc tỉnh", "UBND huyện, thị xã, thành phố"]},
-    {"id": "ubnd-cap-xa", "name": "UBND cấp xã", "level": "commune",
-     "aliases": ["Ủy ban nhân dân cấp xã", "UBND các xã, phường, thị trấn", "UBND xã, phường, thị trấn"]},
-    {"id": "cac-so-ban-nganh", "name": "Các sở, ban, ngành", "level": "department",
-     "aliases": ["Các sở, ban, ngành tỉnh", "Các sở, ban, ngành thuộc tỉnh", "Các sở, ngành",
-                 "Sở, ban, ngành", "Các cơ quan chuyên môn thuộc tỉnh", "Các cơ quan chuyên môn thuộc UBND tỉnh"]},
-    {"id": "co-quan-bao-chi", "name": "Các cơ quan thông tấn báo chí", "level": "press",
-     "aliases": ["Các cơ quan thông tấn, báo chí", "Các cơ quan báo chí", "Cơ quan báo chí"]},
+    {"id": "ubnd-cap-huyen", "name": "UBND cấp huyện", "level": "district"},
+    {"id": "ubnd-cap-xa", "name": "UBND cấp xã", "level": "commune"},
+    {"id": "cac-so-ban-nganh", "name": "Các sở, ban, ngành", "level": "department"},
+    {"id": "co-quan-bao-chi", "name": "Các cơ quan thông tấn báo chí", "level": "press"},
     # Named in plans as coordinators with no fixed membership: informed, never chased.
-    {"id": "co-quan-lien-quan", "name": "Các cơ quan có liên quan",
-     "aliases": ["Các cơ quan liên quan", "Các đơn vị có liên quan", "Các cơ quan, đơn vị có liên quan",
-                 "Các cơ quan, đơn vị liên quan", "Các đơn vị liên quan"]},
+    {"id": "co-quan-lien-quan", "name": "Các cơ quan có liên quan"},
     {"id": "cong-an-cap-huyen", "name": "Công an cấp huyện", "aliases": ["Công an các huyện, thị xã, thành phố"]},
     {"id": "thanh-tra-cap-huyen", "name": "Thanh tra cấp huyện", "aliases": ["Thanh tra các huyện, thị xã, thành phố"]},
     {"id": "mttq-cap-huyen", "name": "Ủy ban MTTQ Việt Nam cấp huyện",
      "aliases": ["Ủy ban Mặt trận Tổ quốc Việt Nam cấp huyện", "UBMTTQ Việt Nam cấp huyện", "Ủy ban MTTQ cấp huyện"]},
-    {"id": "cong-an-cap-xa", "name": "Công an cấp xã", "aliases": ["Công an các xã, phường, thị trấn"]},
+    {"id": "cong-an-cap-xa", "name": "Công an cấp xã"},
 ]
+
+
+def _classes(names_from_vocabulary: bool = True) -> list[dict]:
+    """The classes, each with every wording the shipped vocabulary knows for it."""
+    from models.vocabulary import vocabulary_entries
+    wordings = {entry["name"]: entry.get("aliases", []) for entry in vocabulary_entries("classes")}
+    out = []
+    for spec in CLASSES:
+        aliases = [a for a in [*spec.get("aliases", []), *wordings.get(spec["name"], [])] if a != spec["name"]]
+        out.append({**spec, "aliases": list(dict.fromkeys(aliases))} if aliases else dict(spec))
+    return out
 
 # Per district: (id suffix, name prefix, class).
 DISTRICT_AGENCIES = [
@@ -97,7 +125,16 @@ def _lower_first(name: str) -> str:
     return name[0].lower() + name[1:]
 
 
-def draft_directory(query: str) -> dict:
+MAPS = ("2025", "2020")
+
+
+def draft_directory(query: str, map_: str = "2025") -> dict:
+    if map_ not in MAPS:
+        raise LookupError(f'no map "{map_}": expected one of {", ".join(MAPS)}')
+    return draft_2025(query) if map_ == "2025" else draft_2020(query)
+
+
+def draft_2020(query: str) -> dict:
     province = find_province(query)
     short = _bare(province["name"])
     units = [{"id": "ubnd-tinh", "name": "UBND tỉnh", "aliases": ["Ủy ban nhân dân tỉnh", f"UBND tỉnh {short}"],
@@ -111,9 +148,82 @@ def draft_directory(query: str) -> dict:
         "directory": {"id": fold(short).replace(" ", "-"), "name": province["name"], "gso_code": province["code"],
                       "source": f"vietnam-provinces {version('vietnam-provinces')} (GSO codes); "
                                 "departments from Decree 24/2014/NĐ-CP"},
-        "classes": CLASSES,
+        "classes": _classes(),
         "units": [_without_empty(u) for u in units],
     }
+
+
+# --- the 2025 map ----------------------------------------------------------------------
+
+def _admin_units_2025() -> list[dict]:
+    from vietnamadminunits.database import get_data
+    return get_data(["province", "provinceCode", "ward", "wardType", "wardCode"], table="admin_units")
+
+
+def find_province_2025(query: str) -> list[dict]:
+    """A province of the 34 by code ("52") or name ("Gia Lai", "tỉnh gia lai"): its wards."""
+    rows = _admin_units_2025()
+    wanted = query.strip()
+    found = [r for r in rows if wanted == str(int(r["provinceCode"])) or wanted == r["provinceCode"]
+             or fold(wanted) in {fold(r["province"]), fold(_bare(r["province"]))}]
+    if not found:
+        merged = merged_into(query)
+        hint = (f'{query} became part of {merged} on 1 July 2025: draft --province "{merged}", or --map 2020 for '
+                f"{query} as it was") if merged else "draft it with --map 2020 if it is a province of the old map"
+        raise LookupError(f'no province "{query}" on the 2025 map: {hint}')
+    return found
+
+
+def merged_into(old_name: str) -> str | None:
+    """The 2025 province an old one became part of (the official 63 → 34 conversion)."""
+    from vietnamadminunits.converter.converter_2025 import DICT_PROVINCE  # the official conversion table
+    from vietnamadminunits.database import get_data
+    old_key = fold(_bare(old_name)).replace(" ", "")
+    names = {r["provinceKey"]: r["province"] for r in get_data(["provinceKey", "province"], table="admin_units")}
+    for new_key, old_keys in DICT_PROVINCE.items():
+        if any(k.endswith(old_key) and k[:-len(old_key)] in ("tinh", "thanhpho") for k in old_keys):
+            return _bare(names.get(new_key, new_key))
+    return None
+
+
+def draft_2025(query: str) -> dict:
+    wards = find_province_2025(query)
+    name, code = wards[0]["province"], int(wards[0]["provinceCode"])
+    short = _bare(name)
+    units = [{"id": "ubnd-tinh", "name": "UBND tỉnh", "aliases": ["Ủy ban nhân dân tỉnh", f"UBND tỉnh {short}"],
+              "level": "province", "gso_code": code}]
+    units += [{"id": uid, "name": n, "aliases": aliases, "level": "department"} for uid, n, aliases in DEPARTMENTS_2025]
+    units += _province_agencies_2025(short)
+    for ward in sorted(wards, key=lambda w: int(w["wardCode"])):
+        units += _commune_units_2025(ward)
+    return {
+        "directory": {"id": fold(short).replace(" ", "-"), "name": name, "gso_code": code,
+                      "source": f"vietnamadminunits {version('vietnamadminunits')} (the 34-province map of "
+                                "1 July 2025, official codes); departments: Nghị định 45/2025/NĐ-CP"},
+        "classes": _classes(),
+        "units": [_without_empty(u) for u in units],
+    }
+
+
+def _province_agencies_2025(short: str) -> list[dict]:
+    return [
+        {"id": "cong-an-tinh", "name": "Công an tỉnh", "level": "central"},
+        {"id": "bhxh-tinh", "name": "Bảo hiểm xã hội tỉnh", "aliases": ["BHXH tỉnh"], "level": "central"},
+        {"id": "thue-tinh", "name": f"Thuế tỉnh {short}", "aliases": ["Thuế tỉnh", "Cục Thuế tỉnh"], "level": "central"},
+        {"id": "mttq-tinh", "name": "Ủy ban MTTQ Việt Nam tỉnh",
+         "aliases": ["Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "UBMTTQ Việt Nam tỉnh"], "level": "mass_org"},
+        {"id": "bao-ptth-tinh", "name": f"Báo và Phát thanh, Truyền hình {short}",
+         "aliases": ["Báo và Phát thanh, Truyền hình tỉnh"], "level": "press"},
+    ]
+
+
+def _commune_units_2025(ward: dict) -> list[dict]:
+    wid = f"xa-{int(ward['wardCode'])}"
+    place = _lower_first(nfc(ward["ward"]))  # "phường Quy Nhơn Bắc", "xã An Nhơn", "đặc khu Lý Sơn"
+    return [{"id": wid, "name": f"UBND {place}", "aliases": [nfc(ward["ward"])], "level": "commune",
+             "gso_code": int(ward["wardCode"])},
+            {"id": f"{wid}-cong-an", "name": f"Công an {place}", "level": "commune_agency", "parent": wid,
+             "classes": ["cong-an-cap-xa"]}]
 
 
 def _province_agencies(short: str) -> list[dict]:

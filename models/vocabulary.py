@@ -59,8 +59,18 @@ class Vocabulary:
 
 
 @lru_cache(maxsize=1)
+def _document() -> dict:
+    return load_yaml(VOCABULARY)
+
+
+def vocabulary_entries(kind: str) -> list[dict]:
+    """The shipped "classes" or "units", as written in the YAML."""
+    return list(_document().get(kind, []))
+
+
+@lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    return Vocabulary(load_yaml(VOCABULARY))
+    return Vocabulary(_document())
 
 
 class Splitter:

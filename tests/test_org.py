@@ -4,6 +4,7 @@ import pytest
 
 from models.org import load_directory
 from models.yamlio import InputError
+from tests.conftest import ROOT
 
 
 def test_binh_dinh_has_its_real_districts_and_communes(directory):
@@ -72,3 +73,42 @@ def test_directory_errors_name_file_line_and_field(tmp_path, units, expected):
     with pytest.raises(InputError) as caught:
         load_directory(path)
     assert any(expected in str(p) for p in caught.value.problems), caught.value.problems
+
+
+# --- today's map ---------------------------------------------------------------------------
+
+def test_todays_gia_lai_is_drafted_from_the_2025_map():
+    from models.orgdraft import draft_directory
+    draft = draft_directory("Gia Lai")
+    units = draft["units"]
+    communes = [u for u in units if u["level"] == "commune"]
+    assert draft["directory"]["gso_code"] == 52 and len(communes) == 135
+    assert all(u["gso_code"] for u in communes) and len({u["gso_code"] for u in communes}) == 135
+    assert not [u for u in units if u["level"] in ("district", "district_agency")]  # no district level
+    departments = {u["name"] for u in units if u["level"] == "department"}
+    assert {"Sở Nông nghiệp và Môi trường", "Sở Tài chính", "Sở Xây dựng", "Sở Khoa học và Công nghệ"} <= departments
+    assert not departments & {"Sở Kế hoạch và Đầu tư", "Sở Giao thông vận tải", "Sở Tài nguyên và Môi trường",
+                              "Sở Thông tin và Truyền thông", "Sở Lao động - Thương binh và Xã hội"}
+    assert "Nghị định 45/2025/NĐ-CP" in draft["directory"]["source"]
+
+
+def test_the_old_map_is_drafted_from_the_same_installation():
+    from models.orgdraft import draft_directory
+    draft = draft_directory("Bình Định", "2020")
+    assert sum(u["level"] == "commune" for u in draft["units"]) == 159
+    assert sum(u["level"] == "district" for u in draft["units"]) == 11
+
+
+def test_a_province_merged_in_2025_says_where_it_went():
+    from models.orgdraft import draft_directory
+    with pytest.raises(LookupError, match='became part of Gia Lai on 1 July 2025'):
+        draft_directory("Bình Định")
+
+
+def test_the_shipped_gia_lai_directory_reads_two_level_plans():
+    gia_lai = load_directory(ROOT / "plans" / "org" / "gia-lai.yaml")
+    assert len(gia_lai.expand("UBND xã, phường, đặc khu")) == 135
+    assert len(gia_lai.expand("UBND các phường, xã")) == 135
+    assert gia_lai.resolve("Sở KH&CN").id == "so-khoa-hoc-cong-nghe"
+    assert len(gia_lai.expand("Các sở, ban, ngành tỉnh")) == 12
+    assert gia_lai.expand("UBND cấp huyện") == []  # the old class still resolves, with no members
