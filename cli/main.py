@@ -150,11 +150,15 @@ def plan_apply(
         _print_problems(exc.problems, "red", "error")
         err.print("[red]nothing applied[/]")
         raise typer.Exit(1) from None
+    _print_changes(plan, changes, dry_run)
+
+
+def _print_changes(path: Path, changes: list[str], dry_run: bool) -> None:
     for change in changes[:40]:
         out.print(f"  {change}", highlight=False)
     more = f" ({len(changes) - 40} more not shown)" if len(changes) > 40 else ""
     verb = "would be applied (dry run: nothing changed)" if dry_run else "applied"
-    out.print(f"{plan}: {len(changes)} change(s) {verb}{more}" if changes else f"{plan}: already up to date")
+    out.print(f"{path}: {len(changes)} change(s) {verb}{more}" if changes else f"{path}: already up to date")
 
 
 @contextmanager
@@ -452,6 +456,72 @@ def org_import(
     output.write_text(dump_yaml(draft), encoding="utf-8")
     communes = sum(1 for u in draft["units"] if u["level"] == "commune")
     out.print(f"wrote {output}: {len(draft['units'])} units ({communes} communes), {len(draft['classes'])} classes")
+
+
+@org_app.command("migrate")
+def org_migrate(
+    old: list[Path] = typer.Argument(..., help="The old directories (the 2020 map)."),
+    output: Path = typer.Option(..., "-o", "--output", help="The new directory draft, with its successions."),
+    to_map: str = typer.Option("2025", "--to-map", help="The map to move to (2025)."),
+    on: str = typer.Option("2025-07-01", "--on", help="When the new map took effect (YYYY-MM-DD or dd/mm/yyyy)."),
+    departments_on: str = typer.Option("2025-03-01", "--departments-on",
+                                       help="When the departments were reorganised (Nghị định 45/2025/NĐ-CP)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Draft the directory that succeeds old ones, with every old unit's successor(s) from the
+    official conversion: merged and split communes, dissolved districts, reorganised departments."""
+    from models.orgmigrate import MigrationError, migrate
+
+    if to_map != "2025":
+        err.print(f"[red]error[/] --to-map {to_map}: only the 2025 map can be migrated to")
+        raise typer.Exit(1)
+    if output.exists() and not force:
+        err.print(f"[red]error[/] {output} exists (perhaps edited by hand): choose another name, or --force")
+        raise typer.Exit(1)
+    directories = [_load_directory(path) for path in old]
+    try:
+        draft, notes = migrate(directories, _date(on, "--on"), _date(departments_on, "--departments-on"))
+    except MigrationError as exc:
+        err.print(f"[red]error[/] {exc}")
+        raise typer.Exit(1) from None
+    output.write_text(dump_yaml(draft), encoding="utf-8")
+    entries = draft["successions"]
+    split = sum(1 for e in entries if e.get("also"))
+    closed = sum(1 for e in entries if "closed" in e)
+    for note in notes:
+        err.print(f"[yellow]review[/] {note}", highlight=False)
+    out.print(f"wrote {output}: {sum(u['level'] == 'commune' for u in draft['units'])} communes; "
+              f"{len(entries)} successions ({split} split, {closed} closed); review it, then `dondoc org apply`")
+
+
+def _date(text: str, option: str) -> dt.date:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    err.print(f"[red]error[/] {option} {text}: expected a date as YYYY-MM-DD or dd/mm/yyyy")
+    raise typer.Exit(1)
+
+
+@org_app.command("apply")
+def org_apply(
+    path: Path = typer.Argument(..., help="Org directory YAML."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
+) -> None:
+    """Load a directory into the database by itself (e.g. a new map's directory whose successions
+    take over units already there), in one transaction."""
+    from models.apply import apply_directory
+
+    directory = _load_directory(path)
+    engine = _database()
+    try:
+        changes = apply_directory(engine, directory, actor="cli", dry_run=dry_run)
+    except InputError as exc:
+        _print_problems(exc.problems, "red", "error")
+        err.print("[red]nothing applied[/]")
+        raise typer.Exit(1) from None
+    _print_changes(path, changes, dry_run)
 
 
 @org_app.command("validate")

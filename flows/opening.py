@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow
 
 from flows import CALENDAR, database, exclusive, run_logger
+from models.apply import apply_successions
 from models.db import transaction
 from models.opening import open_all_plans
 from models.tables import utcnow
@@ -16,13 +17,17 @@ from models.workcal import VN, load_calendar
 @flow(name="open_obligations", log_prints=False)
 def open_obligations(as_of: dt.date | None = None, calendar: str = CALENDAR,
                      now: dt.datetime | None = None) -> dict[str, int] | None:
-    """Open everything due to be open on `as_of` (default: today in Asia/Ho_Chi_Minh) for
-    every applied plan, stamped opened at `now` (default: the present). Idempotent: a second
+    """Move the open obligations of units succeeded by `as_of` to their successors, then open
+    everything due to be open on that day (default: today in Asia/Ho_Chi_Minh) for every applied plan, stamped opened at `now` (default: the present). Idempotent: a second
     run the same day creates nothing."""
     day = as_of or (now or utcnow()).astimezone(VN).date()
     engine = database()
 
     def run() -> dict[str, int]:
+        with transaction(engine) as session:  # successions that take effect today come first
+            moved = apply_successions(session, day, actor="flow:open_obligations")
+            if moved:
+                run_logger().info("successions on %s: %s obligation(s) moved or closed", day, len(moved))
         with transaction(engine) as session:
             return open_all_plans(session, day, load_calendar(calendar), actor="flow:open_obligations", now=now)
     created = exclusive(engine, "open", run)

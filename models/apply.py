@@ -21,13 +21,14 @@ from sqlmodel import Session, SQLModel, select
 from models import lifecycle, policies
 from models.lifecycle import NOT_CLOSED
 from models.opening import insert_new_obligations
-from models.org import Directory
+from models.succession import successors_on
+from models.org import Directory, chain_cycle, successions
 from models.plan import PlanSpec
 from models.tables import (Area, Assignment, ClassMember, Contact, Event, Obligation, Plan, Task, Unit, UnitClass,
                            utcnow)
 from models.validate import validate_plan
 from models.workcal import VN
-from models.yamlio import InputError
+from models.yamlio import InputError, Problem, field_name, line_of
 
 
 def qualify(directory_id: str, local_id: str | None) -> str | None:
@@ -97,14 +98,9 @@ def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> None:
     d = directory.spec.directory.id
     units = [{"id": qualify(d, u.id), "directory_id": d, "name": u.name, "level": u.level.value,
               "parent_id": qualify(d, u.parent), "gso_code": u.gso_code, "aliases": u.aliases or None,
-              "active": True, "successor_id": None, "successor_on": None}
-             for u in _parents_first(directory)]
+              "active": True} for u in _parents_first(directory)]
     sync.deactivate(sync.rows(Unit, ("id",), units, Unit.directory_id == d))
-    # Successors point at units that now all exist: set them in a second pass.
-    successors = {qualify(d, u.id): u.successor for u in directory.spec.units if u.successor}
-    for unit in sync.session.exec(select(Unit).where(Unit.directory_id == d)):
-        succ = successors.get(unit.id)
-        unit.successor_id, unit.successor_on = (qualify(d, succ.id), succ.on) if succ else (None, None)
+    sync_successions(sync, directory)  # successors point at units that now all exist
     classes = [{"id": qualify(d, c.id), "directory_id": d, "name": c.name,
                 "level": c.level.value if c.level else None} for c in directory.spec.classes]
     sync.rows(UnitClass, ("id",), classes, UnitClass.directory_id == d)
@@ -115,34 +111,123 @@ def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> None:
                  "head": c.head} for u in directory.spec.units for c in u.contacts]
     sync.delete(sync.rows(Contact, ("unit_id", "name"), contacts, Contact.unit_id.startswith(d + "/")))
     sync.session.flush()
-    move_to_successors(sync, d, today)
+    for change in apply_successions(sync.session, today, sync.actor):
+        sync.note(change)
 
 
-def move_to_successors(sync: Sync, directory_id: str, today: dt.date) -> None:
-    """Open obligations of units merged or renamed by today go to the successor."""
-    merged = {u.id: u for u in sync.session.exec(
-        select(Unit).where(Unit.directory_id == directory_id, Unit.successor_on <= today))}
-    if not merged:
-        return
-    obligations = sync.session.exec(select(Obligation).where(
-        Obligation.unit_id.in_(list(merged)), Obligation.status.in_([s.value for s in NOT_CLOSED])))
+_SUCCESSION_FIELDS = ("successor_id", "successor_on", "successors_also", "succession_share", "succession_note",
+                      "succession_by")
+
+
+def sync_successions(sync: Sync, directory: Directory) -> None:
+    """The successions a directory states, on the units they concern, which may belong to
+    another directory already in the database ("binh-dinh/xa-21550" → "gia-lai/xa-21583")."""
+    d = directory.spec.directory.id
+    stated = {unit: (succ, path) for unit, succ, path in successions(directory.spec)}
+    problems = []
+    for unit in sync.session.exec(select(Unit).where(Unit.succession_by == d)):
+        if unit.id not in stated:
+            _set_succession(sync, unit, dict.fromkeys(_SUCCESSION_FIELDS))
+    waiting: set[str] = set()
+    for unit_id, (succ, path) in stated.items():
+        where = (directory.source, line_of(directory.doc, path), field_name(path))
+        old_directory = unit_id.split("/")[0]
+        if not _has_directory(sync.session, old_directory):
+            waiting.add(old_directory)  # the old directory is not loaded (yet): nothing to succeed
+            continue
+        missing = [ref for ref in (unit_id, succ.id, *succ.also) if ref and sync.session.get(Unit, ref) is None]
+        if missing:
+            problems.append(Problem(*where, f'unit "{missing[0]}" is not in the database: apply the directory '
+                                             f'"{missing[0].split("/")[0]}" first'))
+            continue
+        unit = sync.session.get(Unit, unit_id)
+        if unit.succession_by not in (None, d):
+            problems.append(Problem(*where, f'"{unit_id}" is already succeeded, as {unit.succession_by} says'))
+            continue
+        _set_succession(sync, unit, {"successor_id": succ.id, "successor_on": succ.on,
+                                     "successors_also": succ.also or None, "succession_share": succ.share,
+                                     "succession_note": succ.closed or succ.note, "succession_by": d})
+    for name in sorted(waiting):
+        sync.note(f"successions of {name}: waiting until its directory is applied (then apply this one again)")
+    sync.session.flush()
+    problems += _succession_cycles(sync.session, stated, directory)
+    if problems:
+        raise InputError(problems)
+
+
+def _has_directory(session: Session, directory_id: str) -> bool:
+    return session.exec(select(Unit.id).where(Unit.directory_id == directory_id).limit(1)).first() is not None
+
+
+def _set_succession(sync: Sync, unit: Unit, values: dict) -> None:
+    changed = [f for f, v in values.items() if getattr(unit, f) != v]
+    for field in changed:
+        setattr(unit, field, values[field])
+    if changed:
+        sync.note(f"unit {unit.id}: succession {'cleared' if values['successor_on'] is None else 'set'}")
+
+
+def _succession_cycles(session: Session, stated: dict, directory: Directory) -> list[Problem]:
+    """A chain of successors across directories that leads back to where it began."""
+    after = {u.id: u.successor_id for u in session.exec(select(Unit).where(Unit.successor_on.is_not(None)))}
+    problems = []
+    for unit_id, (_, path) in stated.items():
+        cycle = chain_cycle(unit_id, after)
+        if cycle and unit_id == min(cycle):
+            problems.append(Problem(directory.source, line_of(directory.doc, path), field_name(path),
+                                    "its successors lead back to it: " + " → ".join(cycle)))
+    return problems
+
+
+def apply_successions(session: Session, today: dt.date, actor: str) -> list[str]:
+    """Open obligations of units succeeded by `today` go to their successors, each move an
+    audit event naming both units; a dissolved unit's are closed as no longer applicable.
+    Run by `plan apply` and by the daily flow on the effective date: a second run finds
+    nothing left to move."""
+    succeeded = {u.id: u for u in session.exec(select(Unit).where(Unit.successor_on <= today))}
+    if not succeeded:
+        return []
+    obligations = list(session.exec(select(Obligation).where(
+        Obligation.unit_id.in_(list(succeeded)), Obligation.status.in_([s.value for s in NOT_CLOSED]))))
+    changes: list[str] = []
     for ob in obligations:
-        successor = merged[ob.unit_id]
-        while successor.successor_id in merged:  # merged again since
-            successor = merged[successor.successor_id]
-        note = f"{successor.name} took over from {merged[ob.unit_id].name} on {successor.successor_on}"
-        _move(sync, ob, successor.successor_id, note)
+        old = succeeded[ob.unit_id]
+        targets = successors_on(session, old, today)
+        if not targets:
+            note = f"no longer applicable: {old.name} ended on {old.successor_on}" + (
+                f" ({old.succession_note})" if old.succession_note else "")
+            lifecycle.cancel(session, ob, actor, note)
+            changes.append(f"obligation {ob.id}: {note}")
+            continue
+        first, *others = targets
+        note = f"{first.name} took over from {old.name} on {old.successor_on}"
+        changes.append(_move(session, actor, ob, first.id, note))
+        for other in others:
+            changes.append(_copy(session, actor, ob, other, f"{other.name} shares {old.name}'s duty from "
+                                                          f"{old.successor_on}"))
+    return changes
 
 
-def _move(sync: Sync, ob: Obligation, unit_id: str, note: str) -> None:
+def _move(session: Session, actor: str, ob: Obligation, unit_id: str, note: str) -> str:
     """Reassign, or cancel when the new unit already has this task for this period."""
-    taken = sync.session.exec(select(Obligation.id).where(
+    taken = session.exec(select(Obligation.id).where(
         Obligation.task_id == ob.task_id, Obligation.period == ob.period, Obligation.unit_id == unit_id)).first()
     if taken:
-        lifecycle.cancel(sync.session, ob, sync.actor, f"{note}; it already has obligation {taken}")
+        lifecycle.cancel(session, ob, actor, f"{note}; it already has obligation {taken}")
     else:
-        lifecycle.reassign(sync.session, ob, unit_id, sync.actor, note)
-    sync.note(f"obligation {ob.id}: {note}")
+        lifecycle.reassign(session, ob, unit_id, actor, note)
+    return f"obligation {ob.id}: {note}"
+
+
+def _copy(session: Session, actor: str, ob: Obligation, unit: Unit, note: str) -> str:
+    """The same duty for another successor of a split (share: all)."""
+    row = {"task_id": ob.task_id, "unit_id": unit.id, "period": ob.period, "status": "open",
+           "starts_on": ob.starts_on, "opened_at": utcnow(), "due_at": ob.due_at,
+           "original_due_at": ob.original_due_at, "no_deadline": ob.no_deadline, "policy_id": ob.policy_id}
+    if insert_new_obligations(session, [row]):
+        session.add(Event(kind="obligation_shared", actor=actor, obligation_id=ob.id, note=note,
+                          after={"unit": unit.id}))
+    return f"obligation {ob.id}: {note}"
 
 
 # --- the plan ----------------------------------------------------------------------
@@ -220,7 +305,7 @@ def follow_lead_change(sync: Sync, task_id: int, before: set[str], after: set[st
         Obligation.task_id == task_id, Obligation.status.in_([s.value for s in NOT_CLOSED]))))
     if len(removed) == 1 and len(added) == 1:
         for ob in [o for o in open_rows if o.unit_id == removed[0]]:
-            _move(sync, ob, added[0], f"lead changed from {removed[0]} to {added[0]}")
+            sync.note(_move(sync.session, sync.actor, ob, added[0], f"lead changed from {removed[0]} to {added[0]}"))
         return
     _cancel_open(sync, [task_id], set(removed), "no longer a lead unit of this task")
     periods = {o.period: o for o in open_rows}
@@ -241,6 +326,25 @@ def _cancel_open(sync: Sync, task_ids: list[int], units: set[str] | None, note: 
         if units is None or ob.unit_id in units:
             lifecycle.cancel(sync.session, ob, sync.actor, note)
             sync.note(f"obligation {ob.id}: cancelled ({note})")
+
+
+def apply_directory(engine: Engine, directory: Directory, actor: str = "cli", dry_run: bool = False,
+                    today: dt.date | None = None) -> list[str]:
+    """Load a directory alone (its units, classes, contacts and the successions it states)
+    in one transaction: a new map's directory that succeeds units already in the database."""
+    today = today or utcnow().astimezone(VN).date()
+    with Session(engine) as session:
+        try:
+            sync = Sync(session, actor)
+            sync_directory(sync, directory, today)
+            if sync.changes:
+                session.add(Event(kind="plan_applied", actor=actor, note="; ".join(sync.changes[:50]),
+                                  after={"directory": directory.spec.directory.id, "changes": len(sync.changes)}))
+            session.rollback() if dry_run else session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return sync.changes
 
 
 def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, actor: str = "cli",

@@ -21,6 +21,7 @@ from models.policies import PolicyStore, task_policy
 from models.plan import DueRule, ScheduleSpec, TaskSchedule
 from models.tables import Assignment, Event, Obligation, OpeningRun, Plan, Task, Unit, UTCDateTime, utcnow
 from models.timing import TimingKind
+from models.succession import successors_on
 from models.workcal import WorkingCalendar
 
 
@@ -179,22 +180,17 @@ class Opener:
                   "due_at": o.due_at, "no_deadline": o.no_deadline, "on": on, "policy_id": policy_id}
         statement = _open_statement(self.session.get_bind().dialect.name)
         created = len(self.session.connection().execute(statement, params).all())
-        successors = {self._successor(unit_id, on) for unit_id in merged}
+        successors = {unit.id for unit_id in merged
+                      for unit in successors_on(self.session, self.session.get(Unit, unit_id), on) if unit.active}
         rows = [{"task_id": o.task.id, "unit_id": unit_id, "period": o.period, "status": "open",
                  "starts_on": o.starts_on, "opened_at": now, "due_at": o.due_at, "original_due_at": o.due_at,
-                 "no_deadline": o.no_deadline, "policy_id": policy_id} for unit_id, active in successors if active]
+                 "no_deadline": o.no_deadline, "policy_id": policy_id} for unit_id in sorted(successors)]
         return created + insert_new_obligations(self.session, rows)
-
-    def _successor(self, unit_id: str, on: dt.date) -> tuple[str, bool]:
-        """The unit that answers for unit_id on `on`, following merges, and whether it is active."""
-        unit = self.session.get(Unit, unit_id)
-        while unit.successor_id and unit.successor_on and unit.successor_on <= on:
-            unit = self.session.get(Unit, unit.successor_id)
-        return unit.id, unit.active
 
 
 def _merged(on):
-    return and_(Unit.successor_id.is_not(None), Unit.successor_on <= on)
+    """Units that someone else answers for by `on` (merged, renamed, split or dissolved)."""
+    return and_(Unit.successor_on.is_not(None), Unit.successor_on <= on)  # NOT(NULL <= x) would be NULL
 
 
 @lru_cache(maxsize=4)

@@ -13,11 +13,13 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.text import fold
 from models.vocabulary import Splitter, name_key, vocabulary
-from models.yamlio import Problem, line_of, load_yaml
+from models.yamlio import Problem, field_name, line_of, load_yaml
 from models.schema import check
 
 
@@ -49,10 +51,51 @@ class ContactSpec(Strict):
     head: bool = False  # the unit's head: escalations go to them
 
 
+# A unit in this directory ("xa-21553") or in another one ("gia-lai/xa-21553").
+UNIT_REF = r"^(?:[a-z0-9][a-z0-9-]*/)?[a-z0-9][a-z0-9-]*$"
+
+
 class Successor(Strict):
-    """The unit this one was merged into or renamed to, from a date."""
-    id: str = Field(pattern=ID_PATTERN)
+    """Who answers for a unit from a date on: the unit it was merged into or renamed to
+    (`id`); for a split, the other units that share its area (`also`: the open obligations
+    go to `id` alone, or to every successor with `share: all`); for a dissolution, no
+    successor but the reason (`closed`): its open obligations are closed as no longer
+    applicable."""
+    id: str | None = Field(default=None, pattern=UNIT_REF)
     on: date
+    also: list[Annotated[str, Field(pattern=UNIT_REF)]] = []
+    share: Literal["one", "all"] = "one"
+    closed: str | None = Field(default=None, min_length=1)
+    note: str | None = None  # the decision that made it so
+
+    @model_validator(mode="after")
+    def _one_outcome(self) -> "Successor":
+        if (self.id is None) == (self.closed is None):
+            raise ValueError("give the successor's id, or closed: <the reason>, not both")
+        if self.also and self.id is None:
+            raise ValueError("also (the other successors of a split) needs id, the one that takes over")
+        return self
+
+
+class Succession(Strict):
+    """A succession stated by the directory that succeeds the unit: `unit` → `to` (what a
+    unit's own `successor:` says with `id`)."""
+    unit: str = Field(pattern=UNIT_REF)
+    on: date
+    to: str | None = Field(default=None, pattern=UNIT_REF)
+    also: list[Annotated[str, Field(pattern=UNIT_REF)]] = []
+    share: Literal["one", "all"] = "one"
+    closed: str | None = Field(default=None, min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _as_successor(self) -> "Succession":
+        self.successor()  # the same rules
+        return self
+
+    def successor(self) -> Successor:
+        return Successor(id=self.to, on=self.on, also=self.also, share=self.share, closed=self.closed,
+                         note=self.note)
 
 
 class UnitSpec(Strict):
@@ -85,6 +128,7 @@ class DirectorySpec(Strict):
     directory: DirectoryInfo
     classes: list[ClassSpec] = []
     units: list[UnitSpec]
+    successions: list[Succession] = []  # units of other directories this one succeeds
 
 
 @dataclass(frozen=True)
@@ -101,9 +145,10 @@ class Directory:
         """No province's units: phrases split and resolve by the shipped vocabulary alone."""
         return cls(DirectorySpec(directory=DirectoryInfo(id="none", name="none"), units=[]), "<none>")
 
-    def __init__(self, spec: DirectorySpec, source: str = "<directory>"):
+    def __init__(self, spec: DirectorySpec, source: str = "<directory>", doc=None):
         self.spec = spec
         self.source = source
+        self.doc = doc  # the YAML as read, for line numbers
         self.units = {u.id: u for u in spec.units}
         self.classes = {c.id: c for c in spec.classes}
         self.problems: list[Problem] = []
@@ -181,7 +226,7 @@ def load_directory(path: Path | str) -> Directory:
     path = Path(path)
     doc = load_yaml(path)
     spec = check(DirectorySpec, doc, str(path))
-    directory = Directory(spec, str(path))
+    directory = Directory(spec, str(path), doc)
     problems = directory.problems + _reference_problems(spec, doc, str(path))
     if problems:
         raise InputError(problems)
@@ -203,11 +248,66 @@ def _reference_problems(spec: DirectorySpec, doc, source: str) -> list[Problem]:
         if unit.parent and unit.parent not in unit_ids:
             problems.append(Problem(source, line_of(doc, ("units", i, "parent")), f"units[{i}].parent",
                                     f'unknown unit "{unit.parent}"'))
-        if unit.successor and unit.successor.id not in unit_ids:
-            problems.append(Problem(source, line_of(doc, ("units", i, "successor", "id")), f"units[{i}].successor.id",
-                                    f'unknown unit "{unit.successor.id}"'))
         for j, class_id in enumerate(unit.classes):
             if class_id not in class_ids:
                 problems.append(Problem(source, line_of(doc, ("units", i, "classes", j)),
                                         f"units[{i}].classes[{j}]", f'unknown class "{class_id}"'))
+    return problems + _succession_problems(spec, doc, source) + _parent_cycles(spec, doc, source)
+
+
+def successions(spec: DirectorySpec) -> list[tuple[str, Successor, tuple]]:
+    """Every succession the directory states, as (qualified unit id, successor with qualified
+    ids, path in the YAML for line numbers)."""
+    d = spec.directory.id
+
+    def q(ref: str | None) -> str | None:
+        return ref if ref is None or "/" in ref else f"{d}/{ref}"
+
+    out = []
+    for i, unit in enumerate(spec.units):
+        if unit.successor:
+            out.append((q(unit.id), unit.successor, ("units", i, "successor")))
+    for i, entry in enumerate(spec.successions):
+        out.append((q(entry.unit), entry.successor(), ("successions", i)))
+    return [(unit, succ.model_copy(update={"id": q(succ.id), "also": [q(a) for a in succ.also]}), path)
+            for unit, succ, path in out]
+
+
+def _succession_problems(spec: DirectorySpec, doc, source: str) -> list[Problem]:
+    """Unknown units of this directory, a unit succeeded twice, and cycles (A → B → A)."""
+    d = spec.directory.id
+    own = {f"{d}/{u.id}" for u in spec.units}
+    problems, after, where = [], {}, {}
+    for unit, succ, path in successions(spec):
+        line = line_of(doc, path)
+        for field, ref in (("unit", unit), ("to" if path[0] == "successions" else "id", succ.id),
+                           *[("also", a) for a in succ.also]):
+            if ref and ref.startswith(d + "/") and ref not in own:
+                problems.append(Problem(source, line, field_name((*path, field)), f'unknown unit "{ref}"'))
+        if unit in after:
+            problems.append(Problem(source, line, field_name(path), f'"{unit}" is already succeeded at line '
+                                    f"{where[unit]}"))
+        after[unit], where[unit] = succ.id, line
+    for unit in after:
+        cycle = chain_cycle(unit, after)
+        if cycle and unit == min(cycle):  # each cycle once
+            problems.append(Problem(source, where[unit], unit, "its successors lead back to it: " + " → ".join(cycle)))
     return problems
+
+
+def chain_cycle(start: str, after: dict[str, str | None]) -> list[str] | None:
+    """The cycle a chain of successors (or parents) runs into from `start`, if it does."""
+    seen, unit = [], start
+    while unit is not None and unit in after:
+        if unit in seen:
+            return [*seen[seen.index(unit):], unit] if seen.index(unit) == 0 else None
+        seen.append(unit)
+        unit = after[unit]
+    return None
+
+
+def _parent_cycles(spec: DirectorySpec, doc, source: str) -> list[Problem]:
+    parents = {u.id: u.parent for u in spec.units}
+    return [Problem(source, line_of(doc, ("units", i, "parent")), f"units[{i}].parent",
+                    "its parents lead back to it: " + " → ".join(chain_cycle(u.id, parents)))
+            for i, u in enumerate(spec.units) if u.parent and chain_cycle(u.id, parents)]

@@ -55,8 +55,15 @@ class Unit(SQLModel, table=True):
     gso_code: int | None = None
     aliases: list[str] | None = _json()
     active: bool = True  # False once the directory no longer lists it; history keeps it
+    # Who answers for it from successor_on: successor_id (merged into, renamed to, or the part
+    # of a split that takes over), successors_also (the rest of a split), or nobody (dissolved:
+    # successor_on set, successor_id empty, succession_note the reason).
     successor_id: str | None = Field(default=None, foreign_key="unit.id", max_length=80)
-    successor_on: dt.date | None = None  # merged into / renamed to successor from this day
+    successor_on: dt.date | None = None
+    successors_also: list[str] | None = _json()
+    succession_share: str | None = Field(default=None, max_length=8)  # "one" or "all"
+    succession_note: str | None = None
+    succession_by: str | None = Field(default=None, max_length=80)  # the directory that states it
 
 
 class UnitClass(SQLModel, table=True):

@@ -1,0 +1,138 @@
+"""Across the 2025 reorganisation: the Bình Định plan going on in today's Gia Lai."""
+
+import datetime as dt
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from cli.main import app
+from flows.opening import open_obligations
+from models.apply import apply_directory
+from models.org import load_directory
+from models.tables import Event, Obligation, Unit
+from models.yamlio import InputError
+from tests.conftest import ORG, ROOT
+from tests.test_engine import obligations, open_period
+
+GIA_LAI = ROOT / "plans" / "org" / "gia-lai.yaml"
+ON = dt.date(2025, 7, 1)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def gia_lai():
+    return load_directory(GIA_LAI)
+
+
+def test_every_2019_commune_of_binh_dinh_has_a_successor_in_todays_gia_lai(gia_lai, directory):
+    successions = {s.unit: s for s in gia_lai.spec.successions}
+    communes = [u for u in directory.spec.units if u.level == "commune"]
+    assert len(communes) == 159
+    new_communes = {u.id for u in gia_lai.spec.units if u.level == "commune"}
+    for commune in communes:
+        succession = successions[f"binh-dinh/{commune.id}"]
+        assert succession.to in new_communes and succession.on == ON, commune.id
+    districts = [u for u in directory.spec.units if u.level == "district"]
+    assert all(successions[f"binh-dinh/{d.id}"].closed for d in districts)  # the level is gone
+    # Departments follow the reorganisation, through Bình Định's own Sở Tài chính (a chain).
+    assert successions["binh-dinh/so-ke-hoach-dau-tu"].to == "binh-dinh/so-tai-chinh"
+    assert successions["binh-dinh/so-tai-chinh"].to == "so-tai-chinh"
+
+
+def test_the_shipped_gia_lai_is_what_migrate_drafts(tmp_path):
+    out = tmp_path / "gia-lai.yaml"
+    result = runner.invoke(app, ["org", "migrate", str(ORG), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    shipped = GIA_LAI.read_text(encoding="utf-8")
+    assert shipped.endswith(out.read_text(encoding="utf-8"))  # the shipped file adds only its header
+
+
+def _reports_before_and_after(engine):
+    """Bình Định's 2025-Q2 opened before the date, Gia Lai applied, the daily flow on the date."""
+    open_period(engine, "2025-Q2")
+    before = {o.id: o.unit_id for o in obligations(engine, period="2025-Q2", status="open")}
+    changes = apply_directory(engine, load_directory(GIA_LAI), today=dt.date(2025, 6, 30))
+    moved = [c for c in changes if "took over" in c]
+    assert moved and all(" Sở " in c for c in moved)  # on 30/6 only the departments reorganised on 1/3 moved
+    open_obligations.fn(as_of=ON, calendar=str(ROOT / "plans" / "calendar" / "vn.yaml"))
+    return before
+
+
+def test_open_obligations_follow_on_the_date_with_history_kept(applied, monkeypatch):
+    monkeypatch.setenv("DONDOC_DATABASE_URL", str(applied.url.render_as_string(hide_password=False)))
+    before = _reports_before_and_after(applied)
+    with Session(applied) as session:
+        moved = {ob.id: ob for ob in session.exec(select(Obligation).where(Obligation.id.in_(list(before))))}
+        communes = [i for i, unit in before.items() if session.get(Unit, unit).level == "commune"]
+        districts = [i for i, unit in before.items() if session.get(Unit, unit).level == "district"]
+        assert communes and districts
+        for ob_id in communes:
+            assert moved[ob_id].unit_id.startswith("gia-lai/xa-") or moved[ob_id].status == "cancelled"
+        for ob_id in districts:
+            assert moved[ob_id].status == "cancelled"
+        nhon_binh = next(i for i, u in before.items() if u == "binh-dinh/xa-21550")
+        (event,) = session.exec(select(Event).where(Event.obligation_id == nhon_binh,
+                                                    Event.kind.in_(["reassigned", "cancelled"]))).all()
+        assert "Nhơn Bình" in event.note and "Quy Nhơn Đông" in event.note  # both units named
+        assert event.before["unit_id"] == "binh-dinh/xa-21550"  # history keeps the old unit
+        closed = session.exec(select(Event).where(Event.obligation_id == districts[0])).all()
+        assert any("no longer applicable" in (e.note or "") for e in closed)
+    # The next quarter opens on the new map: Gia Lai's units, none of Bình Định's.
+    q3 = obligations(applied, period="2025-Q3")
+    assert q3 and all(o.unit_id.startswith("gia-lai/") for o in q3)
+    assert {o.unit_id for o in q3 if o.unit_id.startswith("gia-lai/xa-")} <= {
+        f"gia-lai/{u.id}" for u in load_directory(GIA_LAI).spec.units}
+    # A second run on the same day moves nothing more.
+    open_obligations.fn(as_of=ON, calendar=str(ROOT / "plans" / "calendar" / "vn.yaml"))
+    assert len(obligations(applied, period="2025-Q3")) == len(q3)
+
+
+def test_a_split_commune_can_share_its_duty(applied, tmp_path):
+    open_period(applied, "2025-Q2")
+    text = GIA_LAI.read_text(encoding="utf-8").replace(
+        "{unit: binh-dinh/xa-21634, on: '2025-07-01', to: xa-21628, also: [xa-21622],",
+        "{unit: binh-dinh/xa-21634, on: '2025-07-01', to: xa-21628, also: [xa-21622], share: all,", 1)
+    path = tmp_path / "gia-lai.yaml"
+    path.write_text(text, encoding="utf-8")
+    split = obligations(applied, unit_id="binh-dinh/xa-21634", period="2025-Q2", status="open")
+    apply_directory(applied, load_directory(path), today=ON)
+    assert len(obligations(applied, unit_id="gia-lai/xa-21622", period="2025-Q2")) >= len(split)
+
+
+def test_successions_that_lead_back_are_refused_with_their_line(tmp_path):
+    text = ORG.read_text(encoding="utf-8")
+    text = text.replace("  - id: xa-21550\n", "  - id: xa-21550\n    successor: {id: xa-21553, 'on': 2019-08-01}\n", 1)
+    text = text.replace("  - id: xa-21553\n", "  - id: xa-21553\n    successor: {id: xa-21550, 'on': 2019-09-01}\n", 1)
+    path = tmp_path / "org.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_directory(path)
+    (problem,) = [p for p in caught.value.problems if "lead back" in p.message]
+    assert problem.line and "binh-dinh/xa-21550 → binh-dinh/xa-21553 → binh-dinh/xa-21550" in problem.message
+
+
+def test_a_unit_that_is_its_own_successor_or_parent_is_refused(tmp_path):
+    text = ORG.read_text(encoding="utf-8").replace(
+        "  - id: xa-21550\n", "  - id: xa-21550\n    successor: {id: xa-21550, 'on': 2019-08-01}\n", 1)
+    text = text.replace("  - id: huyen-540\n", "  - id: huyen-540\n    parent: huyen-540\n", 1)
+    path = tmp_path / "org.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["org", "validate", str(path)])
+    assert result.exit_code == 1
+    assert "successors lead back to it" in result.output and "parents lead back to it" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_cycle_across_directories_is_refused_when_applied(applied, tmp_path):
+    apply_directory(applied, load_directory(GIA_LAI), today=dt.date(2025, 6, 30))
+    text = ORG.read_text(encoding="utf-8").replace(
+        "  - id: xa-21550\n", "  - id: xa-21550\n    successor: {id: gia-lai/xa-21553, 'on': 2025-07-01}\n", 1)
+    text = text.replace("directory:\n  id: binh-dinh", "directory:\n  id: binh-dinh", 1)
+    back = tmp_path / "gia-lai-back.yaml"
+    back.write_text(GIA_LAI.read_text(encoding="utf-8").replace(
+        "successions:\n", "successions:\n  - {unit: xa-21601, on: '2025-08-01', to: binh-dinh/xa-21550}\n", 1),
+        encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        apply_directory(applied, load_directory(back), today=dt.date(2025, 6, 30))
+    assert any("lead back" in p.message and p.line for p in caught.value.problems)
