@@ -112,13 +112,17 @@ def plan_import(
 def plan_validate(
     plan: Path = typer.Argument(..., help="Plan YAML."),
     org: Path = OrgOption,
+    successor_orgs: list[Path] = typer.Option([], "--successor-org", help="A directory that succeeds units of "
+                                              "--org (today's map): leads whose units have all ended are reported."),
+    as_of: str = typer.Option("", "--as-of", help="The day to judge successions on (default: today)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for machines."),
 ) -> None:
     """Check a plan YAML against its schema and the org directory. Exit 1 on errors."""
     from models.validate import validate_plan
 
     directory = _load_directory(org)
-    report = validate_plan(plan, directory)
+    successors = [_load_directory(p) for p in successor_orgs]
+    report = validate_plan(plan, directory, successors, _date(as_of, "--as-of") if as_of else None)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

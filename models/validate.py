@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.org import Directory
+from models.org import Directory, successions
 from models.plan import PlanSpec, load_plan
 from models.timing import TimingKind
 from models.yamlio import InputError, Problem, field_name, line_of
@@ -34,9 +36,13 @@ class Report:
 
 
 class _Checker:
-    def __init__(self, spec: PlanSpec, doc: Any, source: str, directory: Directory):
+    def __init__(self, spec: PlanSpec, doc: Any, source: str, directory: Directory,
+                 successors: list[Directory] = (), as_of: dt.date | None = None):
         self.spec, self.doc, self.source, self.directory = spec, doc, source, directory
         self.report = Report(source, areas=len(spec.areas), tasks=len(spec.tasks), spec=spec)
+        self.as_of = as_of or dt.date.today()
+        self.succession = {unit: succ for d in [directory, *successors] for unit, succ, _ in successions(d.spec)}
+        self.names = {f"{d.spec.directory.id}/{u.id}": u.name for d in [directory, *successors] for u in d.spec.units}
 
     def problem(self, path: tuple, message: str, warning: bool = False) -> None:
         entry = Problem(self.source, line_of(self.doc, path), field_name(path), message)
@@ -88,6 +94,37 @@ class _Checker:
         elif lead and target.kind == "class" and not self.directory.members(target.id):
             self.problem(path, f'class "{target.name}" has no members in the directory: '
                          "no obligation will be opened for it", warning=True)
+        elif lead:
+            self.check_succeeded(path, phrase)
+
+    def check_succeeded(self, path: tuple, phrase: str) -> None:
+        """A lead whose units have all been succeeded by now (an old plan on today's map)."""
+        d = self.directory.spec.directory.id
+        members = [f"{d}/{u}" for u in self.directory.expand(phrase)]
+        ended = [self.succession.get(m) for m in members]
+        if not members or not all(s is not None and s.on <= self.as_of for s in ended):
+            return
+        on = min(s.on for s in ended)
+        if all(s.closed for s in ended):
+            self.problem(path, f'"{phrase}": its {len(members)} unit(s) ended on {on:%d/%m/%Y} '
+                         f"({ended[0].closed}); nothing opens for it since; suggested replacement: "
+                         f'"{self.suggest_replacement(phrase, members)}"', warning=True)
+            return
+        heirs = sorted({self.names.get(s.id, s.id) for s in ended if s.id})
+        if self.directory.resolve(phrase).kind == "class" or heirs == [self.directory.resolve(phrase).name]:
+            return  # a class follows its members; a unit that only moved province keeps its name
+        shown = ", ".join(heirs[:3]) + (f" and {len(heirs) - 3} more" if len(heirs) > 3 else "")
+        self.problem(path, f'"{phrase}": from {on:%d/%m/%Y} its obligations open for {shown}; '
+                     f'write that name if the plan is edited', warning=True)
+
+    def suggest_replacement(self, phrase: str, members: list[str]) -> str:
+        """District-level work went to the communes in the two-level system: "Công an cấp
+        huyện" → "Công an cấp xã" where that class exists, else "UBND cấp xã"."""
+        levels = {self.directory.units[m.split("/", 1)[1]].level.value for m in members}
+        if not levels <= {"district", "district_agency"}:
+            return "the units that took the work over"
+        commune_level = re.sub(r"cấp huyện", "cấp xã", self.directory.resolve(phrase).name)
+        return commune_level if self.directory.resolve(commune_level) else "UBND cấp xã"
 
     def unknown(self, phrase: str, expected: str) -> str:
         hint = self.directory.suggest(phrase)
@@ -95,9 +132,12 @@ class _Checker:
         return message + (f'; did you mean "{hint}"?' if hint else "")
 
 
-def validate_plan(path: Path | str, directory: Directory) -> Report:
+def validate_plan(path: Path | str, directory: Directory, successors: list[Directory] = (),
+                  as_of: dt.date | None = None) -> Report:
+    """Check a plan against its directory; `successors` are directories that succeed units
+    of it (today's map), so a lead whose units have all ended by `as_of` is reported."""
     try:
         spec, doc = load_plan(path)
     except InputError as exc:
         return Report(str(path), errors=exc.problems)
-    return _Checker(spec, doc, str(path), directory).run()
+    return _Checker(spec, doc, str(path), directory, list(successors), as_of).run()

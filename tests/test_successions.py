@@ -136,3 +136,18 @@ def test_a_cycle_across_directories_is_refused_when_applied(applied, tmp_path):
     with pytest.raises(InputError) as caught:
         apply_directory(applied, load_directory(back), today=dt.date(2025, 6, 30))
     assert any("lead back" in p.message and p.line for p in caught.value.problems)
+
+
+def test_an_old_plan_on_todays_map_is_told_what_changed(directory, gia_lai):
+    from models.validate import validate_plan
+    from tests.conftest import PLAN
+    report = validate_plan(PLAN, directory, [gia_lai], as_of=dt.date(2026, 1, 5))
+    assert report.ok
+    warnings = [str(w) for w in report.warnings]
+    assert any('"UBND cấp huyện": its 11 unit(s) ended on 01/07/2025' in w and 'replacement: "UBND cấp xã"' in w
+               for w in warnings)
+    assert any('"Công an cấp huyện"' in w and 'replacement: "Công an cấp xã"' in w for w in warnings)
+    assert any('"Sở Thông tin và Truyền thông": from 01/03/2025 its obligations open for Sở Khoa học và Công nghệ'
+               in w for w in warnings)
+    before = validate_plan(PLAN, directory, [gia_lai], as_of=dt.date(2025, 2, 1))
+    assert not [w for w in before.warnings if "ended on" in w.message or "open for" in w.message]
