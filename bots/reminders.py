@@ -29,13 +29,17 @@ def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
     if all(i.stage == "escalate-coordinator" for i in items):
         return _coordinator_summary(lang, items), None
     lines = [say(lang, "reminder_head", count=len(items))]
-    for item in sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code)):
+    items = sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code))
+    for item in items:
         ob = item.obligation
         due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
         lines.append(say(lang, "reminder_line", code=item.code, period=ob.period, due=due,
                          stage=_stage(lang, item.stage)))
     escalation = any(i.stage.startswith("escalate") for i in items)
-    buttons = [{"text": i.code, "callback_data": f"c:{i.obligation.id}"} for i in items]
+    # Buttons in the order of the lines; a task due for two periods names the period too.
+    repeated = {i.code for i in items if sum(j.code == i.code for j in items) > 1}
+    buttons = [{"text": f"{i.code} · {i.obligation.period}" if i.code in repeated else i.code,
+                "callback_data": f"c:{i.obligation.id}"} for i in items]
     markup = None if escalation else {"inline_keyboard": [buttons[n:n + 4] for n in range(0, len(buttons), 4)]}
     return "\n".join(lines), markup
 

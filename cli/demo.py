@@ -1,11 +1,15 @@
 """`dondoc demo`: the newcomer's first run. No token, no server: a SQLite file, the shipped
 Bình Định plan and directory, the Telegram stand-in on 127.0.0.1, the real bot polling it,
-and the flows' bodies run day by day through the third quarter of 2019.
+and the flows' bodies run day by day through a quarter.
 
 Simulated contacts link with invitation links and answer the bot's reminders the way real
 communes do: one reports at once, one reports progress first, one is late, one asks for an
 extension (the coordinator approves it), one is blocked, one never answers (its head and
 then Sở Nội vụ are told). At the end the coordinator's digest is printed.
+
+`--year 2019` (the default) replays 2019-Q3. `--year 2026` first crosses 1 July 2025: the
+plan's 2025-Q2 obligations, opened on Bình Định's map, move on the day to their successors
+in today's Gia Lai (district-level ones close), and then 2026-Q1 is chased on the new map.
 """
 
 from __future__ import annotations
@@ -27,16 +31,16 @@ from bots.standin.server import StandIn
 from bots.standin.world import Limits as TelegramLimits
 from bots.standin.world import World, until
 from models import clock
-from models.apply import apply_plan
+from models.apply import apply_directory, apply_plan
 from models.db import make_engine, upgrade
 from models.digest import build_digest, digest_text
 from models.org import load_directory
-from models.tables import Obligation, Outbox
+from models.tables import Obligation, Outbox, Unit
 from models.validate import validate_plan
 from models.workcal import VN, load_calendar
 
 PLAN_ID = "binh-dinh-53-2019"
-COORDINATOR = (900, "binh-dinh/so-noi-vu", "Lê Thị Hoa (chuyên viên Sở Nội vụ)")
+COORDINATOR = (900, "so-noi-vu", "Lê Thị Hoa (chuyên viên Sở Nội vụ)")
 BUTTONS = {"done": "Xong", "progress": "Tiến độ", "blocked": "Vướng mắc", "extension": "Gia hạn"}
 
 
@@ -52,37 +56,56 @@ class Contact:
     did: list[tuple[str, str]] = field(default_factory=list)  # (day, what), e.g. ("09/10", "xong")
 
 
-CAST = [
-    Contact(601, "binh-dinh/xa-21550", "Nguyễn Văn An", "prompt"),
-    Contact(602, "binh-dinh/xa-21553", "Trần Thị Bình", "progress"),
-    Contact(603, "binh-dinh/xa-21556", "Phạm Văn Cường", "late"),
-    Contact(604, "binh-dinh/xa-21559", "Võ Thị Dung", "extension"),
-    Contact(605, "binh-dinh/xa-21562", "Huỳnh Văn Em", "blocked"),
-    Contact(606, "binh-dinh/xa-21565", "Đặng Văn Phúc", "silent"),
-    Contact(607, "binh-dinh/xa-21565", "Bùi Văn Giang (Chủ tịch UBND phường)", "silent", role="head"),
-]
+BEHAVIOURS = ["prompt", "progress", "late", "extension", "blocked", "silent"]
+PEOPLE = ["Nguyễn Văn An", "Trần Thị Bình", "Phạm Văn Cường", "Võ Thị Dung", "Huỳnh Văn Em", "Đặng Văn Phúc"]
 
 
-def simulated_days(calendar) -> list[dt.date]:
-    """The quarter's first day, then every working day from a week before the quarterly
-    deadline (14/10/2019) until the escalations are through."""
-    days = [dt.date(2019, 7, 1)]
-    day = dt.date(2019, 10, 3)
-    while day <= dt.date(2019, 10, 25):
-        if calendar.is_working_day(day):
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
+@dataclass(frozen=True)
+class Scenario:
+    """One replayed quarter: whose units the contacts are at, and when."""
+    year: int
+    quarter_start: dt.date  # the flows open the quarter on this day
+    deadline: dt.date  # the quarter's deadline (10 working days after its end)
+    units: tuple[str, ...]  # six communes, one per behaviour; the last also has its head linked
+    coordinator_unit: str
+
+    def cast(self) -> list["Contact"]:
+        people = [Contact(601 + i, unit, name, behaviour)
+                  for i, (unit, name, behaviour) in enumerate(zip(self.units, PEOPLE, BEHAVIOURS))]
+        return people + [Contact(607, self.units[-1], "Bùi Văn Giang (Chủ tịch UBND)", "silent", role="head")]
+
+    def days(self, calendar) -> list[dt.date]:
+        """The quarter's first day, then every working day from a week before the deadline
+        until the escalations are through."""
+        days, day = [self.quarter_start], self.deadline - dt.timedelta(days=11)
+        while day <= self.deadline + dt.timedelta(days=11):
+            if calendar.is_working_day(day):
+                days.append(day)
+            day += dt.timedelta(days=1)
+        return days
+
+
+SCENARIOS = {
+    2019: Scenario(2019, dt.date(2019, 7, 1), dt.date(2019, 10, 14),
+                   ("binh-dinh/xa-21550", "binh-dinh/xa-21553", "binh-dinh/xa-21556", "binh-dinh/xa-21559",
+                    "binh-dinh/xa-21562", "binh-dinh/xa-21565"), "binh-dinh/so-noi-vu"),
+    # Gia Lai's wards of the old Quy Nhơn (Quy Nhơn Đông, Bắc, Nam, Tây, Quy Nhơn) and Nhơn Châu.
+    2026: Scenario(2026, dt.date(2026, 1, 1), dt.date(2026, 4, 14),
+                   ("gia-lai/xa-21601", "gia-lai/xa-21553", "gia-lai/xa-21589", "gia-lai/xa-21592",
+                    "gia-lai/xa-21583", "gia-lai/xa-21607"), "gia-lai/so-noi-vu"),
+}
 
 
 class Demo:
-    def __init__(self, console: Console, database: Path, calendar_path: Path):
+    def __init__(self, console: Console, database: Path, calendar_path: Path, scenario: Scenario):
         self.console, self.database, self.calendar_path = console, database, calendar_path
+        self.scenario, self.cast = scenario, scenario.cast()
         self.calendar = load_calendar(calendar_path)
         self.engine = make_engine(f"sqlite:///{database}")
         # Simulated people press buttons far faster than people do: Telegram's limits, far looser.
         self.world = World(limits=TelegramLimits().scaled(1000))
-        self.coordinator = Contact(*COORDINATOR, behaviour="approve", role="coordinator")
+        self.coordinator = Contact(COORDINATOR[0], scenario.coordinator_unit, COORDINATOR[2], behaviour="approve",
+                                   role="coordinator")
 
     # --- the Telegram side ------------------------------------------------------------
 
@@ -120,7 +143,7 @@ class Demo:
     async def open_card(self, contact: Contact, reminder, code: str):
         contact.seen = len(self.inbox(contact))
         await self.press(contact, reminder, code)
-        return await self.expect(contact, f"Nhiệm vụ {code}:")
+        return await self.expect(contact, f"Nhiệm vụ {code.split(' · ')[0]}:")  # "1.1 · 2025-Q3": a period too
 
     # --- what each contact does with a reminder ------------------------------------
 
@@ -161,7 +184,8 @@ class Demo:
             await self.say(contact, "chưa có kinh phí in tài liệu tuyên truyền", "Đã ghi nhận vướng mắc")
         elif action == "extension":
             await self.expect(contact, "xin gia hạn đến ngày nào")
-            await self.say(contact, "25/10/2019", "Lý do")
+            until_day = self.scenario.deadline + dt.timedelta(days=11)
+            await self.say(contact, f"{until_day:%d/%m/%Y}", "Lý do")
             await self.say(contact, "chờ số liệu của các tổ dân phố", "Đã gửi đề nghị gia hạn")
         contact.did.append((f"{day:%d/%m}", BUTTONS[action].lower()))
 
@@ -193,12 +217,13 @@ class Demo:
             await bot.start()
             await bot.updater.start_polling(poll_interval=0.0, timeout=1)
             try:
-                clock.travel_to(dt.datetime(2019, 7, 1, 6, 0, tzinfo=VN))
+                clock.travel_to(dt.datetime.combine(self.scenario.quarter_start, dt.time(6), tzinfo=VN))
                 opened = await asyncio.to_thread(open_obligations.fn, calendar=calendar)
-                self.console.print(f"01/07/2019 06:00: quarter opened, {sum(opened.values())} obligations")
-                for contact in [self.coordinator, *CAST]:
+                self.console.print(f"{self.scenario.quarter_start:%d/%m/%Y} 06:00: quarter opened, "
+                                   f"{sum(opened.values())} obligations")
+                for contact in [self.coordinator, *self.cast]:
                     await self.link(contact)
-                days = simulated_days(self.calendar)
+                days = self.scenario.days(self.calendar)
                 with Progress(console=self.console, transient=False) as progress:
                     bar = progress.add_task("chasing", total=len(days))
                     for day in days:
@@ -208,7 +233,7 @@ class Demo:
                             clock.travel_to(dt.datetime.combine(day, dt.time(hour), tzinfo=VN))
                             await asyncio.to_thread(step.fn, calendar=calendar, **extra)
                             await asyncio.to_thread(deliver.fn, idle_timeout=0.0)
-                        for contact in CAST:
+                        for contact in self.cast:
                             await self.react(contact, day)
                         await self.coordinator_decides()
                         progress.advance(bar)
@@ -223,7 +248,7 @@ class Demo:
         table = Table("contact", "unit", "behaviour", "messages", "what they did", "their obligations now",
                       title="Simulated contacts (Telegram messages received from the bot)")
         with Session(self.engine) as session:
-            for contact in CAST + [self.coordinator]:
+            for contact in self.cast + [self.coordinator]:
                 table.add_row(contact.name, contact.unit_id.split("/")[1], contact.behaviour,
                               str(len(self.inbox(contact))), _actions(contact.did) or "—",
                               _statuses(session, contact.unit_id) if contact.role == "assignee" else "")
@@ -255,7 +280,9 @@ def _statuses(session: Session, unit_id: str) -> str:
     return ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
 
 
-def run_demo(console: Console, database: Path, plan: Path, org: Path, calendar: Path) -> None:
+def run_demo(console: Console, database: Path, plan: Path, org: Path, calendar: Path, year: int = 2019,
+             successor_org: Path | None = None) -> None:
+    scenario = SCENARIOS[year]
     database.parent.mkdir(parents=True, exist_ok=True)
     for stale in database.parent.glob(database.name + "*"):
         stale.unlink()  # each demo replays the quarter from the start
@@ -263,11 +290,59 @@ def run_demo(console: Console, database: Path, plan: Path, org: Path, calendar: 
     upgrade(engine)
     directory = load_directory(org)
     report = validate_plan(plan, directory)
-    changes = apply_plan(engine, plan, directory, actor="cli:demo", today=dt.date(2019, 7, 1))
+    applied_on = dt.date(2019, 7, 1) if year == 2019 else dt.date(2025, 4, 1)
+    changes = apply_plan(engine, plan, directory, actor="cli:demo", today=applied_on)
     console.print(f"[bold]{report.spec.plan.number}[/] {report.spec.plan.title}")
     console.print(f"database {database}: {len(changes)} change(s) applied; "
                   f"Telegram: the stand-in on 127.0.0.1 (no token, nothing leaves this machine)")
     try:
-        asyncio.run(Demo(console, database, calendar).run())
+        if year != 2019:
+            cross_2025(console, engine, database, successor_org, calendar)
+        asyncio.run(Demo(console, database, calendar, scenario).run())
     finally:
         clock.back_to_now()
+
+
+def cross_2025(console: Console, engine, database: Path, successor_org: Path, calendar: Path) -> None:
+    """2025-Q2 opened on Bình Định's map; today's Gia Lai applied; the daily flow on 1 July
+    moves the open obligations to the successors (and closes the district-level ones)."""
+    from flows.opening import open_obligations
+
+    os.environ["DONDOC_DATABASE_URL"] = f"sqlite:///{database}"
+    clock.travel_to(dt.datetime(2025, 4, 1, 6, tzinfo=VN))
+    opened = open_obligations.fn(calendar=str(calendar))
+    apply_directory(engine, load_directory(successor_org), actor="cli:demo", today=dt.date(2025, 6, 30))
+    with Session(engine) as session:
+        before = {ob.id: ob.unit_id for ob in session.exec(select(Obligation).where(
+            Obligation.period == "2025-Q2", Obligation.status == "open"))}
+    clock.travel_to(dt.datetime(2025, 7, 1, 6, tzinfo=VN))
+    open_obligations.fn(calendar=str(calendar))
+    table = Table("Bình Định's unit (until 30/06/2025)", "2025-Q2 obligations", "now with (Gia Lai)",
+                  title=f"1 July 2025: {len(before)} open 2025-Q2 obligations of {sum(opened.values())} opened "
+                        "on the old map cross to the new one")
+    with Session(engine) as session:
+        after = {ob.id: ob for ob in session.exec(select(Obligation).where(Obligation.id.in_(list(before))))}
+        moved: dict[tuple[str, str], int] = {}
+        for ob_id, old in before.items():
+            ob, unit = after[ob_id], session.get(Unit, old)
+            if ob.unit_id != old:
+                target = _unit_name(session, ob.unit_id)
+            elif unit.successor_id:  # several merged into one: the successor's own obligation stands
+                target = f"{_unit_name(session, unit.successor_id)} (already had it)"
+            else:
+                target = "closed: no longer applicable"
+            key = (_unit_name(session, old), target)
+            moved[key] = moved.get(key, 0) + 1
+        # The cast's wards and their old district first.
+        shown = sorted(moved.items(), key=lambda kv: ("Quy Nhơn" not in kv[0][0], not kv[0][0].startswith("UBND"),
+                                                      kv[0]))
+        for (old, new), count in shown[:14]:
+            table.add_row(old, str(count), new)
+    console.print(table)
+    console.print(f"… {len(moved)} (unit, successor) pairs in all; `dondoc report --plan {PLAN_ID} "
+                  "--period 2025-Q2` shows them as they stood on 30/06 with --as-of 2025-06-30.")
+
+
+def _unit_name(session: Session, unit_id: str) -> str:
+    unit = session.get(Unit, unit_id)
+    return unit.name if unit else unit_id

@@ -52,12 +52,17 @@ def _load_directory(path: Path):
 @app.command()
 def demo(
     database: Path = typer.Option(ROOT / "var" / "demo.db", help="SQLite file for the demo."),
+    year: int = typer.Option(2019, "--year", help="2019: the plan's third quarter of 2019; 2026: the plan "
+                                                  "crossing 1 July 2025 into today's Gia Lai, then 2026-Q1."),
 ) -> None:
     """The main job on the shipped Bình Định plan, with no server and no token: a quarter
     replayed day by day, simulated contacts answering the bot, and the coordinator's digest."""
-    from cli.demo import run_demo
+    from cli.demo import SCENARIOS, run_demo
 
-    run_demo(out, database, DEFAULT_PLAN, DEFAULT_ORG, DEFAULT_CALENDAR)
+    if year not in SCENARIOS:
+        err.print(f"[red]error[/] --year {year}: expected one of {', '.join(map(str, SCENARIOS))}")
+        raise typer.Exit(1)
+    run_demo(out, database, DEFAULT_PLAN, DEFAULT_ORG, DEFAULT_CALENDAR, year, ROOT / "plans" / "org" / "gia-lai.yaml")
 
 
 @app.command()

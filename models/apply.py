@@ -187,9 +187,9 @@ def apply_successions(session: Session, today: dt.date, actor: str) -> list[str]
     succeeded = {u.id: u for u in session.exec(select(Unit).where(Unit.successor_on <= today))}
     if not succeeded:
         return []
+    changes = _move_coordinators(session, succeeded, today, actor)
     obligations = list(session.exec(select(Obligation).where(
         Obligation.unit_id.in_(list(succeeded)), Obligation.status.in_([s.value for s in NOT_CLOSED]))))
-    changes: list[str] = []
     for ob in obligations:
         old = succeeded[ob.unit_id]
         targets = successors_on(session, old, today)
@@ -205,6 +205,27 @@ def apply_successions(session: Session, today: dt.date, actor: str) -> list[str]
         for other in others:
             changes.append(_copy(session, actor, ob, other, f"{other.name} shares {old.name}'s duty from "
                                                           f"{old.successor_on}"))
+    return changes
+
+
+def _answering(session: Session, unit_id: str, today: dt.date) -> str:
+    """The unit that answers for unit_id today (itself, or its successor)."""
+    unit = session.get(Unit, unit_id)
+    heirs = successors_on(session, unit, today) if unit is not None else []
+    return heirs[0].id if heirs else unit_id
+
+
+def _move_coordinators(session: Session, succeeded: dict[str, Unit], today: dt.date, actor: str) -> list[str]:
+    """A plan's coordinating unit that was merged or renamed: its successor coordinates."""
+    changes = []
+    for plan in session.exec(select(Plan).where(Plan.coordinator_unit_id.in_(list(succeeded)))):
+        heir = _answering(session, plan.coordinator_unit_id, today)
+        if heir != plan.coordinator_unit_id:
+            note = f"{plan.id}: coordinated by {heir} from {succeeded[plan.coordinator_unit_id].successor_on}"
+            session.add(Event(kind="coordinator_moved", actor=actor, plan_id=plan.id, note=note,
+                              before={"unit_id": plan.coordinator_unit_id}, after={"unit_id": heir}))
+            plan.coordinator_unit_id = heir
+            changes.append(note)
     return changes
 
 
@@ -244,8 +265,9 @@ def _task_schedule(task) -> dict | None:
 def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: str, today: dt.date) -> None:
     info, d = spec.plan, directory.spec.directory.id
     known = sync.session.get(Plan, info.id) is not None
+    coordinator = _answering(sync.session, qualify(d, directory.resolve(info.coordinator).id), today)
     plan_row = {"id": info.id, "number": info.number, "title": info.title, "issued_by": info.issued_by,
-                "issued_on": info.issued_on, "coordinator_unit_id": qualify(d, directory.resolve(info.coordinator).id),
+                "issued_on": info.issued_on, "coordinator_unit_id": coordinator,
                 "directory_id": d, "schedule": spec.schedule.model_dump(mode="json"), "content_hash": content_hash,
                 "parent_plan_id": info.parent}
     sync.rows(Plan, ("id",), [plan_row], Plan.id == info.id)

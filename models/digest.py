@@ -21,6 +21,7 @@ from models.periods import MONTHS, Period, period_containing
 from models.plan import DigestPolicy
 from models.render import environment
 from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
+from models.asof import obligations_at
 from models.tables import Area, ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
 from models.workcal import VN, WorkingCalendar
 
@@ -73,10 +74,11 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
 
 def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int, period: str | None) -> list[tuple[str, int]]:
     overdue = func.count()
-    query = (select(Unit.name, overdue).select_from(Obligation).join(Task, Task.id == Obligation.task_id)
-             .join(Unit, Unit.id == Obligation.unit_id).where(category_at(at) == Category.open_overdue.value)
+    ob = obligations_at(at)
+    query = (select(Unit.name, overdue).select_from(ob).join(Task, Task.id == ob.task_id)
+             .join(Unit, Unit.id == ob.unit_id).where(category_at(at, ob) == Category.open_overdue.value)
              .group_by(Unit.name).order_by(overdue.desc(), Unit.name).limit(top))
-    query = in_scope(query, at, plan_id=plan_id, period=period)
+    query = in_scope(query, at, plan_id=plan_id, period=period, ob=ob)
     return [(name, count) for name, count in session.exec(query)]
 
 

@@ -57,10 +57,12 @@ def _change(session: Session, ob: Obligation, action: str, actor: str, allowed: 
     if ob.status not in allowed:
         raise DomainError(f"cannot {action.replace('_', ' ')}: obligation {ob.id} is {ob.status}")
     before = _snapshot(ob)
+    was = {"was_status": ob.status, "was_unit_id": ob.unit_id, "was_due_at": ob.due_at, "was_done_at": ob.done_at}
     for field, value in fields.items():
         setattr(ob, field, value)
     session.add(ob)
-    session.add(Event(kind=action, actor=actor, obligation_id=ob.id, before=before, after=_snapshot(ob), note=why))
+    session.add(Event(kind=action, actor=actor, obligation_id=ob.id, before=before, after=_snapshot(ob), note=why,
+                      **was))
     return ob
 
 

@@ -20,6 +20,7 @@ from models.opening import schedule_of
 from models.plan import TargetSpec
 from models.render import environment
 from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
+from models.asof import obligations_at
 from models.tables import Area, Assignment, Event, Evidence, Obligation, Plan, Task, Unit
 from models.workcal import VN
 
@@ -111,10 +112,11 @@ def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None 
 
 
 def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due_to, unit_id) -> list[Row]:
-    category = category_at(at).label("category")
-    query = in_scope(select(Obligation, Task, Unit.name, Unit.level, category)
-                     .join(Task, Task.id == Obligation.task_id).join(Unit, Unit.id == Obligation.unit_id),
-                     at, plan_id, unit_id, period, due_from, due_to)
+    ob = obligations_at(at)
+    category = category_at(at, ob).label("category")
+    query = in_scope(select(ob, Task, Unit.name, Unit.level, category)
+                     .join(Task, Task.id == ob.task_id).join(Unit, Unit.id == ob.unit_id),
+                     at, plan_id, unit_id, period, due_from, due_to, ob)
     found = session.exec(query).all()
     ids = [ob.id for ob, *_ in found]
     evidence = _evidence_counts(session, ids)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import and_, case, func, literal
 from sqlmodel import Session, select
 
+from models.asof import obligations_at
 from models.tables import Obligation, Task, Unit
 from models.workcal import VN
 
@@ -44,14 +45,14 @@ LABELS = {
 }
 
 
-def category_at(at: dt.datetime):
-    """SQL expression: an obligation's category at instant `at`.
+def category_at(at: dt.datetime, ob=Obligation):
+    """SQL expression: an obligation's category at instant `at` (`ob`: the obligations as
+    they stood then, models.asof).
 
     Done on time is judged against the deadline in force (an approved extension
     moved `due_at`; `original_due_at` keeps the first). An obligation done after
     `at` was still open at `at`. Obligations count from their period's first day.
     """
-    ob = Obligation
     done = and_(ob.status == "done", ob.done_at <= at)
     return case(
         (ob.status == "cancelled", literal(Category.cancelled.value)),
@@ -64,8 +65,7 @@ def category_at(at: dt.datetime):
     )
 
 
-def _flags(at: dt.datetime, due_soon_days: int):
-    ob = Obligation
+def _flags(at: dt.datetime, due_soon_days: int, ob=Obligation):
     open_in_time = and_(ob.status.in_(["open", "blocked", "extension_requested"]), ob.no_deadline.is_(False),
                         ob.due_at >= at, ob.due_at <= at + dt.timedelta(days=due_soon_days))
     extended = and_(ob.status != "cancelled", ob.due_at != ob.original_due_at)
@@ -73,13 +73,13 @@ def _flags(at: dt.datetime, due_soon_days: int):
 
 
 GROUPS = {
-    "plan": lambda: [Task.plan_id],
-    "area": lambda: [Task.plan_id, Task.area_code],
-    "task": lambda: [Task.plan_id, Task.code],
-    "unit": lambda: [Unit.id, Unit.name],
-    "level": lambda: [Unit.level],
-    "directory": lambda: [Unit.directory_id],  # one directory per province
-    "period": lambda: [Obligation.period],
+    "plan": lambda ob: [Task.plan_id],
+    "area": lambda ob: [Task.plan_id, Task.area_code],
+    "task": lambda ob: [Task.plan_id, Task.code],
+    "unit": lambda ob: [Unit.id, Unit.name],
+    "level": lambda ob: [Unit.level],
+    "directory": lambda ob: [Unit.directory_id],  # one directory per province
+    "period": lambda ob: [ob.period],
 }
 
 
@@ -102,15 +102,17 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
            due_from: dt.date | None = None, due_to: dt.date | None = None, unit_id: str | None = None,
            due_soon_days: int = 7, period: str | None = None) -> list[Tally]:
     """Counts by category per group (plan, area, task, unit, level or directory), as they
-    stood at `at`; optionally only obligations due within [due_from, due_to]."""
-    keys = GROUPS[by]()
-    category = category_at(at).label("category")
-    due_soon, extended = _flags(at, due_soon_days)
+    stood at `at` (the deadline, status and unit then); optionally only obligations due
+    within [due_from, due_to]."""
+    ob = obligations_at(at)
+    keys = GROUPS[by](ob)
+    category = category_at(at, ob).label("category")
+    due_soon, extended = _flags(at, due_soon_days, ob)
     query = (select(*keys, category, func.count(), due_soon, extended)
-             .select_from(Obligation).join(Task, Task.id == Obligation.task_id)
-             .join(Unit, Unit.id == Obligation.unit_id)
+             .select_from(ob).join(Task, Task.id == ob.task_id)
+             .join(Unit, Unit.id == ob.unit_id)
              .group_by(*keys, category).order_by(*keys))
-    query = in_scope(query, at, plan_id, unit_id, period, due_from, due_to)
+    query = in_scope(query, at, plan_id, unit_id, period, due_from, due_to, ob)
     tallies: dict[tuple, Tally] = {}
     for row in session.exec(query):
         key, (name, count, soon, ext) = tuple(row[:len(keys)]), row[len(keys):]
@@ -122,20 +124,21 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
 
 
 def in_scope(query, at: dt.datetime, plan_id: str | None = None, unit_id: str | None = None,
-             period: str | None = None, due_from: dt.date | None = None, due_to: dt.date | None = None):
+             period: str | None = None, due_from: dt.date | None = None, due_to: dt.date | None = None,
+             ob=Obligation):
     """The obligations a count or a report covers (the query joins Task): begun by `at`, and
     optionally one plan, one unit, one period, or due within [due_from, due_to]."""
-    query = query.where(Obligation.starts_on <= at.astimezone(VN).date())
+    query = query.where(ob.starts_on <= at.astimezone(VN).date())
     if plan_id:
         query = query.where(Task.plan_id == plan_id)
     if unit_id:
-        query = query.where(Obligation.unit_id == unit_id)
+        query = query.where(ob.unit_id == unit_id)
     if period:
-        query = query.where(Obligation.period == period)
+        query = query.where(ob.period == period)
     if due_from:
-        query = query.where(Obligation.due_at >= _day_start(due_from))
+        query = query.where(ob.due_at >= _day_start(due_from))
     if due_to:
-        query = query.where(Obligation.due_at < _day_start(due_to + dt.timedelta(days=1)))
+        query = query.where(ob.due_at < _day_start(due_to + dt.timedelta(days=1)))
     return query
 
 
@@ -144,5 +147,6 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def category_of(session: Session, obligation_id: int, at: dt.datetime) -> Category:
-    value = session.exec(select(category_at(at)).where(Obligation.id == obligation_id)).one()
+    ob = obligations_at(at)
+    value = session.exec(select(category_at(at, ob)).select_from(ob).where(ob.id == obligation_id)).one()
     return Category(value)

@@ -190,6 +190,7 @@ class OpeningRun(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     """The audit trail: every change, who made it and from where. Never rewritten."""
+    __table_args__ = (Index("ix_event_obligation_at", "obligation_id", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     kind: str = Field(max_length=40)
@@ -199,6 +200,12 @@ class Event(SQLModel, table=True):
     before: dict | None = _json()
     after: dict | None = _json()
     note: str | None = None
+    # An obligation's state just before this change (lifecycle events only): the state at any
+    # past instant is the `was_*` of its first change after that instant (models.asof).
+    was_status: str | None = Field(default=None, max_length=24)
+    was_unit_id: str | None = Field(default=None, max_length=80)
+    was_due_at: dt.datetime | None = _time()
+    was_done_at: dt.datetime | None = _time()
 
 
 # --- Telegram -------------------------------------------------------------------

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
-from cli.demo import simulated_days
+from cli.demo import SCENARIOS
 from models import clock, lifecycle
 from models.digest import build_digest, digest_text, due_digests, send_digests
 from models.opening import Opener
@@ -125,7 +125,7 @@ def test_the_demo_replays_the_quarter_and_prints_the_digest(tmp_path):
     console = Console(record=True, width=200)
     run_demo(console, tmp_path / "demo.db", DEFAULT_PLAN, DEFAULT_ORG, DEFAULT_CALENDAR)
     output = console.export_text()
-    assert len(simulated_days(CAL)) == 18
+    assert len(SCENARIOS[2019].days(CAL)) == 18
     assert "0 not delivered; 0 answered 429" in output
     assert "• Đã hoàn thành quá hạn: 3" in output  # the late commune's three quarterly tasks
     assert "• Gia hạn: 1" in output  # the extension the coordinator approved

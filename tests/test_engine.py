@@ -6,13 +6,13 @@ import threading
 import pytest
 from sqlmodel import Session, func, select
 
-from models import lifecycle
+from models import clock, lifecycle
 from models.apply import apply_plan
 from models.lifecycle import DomainError
 from models.opening import Opener, OpeningError
 from models.org import load_directory
 from models.rollup import Category, category_of, rollup
-from models.tables import Event, Obligation, Task
+from models.tables import Event, Obligation, Task, utcnow
 from models.workcal import VN, WorkingCalendar
 from tests.conftest import ORG, PLAN
 
@@ -144,20 +144,26 @@ def one(engine, code="1.1", unit="binh-dinh/so-tu-phap", period="2019-Q3") -> in
     return next(o.id for o in obligations(engine, code=code, unit_id=unit, period=period))
 
 
-def act(engine, obligation_id: int, action, *args, **kwargs):
-    with Session(engine) as session:
-        ob = lifecycle.load_for_update(session, obligation_id)
-        action(session, ob, *args, **kwargs)
-        session.commit()
+def act(engine, obligation_id: int, action, *args, when: str | None = None, **kwargs):
+    """One lifecycle change, recorded at `when` (a day of the story) or now."""
+    if when:
+        clock.travel_to(at(when))
+    try:
+        with Session(engine) as session:
+            ob = lifecycle.load_for_update(session, obligation_id)
+            action(session, ob, *args, **kwargs)
+            session.commit()
+    finally:
+        clock.back_to_now()
 
 
 def test_lifecycle_progress_extension_done_with_events(applied):
     open_period(applied, "2019-Q3")
     ob = one(applied)
-    act(applied, ob, lifecycle.report_progress, 40, "telegram:111", note="đang làm")
-    act(applied, ob, lifecycle.request_extension, at("2019-10-31"), "chờ số liệu", "telegram:111")
-    act(applied, ob, lifecycle.approve_extension, "telegram:999")
-    act(applied, ob, lifecycle.mark_done, "telegram:111", at=at("2019-10-25"))
+    act(applied, ob, lifecycle.report_progress, 40, "telegram:111", note="đang làm", when="2019-10-01")
+    act(applied, ob, lifecycle.request_extension, at("2019-10-31"), "chờ số liệu", "telegram:111", when="2019-10-10")
+    act(applied, ob, lifecycle.approve_extension, "telegram:999", when="2019-10-11")
+    act(applied, ob, lifecycle.mark_done, "telegram:111", at=at("2019-10-25"), when="2019-10-25")
     with Session(applied) as session:
         row = session.get(Obligation, ob)
         assert (row.status, row.progress) == ("done", 40)
@@ -211,12 +217,12 @@ def test_the_four_categories_on_a_hand_built_set(applied):
     open_period(applied, "2019-Q3")
     units = [f"binh-dinh/huyen-{code}" for code in (540, 542, 543, 544, 545, 546)]
     ids = [one(applied, unit=u) for u in units]
-    act(applied, ids[0], lifecycle.mark_done, "t", at=at("2019-10-10"))  # done on time
-    act(applied, ids[1], lifecycle.mark_done, "t", at=at("2019-10-18"))  # done late
-    act(applied, ids[2], lifecycle.request_extension, at("2019-10-31"), "r", "t")
-    act(applied, ids[2], lifecycle.approve_extension, "c")  # open, within the extended deadline
-    act(applied, ids[3], lifecycle.postpone, "c")  # postponed
-    act(applied, ids[4], lifecycle.mark_done, "t", at=at("2019-10-25"))  # done after the instant: open, overdue
+    act(applied, ids[0], lifecycle.mark_done, "t", at=at("2019-10-10"), when="2019-10-10")  # done on time
+    act(applied, ids[1], lifecycle.mark_done, "t", at=at("2019-10-18"), when="2019-10-18")  # done late
+    act(applied, ids[2], lifecycle.request_extension, at("2019-10-31"), "r", "t", when="2019-10-12")
+    act(applied, ids[2], lifecycle.approve_extension, "c", when="2019-10-13")  # open, within the extended deadline
+    act(applied, ids[3], lifecycle.postpone, "c", when="2019-10-15")  # postponed
+    act(applied, ids[4], lifecycle.mark_done, "t", at=at("2019-10-25"), when="2019-10-25")  # done after: overdue
     # ids[5] untouched: open, overdue
     with Session(applied) as session:
         expected = [Category.done_on_time, Category.done_late, Category.open_on_time, Category.postponed,
@@ -232,6 +238,26 @@ def test_the_four_categories_on_a_hand_built_set(applied):
         # Before the deadline everything untouched is open within deadline.
         early = {t.key[0]: t for t in rollup(session, "unit", at("2019-10-01"), plan_id=PLAN_ID)}
         assert early[units[5]].counts == {Category.open_on_time: 1, Category.no_deadline: 7}
+
+
+def test_a_past_day_counts_as_it_stood_then(applied):
+    """An extension approved later does not make work that was overdue then look on time;
+    a unit that took an obligation over later does not own it before."""
+    open_period(applied, "2019-Q3")
+    late, moved = one(applied), one(applied, unit="binh-dinh/huyen-540")
+    act(applied, late, lifecycle.request_extension, at("2019-10-31"), "chờ số liệu", "t", when="2019-10-18")
+    act(applied, late, lifecycle.approve_extension, "c", when="2019-10-25")
+    act(applied, moved, lifecycle.reassign, "binh-dinh/so-noi-vu", "cli", when="2019-10-22")
+    with Session(applied) as session:
+        assert category_of(session, late, at("2019-10-20")) is Category.open_overdue  # deadline then: 14/10
+        assert category_of(session, late, at("2019-10-26")) is Category.open_on_time  # extended on 25/10
+        assert category_of(session, late, at("2019-11-01")) is Category.open_overdue  # past the new one too
+        then = {t.key[0]: t.total for t in rollup(session, "unit", at("2019-10-20"), plan_id=PLAN_ID)}
+        now = {t.key[0]: t.total for t in rollup(session, "unit", utcnow(), plan_id=PLAN_ID)}
+        assert now["binh-dinh/huyen-540"] == then["binh-dinh/huyen-540"] - 1
+        assert now["binh-dinh/so-noi-vu"] == then.get("binh-dinh/so-noi-vu", 0) + 1
+        extended_then = rollup(session, "plan", at("2019-10-20"), plan_id=PLAN_ID)[0].extended
+        assert extended_then == 0 and rollup(session, "plan", utcnow(), plan_id=PLAN_ID)[0].extended == 1
 
 
 def test_rollups_by_every_grouping_add_up(applied):

@@ -110,5 +110,6 @@ def test_the_shipped_gia_lai_directory_reads_two_level_plans():
     assert len(gia_lai.expand("UBND xã, phường, đặc khu")) == 135
     assert len(gia_lai.expand("UBND các phường, xã")) == 135
     assert gia_lai.resolve("Sở KH&CN").id == "so-khoa-hoc-cong-nghe"
-    assert len(gia_lai.expand("Các sở, ban, ngành tỉnh")) == 12
+    assert len(gia_lai.expand("Các sở, ban, ngành tỉnh")) == 14  # the 12 of every province, Dân tộc và Tôn giáo, Ngoại vụ
+    assert gia_lai.resolve("Sở Dân tộc và Tôn giáo") is not None
     assert gia_lai.expand("UBND cấp huyện") == []  # the old class still resolves, with no members

@@ -83,6 +83,9 @@ def test_open_obligations_follow_on_the_date_with_history_kept(applied, monkeypa
     assert q3 and all(o.unit_id.startswith("gia-lai/") for o in q3)
     assert {o.unit_id for o in q3 if o.unit_id.startswith("gia-lai/xa-")} <= {
         f"gia-lai/{u.id}" for u in load_directory(GIA_LAI).spec.units}
+    with Session(applied) as session:  # Bình Định's Sở Nội vụ coordinates as Gia Lai's now
+        from models.tables import Plan
+        assert session.get(Plan, "binh-dinh-53-2019").coordinator_unit_id == "gia-lai/so-noi-vu"
     # A second run on the same day moves nothing more.
     open_obligations.fn(as_of=ON, calendar=str(ROOT / "plans" / "calendar" / "vn.yaml"))
     assert len(obligations(applied, period="2025-Q3")) == len(q3)
@@ -151,3 +154,37 @@ def test_an_old_plan_on_todays_map_is_told_what_changed(directory, gia_lai):
                in w for w in warnings)
     before = validate_plan(PLAN, directory, [gia_lai], as_of=dt.date(2025, 2, 1))
     assert not [w for w in before.warnings if "ended on" in w.message or "open for" in w.message]
+
+
+def test_the_2026_demo_crosses_1_july_2025_then_chases_2026_q1(tmp_path, monkeypatch):
+    """The crossing part of `dondoc demo --year 2026` (its Telegram replay is the 2019 demo's)."""
+    from rich.console import Console
+
+    from cli.demo import SCENARIOS, cross_2025
+    from cli.paths import DEFAULT_CALENDAR, DEFAULT_PLAN
+    from models import clock
+    from models.apply import apply_plan
+    from models.db import make_engine, upgrade
+    from models.workcal import load_calendar
+
+    monkeypatch.setenv("DONDOC_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    upgrade(engine)
+    apply_plan(engine, DEFAULT_PLAN, load_directory(ORG), today=dt.date(2025, 4, 1))
+    console = Console(record=True, width=200)
+    try:
+        cross_2025(console, engine, tmp_path / "demo.db", GIA_LAI, DEFAULT_CALENDAR)
+    finally:
+        clock.back_to_now()
+    output = console.export_text()
+    assert "1 July 2025: " in output and "UBND phường Nhơn Bình (thành phố Quy Nhơn)" in output
+    assert "UBND phường Quy Nhơn Đông" in output
+    with Session(engine) as session:
+        left = session.exec(select(Obligation).where(Obligation.unit_id.startswith("binh-dinh/"),
+                                                     Obligation.status == "open")).all()
+        assert not [o for o in left if session.get(Unit, o.unit_id).successor_on]
+        districts = session.exec(select(Obligation).where(Obligation.unit_id.like("binh-dinh/huyen-%"),
+                                                          Obligation.period == "2025-Q2")).all()
+        assert districts and {o.status for o in districts} <= {"cancelled", "done"}
+    days = SCENARIOS[2026].days(load_calendar(DEFAULT_CALENDAR))
+    assert days[0] == dt.date(2026, 1, 1) and all(d.year == 2026 for d in days)
