@@ -389,15 +389,19 @@ def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_has
         try:
             sync = Sync(session, actor)
             sync_directory(sync, directory, today)
+            if sync.changes:  # a directory change can concern every plan on it
+                session.add(Event(kind="plan_applied", actor=actor, note="; ".join(sync.changes[:50]),
+                                  after={"directory": directory.spec.directory.id, "changes": len(sync.changes)}))
+            directory_changes = len(sync.changes)
             sync_plan(sync, spec, directory, content_hash, today)
             if reapply_reminders:
                 moved = policies.reapply(session, spec.plan.id, actor)
                 if moved:
                     sync.note(f"{moved} open obligation(s): now chased under the current reminder policy")
-            if sync.changes:
+            if len(sync.changes) > directory_changes:
                 session.add(Event(kind="plan_applied", actor=actor, plan_id=spec.plan.id,
                                   after={"content_hash": content_hash, "changes": len(sync.changes)},
-                                  note="; ".join(sync.changes[:50])))
+                                  note="; ".join(sync.changes[directory_changes:][:50])))
             session.rollback() if dry_run else session.commit()
         except BaseException:
             session.rollback()

@@ -8,10 +8,11 @@ PostgreSQL or SQLite, still create each obligation once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Boolean, Date, Integer, and_, bindparam, func, literal, not_
+from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -107,6 +108,7 @@ class Opener:
         self.schedule = schedule_of(self.plan)
         self.tasks = list(session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)))
         self.policies = PolicyStore(session, self.plan)
+        self._policy_ids: dict[str, int] = {}
 
     def period(self, period_id: str) -> int:
         try:
@@ -145,13 +147,17 @@ class Opener:
     # --- writing -------------------------------------------------------------------
 
     def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
-        version = matrix_version(self.session)
+        version = matrix_version(self.session, self.plan.id)
         done = self.session.get(OpeningRun, (self.plan.id, what))
         if done is not None and done.matrix_version == version:
             return 0  # nothing applied since this very opening completed
         now = self.now or utcnow()
+        rows = [{"task_id": o.task.id, "period": o.period, "starts_on": o.starts_on, "due_at": o.due_at,
+                 "no_deadline": o.no_deadline, "policy_id": self._policy_id(o.task)} for o in openings]
+        created = self._open_rows(rows, now, on)
         merged = self._merged_leads({o.task.id for o in openings}, on)
-        created = sum(self._open_one(opening, now, on, merged.get(opening.task.id, [])) for opening in openings)
+        created += sum(self._open_for_successors(row, now, on, merged[row["task_id"]]) for row in rows
+                       if row["task_id"] in merged)
         if created:
             self.session.add(Event(kind="obligations_opened", actor=self.actor, plan_id=self.plan.id,
                                    after={"what": what, "created": created}))
@@ -161,31 +167,46 @@ class Opener:
         self.session.connection().execute(record)  # an upsert: a concurrent run may have written it
         return created
 
+    def _policy_id(self, task: Task) -> int:
+        """The reminder policy version a task opens with; tasks without their own share one."""
+        own = (task.schedule or {}).get("reminders")
+        key = json.dumps(own, sort_keys=True) if own else ""
+        if key not in self._policy_ids:
+            self._policy_ids[key] = self.policies.id_for(task_policy(task, self.schedule))
+        return self._policy_ids[key]
+
     def _merged_leads(self, task_ids: set[int], on: dt.date) -> dict[int, list[str]]:
-        """Lead units merged into another by `on`, per task (rare: one query for all)."""
-        rows = self.session.exec(select(Assignment.task_id, Assignment.unit_id)
-                                 .join(Unit, Unit.id == Assignment.unit_id)
-                                 .where(Assignment.task_id.in_(task_ids), Assignment.role == "lead", _merged(on)))
+        """Lead units merged, split or dissolved by `on`, per task. Most days no unit is: one
+        query over the units says so, before any join over the assignments."""
+        succeeded = self.session.exec(select(Unit.id).where(_merged(on))).all()
+        if not succeeded:
+            return {}
+        rows = self.session.exec(select(Assignment.task_id, Assignment.unit_id).where(
+            Assignment.task_id.in_(task_ids), Assignment.role == "lead", Assignment.unit_id.in_(succeeded)))
         merged: dict[int, list[str]] = {}
         for task_id, unit_id in rows:
             merged.setdefault(task_id, []).append(unit_id)
         return merged
 
-    def _open_one(self, o: Opening, now: dt.datetime, on: dt.date, merged: list[str]) -> int:
-        """One INSERT .. SELECT over the task's lead units: the database does the work,
-        and skips the (task, unit, period) keys it already has. Merged units' duties go
-        to their successors."""
-        policy_id = self.policies.id_for(task_policy(o.task, self.schedule))
-        params = {"task_id": o.task.id, "period": o.period, "starts_on": o.starts_on, "now": now,
-                  "due_at": o.due_at, "no_deadline": o.no_deadline, "on": on, "policy_id": policy_id}
-        statement = _open_statement(self.session.get_bind().dialect.name)
-        created = len(self.session.connection().execute(statement, params).all())
+    def _open_rows(self, rows: list[dict], now: dt.datetime, on: dt.date) -> int:
+        """One INSERT .. SELECT for every task at once: the tasks' deadlines as a VALUES list
+        joined with their active, unmerged lead units. The database does the work and skips
+        the (task, unit, period) keys it already has."""
+        created, dialect = 0, self.session.get_bind().dialect.name
+        for start in range(0, len(rows), CHUNK):  # a VALUES list of bounded size
+            chunk = rows[start:start + CHUNK]
+            params = {"now": now, "on": on} | {f"{name}_{i}": row[name] for i, row in enumerate(chunk)
+                                               for name in VALUE_COLUMNS}
+            created += self.session.connection().execute(_open_statement(dialect, len(chunk)), params).rowcount
+        return created
+
+    def _open_for_successors(self, row: dict, now: dt.datetime, on: dt.date, merged: list[str]) -> int:
+        """Lead units merged, split or dissolved by `on`: their duties go to their successors."""
         successors = {unit.id for unit_id in merged
                       for unit in successors_on(self.session, self.session.get(Unit, unit_id), on) if unit.active}
-        rows = [{"task_id": o.task.id, "unit_id": unit_id, "period": o.period, "status": "open",
-                 "starts_on": o.starts_on, "opened_at": now, "due_at": o.due_at, "original_due_at": o.due_at,
-                 "no_deadline": o.no_deadline, "policy_id": policy_id} for unit_id in sorted(successors)]
-        return created + insert_new_obligations(self.session, rows)
+        rows = [{**row, "unit_id": unit_id, "status": "open", "opened_at": now, "original_due_at": row["due_at"]}
+                for unit_id in sorted(successors)]
+        return insert_new_obligations(self.session, rows)
 
 
 def _merged(on):
@@ -193,21 +214,33 @@ def _merged(on):
     return and_(Unit.successor_on.is_not(None), Unit.successor_on <= on)  # NOT(NULL <= x) would be NULL
 
 
-@lru_cache(maxsize=4)
-def _open_statement(dialect: str):
-    """INSERT INTO obligation .. SELECT one row per active, unmerged lead unit of a task,
-    built once and run with parameters (building statements costs more than running them)."""
-    due_at = bindparam("due_at", type_=UTCDateTime())
-    leads = (select(bindparam("task_id"), Assignment.unit_id, bindparam("period"), literal("open"),
-                    bindparam("starts_on", type_=Date()), bindparam("now", type_=UTCDateTime()), due_at, due_at,
-                    bindparam("no_deadline", type_=Boolean()), bindparam("policy_id", type_=Integer()))
-             .join(Unit, Unit.id == Assignment.unit_id)
-             .where(Assignment.task_id == bindparam("task_id"), Assignment.role == "lead", Unit.active,
-                    not_(_merged(bindparam("on", type_=Date())))))
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(Obligation.__table__).from_select(OPEN_COLUMNS, leads)
-            .on_conflict_do_nothing(index_elements=["task_id", "unit_id", "period"])
-            .returning(Obligation.__table__.c.id))
+CHUNK = 500
+VALUE_COLUMNS = {"task_id": Integer(), "period": String(), "starts_on": Date(), "due_at": UTCDateTime(),
+                 "no_deadline": Boolean(), "policy_id": Integer()}
+
+
+@lru_cache(maxsize=64)
+def _open_statement(dialect: str, rows: int):
+    """INSERT INTO obligation .. SELECT one row per task and active, unmerged lead unit, for
+    `rows` tasks given as parameters. Written once per size as text: SQLAlchemy's VALUES
+    construct is compiled anew on every call, which cost more than running it."""
+    cast = {"starts_on": "CAST({} AS DATE)", "due_at": "CAST({} AS TIMESTAMP WITH TIME ZONE)",
+            "period": "CAST({} AS VARCHAR)"} if dialect == "postgresql" else {}
+    tuples = ", ".join("(" + ", ".join(cast.get(name, "{}").format(f":{name}_{i}") for name in VALUE_COLUMNS) + ")"
+                       for i in range(rows))
+    now = "CAST(:now AS TIMESTAMP WITH TIME ZONE)" if dialect == "postgresql" else ":now"
+    o = {name: f"o.column{n}" for n, name in enumerate(VALUE_COLUMNS, start=1)}  # VALUES names its columns so
+    sql = f"""
+        INSERT INTO obligation ({", ".join(OPEN_COLUMNS)})
+        SELECT {o["task_id"]}, a.unit_id, {o["period"]}, 'open', {o["starts_on"]}, {now}, {o["due_at"]},
+               {o["due_at"]}, {o["no_deadline"]}, {o["policy_id"]}
+        FROM (VALUES {tuples}) AS o
+        JOIN assignment a ON a.task_id = {o["task_id"]} AND a.role = 'lead'
+        JOIN unit u ON u.id = a.unit_id
+        WHERE u.active AND (u.successor_on IS NULL OR u.successor_on > :on)
+        ON CONFLICT (task_id, unit_id, period) DO NOTHING"""
+    params = [bindparam(f"{name}_{i}", type_=kind) for i in range(rows) for name, kind in VALUE_COLUMNS.items()]
+    return text(sql).bindparams(*params, bindparam("now", type_=UTCDateTime()), bindparam("on", type_=Date()))
 
 
 OPEN_COLUMNS = ["task_id", "unit_id", "period", "status", "starts_on", "opened_at", "due_at", "original_due_at",
@@ -218,10 +251,13 @@ def _insert(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def matrix_version(session: Session) -> int:
-    """Grows whenever a plan or directory change is applied (apply writes a plan_applied event)."""
-    newest = session.exec(select(func.max(Event.id)).where(Event.kind == "plan_applied")).one()
-    return newest or 0
+def matrix_version(session: Session, plan_id: str | None = None) -> int:
+    """Grows whenever a change that can concern the plan is applied: the plan's own apply
+    (a plan_applied event naming it), or a directory change (one naming no plan)."""
+    query = select(func.max(Event.id)).where(Event.kind == "plan_applied")
+    if plan_id is not None:
+        query = query.where((Event.plan_id == plan_id) | Event.plan_id.is_(None))
+    return session.exec(query).one() or 0
 
 
 def insert_new_obligations(session: Session, rows: list[dict]) -> int:

@@ -59,7 +59,7 @@ class Unit(SQLModel, table=True):
     # of a split that takes over), successors_also (the rest of a split), or nobody (dissolved:
     # successor_on set, successor_id empty, succession_note the reason).
     successor_id: str | None = Field(default=None, foreign_key="unit.id", max_length=80)
-    successor_on: dt.date | None = None
+    successor_on: dt.date | None = Field(default=None, index=True)
     successors_also: list[str] | None = _json()
     succession_share: str | None = Field(default=None, max_length=8)  # "one" or "all"
     succession_note: str | None = None
@@ -190,7 +190,7 @@ class OpeningRun(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     """The audit trail: every change, who made it and from where. Never rewritten."""
-    __table_args__ = (Index("ix_event_obligation_at", "obligation_id", "at"),)
+    __table_args__ = (Index("ix_event_obligation_at", "obligation_id", "at"), Index("ix_event_kind_plan", "kind", "plan_id"))
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     kind: str = Field(max_length=40)

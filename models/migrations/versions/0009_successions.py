@@ -21,10 +21,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('succession_share', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True))
         batch_op.add_column(sa.Column('succession_note', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.add_column(sa.Column('succession_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True))
+        batch_op.create_index('ix_unit_successor_on', ['successor_on'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('unit', schema=None) as batch_op:
+        batch_op.drop_index('ix_unit_successor_on')
         batch_op.drop_column('succession_by')
         batch_op.drop_column('succession_note')
         batch_op.drop_column('succession_share')

@@ -34,6 +34,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('was_due_at', UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('was_done_at', UTCDateTime(), nullable=True))
         batch_op.create_index('ix_event_obligation_at', ['obligation_id', 'at'], unique=False)
+        batch_op.create_index('ix_event_kind_plan', ['kind', 'plan_id'], unique=False)
     event = sa.table('event', sa.column('id', sa.Integer), sa.column('kind', sa.String), sa.column('before', sa.JSON),
                      sa.column('was_status', sa.String), sa.column('was_unit_id', sa.String),
                      sa.column('was_due_at', UTCDateTime()), sa.column('was_done_at', UTCDateTime()))
@@ -48,6 +49,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index('ix_event_kind_plan')
         batch_op.drop_index('ix_event_obligation_at')
         batch_op.drop_column('was_done_at')
         batch_op.drop_column('was_due_at')
