@@ -26,6 +26,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from open_bench import build  # noqa: E402
+from best_of import best_of  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from models.digest import build_digest, digest_text  # noqa: E402
 from models.opening import Opener  # noqa: E402
@@ -52,14 +53,6 @@ GROUP BY 1, 2
 """
 
 
-def timed(label: str, run, repeat: int = 3):
-    best, result = None, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()
-        elapsed = time.perf_counter() - start
-        best = elapsed if best is None else min(best, elapsed)
-    return best, result
 
 
 def prepare(url: str, provinces: int) -> int:
@@ -95,17 +88,17 @@ def main() -> None:
         engine = make_engine(url)
         with Session(engine) as session:
             params = {"at": AT, "day": AT.date()}
-            bare_all, _ = timed("bare", lambda: session.connection().execute(text(BARE.format(where="")), params).all())
-            ours_all, _ = timed("rollup", lambda: rollup(session, "directory", AT))
+            bare_all, _ = best_of(lambda: session.connection().execute(text(BARE.format(where="")), params).all())
+            ours_all, _ = best_of(lambda: rollup(session, "directory", AT))
             print(f"national rollup by province x category: {ours_all:.3f} s; bare SQL {bare_all:.3f} s; "
                   f"ratio {ours_all / bare_all:.2f} (target <= 1.5)")
             one = {"at": AT, "day": AT.date(), "plan": PLAN}
-            bare_one, _ = timed("bare", lambda: session.connection().execute(
+            bare_one, _ = best_of(lambda: session.connection().execute(
                 text(BARE.format(where="AND t.plan_id = :plan")), one).all())
-            digest_s, digest = timed("digest", lambda: digest_text(build_digest(session, PLAN, AT, "weekly", "bench")))
+            digest_s, digest = best_of(lambda: digest_text(build_digest(session, PLAN, AT, "weekly", "bench")))
             print(f"digest of one province ({PLAN}): {digest_s:.3f} s (target < 1 s), {len(digest)} characters; "
                   f"its bare aggregation {bare_one:.3f} s")
-            xlsx_s, content = timed("xlsx", lambda: report_xlsx(build_report(session, PLAN, AT, period="2019-Q3")), 1)
+            xlsx_s, content = best_of(lambda: report_xlsx(build_report(session, PLAN, AT, period="2019-Q3")), 1)
             print(f"XLSX report of one province for 2019-Q3: {xlsx_s:.2f} s (target < 3 s), {len(content) // 1024} KB")
 
 

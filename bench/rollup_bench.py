@@ -28,7 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from best_of import best_of  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
@@ -125,14 +127,6 @@ def history(conn) -> None:
     conn.execute(text(f"UPDATE obligation SET done_at = {plus('done_at', 10)} WHERE id % 15 = 0"))
 
 
-def timed(run, repeat: int = 3):
-    best, result = None, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()
-        elapsed = time.perf_counter() - start
-        best = elapsed if best is None else min(best, elapsed)
-    return best, result
 
 
 def bare(session: Session, at: dt.datetime, source: str, where: str = "", **params) -> int:
@@ -156,8 +150,8 @@ def measure(url: str) -> None:
              lambda: bare(session, now, "obligation o")),
         ]
         for label, ours, floor in cases:
-            ours_s, tallies = timed(ours)
-            floor_s, counted = timed(floor)
+            ours_s, tallies = best_of(ours)
+            floor_s, counted = best_of(floor)
             total = sum(t.total for t in tallies)
             assert total == counted, (label, total, counted)
             print(f"{label}: {total:,} obligations in {ours_s:.3f} s; bare SQL {floor_s:.3f} s; "
