@@ -156,3 +156,17 @@ def test_import_writes_a_draft_that_validates(tmp_path, files):
     assert result.exit_code == 0, result.output
     check = runner.invoke(app, ["plan", "validate", str(out), "--org", str(ORG)])
     assert check.exit_code == 0, check.output
+
+
+def test_a_header_over_two_rows(tmp_path, directory):
+    """"Đơn vị thực hiện" merged over "Chủ trì" and "Phối hợp", as many provinces lay it out."""
+    page = tmp_path / "plan.html"
+    page.write_text("<html><body><table>"
+                    "<tr><th rowspan='2'>TT</th><th rowspan='2'>Nội dung</th><th colspan='2'>Đơn vị thực hiện</th>"
+                    "<th rowspan='2'>Thời gian</th></tr><tr><th>Chủ trì</th><th>Phối hợp</th></tr>"
+                    "<tr><td>1</td><td>Việc một</td><td>Sở Y tế</td><td>Sở Nội vụ</td><td>Hằng quý</td></tr>"
+                    "</table></body></html>", encoding="utf-8")
+    result = import_file(page, directory)
+    assert result.errors == [] and not [w for w in result.warnings if "not recognised" in w.message]
+    (task,) = result.plan["tasks"]
+    assert (list(task["lead"]), list(task["coordinating"])) == (["Sở Y tế"], ["Sở Nội vụ"])

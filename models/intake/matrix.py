@@ -56,6 +56,19 @@ def header_roles(texts: list[str]) -> list[str | None] | None:
     return roles
 
 
+def _sub_header(roles: list[str | None], row: Row) -> list[str | None] | None:
+    """A second header row under cells merged across columns ("Đơn vị thực hiện" over
+    "Chủ trì" | "Phối hợp"): the roles with the sub-headings' meanings, or None."""
+    own = [(i, c) for i, c in enumerate(row.cells[:len(roles)]) if not c.empty and not c.spanned and not c.merged]
+    if not own or not all(header_role(c.text) for _, c in own):
+        return None
+    refined = list(roles)
+    for i, cell in own:
+        refined[i] = header_role(cell.text)
+    known = [r for r in refined if r]
+    return refined if len(set(known)) == len(known) and all(r in known for r in REQUIRED) else None
+
+
 def label_kind(label: str) -> str | None:
     """"IV" → roman, "B" → letter, "2" → arabic; anything else is not a section label."""
     if label in ROMAN:
@@ -151,6 +164,8 @@ class Interpreter:
                 found = header_roles(row.texts())
                 if found is not None and (roles is None or found == roles):
                     roles, start = found, i + 1
+                    if start < len(table) and (refined := _sub_header(roles, table[start])):
+                        roles, start = refined, start + 1
                     break
             if start is not None:
                 body += table[start:]
