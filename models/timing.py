@@ -201,6 +201,7 @@ _FREQUENCY = {"thang": TimingKind.monthly, "quy": TimingKind.quarterly, "nam": T
 _FREQ = r"(?P<f>6 thang|sau thang|nua nam|thang|quy|nam)"
 _TIMES_A_YEAR = {1: TimingKind.annual, 2: TimingKind.semiannual, 4: TimingKind.quarterly, 12: TimingKind.monthly}
 _ONE = r"(?:01|1|mot)"
+_EVERY_MONTHS = {1: TimingKind.monthly, 3: TimingKind.quarterly, 6: TimingKind.semiannual, 12: TimingKind.annual}
 
 
 @rule("continuous")
@@ -209,6 +210,18 @@ def continuous(t: str, ctx: Context) -> Timing | None:
     if re.fullmatch(r"(?:duy tri\s+)?(?:thuong xuyen|lien tuc|hang ngay)(?:\s+(?:va\s+)?(?:thuong xuyen|lien tuc))?", t):
         return Timing("", TimingKind.continuous)
     return None
+
+
+@rule("within_period")
+def within_period(t: str, ctx: Context) -> Timing | None:
+    """Thường xuyên trong giai đoạn 2026-2030 · Hằng năm trong giai đoạn 2026 - 2030"""
+    m = re.fullmatch(r"(?P<what>.+?)\s+(?:trong\s+)?giai doan\s+(?P<range>.+)", t)
+    if m is None:
+        return None
+    what, span = continuous(m["what"], ctx) or recurrence(m["what"], ctx), date_range(m["range"], ctx)
+    if what is None or span is None:
+        return None
+    return replace(what, start=span.start, end=span.end)
 
 
 @rule("continuous_from")
@@ -229,7 +242,8 @@ def yearly_from(t: str, ctx: Context) -> Timing | None:
 
 @rule("recurrence")
 def recurrence(t: str, ctx: Context) -> Timing | None:
-    """Hằng quý · Định kỳ hằng quý · Định kỳ 6 tháng · Mỗi năm 01 lần · Quý 1 lần · 01 lần/năm · 2 lần/năm"""
+    """Hằng quý · Định kỳ hằng quý · Định kỳ 6 tháng · Mỗi năm 01 lần · Quý 1 lần · 01 lần/năm · 2 lần/năm ·
+    6 tháng/lần · 01 lần/3 tháng · Quý/lần"""
     forms = [rf"{_EVERY}\s+{_FREQ}", rf"dinh ky\s+{_FREQ}", rf"{_FREQ}\s+{_ONE} lan",
              rf"(?:moi\s+)?{_FREQ}\s+{_ONE}\s+lan", rf"{_ONE}\s+lan\s*/\s*{_FREQ}",
              rf"(?:dinh ky\s+)?{_EVERY}\s+{_FREQ}\s+{_ONE}\s+lan"]
@@ -239,6 +253,12 @@ def recurrence(t: str, ctx: Context) -> Timing | None:
     if m := re.fullmatch(r"(?P<n>\d{1,2})\s+lan\s*/\s*nam", t):
         kind = _TIMES_A_YEAR.get(int(m["n"]))
         return Timing("", kind) if kind else None
+    if m := (re.fullmatch(r"(?:moi\s+)?(?P<m>\d{1,2})\s+thang\s*/\s*(?:01|1|mot)?\s*lan", t)
+             or re.fullmatch(r"(?:01|1|mot)\s+lan\s*/\s*(?P<m>\d{1,2})\s+thang", t)):
+        kind = _EVERY_MONTHS.get(int(m["m"]))
+        return Timing("", kind) if kind else None
+    if m := re.fullmatch(rf"{_FREQ}\s*/\s*lan", t):
+        return Timing("", _FREQUENCY[m["f"]])
     return None
 
 
@@ -299,12 +319,13 @@ def date_range(t: str, ctx: Context) -> Timing | None:
 @rule("deadline")
 def deadline(t: str, ctx: Context) -> Timing | None:
     """30/06/2025 · Trước ngày 30/11/2025 · Tháng 5 năm 2026 · Quý IV/2025 · Quý III năm 2026 ·
-    Năm 2026 · 2026 · Trong quý II/2026 · Trước quý III/2026 · 6 tháng đầu năm 2026 · Cuối năm 2025"""
-    m = re.fullmatch(r"(?:(?P<before>truoc|den|cham nhat(?: la)?|trong|vao)\s+)?(?P<p>.+)", t)
+    Năm 2026 · 2026 · Trong quý II/2026 · Trước quý III/2026 · 6 tháng đầu năm 2026 · Cuối năm 2025 ·
+    Đến hết năm 2025 · Chậm nhất trong tháng 12/2025"""
+    m = re.fullmatch(r"(?P<words>(?:(?:truoc|den|het|cham nhat|la|trong|vao|toi)\s+)*)(?P<p>.+)", t)
     span = _point(m["p"], ctx.year)
     if span is None:
         return None
-    if m["before"] == "truoc" and span.first != span.last:
+    if m["words"].split()[:1] == ["truoc"] and "het" not in m["words"] and span.first != span.last:
         return Timing("", TimingKind.once, date=span.first - timedelta(days=1))  # before a month, quarter, year
     return Timing("", TimingKind.once, date=span.last)
 
@@ -418,6 +439,9 @@ def _combine(verbatim: str, parts: list[Timing | None]) -> Timing:
     for part in rest:
         if part.kind not in PERIODIC and part.kind is not TimingKind.continuous:
             return unknown
+        if part.kind is primary.kind and not (primary.day or primary.due) and (part.day or part.due):
+            primary = replace(primary, day=part.day, due=part.due)  # "Hằng quý (trước ngày 20 …)"
+            continue
         then.append(part)
     return replace(primary, phrase=verbatim, then=tuple(then))
 

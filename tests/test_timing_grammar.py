@@ -13,6 +13,11 @@ EXAMPLES = {
         ("Hằng ngày", {"kind": "continuous"}),
         ("Duy trì thường xuyên", {"kind": "continuous"}),
     ],
+    "within_period": [
+        ("Thường xuyên trong giai đoạn 2026-2030", {"kind": "continuous", "start": "2026-01-01",
+                                                  "end": "2030-12-31"}),
+        ("Hằng năm trong giai đoạn 2026 - 2030", {"kind": "annual", "start": "2026-01-01", "end": "2030-12-31"}),
+    ],
     "continuous_from": [
         ("Thực hiện từ quý III/2026", {"kind": "continuous", "start": "2026-07-01"}),
         ("Từ năm 2026", {"kind": "continuous", "start": "2026-01-01"}),
@@ -36,6 +41,9 @@ EXAMPLES = {
         ("01 lần/năm", {"kind": "annual"}),
         ("2 lần/năm", {"kind": "semiannual"}),
         ("Định kỳ hằng năm.", {"kind": "annual"}),
+        ("6 tháng/lần", {"kind": "semiannual"}),
+        ("01 lần/3 tháng", {"kind": "quarterly"}),
+        ("Quý/lần", {"kind": "quarterly"}),
     ],
     "yearly_on": [
         ("Trước ngày 15/12 hằng năm", {"kind": "annual", "due": "15/12"}),
@@ -82,6 +90,8 @@ EXAMPLES = {
         ("Chậm nhất ngày 30/6/2026", {"kind": "once", "date": "2026-06-30"}),
         ("Trước 31/12/2025", {"kind": "once", "date": "2025-12-31"}),
         ("Hoàn thành năm 2026", {"kind": "once", "date": "2026-12-31"}),
+        ("Đến hết năm 2025", {"kind": "once", "date": "2025-12-31"}),
+        ("Chậm nhất trong tháng 12/2025", {"kind": "once", "date": "2025-12-31"}),
     ],
     "event": [
         ("Khi có phát sinh", {"kind": "on_event"}),
@@ -127,6 +137,7 @@ COMPOUNDS = [
     ("Báo cáo trước ngày 15/12 hằng năm về Sở Nội vụ", None),  # the unit before the frequency: not read
     ("Hằng năm báo cáo về Sở Nội vụ", {"kind": "annual", "report_to": "Sở Nội vụ"}),
     ("Thường xuyên, kịp thời", {"kind": "continuous"}),
+    ("Hằng quý (trước ngày 20 của tháng cuối quý)", {"kind": "quarterly", "day": 20}),
     ("Thường xuyên hằng năm", {"kind": "continuous", "then": [{"phrase": "hằng năm", "kind": "annual"}]}),
     ("Thường xuyên (báo cáo hằng quý)",
      {"kind": "continuous", "then": [{"phrase": "báo cáo hằng quý", "kind": "quarterly"}]}),
