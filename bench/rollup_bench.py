@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from best_of import best_of  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+from sqlmodel import Session  # noqa: E402
 
 from models.apply import apply_spec  # noqa: E402
 from models.db import make_engine, upgrade  # noqa: E402
@@ -41,7 +41,6 @@ from models.org import Directory, DirectorySpec  # noqa: E402
 from models.orgdraft import draft_2025  # noqa: E402
 from models.plan import PlanSpec  # noqa: E402
 from models.rollup import rollup  # noqa: E402
-from models.tables import Plan  # noqa: E402
 from models.workcal import VN, WorkingCalendar  # noqa: E402
 
 PERIOD = "2025-Q3"

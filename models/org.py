@@ -7,7 +7,6 @@ The directory YAML (`plans/org/<province>.yaml`) is the one place those names li
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum

@@ -1,7 +1,6 @@
 """The five real 2025 annexes in ../shared/plans/real-2025 import without hand edits,
 every cell of every task row as a person reads it (transcribed by hand from the sources)."""
 
-from pathlib import Path
 
 import pytest
 

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from models.intake.matrix import header_role, header_roles, is_ellipsis, label_kind, split_label
-from models.intake.rows import Cell, Document, ReadError, Row, clean
+from models.intake.rows import Cell, Document, Row, clean
 from models.org import Directory
 from models.timing import TimingKind, parse_timing
 
