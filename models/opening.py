@@ -147,7 +147,7 @@ class Opener:
     # --- writing -------------------------------------------------------------------
 
     def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
-        version = matrix_version(self.session, self.plan.id)
+        version = _plan_versions(self.session).get(self.plan.id, 0)
         done = self.session.get(OpeningRun, (self.plan.id, what))
         if done is not None and done.matrix_version == version:
             return 0  # nothing applied since this very opening completed
@@ -177,8 +177,12 @@ class Opener:
 
     def _merged_leads(self, task_ids: set[int], on: dt.date) -> dict[int, list[str]]:
         """Lead units merged, split or dissolved by `on`, per task. Most days no unit is: one
-        query over the units says so, before any join over the assignments."""
-        succeeded = self.session.exec(select(Unit.id).where(_merged(on))).all()
+        query over the units says so (once per session and day: every plan asks), before any
+        join over the assignments."""
+        cache = self.session.info.setdefault("succeeded_units", {})
+        if on not in cache:
+            cache[on] = self.session.exec(select(Unit.id).where(_merged(on))).all()
+        succeeded = cache[on]
         if not succeeded:
             return {}
         rows = self.session.exec(select(Assignment.task_id, Assignment.unit_id).where(
@@ -249,6 +253,30 @@ OPEN_COLUMNS = ["task_id", "unit_id", "period", "status", "starts_on", "opened_a
 
 def _insert(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _plan_versions(session: Session) -> dict[str, int]:
+    """matrix_version of every plan in one query, kept for the session (openings write no
+    plan_applied events; applying does, in its own session)."""
+    if "matrix_versions" not in session.info:
+        rows = session.exec(select(Event.plan_id, func.max(Event.id))
+                            .where(Event.kind == "plan_applied", Event.plan_id.is_not(None)).group_by(Event.plan_id))
+        every = session.exec(select(func.max(Event.id)).where(Event.kind == "plan_applied",
+                                                             Event.plan_id.is_(None))).one() or 0
+        versions = {plan_id: max(version, every) for plan_id, version in rows}
+        session.info["matrix_versions"] = _Versions(versions, every)
+    return session.info["matrix_versions"]
+
+
+class _Versions(dict):
+    """Plan id → matrix version; a plan with no event of its own has the directory-wide one."""
+
+    def __init__(self, versions: dict[str, int], every: int):
+        super().__init__(versions)
+        self.every = every
+
+    def get(self, plan_id, default=0):
+        return super().get(plan_id, self.every or default)
 
 
 def matrix_version(session: Session, plan_id: str | None = None) -> int:

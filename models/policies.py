@@ -42,6 +42,9 @@ class PolicyStore:
     def id_for(self, policy: ReminderPolicy) -> int:
         body = policy.model_dump(mode="json")
         digest = _digest(body)
+        if not self.ids:  # the plan's versions so far, in one query
+            self.ids.update(self.session.exec(select(ReminderPolicyVersion.digest, ReminderPolicyVersion.id)
+                                              .where(ReminderPolicyVersion.plan_id == self.plan.id)).all())
         if digest not in self.ids:
             insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
             self.session.connection().execute(
@@ -49,7 +52,7 @@ class PolicyStore:
                 .on_conflict_do_nothing(index_elements=["plan_id", "digest"]))  # a concurrent run may have it
             self.ids[digest] = self.session.exec(select(ReminderPolicyVersion.id).where(
                 ReminderPolicyVersion.plan_id == self.plan.id, ReminderPolicyVersion.digest == digest)).one()
-            self.by_id[self.ids[digest]] = policy
+        self.by_id.setdefault(self.ids[digest], policy)
         return self.ids[digest]
 
     def policy(self, policy_id: int | None, fallback: ReminderPolicy) -> ReminderPolicy:
