@@ -94,8 +94,11 @@ def _parents_first(directory: Directory) -> list:
     return sorted(directory.spec.units, key=depth)
 
 
-def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> None:
+def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> bool:
+    """Bring the directory's rows in line; True when what openings depend on changed (units,
+    classes, memberships, successions), not only contacts."""
     d = directory.spec.directory.id
+    start = len(sync.changes)
     units = [{"id": qualify(d, u.id), "directory_id": d, "name": u.name, "level": u.level.value,
               "parent_id": qualify(d, u.parent), "gso_code": u.gso_code, "aliases": u.aliases or None,
               "active": True} for u in _parents_first(directory)]
@@ -107,12 +110,14 @@ def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> None:
     members = [{"class_id": qualify(d, c), "unit_id": qualify(d, u)}
                for c in directory.classes for u in directory.members(c)]
     sync.delete(sync.rows(ClassMember, ("class_id", "unit_id"), members, ClassMember.class_id.startswith(d + "/")))
+    structural = len(sync.changes) > start
     contacts = [{"unit_id": qualify(d, u.id), "name": c.name, "role": c.role, "phone": c.phone, "email": c.email,
                  "head": c.head} for u in directory.spec.units for c in u.contacts]
     sync.delete(sync.rows(Contact, ("unit_id", "name"), contacts, Contact.unit_id.startswith(d + "/")))
     sync.session.flush()
     for change in apply_successions(sync.session, today, sync.actor):
         sync.note(change)
+    return structural
 
 
 _SUCCESSION_FIELDS = ("successor_id", "successor_on", "successors_also", "succession_share", "succession_note",
@@ -350,6 +355,16 @@ def _cancel_open(sync: Sync, task_ids: list[int], units: set[str] | None, note: 
             sync.note(f"obligation {ob.id}: cancelled ({note})")
 
 
+def _record_directory(session: Session, sync: Sync, directory: Directory, structural: bool, actor: str) -> None:
+    """The audit event of a directory's changes. When units, classes or successions changed, it
+    is a plan_applied event naming no plan: every plan on the directory may open more, so their
+    openings run again; a change of contacts alone concerns no opening."""
+    if sync.changes:
+        session.add(Event(kind="plan_applied" if structural else "directory_applied", actor=actor,
+                          note="; ".join(sync.changes[:50]),
+                          after={"directory": directory.spec.directory.id, "changes": len(sync.changes)}))
+
+
 def apply_directory(engine: Engine, directory: Directory, actor: str = "cli", dry_run: bool = False,
                     today: dt.date | None = None) -> list[str]:
     """Load a directory alone (its units, classes, contacts and the successions it states)
@@ -358,10 +373,7 @@ def apply_directory(engine: Engine, directory: Directory, actor: str = "cli", dr
     with Session(engine) as session:
         try:
             sync = Sync(session, actor)
-            sync_directory(sync, directory, today)
-            if sync.changes:
-                session.add(Event(kind="plan_applied", actor=actor, note="; ".join(sync.changes[:50]),
-                                  after={"directory": directory.spec.directory.id, "changes": len(sync.changes)}))
+            _record_directory(session, sync, directory, sync_directory(sync, directory, today), actor)
             session.rollback() if dry_run else session.commit()
         except BaseException:
             session.rollback()
@@ -388,10 +400,7 @@ def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_has
     with Session(engine) as session:
         try:
             sync = Sync(session, actor)
-            sync_directory(sync, directory, today)
-            if sync.changes:  # a directory change can concern every plan on it
-                session.add(Event(kind="plan_applied", actor=actor, note="; ".join(sync.changes[:50]),
-                                  after={"directory": directory.spec.directory.id, "changes": len(sync.changes)}))
+            _record_directory(session, sync, directory, sync_directory(sync, directory, today), actor)
             directory_changes = len(sync.changes)
             sync_plan(sync, spec, directory, content_hash, today)
             if reapply_reminders:
