@@ -170,3 +170,18 @@ def test_a_header_over_two_rows(tmp_path, directory):
     assert result.errors == [] and not [w for w in result.warnings if "not recognised" in w.message]
     (task,) = result.plan["tasks"]
     assert (list(task["lead"]), list(task["coordinating"])) == (["Sở Y tế"], ["Sở Nội vụ"])
+
+
+def test_lettered_items_under_a_task_are_its_parts(tmp_path, directory):
+    page = tmp_path / "plan.html"
+    page.write_text("<html><body><table><tr><th>STT</th><th>Nhiệm vụ</th><th>Cơ quan chủ trì</th>"
+                    "<th>Thời gian thực hiện</th></tr>"
+                    "<tr><td>1</td><td>Việc chung</td><td>Sở Y tế</td><td>Năm 2026</td></tr>"
+                    "<tr><td>a)</td><td>Phần một</td><td>UBND cấp xã</td><td>Quý I/2026</td></tr>"
+                    "<tr><td>b)</td><td>Phần hai</td><td>Sở Nội vụ</td><td>Quý II/2026</td></tr>"
+                    "<tr><td>2</td><td>Việc khác</td><td>Sở Tư pháp</td><td>Hằng năm</td></tr>"
+                    "</table></body></html>", encoding="utf-8")
+    result = import_file(page, directory)
+    assert result.errors == []
+    assert [(t["id"], list(t["lead"])) for t in result.plan["tasks"]] == [
+        ("1", ["Sở Y tế"]), ("1.a", ["UBND cấp xã"]), ("1.b", ["Sở Nội vụ"]), ("2", ["Sở Tư pháp"])]

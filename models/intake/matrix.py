@@ -35,6 +35,7 @@ ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
          "XVI", "XVII", "XVIII", "XIX", "XX"]
 LETTERS = list("ABCDEFGHKLMNOPQRSTUVXY")  # Vietnamese lists skip I, J, W, Z
 _NUMBER = re.compile(r"^\d+(?:\.\d+)*$")
+_ITEM = re.compile(r"^(?P<letter>[a-z])\s*[).]?$")  # "a)", "b." (đ is left out of ids)
 _ELLIPSIS = re.compile(r"^[.…\s-]{3,}$|^…+$")
 SUFFIXES = "bcdefghiklmnopqrstuvxy"
 
@@ -268,6 +269,13 @@ class Interpreter:
 
     def _task(self, row: Row, number: str, by_role: dict[str, Cell]) -> None:
         path = tuple(s.label for s in self.sections)
+        if item := _ITEM.match(number):  # "a)", "b." under a numbered task: its parts
+            parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)
+            if parent is None:
+                self.problem(row, f"row {number}", "a lettered item with no numbered task above it")
+                return
+            self.rows.append(TaskRow(path, parent.number, by_role, row.line, row.where, item["letter"]))
+            return
         if not number:
             parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)
             if parent is None:
