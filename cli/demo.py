@@ -31,7 +31,7 @@ from bots.standin.server import StandIn
 from bots.standin.world import Limits as TelegramLimits
 from bots.standin.world import World, until
 from models import clock
-from models.apply import apply_directory, apply_plan
+from models.apply import apply_directory, apply_plan, unit_name
 from models.db import make_engine, upgrade
 from models.digest import build_digest, digest_text
 from models.org import load_directory
@@ -326,12 +326,12 @@ def cross_2025(console: Console, engine, database: Path, successor_org: Path, ca
         for ob_id, old in before.items():
             ob, unit = after[ob_id], session.get(Unit, old)
             if ob.unit_id != old:
-                target = _unit_name(session, ob.unit_id)
+                target = unit_name(session, ob.unit_id)
             elif unit.successor_id:  # several merged into one: the successor's own obligation stands
-                target = f"{_unit_name(session, unit.successor_id)} (already had it)"
+                target = f"{unit_name(session, unit.successor_id)} (already had it)"
             else:
                 target = "closed: no longer applicable"
-            key = (_unit_name(session, old), target)
+            key = (unit_name(session, old), target)
             moved[key] = moved.get(key, 0) + 1
         # The cast's wards and their old district first.
         shown = sorted(moved.items(), key=lambda kv: ("Quy Nhơn" not in kv[0][0], not kv[0][0].startswith("UBND"),
@@ -342,7 +342,3 @@ def cross_2025(console: Console, engine, database: Path, successor_org: Path, ca
     console.print(f"… {len(moved)} (unit, successor) pairs in all; `dondoc report --plan {PLAN_ID} "
                   "--period 2025-Q2` shows them as they stood on 30/06 with --as-of 2025-06-30.")
 
-
-def _unit_name(session: Session, unit_id: str) -> str:
-    unit = session.get(Unit, unit_id)
-    return unit.name if unit else unit_id

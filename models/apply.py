@@ -24,8 +24,8 @@ from models.opening import insert_new_obligations
 from models.succession import successors_on
 from models.org import Directory, chain_cycle, successions
 from models.plan import PlanSpec
-from models.tables import (Area, Assignment, ClassMember, Contact, Event, Obligation, Plan, Task, Unit, UnitClass,
-                           utcnow)
+from models.tables import (Area, Assignment, ChatLink, ClassMember, Contact, Event, Obligation, Plan, Task, Unit,
+                           UnitClass, utcnow)
 from models.validate import validate_plan
 from models.workcal import VN
 from models.yamlio import InputError, Problem, field_name, line_of
@@ -192,7 +192,7 @@ def apply_successions(session: Session, today: dt.date, actor: str) -> list[str]
     succeeded = {u.id: u for u in session.exec(select(Unit).where(Unit.successor_on <= today))}
     if not succeeded:
         return []
-    changes = _move_coordinators(session, succeeded, today, actor)
+    changes = _move_coordinators(session, succeeded, today, actor) + _move_links(session, succeeded, today, actor)
     obligations = list(session.exec(select(Obligation).where(
         Obligation.unit_id.in_(list(succeeded)), Obligation.status.in_([s.value for s in NOT_CLOSED]))))
     for ob in obligations:
@@ -232,6 +232,30 @@ def _move_coordinators(session: Session, succeeded: dict[str, Unit], today: dt.d
             plan.coordinator_unit_id = heir
             changes.append(note)
     return changes
+
+
+def _move_links(session: Session, succeeded: dict[str, Unit], today: dt.date, actor: str) -> list[str]:
+    """The people linked to a unit that was merged or renamed now speak for its successor (the
+    officials of merged communes serve the new one); a dissolved unit's links end."""
+    changes = []
+    for link in session.exec(select(ChatLink).where(ChatLink.active, ChatLink.unit_id.in_(list(succeeded)))):
+        old = succeeded[link.unit_id]
+        heir = _answering(session, link.unit_id, today)
+        if heir == link.unit_id:  # dissolved: nobody to speak for
+            link.active, link.unlinked_at = False, utcnow()
+            note = f"{link.contact}: {old.name} ended on {old.successor_on}; the link ends"
+        else:
+            note = f"{link.contact}: now for {unit_name(session, heir)} (was {old.name}, from {old.successor_on})"
+            link.unit_id = heir
+        session.add(Event(kind="link_moved", actor=actor, note=note, before={"unit_id": old.id},
+                          after={"unit_id": link.unit_id, "active": link.active}))
+        changes.append(note)
+    return changes
+
+
+def unit_name(session: Session, unit_id: str) -> str:
+    unit = session.get(Unit, unit_id)
+    return unit.name if unit else unit_id
 
 
 def _move(session: Session, actor: str, ob: Obligation, unit_id: str, note: str) -> str:

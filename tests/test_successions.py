@@ -10,7 +10,7 @@ from cli.main import app
 from flows.opening import open_obligations
 from models.apply import apply_directory
 from models.org import load_directory
-from models.tables import Event, Obligation, Unit
+from models.tables import ChatLink, Event, Obligation, Unit
 from models.yamlio import InputError
 from tests.conftest import ORG, ROOT
 from tests.test_engine import obligations, open_period
@@ -61,7 +61,15 @@ def _reports_before_and_after(engine):
 
 def test_open_obligations_follow_on_the_date_with_history_kept(applied, monkeypatch):
     monkeypatch.setenv("DONDOC_DATABASE_URL", str(applied.url.render_as_string(hide_password=False)))
+    with Session(applied) as session:  # people linked to a merged ward and to a dissolved district
+        session.add(ChatLink(chat_id=601, unit_id="binh-dinh/xa-21550", contact="Nguyễn Văn An"))
+        session.add(ChatLink(chat_id=602, unit_id="binh-dinh/huyen-540", contact="Trần Văn Bình"))
+        session.commit()
     before = _reports_before_and_after(applied)
+    with Session(applied) as session:
+        links = {link.chat_id: link for link in session.exec(select(ChatLink))}
+        assert (links[601].unit_id, links[601].active) == ("gia-lai/xa-21601", True)
+        assert links[602].active is False
     with Session(applied) as session:
         moved = {ob.id: ob for ob in session.exec(select(Obligation).where(Obligation.id.in_(list(before))))}
         communes = [i for i, unit in before.items() if session.get(Unit, unit).level == "commune"]
