@@ -320,8 +320,8 @@ def date_range(t: str, ctx: Context) -> Timing | None:
 def deadline(t: str, ctx: Context) -> Timing | None:
     """30/06/2025 · Trước ngày 30/11/2025 · Tháng 5 năm 2026 · Quý IV/2025 · Quý III năm 2026 ·
     Năm 2026 · 2026 · Trong quý II/2026 · Trước quý III/2026 · 6 tháng đầu năm 2026 · Cuối năm 2025 ·
-    Đến hết năm 2025 · Chậm nhất trong tháng 12/2025"""
-    m = re.fullmatch(r"(?P<words>(?:(?:truoc|den|het|cham nhat|la|trong|vao|toi)\s+)*)(?P<p>.+)", t)
+    Đến hết năm 2025 · Chậm nhất trong tháng 12/2025 · Từ nay đến năm 2030"""
+    m = re.fullmatch(r"(?P<words>(?:(?:tu nay|truoc|den|het|cham nhat|la|trong|vao|toi)\s+)*)(?P<p>.+)", t)
     span = _point(m["p"], ctx.year)
     if span is None:
         return None
@@ -364,8 +364,10 @@ def per_rule(t: str, ctx: Context) -> Timing | None:
 _LEADING_FILLERS = re.compile(
     r"^(?:(?:va|sau do|tiep tuc|hoan thanh|hoan thien|thuc hien|trien khai|to chuc|du kien|xong|ban hanh|trinh|"
     r"bao cao|cap nhat|tong hop|danh gia|so ket|tong ket|duy tri|ra soat|xay dung|dinh ky bao cao)\s+)+")
+_UNIT_START = r"(?:so|ubnd|uy ban|bo|ban|van phong|cong an|thanh tra|hoi dong)\b"
 _PURPOSE = re.compile(r"\s+(?P<verb>bao cao|gui|tong hop|cap nhat|danh gia|so ket|tong ket|ra soat)"
-                      r"(?:\s+(?:ket qua|tinh hinh))?(?:\s+(?:ve|cho|len|gui|toi|den)(?:\s+(?P<to>.+))?)?$")
+                      r"(?:\s+(?:ket qua|tinh hinh)(?:\s+thuc hien)?)?(?:\s+(?:ve|cho|len|gui|toi|den)(?:\s+(?P<to>.+))?"
+                      rf"|\s+(?P<unit>{_UNIT_START}.+))?$")
 
 
 def _read_clause(clause: Text, ctx: Context) -> Timing | None:
@@ -376,8 +378,9 @@ def _read_clause(clause: Text, ctx: Context) -> Timing | None:
         clause = Text.of(re.sub(r"\s+", " ", clause.verbatim))
     report_to = None
     if m := _PURPOSE.search(clause.folded):
-        if m["to"]:
-            report_to = clause.cut(m.start("to"), m.end("to")).strip().verbatim
+        to = "to" if m["to"] else "unit" if m["unit"] else None  # "… báo cáo về Sở Tài chính", "… báo cáo UBND tỉnh"
+        if to:
+            report_to = clause.cut(m.start(to), m.end(to)).strip().verbatim
         clause = clause.cut(0, m.start()).strip()
     lead = _LEADING_FILLERS.match(clause.folded)
     body = clause.folded[lead.end():] if lead else clause.folded
@@ -422,6 +425,8 @@ def parse_timing(phrase: str | None, year: int | None = None) -> Timing:
         if part is None and clause.folded.strip() in _ADVERBS and parts and parts[0] is not None \
                 and parts[0].kind is TimingKind.continuous:
             continue
+        if part is None and parts and parts[0] is not None and parts[0].kind is TimingKind.annual:
+            part = _read_clause(Text.of(f"{clause.verbatim} hằng năm"), ctx)  # "Hằng năm (trước 15/12)"
         parts.append(part)
     return _combine(verbatim, parts)
 

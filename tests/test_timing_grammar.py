@@ -92,6 +92,7 @@ EXAMPLES = {
         ("Hoàn thành năm 2026", {"kind": "once", "date": "2026-12-31"}),
         ("Đến hết năm 2025", {"kind": "once", "date": "2025-12-31"}),
         ("Chậm nhất trong tháng 12/2025", {"kind": "once", "date": "2025-12-31"}),
+        ("Từ nay đến năm 2030", {"kind": "once", "date": "2030-12-31"}),
     ],
     "event": [
         ("Khi có phát sinh", {"kind": "on_event"}),
@@ -138,6 +139,9 @@ COMPOUNDS = [
     ("Hằng năm báo cáo về Sở Nội vụ", {"kind": "annual", "report_to": "Sở Nội vụ"}),
     ("Thường xuyên, kịp thời", {"kind": "continuous"}),
     ("Hằng quý (trước ngày 20 của tháng cuối quý)", {"kind": "quarterly", "day": 20}),
+    ("Hằng năm (báo cáo trước 15/12)", {"kind": "annual", "due": "15/12"}),
+    ("Hằng năm, trước 15/12 báo cáo UBND tỉnh", {"kind": "annual", "due": "15/12", "report_to": "UBND tỉnh"}),
+    ("Hằng năm báo cáo kết quả thực hiện", {"kind": "annual"}),
     ("Thường xuyên hằng năm", {"kind": "continuous", "then": [{"phrase": "hằng năm", "kind": "annual"}]}),
     ("Thường xuyên (báo cáo hằng quý)",
      {"kind": "continuous", "then": [{"phrase": "báo cáo hằng quý", "kind": "quarterly"}]}),
