@@ -76,16 +76,22 @@ def test_rows_pasted_from_a_spreadsheet(directory, variant):
     assert first["outputs"] == "Báo cáo"
 
 
-def test_a_cell_spanning_rows_in_a_web_page(tmp_path, directory):
-    page = tmp_path / "plan.htm"
-    page.write_text("<html><body><table><tr><th>TT</th><th>Nhiệm vụ</th><th>Cơ quan chủ trì</th>"
-                    "<th>Thời gian hoàn thành</th></tr><tr><td>(1)</td><td>(2)</td><td>(3)</td><td>(4)</td></tr>"
-                    "<tr><td>1</td><td>Việc một</td><td rowspan='3'>Sở Y tế</td><td>Quý I/2026</td></tr>"
-                    "<tr><td>2</td><td>Việc hai</td><td>Quý II/2026</td></tr>"
-                    "<tr><td></td><td>Việc hai, phần sau</td><td>Quý III/2026</td></tr>"
-                    "</table></body></html>", encoding="utf-8")
+def _page(tmp_path, directory, table: str):
+    """A web page holding one table, imported: the result with no errors."""
+    page = tmp_path / "plan.html"
+    page.write_text(f"<html><body><table>{table}</table></body></html>", encoding="utf-8")
     result = import_file(page, directory)
-    assert result.errors == []
+    assert result.errors == [], [str(e) for e in result.errors]
+    return result
+
+
+def test_a_cell_spanning_rows_in_a_web_page(tmp_path, directory):
+    result = _page(tmp_path, directory,
+                   "<tr><th>TT</th><th>Nhiệm vụ</th><th>Cơ quan chủ trì</th><th>Thời gian hoàn thành</th></tr>"
+                   "<tr><td>(1)</td><td>(2)</td><td>(3)</td><td>(4)</td></tr>"
+                   "<tr><td>1</td><td>Việc một</td><td rowspan='3'>Sở Y tế</td><td>Quý I/2026</td></tr>"
+                   "<tr><td>2</td><td>Việc hai</td><td>Quý II/2026</td></tr>"
+                   "<tr><td></td><td>Việc hai, phần sau</td><td>Quý III/2026</td></tr>")
     assert [(t["id"], list(t["lead"]), dict(t["timing"])["date"]) for t in result.plan["tasks"]] == [
         ("1", ["Sở Y tế"], "2026-03-31"), ("2", ["Sở Y tế"], "2026-06-30"), ("2.b", ["Sở Y tế"], "2026-09-30")]
 
@@ -160,28 +166,21 @@ def test_import_writes_a_draft_that_validates(tmp_path, files):
 
 def test_a_header_over_two_rows(tmp_path, directory):
     """"Đơn vị thực hiện" merged over "Chủ trì" and "Phối hợp", as many provinces lay it out."""
-    page = tmp_path / "plan.html"
-    page.write_text("<html><body><table>"
-                    "<tr><th rowspan='2'>TT</th><th rowspan='2'>Nội dung</th><th colspan='2'>Đơn vị thực hiện</th>"
-                    "<th rowspan='2'>Thời gian</th></tr><tr><th>Chủ trì</th><th>Phối hợp</th></tr>"
-                    "<tr><td>1</td><td>Việc một</td><td>Sở Y tế</td><td>Sở Nội vụ</td><td>Hằng quý</td></tr>"
-                    "</table></body></html>", encoding="utf-8")
-    result = import_file(page, directory)
-    assert result.errors == [] and not [w for w in result.warnings if "not recognised" in w.message]
+    result = _page(tmp_path, directory,
+                   "<tr><th rowspan='2'>TT</th><th rowspan='2'>Nội dung</th><th colspan='2'>Đơn vị thực hiện</th>"
+                   "<th rowspan='2'>Thời gian</th></tr><tr><th>Chủ trì</th><th>Phối hợp</th></tr>"
+                   "<tr><td>1</td><td>Việc một</td><td>Sở Y tế</td><td>Sở Nội vụ</td><td>Hằng quý</td></tr>")
+    assert not [w for w in result.warnings if "not recognised" in w.message]
     (task,) = result.plan["tasks"]
     assert (list(task["lead"]), list(task["coordinating"])) == (["Sở Y tế"], ["Sở Nội vụ"])
 
 
 def test_lettered_items_under_a_task_are_its_parts(tmp_path, directory):
-    page = tmp_path / "plan.html"
-    page.write_text("<html><body><table><tr><th>STT</th><th>Nhiệm vụ</th><th>Cơ quan chủ trì</th>"
-                    "<th>Thời gian thực hiện</th></tr>"
-                    "<tr><td>1</td><td>Việc chung</td><td>Sở Y tế</td><td>Năm 2026</td></tr>"
-                    "<tr><td>a)</td><td>Phần một</td><td>UBND cấp xã</td><td>Quý I/2026</td></tr>"
-                    "<tr><td>b)</td><td>Phần hai</td><td>Sở Nội vụ</td><td>Quý II/2026</td></tr>"
-                    "<tr><td>2</td><td>Việc khác</td><td>Sở Tư pháp</td><td>Hằng năm</td></tr>"
-                    "</table></body></html>", encoding="utf-8")
-    result = import_file(page, directory)
-    assert result.errors == []
+    result = _page(tmp_path, directory,
+                   "<tr><th>STT</th><th>Nhiệm vụ</th><th>Cơ quan chủ trì</th><th>Thời gian thực hiện</th></tr>"
+                   "<tr><td>1</td><td>Việc chung</td><td>Sở Y tế</td><td>Năm 2026</td></tr>"
+                   "<tr><td>a)</td><td>Phần một</td><td>UBND cấp xã</td><td>Quý I/2026</td></tr>"
+                   "<tr><td>b)</td><td>Phần hai</td><td>Sở Nội vụ</td><td>Quý II/2026</td></tr>"
+                   "<tr><td>2</td><td>Việc khác</td><td>Sở Tư pháp</td><td>Hằng năm</td></tr>")
     assert [(t["id"], list(t["lead"])) for t in result.plan["tasks"]] == [
         ("1", ["Sở Y tế"]), ("1.a", ["UBND cấp xã"]), ("1.b", ["Sở Nội vụ"]), ("2", ["Sở Tư pháp"])]
