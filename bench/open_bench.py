@@ -37,7 +37,7 @@ from sqlmodel import Session, select  # noqa: E402
 
 from models.apply import apply_spec  # noqa: E402
 from models.db import make_engine, upgrade  # noqa: E402
-from models.opening import Opener  # noqa: E402
+from models.opening import open_all_plans  # noqa: E402
 from models.org import Directory, DirectorySpec  # noqa: E402
 from models.orgdraft import _bare, _divisions, draft_directory  # noqa: E402
 from models.plan import load_plan  # noqa: E402
@@ -73,32 +73,48 @@ def build(url: str, provinces: int) -> None:
 
 
 def open_all(url: str) -> dict:
-    """Runs in its own process so that its peak RSS is the opening's alone. The floor runs
-    first on the same rows, then they are deleted: both find the database's pages warm."""
+    """Runs in its own process so that its peak RSS is the opening's alone. The floor and the
+    first opening take turns three times on an emptied table (each timing moves ±30 % from run
+    to run on this machine); the best of each is kept. Then the re-openings."""
     engine = make_engine(url)
     calendar = WorkingCalendar()
     calendar.deadline(dt.date(2019, 9, 30))  # load the holiday tables before the clock starts
     with Session(engine) as session:
         plans = list(session.exec(select(Plan.id)))
-        for plan in plans:  # the floor needs the obligations' parameters: one opening, then discarded
-            Opener(session, plan, calendar, actor="bench").period(QUARTER)
-        session.commit()
-    figures = {"floor": floor(url)}
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM obligation"))
-        conn.execute(text("DELETE FROM openingrun"))
-    for run in ("first", "second", "after_apply", "after_directory"):
+    figures: dict = {}
+    for turn in range(3):
+        _empty(engine)
+        opened = _open_everything(engine, calendar)
+        parameters = _floor_parameters(engine)
+        _empty(engine)
+        floor_seconds = floor(engine, parameters)
+        _empty(engine)
+        opened = _open_everything(engine, calendar)
+        figures["floor"] = min(figures.get("floor", floor_seconds), floor_seconds)
+        if "first" not in figures or opened["seconds"] < figures["first"]["seconds"]:
+            figures["first"] = opened
+    for run in ("second", "after_apply", "after_directory"):
         if run == "after_apply":
             edit_one_plan(engine, plans[0])
         if run == "after_directory":
             touch_matrix(engine)
-        start = time.perf_counter()
-        with Session(engine) as session:
-            created = sum(Opener(session, plan, calendar, actor="bench").period(QUARTER) for plan in plans)
-            session.commit()
-        figures[run] = {"created": created, "seconds": time.perf_counter() - start}
+        figures[run] = _open_everything(engine, calendar)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
+
+
+def _open_everything(engine, calendar) -> dict:
+    start = time.perf_counter()
+    with Session(engine) as session:  # the daily flow's way: every plan in one session
+        created = sum(open_all_plans(session, dt.date(2019, 7, 1), calendar, "bench", period=QUARTER).values())
+        session.commit()
+    return {"created": created, "seconds": time.perf_counter() - start}
+
+
+def _empty(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM obligation"))
+        conn.execute(text("DELETE FROM openingrun"))
 
 
 def edit_one_plan(engine, plan_id: str) -> None:
@@ -133,17 +149,20 @@ ON CONFLICT (task_id, unit_id, period) DO NOTHING
 """
 
 
-def floor(url: str) -> float:
-    """The same obligations made again by the strongest simple way: per plan, one INSERT ..
-    SELECT through the plain DB-API driver, the tasks' deadlines as a VALUES list."""
-    engine = make_engine(url)
+def _floor_parameters(engine) -> dict[str, list]:
+    """Per plan, the opened obligations' task parameters: what the floor's VALUES lists hold."""
+    per_plan: dict[str, list] = {}
     with engine.begin() as conn:
-        per_plan: dict[str, list] = {}
         for row in conn.execute(text(
                 "SELECT DISTINCT t.plan_id, o.task_id, o.period, o.starts_on, o.due_at, o.no_deadline, o.policy_id "
                 "FROM obligation o JOIN task t ON t.id = o.task_id")):
             per_plan.setdefault(row[0], []).append(tuple(row[1:]))
-        conn.execute(text("DELETE FROM obligation"))
+    return per_plan
+
+
+def floor(engine, per_plan: dict[str, list]) -> float:
+    """The same obligations made again by the strongest simple way: per plan, one INSERT ..
+    SELECT through the plain DB-API driver, the tasks' deadlines as a VALUES list."""
     raw = engine.raw_connection()
     marker = "?" if engine.dialect.name == "sqlite" else "%s"
     cast = "" if engine.dialect.name == "sqlite" else "::timestamptz"
@@ -159,7 +178,6 @@ def floor(url: str) -> float:
         return time.perf_counter() - start
     finally:
         raw.close()
-
 
 
 def bare_executemany(url: str) -> float:

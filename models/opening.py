@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from models.periods import MONTHS, Period, parse_period, period_containing
-from models.policies import PolicyStore, task_policy
+from models.policies import PolicyStore, preload_policy_versions, task_policy
 from models.plan import DueRule, ScheduleSpec, TaskSchedule
 from models.tables import Assignment, Event, Obligation, OpeningRun, Plan, Task, Unit, UTCDateTime, utcnow
 from models.timing import TimingKind
@@ -100,13 +100,14 @@ class Opener:
     """Opens obligations for one plan."""
 
     def __init__(self, session: Session, plan_id: str, calendar: WorkingCalendar, actor: str = "cli",
-                 now: dt.datetime | None = None):
+                 now: dt.datetime | None = None, tasks: list[Task] | None = None):
         self.session, self.calendar, self.actor, self.now = session, calendar, actor, now
         self.plan = session.get(Plan, plan_id)
         if self.plan is None:
             raise OpeningError(f'no plan "{plan_id}" in the database (apply it first)')
         self.schedule = schedule_of(self.plan)
-        self.tasks = list(session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)))
+        self.tasks = tasks if tasks is not None else list(
+            session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)))
         self.policies = PolicyStore(session, self.plan)
         self._policy_ids: dict[str, int] = {}
 
@@ -301,7 +302,32 @@ def insert_new_obligations(session: Session, rows: list[dict]) -> int:
 
 
 def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, actor: str,
-                   now: dt.datetime | None = None) -> dict[str, int]:
-    """The daily opening: everything due to be open on `day`, for every plan."""
-    plan_ids = session.exec(select(Plan.id).order_by(Plan.id)).all()
-    return {plan_id: Opener(session, plan_id, calendar, actor=actor, now=now).as_of(day) for plan_id in plan_ids}
+                   now: dt.datetime | None = None, period: str | None = None) -> dict[str, int]:
+    """The daily opening: everything due to be open on `day` (or in one period), for every
+    plan. One look at the runs made tells which plans had something applied since their last
+    opening; only those are opened, their tasks and policy versions loaded together."""
+    plans = session.exec(select(Plan).order_by(Plan.id)).all()
+    runs = {(run.plan_id, run.what): run.matrix_version for run in session.exec(select(OpeningRun))}
+    versions = _plan_versions(session)
+    due = [plan for plan in plans if runs.get((plan.id, _what(plan, day, period))) != versions.get(plan.id, 0)]
+    tasks: dict[str, list[Task]] = {plan.id: [] for plan in due}
+    if due:
+        table = Task.__table__  # plain rows: the opening reads tasks, it never changes them
+        for task in session.connection().execute(select(table).where(table.c.plan_id.in_(list(tasks)), table.c.active)):
+            tasks[task.plan_id].append(task)
+        preload_policy_versions(session, list(tasks))
+    created = {plan.id: 0 for plan in plans}
+    for plan in due:
+        opener = Opener(session, plan.id, calendar, actor=actor, now=now, tasks=tasks[plan.id])
+        created[plan.id] = opener.period(period) if period else opener.as_of(day)
+    return created
+
+
+def _what(plan: Plan, day: dt.date, period: str | None) -> str:
+    """The name the opening's run record has (as Opener.period and Opener.as_of write it)."""
+    if period is None:
+        return f"as of {day.isoformat()}"
+    try:
+        return f"period {parse_period(period, schedule_of(plan).basis).id}"
+    except ValueError:
+        return ""  # the opening itself says what is wrong

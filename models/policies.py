@@ -42,9 +42,11 @@ class PolicyStore:
     def id_for(self, policy: ReminderPolicy) -> int:
         body = policy.model_dump(mode="json")
         digest = _digest(body)
-        if not self.ids:  # the plan's versions so far, in one query
-            self.ids.update(self.session.exec(select(ReminderPolicyVersion.digest, ReminderPolicyVersion.id)
-                                              .where(ReminderPolicyVersion.plan_id == self.plan.id)).all())
+        if not self.ids:  # the plan's versions so far: loaded with other plans', or in one query
+            known = self.session.info.get("policy_versions", {})
+            self.ids.update(known[self.plan.id] if self.plan.id in known else self.session.exec(
+                select(ReminderPolicyVersion.digest, ReminderPolicyVersion.id)
+                .where(ReminderPolicyVersion.plan_id == self.plan.id)).all())
         if digest not in self.ids:
             insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
             self.session.connection().execute(
@@ -63,6 +65,16 @@ class PolicyStore:
             body = self.session.get(ReminderPolicyVersion, policy_id).body
             self.by_id[policy_id] = ReminderPolicy.model_validate(body)
         return self.by_id[policy_id]
+
+
+def preload_policy_versions(session: Session, plan_ids: list[str]) -> None:
+    """These plans' stored policy versions in one query, for the openings of this session."""
+    known: dict[str, dict[str, int]] = {plan_id: {} for plan_id in plan_ids}
+    for plan_id, digest, version_id in session.exec(
+            select(ReminderPolicyVersion.plan_id, ReminderPolicyVersion.digest, ReminderPolicyVersion.id)
+            .where(ReminderPolicyVersion.plan_id.in_(plan_ids))):
+        known[plan_id][digest] = version_id
+    session.info.setdefault("policy_versions", {}).update(known)
 
 
 def reapply(session: Session, plan_id: str, actor: str) -> int:
