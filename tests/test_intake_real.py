@@ -232,3 +232,8 @@ def test_plan_details_come_from_the_annex_heading(imported):
     assert (info["number"], info["issued_on"], info["issued_by"]) == ("980/KH-UBND", "2025-11-18", "UBND tỉnh Nghệ An")
     hcm = dict(imported["04-ho-chi-minh-2820.txt"].plan["plan"])
     assert (hcm["number"], hcm["issued_by"]) == ("2820/QĐ-UBND", "UBND Thành phố Hồ Chí Minh")
+
+
+def test_the_title_keeps_the_place_name(imported):
+    title = dict(imported["01-ha-noi-310.txt"].plan["plan"])["title"]
+    assert title.endswith("trên địa bàn thành phố Hà Nội đến năm 2030") and "5G, IoT" in title

@@ -23,10 +23,18 @@ def read_plan_info(text: str, directory: Directory) -> tuple[dict, list[str]]:
     number = _search(rf"Số:?\s*{_NUMBER}", body) or attached.get("number", "")
     issued_on = _date(body[:3000] if not attached.get("date") else attached["date"])
     issuer = _issuer(text.split("\n")) or attached.get("issuer", "")
-    info = {"id": _plan_id(issuer, number, issued_on), "number": number, "title": title(text),
+    info = {"id": _plan_id(issuer, number, issued_on), "number": number, "title": _place_cased(title(text), issuer),
             "issued_by": issuer, "issued_on": issued_on, "coordinator": _coordinator(body, directory)}
     missing = [k for k, v in info.items() if not v and k != "id"]
     return info, missing
+
+
+def _place_cased(title_text: str, issuer: str) -> str:
+    """The province's name as the issuer writes it: "… thành phố hà nội" → "… thành phố Hà Nội"."""
+    place = re.sub(r"^UBND\s+(?:tỉnh|thành phố)\s+", "", issuer, flags=re.IGNORECASE)
+    if not place or place == issuer:
+        return title_text
+    return re.sub(re.escape(place), place, title_text, flags=re.IGNORECASE)
 
 
 def nfc_lines(text: str) -> str:
