@@ -195,9 +195,12 @@ def apply_successions(session: Session, today: dt.date, actor: str) -> list[str]
     changes = _move_coordinators(session, succeeded, today, actor) + _move_links(session, succeeded, today, actor)
     obligations = list(session.exec(select(Obligation).where(
         Obligation.unit_id.in_(list(succeeded)), Obligation.status.in_([s.value for s in NOT_CLOSED]))))
+    heirs: dict[str, list[Unit]] = {}  # per unit, not per obligation: a commune has dozens
     for ob in obligations:
         old = succeeded[ob.unit_id]
-        targets = successors_on(session, old, today)
+        if old.id not in heirs:
+            heirs[old.id] = successors_on(session, old, today)
+        targets = heirs[old.id]
         if not targets:
             note = f"no longer applicable: {old.name} ended on {old.successor_on}" + (
                 f" ({old.succession_note})" if old.succession_note else "")

@@ -148,7 +148,7 @@ class Opener:
     # --- writing -------------------------------------------------------------------
 
     def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
-        version = _plan_versions(self.session).get(self.plan.id, 0)
+        version = plan_version(self.session, self.plan.id)
         done = self.session.get(OpeningRun, (self.plan.id, what))
         if done is not None and done.matrix_version == version:
             return 0  # nothing applied since this very opening completed
@@ -256,37 +256,20 @@ def _insert(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def _plan_versions(session: Session) -> dict[str, int]:
-    """matrix_version of every plan in one query, kept for the session (openings write no
-    plan_applied events; applying does, in its own session)."""
+def plan_version(session: Session, plan_id: str) -> int:
+    """The matrix version a plan's openings are made against: the newest plan_applied event
+    naming the plan, or naming none (a directory change, which can concern every plan). Read
+    for all plans at once and kept for the session: openings write no such event, applying
+    does, in its own session."""
     if "matrix_versions" not in session.info:
-        rows = session.exec(select(Event.plan_id, func.max(Event.id))
-                            .where(Event.kind == "plan_applied", Event.plan_id.is_not(None)).group_by(Event.plan_id))
         every = session.exec(select(func.max(Event.id)).where(Event.kind == "plan_applied",
                                                              Event.plan_id.is_(None))).one() or 0
-        versions = {plan_id: max(version, every) for plan_id, version in rows}
-        session.info["matrix_versions"] = _Versions(versions, every)
-    return session.info["matrix_versions"]
-
-
-class _Versions(dict):
-    """Plan id → matrix version; a plan with no event of its own has the directory-wide one."""
-
-    def __init__(self, versions: dict[str, int], every: int):
-        super().__init__(versions)
-        self.every = every
-
-    def get(self, plan_id, default=0):
-        return super().get(plan_id, self.every or default)
-
-
-def matrix_version(session: Session, plan_id: str | None = None) -> int:
-    """Grows whenever a change that can concern the plan is applied: the plan's own apply
-    (a plan_applied event naming it), or a directory change (one naming no plan)."""
-    query = select(func.max(Event.id)).where(Event.kind == "plan_applied")
-    if plan_id is not None:
-        query = query.where((Event.plan_id == plan_id) | Event.plan_id.is_(None))
-    return session.exec(query).one() or 0
+        own = dict(session.exec(select(Event.plan_id, func.max(Event.id))
+                                .where(Event.kind == "plan_applied", Event.plan_id.is_not(None))
+                                .group_by(Event.plan_id)).all())
+        session.info["matrix_versions"] = (own, every)
+    own, every = session.info["matrix_versions"]
+    return max(own.get(plan_id, 0), every)
 
 
 def insert_new_obligations(session: Session, rows: list[dict]) -> int:
@@ -308,8 +291,7 @@ def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, ac
     opening; only those are opened, their tasks and policy versions loaded together."""
     plans = session.exec(select(Plan).order_by(Plan.id)).all()
     runs = {(run.plan_id, run.what): run.matrix_version for run in session.exec(select(OpeningRun))}
-    versions = _plan_versions(session)
-    due = [plan for plan in plans if runs.get((plan.id, _what(plan, day, period))) != versions.get(plan.id, 0)]
+    due = [plan for plan in plans if runs.get((plan.id, _what(plan, day, period))) != plan_version(session, plan.id)]
     tasks: dict[str, list[Task]] = {plan.id: [] for plan in due}
     if due:
         table = Task.__table__  # plain rows: the opening reads tasks, it never changes them

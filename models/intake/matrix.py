@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from models.intake.planinfo import read_plan_info
 from models.intake.rows import Cell, Document, Row
 from models.org import Directory
 from models.text import fold
@@ -195,10 +196,11 @@ class Interpreter:
         self._place_orphans(None)
         if not self.rows:
             self.problem(None, "table", "the matrix has a header but no task rows")
-        title = _title_from(doc.text)
-        tasks = self._tasks(plan_year(title or ""))
-        plan = {"plan": plan_info(doc.text, self.directory, self),
-                "areas": [{"id": a, "title": t} for a, t in self.areas.items()], "tasks": tasks}
+        info, missing = read_plan_info(doc.text, self.directory)
+        for name in missing:
+            self.problem(None, f"plan.{name}", "not found in the text: fill it in by hand", warning=True)
+        plan = {"plan": flow(info), "areas": [{"id": a, "title": t} for a, t in self.areas.items()],
+                "tasks": self._tasks(plan_year(info["title"]))}
         return Result(None if self.errors else plan, self.errors, self.warnings)
 
     @staticmethod
@@ -426,18 +428,3 @@ def _sentences(lines: tuple[str, ...]) -> list[tuple[str, ...]]:
     if current:
         groups.append(tuple(current))
     return groups
-
-
-# --- the plan's own details, from the text around the table ------------------------
-
-def _title_from(text: str) -> str:
-    from models.intake.planinfo import title
-    return title(text)
-
-
-def plan_info(text: str, directory: Directory, interpreter: Interpreter) -> dict:
-    from models.intake.planinfo import read_plan_info
-    info, missing = read_plan_info(text, directory)
-    for name in missing:
-        interpreter.problem(None, f"plan.{name}", "not found in the text: fill it in by hand", warning=True)
-    return flow(info)
