@@ -137,20 +137,21 @@ def draft_directory(query: str, map_: str = "2025") -> dict:
 def draft_2020(query: str) -> dict:
     province = find_province(query)
     short = _bare(province["name"])
+    local = [unit for district in province["districts"] for unit in _district_units(district)]
+    return _directory(province["name"], province["code"], DEPARTMENTS, _province_agencies(short), local,
+                      f"vietnam-provinces {version('vietnam-provinces')} (GSO codes); "
+                      "departments from Decree 24/2014/NĐ-CP")
+
+
+def _directory(name: str, code: int, departments: list, agencies: list[dict], local: list[dict], source: str) -> dict:
+    """A drafted directory: the provincial People's Committee, departments, agencies, and the
+    local units (districts and communes, or communes alone) of either map."""
+    short = _bare(name)
     units = [{"id": "ubnd-tinh", "name": "UBND tỉnh", "aliases": ["Ủy ban nhân dân tỉnh", f"UBND tỉnh {short}"],
-              "level": "province", "gso_code": province["code"]}]
-    units += [{"id": uid, "name": name, "aliases": aliases, "level": "department"}
-              for uid, name, aliases in DEPARTMENTS]
-    units += _province_agencies(short)
-    for district in province["districts"]:
-        units += _district_units(district)
-    return {
-        "directory": {"id": fold(short).replace(" ", "-"), "name": province["name"], "gso_code": province["code"],
-                      "source": f"vietnam-provinces {version('vietnam-provinces')} (GSO codes); "
-                                "departments from Decree 24/2014/NĐ-CP"},
-        "classes": _classes(),
-        "units": [_without_empty(u) for u in units],
-    }
+              "level": "province", "gso_code": code}]
+    units += [{"id": uid, "name": n, "aliases": aliases, "level": "department"} for uid, n, aliases in departments]
+    return {"directory": {"id": fold(short).replace(" ", "-"), "name": name, "gso_code": code, "source": source},
+            "classes": _classes(), "units": [_without_empty(u) for u in [*units, *agencies, *local]]}
 
 
 # --- the 2025 map ----------------------------------------------------------------------
@@ -189,20 +190,10 @@ def merged_into(old_name: str) -> str | None:
 def draft_2025(query: str) -> dict:
     wards = find_province_2025(query)
     name, code = wards[0]["province"], int(wards[0]["provinceCode"])
-    short = _bare(name)
-    units = [{"id": "ubnd-tinh", "name": "UBND tỉnh", "aliases": ["Ủy ban nhân dân tỉnh", f"UBND tỉnh {short}"],
-              "level": "province", "gso_code": code}]
-    units += [{"id": uid, "name": n, "aliases": aliases, "level": "department"} for uid, n, aliases in DEPARTMENTS_2025]
-    units += _province_agencies_2025(short)
-    for ward in sorted(wards, key=lambda w: int(w["wardCode"])):
-        units += _commune_units_2025(ward)
-    return {
-        "directory": {"id": fold(short).replace(" ", "-"), "name": name, "gso_code": code,
-                      "source": f"vietnamadminunits {version('vietnamadminunits')} (the 34-province map of "
-                                "1 July 2025, official codes); departments: Nghị định 45/2025/NĐ-CP"},
-        "classes": _classes(),
-        "units": [_without_empty(u) for u in units],
-    }
+    local = [unit for ward in sorted(wards, key=lambda w: int(w["wardCode"])) for unit in _commune_units_2025(ward)]
+    return _directory(name, code, DEPARTMENTS_2025, _province_agencies_2025(_bare(name)), local,
+                      f"vietnamadminunits {version('vietnamadminunits')} (the 34-province map of 1 July 2025, "
+                      "official codes); departments: Nghị định 45/2025/NĐ-CP")
 
 
 def _province_agencies_2025(short: str) -> list[dict]:
