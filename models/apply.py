@@ -133,13 +133,14 @@ def sync_successions(sync: Sync, directory: Directory) -> None:
     for unit in sync.session.exec(select(Unit).where(Unit.succession_by == d)):
         if unit.id not in stated:
             _set_succession(sync, unit, dict.fromkeys(_SUCCESSION_FIELDS))
-    waiting: set[str] = set()
+    named = {ref for unit_id, (succ, _) in stated.items() for ref in (unit_id, succ.id, *succ.also) if ref}
+    list(sync.session.exec(select(Unit).where(Unit.id.in_(named))))  # into the session, one query for all
+    waiting = {unit_id.split("/")[0] for unit_id in stated} - set(sync.session.exec(
+        select(Unit.directory_id).where(Unit.directory_id.in_({u.split("/")[0] for u in stated})).distinct()))
     for unit_id, (succ, path) in stated.items():
         where = (directory.source, line_of(directory.doc, path), field_name(path))
-        old_directory = unit_id.split("/")[0]
-        if not _has_directory(sync.session, old_directory):
-            waiting.add(old_directory)  # the old directory is not loaded (yet): nothing to succeed
-            continue
+        if unit_id.split("/")[0] in waiting:
+            continue  # the old directory is not loaded (yet): nothing to succeed
         missing = [ref for ref in (unit_id, succ.id, *succ.also) if ref and sync.session.get(Unit, ref) is None]
         if missing:
             problems.append(Problem(*where, f'unit "{missing[0]}" is not in the database: apply the directory '
@@ -158,10 +159,6 @@ def sync_successions(sync: Sync, directory: Directory) -> None:
     problems += _succession_cycles(sync.session, stated, directory)
     if problems:
         raise InputError(problems)
-
-
-def _has_directory(session: Session, directory_id: str) -> bool:
-    return session.exec(select(Unit.id).where(Unit.directory_id == directory_id).limit(1)).first() is not None
 
 
 def _set_succession(sync: Sync, unit: Unit, values: dict) -> None:
