@@ -33,7 +33,8 @@ def build_application(token: str, engine: Engine, evidence_folder: Path, base_ur
     application.bot_data.update(engine=engine, evidence_folder=str(evidence_folder))
     application.add_handler(TypeHandler(Update, handlers.once_per_update), group=-1)
     for name, callback in (("start", handlers.start), ("help", handlers.help_command), ("lang", handlers.set_language),
-                           ("mine", handlers.mine), ("status", handlers.status), ("overdue", handlers.overdue)):
+                           ("mine", handlers.mine), ("status", handlers.status), ("overdue", handlers.overdue),
+                           ("web", handlers.web_link)):
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(handlers.full_report, pattern=r"^r:\d{1,12}$"))
     application.add_handler(CallbackQueryHandler(handlers.button))

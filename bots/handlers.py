@@ -18,7 +18,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bots import service
+from bots import notices, service
 from bots.service import InvitationError, NotAllowed
 from bots.texts import day_text, say
 from models import lifecycle
@@ -49,6 +49,11 @@ def card(lang: str, ob: Obligation, task: Task) -> tuple[str, InlineKeyboardMark
     body = say(lang, "card", code=task.code, text=text, period=ob.period, due=due, status=say(lang, f"st_{ob.status}"))
     buttons = [InlineKeyboardButton(say(lang, label), callback_data=f"{code}:{ob.id}") for code, label in ASSIGNEE_BUTTONS]
     return body, InlineKeyboardMarkup([buttons[:3], buttons[3:]])
+
+
+def _keyboard(markup):
+    """Notices (bots.notices) carry their keyboard as the Bot API's dict, as the outbox does."""
+    return InlineKeyboardMarkup.de_json(markup, None) if isinstance(markup, dict) else markup
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -143,7 +148,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         follow_up = await _ACTIONS[action](session, context, update, link, ob, task)
     await query.answer()
     for chat_id, text, markup in follow_up:
-        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(markup))
 
 
 def _question(link: ChatLink) -> ForceReply | None:
@@ -193,13 +198,11 @@ async def _on_decision(session, context, update, link, ob, task, approve: bool):
     except DomainError as exc:
         return [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
     message = update.callback_query.message
-    assignees = session.exec(select(ChatLink).where(ChatLink.unit_id == ob.unit_id, ChatLink.active,
-                                                    ChatLink.role == "assignee")).all()
     key = "ext_approved" if approve else "ext_denied"
     await message.edit_text(say(link.lang, "decided", text=message.text,
                                 decision=say(link.lang, key, code=task.code, date=day_text(ob.due_at))),
                             parse_mode=ParseMode.HTML)
-    return [(a.chat_id, say(a.lang, key, code=task.code, date=day_text(ob.due_at)), None) for a in assignees]
+    return notices.to_assignees(session, ob, task, key)
 
 
 async def _on_approve(*args):
@@ -241,7 +244,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             link.awaiting = None
             messages = [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
     for chat_id, message, markup in messages:
-        await context.bot.send_message(chat_id, message, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await context.bot.send_message(chat_id, message, parse_mode=ParseMode.HTML, reply_markup=_keyboard(markup))
 
 
 def _progress_percent(session, update, link, ob, task, waiting, text):
@@ -292,15 +295,8 @@ def _extension_reason(session, update, link, ob, task, waiting, text):
     until = context_deadline(dt.date.fromisoformat(waiting["until"]))
     lifecycle.request_extension(session, ob, until, text, _actor(update))
     link.awaiting = None
-    unit = session.get(Unit, ob.unit_id).name
-    messages = [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=day_text(until)), None)]
-    for coordinator in service.coordinator_chats(session, ob):
-        lang = coordinator.lang
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, "b_approve"), callback_data=f"a:{ob.id}"),
-                                        InlineKeyboardButton(say(lang, "b_deny"), callback_data=f"n:{ob.id}")]])
-        messages.append((coordinator.chat_id, say(lang, "ext_request", unit=unit, code=task.code, period=ob.period,
-                                                  old=old, new=day_text(until), reason=text), markup))
-    return messages
+    return [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=day_text(until)), None),
+            *notices.extension_request(session, ob, task, old, text)]
 
 
 _STEPS = {("progress", "percent"): _progress_percent, ("progress", "value"): _progress_value,
@@ -411,6 +407,24 @@ async def full_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await query.answer()
     await context.bot.send_document(link.chat_id, document=content, filename=f"bao-cao-{plan.id}-{period}.xlsx",
                                     caption=f"{plan.number} – {period}")
+
+
+async def web_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/web: a single-use sign-in link to the dashboard, for this chat's person only."""
+    from models.weblogin import create_login_link
+    from web.links import login_url
+
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        if link is None:
+            await reply(update, say(_user_lang(update), "not_linked"))
+            return
+        if update.effective_chat.type != "private":  # anyone in a group could use the link
+            await reply(update, say(link.lang, "web_private_only"))
+            return
+        role = "coordinator" if link.role == "coordinator" else "assignee"
+        token = create_login_link(session, link.unit_id, link.contact, role, _actor(update))
+    await reply(update, say(link.lang, "web_link", url=login_url(token)))
 
 
 async def _coordinator(update: Update, session: Session) -> ChatLink | None:

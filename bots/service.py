@@ -39,7 +39,8 @@ ROLES = ("assignee", "head", "coordinator")
 
 
 def create_invitation(session: Session, unit_id: str, contact: str, role: str = "assignee",
-                      now: dt.datetime | None = None, lifetime: dt.timedelta = INVITATION_LIFETIME) -> str:
+                      now: dt.datetime | None = None, lifetime: dt.timedelta = INVITATION_LIFETIME,
+                      actor: str = "cli") -> str:
     """A new single-use token (32 characters of A-Za-z0-9_-, fits a /start payload)."""
     if role not in ROLES:
         raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
@@ -47,7 +48,7 @@ def create_invitation(session: Session, unit_id: str, contact: str, role: str = 
     now = now or utcnow()
     session.add(Invitation(token_hash=_hash(token), unit_id=unit_id, contact=contact, role=role,
                            created_at=now, expires_at=now + lifetime))
-    session.add(Event(kind="invitation_created", actor="cli", after={"unit": unit_id, "contact": contact,
+    session.add(Event(kind="invitation_created", actor=actor, after={"unit": unit_id, "contact": contact,
                                                                      "role": role}))
     return token
 

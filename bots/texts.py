@@ -20,6 +20,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "invitation_expired": "Đường liên kết mời đã hết hạn. Vui lòng xin đường liên kết mới.",
         "help": "<b>Đôn đốc</b> nhắc việc theo kế hoạch của tỉnh.\n"
                 "/mine – các nhiệm vụ đang mở của đơn vị\n"
+                "/web – đường liên kết đăng nhập trang theo dõi\n"
                 "/lang en – English\n"
                 "Dưới mỗi nhiệm vụ có các nút: Xong · Tiến độ · Vướng mắc · Gia hạn · Minh chứng.",
         "help_coordinator": "\n/status – tổng hợp theo lĩnh vực\n/overdue – các đơn vị có nhiệm vụ quá hạn",
@@ -46,6 +47,11 @@ TEXTS: dict[str, dict[str, str]] = {
                        "đến {new}.\nLý do: {reason}",
         "ext_approved": "Đã đồng ý gia hạn nhiệm vụ {code} đến {date}.",
         "ext_denied": "Không đồng ý gia hạn nhiệm vụ {code}. Hạn vẫn là {date}.",
+        "ob_postponed": "Nhiệm vụ {code} được tạm hoãn: tạm dừng nhắc việc.",
+        "ob_resumed": "Nhiệm vụ {code} được tiếp tục thực hiện, hạn {date}.",
+        "ob_note": "Ghi chú về nhiệm vụ {code}: {note}",
+        "web_link": "Đường liên kết đăng nhập trang theo dõi (dùng một lần, hiệu lực 10 phút):\n{url}",
+        "web_private_only": "Vì an toàn, hãy gõ /web trong cuộc trò chuyện riêng với bot, không trong nhóm.",
         "decided": "{text}\n\n<i>{decision}</i>",
         "ask_evidence": "Nhiệm vụ {code}: gửi tệp minh chứng (tài liệu hoặc ảnh).",
         "evidence_saved": "Đã lưu minh chứng \"{name}\" cho nhiệm vụ {code}.",
@@ -85,6 +91,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "invitation_expired": "This invitation link has expired. Please ask for a new one.",
         "help": "<b>Đôn đốc</b> chases the tasks of the provincial plan.\n"
                 "/mine – your unit's open tasks\n"
+                "/web – a sign-in link to the dashboard\n"
                 "/lang vi – tiếng Việt\n"
                 "Each task has buttons: Done · Progress · Blocked · Extension · Evidence.",
         "help_coordinator": "\n/status – roll-up by area\n/overdue – units with overdue tasks",
@@ -111,6 +118,11 @@ TEXTS: dict[str, dict[str, str]] = {
                        "to {new}.\nReason: {reason}",
         "ext_approved": "Extension of task {code} to {date} approved.",
         "ext_denied": "Extension of task {code} denied. The deadline stays {date}.",
+        "ob_postponed": "Task {code} is postponed: reminders stop for now.",
+        "ob_resumed": "Task {code} is resumed, deadline {date}.",
+        "ob_note": "A note on task {code}: {note}",
+        "web_link": "Sign-in link for the dashboard (single use, valid 10 minutes):\n{url}",
+        "web_private_only": "For safety, type /web in your private chat with the bot, not in a group.",
         "decided": "{text}\n\n<i>{decision}</i>",
         "ask_evidence": "Task {code}: send the evidence file (a document or a photo).",
         "evidence_saved": "Evidence \"{name}\" saved for task {code}.",

@@ -25,6 +25,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
 calendar_app = typer.Typer(no_args_is_help=True, help="The working calendar.")
 app.add_typer(calendar_app, name="calendar")
+web_app = typer.Typer(invoke_without_command=True, pretty_exceptions_show_locals=False,
+                      help="The web dashboard: serve it, or print a sign-in link.")
+app.add_typer(web_app, name="web")
+outcome_app = typer.Typer(no_args_is_help=True, help="Outcome indices (PAPI, PAR INDEX, SIPAS) beside the plans.")
+app.add_typer(outcome_app, name="outcome")
 
 out = Console(soft_wrap=True)  # a message stays one line, whatever the terminal width
 err = Console(stderr=True, soft_wrap=True)
@@ -411,6 +416,69 @@ def invite(
         session.commit()
     username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
     out.print(f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}", highlight=False)
+
+
+@outcome_app.command("import")
+def outcome_import(
+    source: Path = typer.Argument(..., help="YAML or CSV of index figures (see models/outcomes.py)."),
+) -> None:
+    """Record a province's outcome indices (PAPI, PAR INDEX, SIPAS) year by year, with their source."""
+    from sqlmodel import Session
+
+    from models.outcomes import load_outcomes, record_outcomes
+
+    try:
+        outcomes = load_outcomes(source)
+        with Session(_database()) as session:
+            added, replaced = record_outcomes(session, outcomes, str(source))
+            session.commit()
+    except InputError as exc:
+        _print_problems(exc.problems, "red", "error")
+        raise typer.Exit(1) from None
+    out.print(f"{source}: {added} index figure(s) added, {replaced} replaced for {outcomes.province}", highlight=False)
+
+
+@web_app.callback()
+def web(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
+) -> None:
+    """Serve the dashboard for the configured database (sign in with a link from /web in the bot)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import os
+
+    import uvicorn
+
+    from web.app import create_app
+
+    app_ = create_app(_database(), evidence, os.environ.get("DONDOC_BOT_USERNAME"))
+    out.print(f"dashboard on http://{host}:{port}/ (Ctrl+C stops it)", highlight=False)
+    uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@web_app.command("login-link")
+def web_login_link(
+    unit: str = typer.Option(..., "--unit", help='Unit id, e.g. "so-noi-vu" or "binh-dinh/so-noi-vu".'),
+    contact: str = typer.Option(..., "--contact", help="Who will use the link (name)."),
+    role: str = typer.Option("coordinator", "--role", help="coordinator (acts for the plans the unit coordinates), "
+                                                           "viewer (read-only), or assignee (the unit's own work)."),
+) -> None:
+    """A single-use sign-in link for the dashboard, valid 10 minutes."""
+    from sqlmodel import Session
+
+    from models.weblogin import WEB_ROLES, create_login_link
+    from web.links import login_url
+
+    if role not in WEB_ROLES:
+        err.print(f"[red]error[/] --role is one of {', '.join(WEB_ROLES)}")
+        raise typer.Exit(2)
+    with Session(_database()) as session:
+        token = create_login_link(session, _resolve_unit(session, unit), contact, role, "cli")
+        session.commit()
+    out.print(login_url(token), highlight=False)
 
 
 @app.command()

@@ -300,8 +300,8 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
                 "directory_id": d, "schedule": spec.schedule.model_dump(mode="json"), "content_hash": content_hash,
                 "parent_plan_id": info.parent}
     sync.rows(Plan, ("id",), [plan_row], Plan.id == info.id)
-    sync.rows(Area, ("plan_id", "code"), [{"plan_id": info.id, "code": a.id, "title": a.title}
-                                          for a in spec.areas], Area.plan_id == info.id)
+    sync.rows(Area, ("plan_id", "code"), [{"plan_id": info.id, "code": a.id, "title": a.title,
+                                           "serves": a.serves} for a in spec.areas], Area.plan_id == info.id)
     added_on = {t.code: t.added_on for t in sync.session.exec(select(Task).where(Task.plan_id == info.id))}
     tasks = [{"plan_id": info.id, "code": t.id, "area_code": t.area, "text": t.text,
               "timing_phrase": t.timing.phrase, "timing_kind": t.timing.kind.value, "timing_due": t.timing.due,

@@ -121,3 +121,11 @@ def cancel(session: Session, ob: Obligation, actor: str, note: str | None = None
 
 def reassign(session: Session, ob: Obligation, unit_id: str, actor: str, note: str | None = None) -> Obligation:
     return _change(session, ob, "reassigned", actor, NOT_CLOSED, note, unit_id=unit_id)
+
+
+def add_note(session: Session, ob: Obligation, actor: str, note: str) -> Obligation:
+    """A coordinator's note on the record; the obligation itself does not change."""
+    if not note.strip():
+        raise DomainError("a note needs some text")
+    session.add(Event(kind="note", actor=actor, obligation_id=ob.id, note=note.strip()))
+    return ob

@@ -85,3 +85,37 @@ def period_containing(months: int, day: dt.date, basis: Basis) -> Period:
     if basis is Basis.decree09 and day.day >= 15:  # from the 15th, the next month's window
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return make_period(months, year, (month - 1) // months + 1, basis)
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_WINDOW = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{4})(\d{2})(\d{2})$")
+
+
+def period_words(period_id: str, lang: str = "vi") -> str:
+    """A period id as officials write it: "2019-Q3" → "Quý III/2019", "2026-H1" → "6 tháng đầu
+    năm 2026", "2019-07" → "Tháng 7/2019"; one-off, windows and events in words too."""
+    vi = lang != "en"
+    if period_id == "once":
+        return "Một lần" if vi else "Once"
+    if period_id.startswith("event-"):
+        day = dt.date.fromisoformat(period_id.removeprefix("event-"))
+        return f"{'Sự kiện ngày' if vi else 'Event of'} {day:%d/%m/%Y}"
+    if window := _WINDOW.match(period_id):
+        y1, m1, d1, y2, m2, d2 = window.groups()
+        return f"{d1}/{m1}/{y1} – {d2}/{m2}/{y2}"
+    m = _ID.match(period_id)
+    if not m:
+        return period_id
+    year = m.group("year")
+    if m.group("month"):
+        month = int(m.group("month"))
+        return f"Tháng {month}/{year}" if vi else f"{calendar.month_name[month]} {year}"
+    if m.group("quarter"):
+        quarter = int(m.group("quarter"))
+        return f"Quý {_ROMAN[quarter]}/{year}" if vi else f"Q{quarter}/{year}"
+    if m.group("half"):
+        first = m.group("half") == "1"
+        if vi:
+            return f"6 tháng {'đầu' if first else 'cuối'} năm {year}"
+        return f"{'First' if first else 'Second'} half of {year}"
+    return f"{'Năm' if vi else 'Year'} {year}"

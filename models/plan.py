@@ -45,6 +45,9 @@ class PlanInfo(Strict):
 class AreaSpec(Strict):
     id: str = Field(pattern=TASK_ID_PATTERN)
     title: str = Field(min_length=1)
+    # The outcome index (or one of its dimensions) the area's work is meant to move:
+    # "PAPI", "PAPI: Công khai, minh bạch", "PAR INDEX", "SIPAS".
+    serves: str | None = Field(default=None, min_length=1, max_length=160)
 
 
 class TimingPart(Strict):

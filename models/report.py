@@ -53,6 +53,7 @@ class Row:
     target: str = ""  # "≥ 40% hồ sơ tiếp nhận"
     value: float | None = None
     met: bool | None = None  # None: no target, or no value reported yet
+    obligation_id: int = 0
 
 
 @dataclass
@@ -111,6 +112,22 @@ def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None 
     return sorted(lines, key=lambda line: (_code_key(line.top_task), line.depth, line.plan_number, _code_key(line.task)))
 
 
+def narrowed(report: Report, obligation_ids: set[int]) -> Report:
+    """The report of some of its obligations only (the dashboard's filtered view): its rows,
+    and the splits by area and by level counted again from them."""
+    rows = [row for row in report.rows if row.obligation_id in obligation_ids]
+    titles = {code: title for code, title, _ in report.by_area}
+    by_area: dict[str, Tally] = {}
+    by_level: dict[str, Tally] = {}
+    for row in rows:
+        for groups, key in ((by_area, row.area or "—"), (by_level, LEVEL_NAMES.get(row.level, row.level))):
+            tally = groups.setdefault(key, Tally((key,)))
+            tally.counts[row.category] = tally.counts.get(row.category, 0) + 1
+    return Report(report.plan, report.at, report.title, rows,
+                  [(code, titles.get(code, ""), by_area[code]) for code in sorted(by_area, key=_code_key)],
+                  sorted(by_level.items()), report.trend, report.cascade)
+
+
 def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due_to, unit_id) -> list[Row]:
     ob = obligations_at(at)
     category = category_at(at, ob).label("category")
@@ -124,7 +141,7 @@ def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due
     coordinating = _coordinating(session, {task.id for _, task, *_ in found})
     rows = [Row(task.area_code or "", task.code, task.text, unit, level, coordinating.get(task.id, ""), ob.period,
                 ob.due_at, ob.original_due_at, Category(cat), ob.status, ob.done_at if ob.status == "done" else None,
-                ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, ob))
+                ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, ob), obligation_id=ob.id)
             for ob, task, unit, level, cat in found]
     return sorted(rows, key=lambda r: (_code_key(r.code), r.period, r.unit))
 

@@ -80,6 +80,8 @@ GROUPS = {
     "level": lambda ob: [Unit.level],
     "directory": lambda ob: [Unit.directory_id],  # one directory per province
     "period": lambda ob: [ob.period],
+    "area_level": lambda ob: [Task.area_code, Unit.level],  # the dashboard's heat map
+    "unit_task": lambda ob: [Unit.id, Unit.name, Task.code],  # ... and its drill-down into one area
 }
 
 
@@ -100,7 +102,7 @@ class Tally:
 
 def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = None,
            due_from: dt.date | None = None, due_to: dt.date | None = None, unit_id: str | None = None,
-           due_soon_days: int = 7, period: str | None = None) -> list[Tally]:
+           due_soon_days: int = 7, period: str | None = None, area: str | None = None) -> list[Tally]:
     """Counts by category per group (plan, area, task, unit, level or directory), as they
     stood at `at` (the deadline, status and unit then); optionally only obligations due
     within [due_from, due_to]."""
@@ -113,6 +115,8 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
              .join(Unit, Unit.id == ob.unit_id)
              .group_by(*keys, category).order_by(*keys))
     query = in_scope(query, at, plan_id, unit_id, period, due_from, due_to, ob)
+    if area:
+        query = query.where(Task.area_code == area)
     tallies: dict[tuple, Tally] = {}
     for row in session.exec(query):
         key, (name, count, soon, ext) = tuple(row[:len(keys)]), row[len(keys):]

@@ -111,6 +111,7 @@ class Area(SQLModel, table=True):
     plan_id: str = Field(foreign_key="plan.id", primary_key=True, max_length=80)
     code: str = Field(primary_key=True, max_length=20)
     title: str
+    serves: str | None = Field(default=None, max_length=160)  # the outcome index it moves: "PAPI: Công khai, minh bạch"
 
 
 class Task(SQLModel, table=True):
@@ -297,3 +298,46 @@ class Outbox(SQLModel, table=True):
     sent_at: dt.datetime | None = _time()
     message_id: int | None = None
     last_error: str | None = None
+
+
+# --- the web dashboard ---------------------------------------------------------------
+
+class WebLogin(SQLModel, table=True):
+    """A single-use sign-in link, valid minutes. Only the token's SHA-256 is stored."""
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    unit_id: str = Field(foreign_key="unit.id", max_length=80)
+    contact: str
+    role: str = Field(max_length=16)  # "coordinator", "viewer" or "assignee"
+    issued_by: str  # "telegram:<chat id>", "cli"
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    used_at: dt.datetime | None = _time()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    unit_id: str = Field(foreign_key="unit.id", max_length=80)
+    contact: str
+    role: str = Field(max_length=16)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    ended_at: dt.datetime | None = _time()
+
+
+class OutcomeIndex(SQLModel, table=True):
+    """A published score of the province on an index a plan exists to move (PAPI and its
+    dimensions, PAR INDEX, SIPAS), one year at a time."""
+    __table_args__ = (UniqueConstraint("directory_id", "name", "dimension", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    directory_id: str = Field(max_length=80, index=True)  # the province
+    name: str = Field(max_length=40)  # "PAPI", "PAR INDEX", "SIPAS"
+    dimension: str = Field(default="", max_length=120)  # "" for the index itself
+    year: int
+    score: float
+    scale: float | None = None  # the highest score possible (PAPI: 80; PAR INDEX, SIPAS: 100)
+    rank: int | None = None
+    rank_of: int | None = None  # how many provinces were ranked
+    source: str  # the document that published it

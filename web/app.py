@@ -1,0 +1,324 @@
+"""The coordinator's web dashboard: thin routes over models.dashboard (what pages show) and
+web.actions (what people do). Every page needs a session from a sign-in link; every POST
+carries the session's CSRF token; a GET never changes anything (mail scanners and chat
+link previews open links)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from models import dashboard, lifecycle
+from models.clock import utcnow
+from models.periods import period_words
+from models.report import on_time_rate, on_time_trend
+from models.rollup import LABELS, REPORT_FOUR, Tally, rollup
+from models.tables import Evidence, Plan
+from models.weblogin import (LoginRefused, Viewer, csrf_ok, csrf_token, end_session, redeem_login_link, session_of,
+                             viewer_of)
+from web import actions, charts, words
+
+ROOT = Path(__file__).resolve().parents[1]
+COOKIE = "dondoc_session"
+LANG_COOKIE = "dondoc_lang"
+HTMX = "htmx-2.0.11.min.js"
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class NotFound(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    pass
+
+
+def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None = None) -> FastAPI:
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.engine, app.state.evidence, app.state.bot = engine, Path(evidence_folder), bot_username
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    templates = _templates()
+
+    def render(request: Request, name: str, viewer: Viewer | None, status_code: int = 200, **context) -> HTMLResponse:
+        lang = _lang(request)
+        return templates.TemplateResponse(request, name, {
+            "lang": lang, "t": lambda key, **v: words.word(lang, key, **v), "viewer": viewer, "htmx": HTMX,
+            "csrf": csrf_token(request.cookies[COOKIE]) if viewer and request.cookies.get(COOKIE) else "",
+            "cat": lambda c: words.category_label(lang, c), "lvl": lambda lv: words.level_label(lang, lv),
+            "per": lambda p: period_words(p, lang) if p else words.word(lang, "all_periods"),
+            "labels": LABELS[lang], "four": [c.value for c in REPORT_FOUR], **context}, status_code=status_code)
+
+    @app.exception_handler(NotSignedIn)
+    def to_sign_in(request: Request, _exc) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/signin"})
+        return RedirectResponse("/signin", status_code=303)
+
+    @app.exception_handler(NotFound)
+    def not_found(request: Request, _exc) -> Response:
+        return render(request, "error.html.j2", None, 404, message_key="not_found")
+
+    @app.exception_handler(Forbidden)
+    def forbidden(request: Request, _exc) -> Response:
+        return render(request, "error.html.j2", None, 403, message_key="forbidden")
+
+    # --- dependencies ------------------------------------------------------------------
+
+    def database() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+
+    def signed_in(request: Request, session: Session = Depends(database)) -> Viewer:
+        found = session_of(session, request.cookies.get(COOKIE))
+        if found is None:
+            raise NotSignedIn()
+        return viewer_of(session, found)
+
+    def checked(request: Request, csrf: str = Form(""), viewer: Viewer = Depends(signed_in)) -> Viewer:
+        """A POST from one of our own pages: its form carries the session's CSRF token."""
+        if not csrf_ok(request.cookies.get(COOKIE, ""), csrf):
+            raise Forbidden()
+        return viewer
+
+    # --- signing in ----------------------------------------------------------------------
+
+    @app.get("/signin", response_class=HTMLResponse)
+    def sign_in_help(request: Request):
+        return render(request, "signin.html.j2", None)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_confirm(request: Request, token: str = ""):
+        return render(request, "login.html.j2", None, token=token[:80])
+
+    @app.post("/login")
+    def login(request: Request, token: str = Form(""), session: Session = Depends(database)):
+        try:
+            cookie, _ = redeem_login_link(session, token)
+        except LoginRefused as exc:
+            session.commit()
+            return render(request, "login.html.j2", None, 400, token="", refused=str(exc))
+        session.commit()
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",
+                            max_age=12 * 3600)
+        return response
+
+    @app.post("/logout")
+    def logout(request: Request, viewer: Viewer = Depends(checked), session: Session = Depends(database)):
+        end_session(session, request.cookies.get(COOKIE, ""))
+        session.commit()
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.get("/lang/{lang}")
+    def switch_language(lang: str, back: str = "/"):
+        response = RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/", 303)
+        response.set_cookie(LANG_COOKIE, "en" if lang == "en" else "vi", samesite="lax", max_age=365 * 86400)
+        return response
+
+    # --- pages ---------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse)
+    def plans(request: Request, period: str = "", viewer: Viewer = Depends(signed_in),
+              session: Session = Depends(database)):
+        at = utcnow()
+        return render(request, "plans.html.j2", viewer, cards=dashboard.plan_cards(session, viewer, at, period),
+                      periods=dashboard.all_periods(session, viewer), period=period)
+
+    @app.get("/plans/{plan_id}", response_class=HTMLResponse)
+    def plan_page(request: Request, plan_id: str, period: str = "", viewer: Viewer = Depends(signed_in),
+                  session: Session = Depends(database)):
+        plan = _visible_plan(session, viewer, plan_id)
+        at, lang = utcnow(), _lang(request)
+        matrix = dashboard.plan_matrix(session, viewer, plan_id, at, period)
+        area_rows = [(a.title, matrix.by_area.get(a.code, Tally((a.code,)))) for a in matrix.areas]
+        tally = rollup(session, "plan", at, plan_id=plan_id, unit_id=viewer.unit_only,
+                                 period=period or None)
+        trend = on_time_trend(session, plan_id, at, viewer.unit_only, period or None)
+        outcomes = dashboard.outcomes(session, plan, at)
+        return render(request, "plan.html.j2", viewer, plan=plan, period=period, matrix=matrix,
+                      tally=tally[0] if tally else Tally((plan_id,)),
+                      periods=dashboard.plan_periods(session, plan_id),
+                      area_chart=charts.split_bars(area_rows, LABELS[lang]), legend=charts.legend(LABELS[lang]),
+                      trend_chart=charts.line([(period_words(p, lang), None if r is None else r * 100)
+                                               for p, r in trend], 100, "%"),
+                      outcomes=[(o, charts.line([(str(s.year), s.score) for s in o.scores],
+                                                max((s.scale or 100) for s in o.scores) if o.scores else 100))
+                                for o in outcomes],
+                      rate=on_time_rate, percent=words.percent, worst=dashboard.worst_category)
+
+    @app.get("/plans/{plan_id}/areas/{area}", response_class=HTMLResponse)
+    def area_page(request: Request, plan_id: str, area: str, period: str = "", viewer: Viewer = Depends(signed_in),
+                  session: Session = Depends(database)):
+        plan = _visible_plan(session, viewer, plan_id)
+        grid = dashboard.area_grid(session, viewer, plan_id, area, utcnow(), period)
+        title = next((a.title for a in dashboard.plan_matrix(session, viewer, plan_id, utcnow(), period).areas
+                      if a.code == area), area)
+        return render(request, "area.html.j2", viewer, plan=plan, area=area, area_title=title, grid=grid,
+                      period=period, periods=dashboard.plan_periods(session, plan_id), worst=dashboard.worst_category)
+
+    @app.get("/obligations", response_class=HTMLResponse)
+    def obligations(request: Request, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        filters = dashboard.Filters.from_query(request.query_params)
+        if filters.plan:
+            _visible_plan(session, viewer, filters.plan)
+        rows, total = dashboard.obligation_list(session, viewer, filters, utcnow())
+        pages = max(1, -(-total // dashboard.PAGE_SIZE))
+        return render(request, "obligations.html.j2", viewer, rows=rows, total=total, pages=pages, f=filters,
+                      options=dashboard.filter_options(session, viewer, filters.plan))
+
+    @app.get("/obligations/{obligation_id}", response_class=HTMLResponse)
+    def obligation(request: Request, obligation_id: int, done: str = "", error: str = "",
+                   viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        found = dashboard.obligation_page(session, viewer, obligation_id, utcnow())
+        if found is None:
+            raise NotFound()
+        return render(request, "obligation.html.j2", viewer, p=found, acted=done, error=error,
+                      may_decide=viewer.may_decide(found.plan.id),
+                      may_report=viewer.role == "assignee" and viewer.unit_id == found.ob.unit_id)
+
+    @app.post("/obligations/{obligation_id}")
+    async def act(request: Request, obligation_id: int, viewer: Viewer = Depends(checked)):
+        form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+        return await _run(lambda: _act(obligation_id, viewer, form))
+
+    def _act(obligation_id: int, viewer: Viewer, form: dict) -> Response:
+        with Session(engine) as session:
+            if dashboard.obligation_page(session, viewer, obligation_id, utcnow()) is None:
+                raise NotFound()
+            ob = lifecycle.load_for_update(session, obligation_id)
+            try:
+                actions.act(session, viewer, ob, form.get("action", ""), form)
+            except actions.Forbidden:
+                session.commit()  # the refusal is on the record
+                raise Forbidden() from None
+            except actions.Refused as exc:
+                session.rollback()
+                message = words.word(form.get("lang", "vi"), exc.key, **exc.values)
+                return RedirectResponse(f"/obligations/{obligation_id}?error={quote(message)}", 303)
+            session.commit()
+        back = form.get("back", "")
+        return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
+                                else f"/obligations/{obligation_id}?done=1", 303)
+
+    @app.get("/evidence/{evidence_id}")
+    def evidence(evidence_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        item = session.get(Evidence, evidence_id)
+        if item is None or dashboard.obligation_page(session, viewer, item.obligation_id, utcnow()) is None:
+            raise NotFound()
+        path = app.state.evidence / item.sha256[:2] / item.sha256
+        if not path.is_file():
+            raise NotFound()
+        return FileResponse(path, media_type=item.mime_type or "application/octet-stream", filename=item.file_name)
+
+    @app.get("/units/{unit_id:path}", response_class=HTMLResponse)
+    def unit(request: Request, unit_id: str, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        found = dashboard.unit_page(session, viewer, unit_id, utcnow())
+        if found is None:
+            raise NotFound()
+        return render(request, "unit.html.j2", viewer, u=found, percent=words.percent)
+
+    @app.get("/decisions", response_class=HTMLResponse)
+    def decisions(request: Request, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        waiting, blocked = dashboard.decisions(session, viewer, utcnow())
+        return render(request, "decisions.html.j2", viewer, waiting=waiting, blocked=blocked,
+                      may_decide=viewer.may_decide)
+
+    @app.post("/decisions")
+    async def decide_many(request: Request, viewer: Viewer = Depends(checked)):
+        form = await request.form()
+        ids = [int(i) for i in form.getlist("ob") if str(i).isdigit()]
+        fields = {"action": str(form.get("action", "")), "note": str(form.get("note", ""))}
+        return await _run(lambda: _decide_many(viewer, ids, fields))
+
+    def _decide_many(viewer: Viewer, ids: list[int], fields: dict) -> Response:
+        if fields["action"] not in ("approve", "deny", "postpone", "note"):
+            raise Forbidden()
+        for obligation_id in ids:  # one transaction each: one refused does not undo the others
+            try:
+                _act(obligation_id, viewer, fields | {"back": "/decisions"})
+            except (NotFound, Forbidden):
+                continue
+        return RedirectResponse("/decisions", 303)
+
+    @app.get("/reach", response_class=HTMLResponse)
+    def reach(request: Request, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        return render(request, "reach.html.j2", viewer, r=dashboard.reach(session, viewer))
+
+    @app.post("/reach/invite", response_class=HTMLResponse)
+    def invite(request: Request, unit_id: str = Form(""), contact: str = Form(""), role: str = Form("assignee"),
+               viewer: Viewer = Depends(checked), session: Session = Depends(database)):
+        from bots.service import create_invitation
+        from models.tables import Unit
+
+        unit = session.get(Unit, unit_id)
+        if viewer.role != "coordinator" or unit is None or role not in ("assignee", "head") or not contact.strip():
+            raise Forbidden()
+        if not any(unit_id.startswith(p.directory_id + "/") for p in dashboard.visible_plans(session, viewer)):
+            raise Forbidden()
+        token = create_invitation(session, unit_id, contact.strip()[:120], role, actor=viewer.actor)
+        session.commit()
+        link = f"https://t.me/{app.state.bot}?start={token}" if app.state.bot else None
+        return render(request, "reach.html.j2", viewer, r=dashboard.reach(session, viewer), made=dict(
+            token=token, link=link, unit=unit.name, contact=contact.strip(), qr=_qr(link or f"/start {token}")))
+
+    @app.get("/export.{fmt}")
+    def export(request: Request, fmt: str, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        from models.report import build_report, narrowed, report_pdf, report_xlsx
+
+        filters = dashboard.Filters.from_query(request.query_params)
+        if fmt not in ("xlsx", "pdf") or not filters.plan:
+            raise NotFound()
+        _visible_plan(session, viewer, filters.plan)
+        at = utcnow()
+        report = build_report(session, filters.plan, at, period=filters.period or None, unit_id=viewer.unit_only)
+        report = narrowed(report, dashboard.filtered_ids(session, viewer, filters, at))
+        name = f"{filters.plan}-{filters.period or at:%Y%m%d}".replace("/", "-") if not filters.period \
+            else f"{filters.plan}-{filters.period}"
+        if fmt == "xlsx":
+            return Response(report_xlsx(report), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return Response(report_pdf(report), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+
+    return app
+
+
+def _visible_plan(session: Session, viewer: Viewer, plan_id: str) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None or not viewer.sees_plan(plan_id):
+        raise NotFound()
+    return plan
+
+
+async def _run(work):
+    from starlette.concurrency import run_in_threadpool
+    return await run_in_threadpool(work)
+
+
+def _qr(text: str) -> str:
+    import segno
+    return segno.make(text, error="m").svg_inline(scale=4)
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "vi"
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=ROOT / "templates" / "web")
+    templates.env.globals.update(day=words.day, day_time=words.day_time, WORDS_KEYS=set(words.WORDS["vi"]))
+    return templates
+
