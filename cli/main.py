@@ -73,13 +73,18 @@ def demo(
 @app.command()
 def serve(
     evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder for evidence files."),
+    web_host: str = typer.Option("127.0.0.1", "--web-host", help="Address the dashboard listens on."),
+    web_port: int = typer.Option(8080, "--web-port", help="Port of the dashboard (0: do not serve it)."),
 ) -> None:
-    """Run the bot and the scheduled flows in this one process (no Prefect server needed).
-    Token: DONDOC_TELEGRAM_TOKEN or the Prefect Secret block dondoc-telegram-token."""
+    """Run the bot, the scheduled flows and the web dashboard in this one process (no Prefect
+    server needed). Token: DONDOC_TELEGRAM_TOKEN or the Prefect Secret block dondoc-telegram-token."""
     import logging
+    import os
 
     from bots.config import NoToken, api_urls, telegram_token
     from bots.serve import build_server
+    from web.app import create_app
+    from web.server import Background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -88,7 +93,11 @@ def serve(
         err.print(f"[red]error[/] {exc}")
         raise typer.Exit(1) from None
     base_url, base_file_url = api_urls()
-    build_server(token, _database(), evidence, base_url, base_file_url).run_polling()
+    engine = _database()
+    if web_port:
+        web = Background(create_app(engine, evidence, os.environ.get("DONDOC_BOT_USERNAME")), web_host, web_port)
+        out.print(f"dashboard on {web.start().url}/", highlight=False)
+    build_server(token, engine, evidence, base_url, base_file_url).run_polling()
 
 
 @plan_app.command("import")

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from models.digest import pending_extensions, unreachable_units
+from models.digest import unreachable_units
 from models.lifecycle import ACTIVE
 from models.report import LEVEL_NAMES, _code_key, on_time_rate
 from models.rollup import Category, Tally, category_at, in_scope, rollup

@@ -66,7 +66,7 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
         total.extended += tally.extended
     digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", total,
                     [(t.key[1] or "—", titles.get(t.key[1], ""), t) for t in tallies],
-                    _worst_units(session, plan_id, at, top, period), pending_extensions(session, plan_id),
+                    _worst_units(session, plan_id, at, top, period), _extensions(session, plan_id),
                     unreachable_units(session, plan), _uncertain(session, plan))
     _since_previous(session, digest)
     return digest
@@ -82,7 +82,7 @@ def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int, peri
     return [(name, count) for name, count in session.exec(query)]
 
 
-def pending_extensions(session: Session, plan_id: str) -> list[dict]:
+def _extensions(session: Session, plan_id: str) -> list[dict]:
     rows = session.exec(select(Obligation, Task.code, Unit.name).join(Task, Task.id == Obligation.task_id)
                         .join(Unit, Unit.id == Obligation.unit_id)
                         .where(Task.plan_id == plan_id, Obligation.status == "extension_requested")

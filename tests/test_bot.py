@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import Session, select
 
 from bots import service
-from bots.app import build_application
 from bots.handlers import parse_day
 from bots.standin.server import StandIn
 from bots.standin.world import Limits, World, until
+from tests.botkit import last_text_contains, link, running, stop, texts
 from models.opening import Opener
 from models.tables import ChatLink, Event, Evidence, Obligation, Task
 from models.workcal import VN, WorkingCalendar
@@ -41,35 +41,6 @@ def setup(applied, server, tmp_path):
     for user in tokens:
         world.add_user(user, f"user{user}")
     return applied, server, tokens, tmp_path
-
-
-async def link(world, chat, token, expect):
-    """The user opens the invitation link; wait until the bot confirms with `expect`."""
-    world.user_starts(chat, token)
-    await last_text_contains(world, chat, expect)
-
-
-def texts(world, chat):
-    return [r.text or "" for r in world.received(chat)]
-
-
-async def last_text_contains(world, chat, fragment, count_before=0):
-    return await until(lambda: any(fragment in t for t in texts(world, chat)[count_before:]))
-
-
-async def running(engine, server, folder):
-    application = build_application(server.world.token, engine, folder / "evidence", base_url=server.base_url,
-                                    base_file_url=server.base_file_url)
-    await application.initialize()
-    await application.start()
-    await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    return application
-
-
-async def stop(application):
-    await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
 
 
 def obligation(engine, unit=COMMUNE, code="1.1"):

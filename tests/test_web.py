@@ -1,0 +1,282 @@
+"""The web dashboard over HTTP (Starlette's TestClient, no browser): signing in, who may see
+and do what, the filters, decisions through the lifecycle, exports, outcome indices."""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from bots import service
+from models import lifecycle
+from models.opening import Opener
+from models.outcomes import load_outcomes, record_outcomes
+from models.periods import period_words
+from models.tables import ChatLink, Event, Obligation, Outbox, Task, WebLogin
+from models.weblogin import create_login_link
+from models.workcal import VN, WorkingCalendar
+from models.yamlio import InputError
+from web.app import create_app
+
+PLAN = "binh-dinh-53-2019"
+COMMUNE, OTHER_COMMUNE, COORDINATOR_UNIT = "binh-dinh/xa-21550", "binh-dinh/xa-21553", "binh-dinh/so-noi-vu"
+ASSIGNEE_CHAT = 501
+
+
+def _obligation(session, unit, code):
+    return session.exec(select(Obligation).join(Task, Task.id == Obligation.task_id)
+                        .where(Obligation.unit_id == unit, Task.code == code, Obligation.period == "2019-Q3")).one()
+
+
+@pytest.fixture
+def web(applied, tmp_path):
+    """The dashboard on the Bình Định plan, 2019-Q3 open: Nhơn Bình (xa-21550) asked an
+    extension of 1.1 and is blocked on 1.3; its assignee is linked in Telegram."""
+    with Session(applied) as session:
+        Opener(session, PLAN, WorkingCalendar()).period("2019-Q3")
+        lifecycle.request_extension(session, _obligation(session, COMMUNE, "1.1"),
+                                    dt.datetime(2019, 10, 31, 23, 59, tzinfo=VN), "chờ số liệu của các thôn", "test")
+        lifecycle.mark_blocked(session, _obligation(session, COMMUNE, "1.3"), "chưa có kinh phí", "test")
+        session.add(ChatLink(chat_id=ASSIGNEE_CHAT, unit_id=COMMUNE, contact="Nguyễn Văn An"))
+        session.commit()
+    return applied, TestClient(create_app(applied, tmp_path / "evidence"), follow_redirects=False)
+
+
+def sign_in(engine, client, unit=COORDINATOR_UNIT, role="coordinator", contact="Lê Chuyên viên"):
+    with Session(engine) as session:
+        token = create_login_link(session, unit, contact, role, "test")
+        session.commit()
+    answer = client.post("/login", data={"token": token})
+    assert answer.status_code == 303, answer.text
+    return token
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+
+
+def test_pages_need_a_session(web):
+    _, client = web
+    for path in ("/", f"/plans/{PLAN}", "/obligations", "/decisions", "/reach", "/obligations/1"):
+        answer = client.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == "/signin", path
+    assert client.get("/obligations", headers={"HX-Request": "true"}).headers["HX-Redirect"] == "/signin"
+    assert "gõ /web" in client.get("/signin").text
+
+
+def test_a_sign_in_link_works_once_and_a_get_does_not_use_it(web):
+    engine, client = web
+    with Session(engine) as session:
+        token = create_login_link(session, COORDINATOR_UNIT, "Lê Chuyên viên", "coordinator", "test")
+        session.commit()
+    assert "Đăng nhập với đường liên kết này?" in client.get(f"/login?token={token}").text  # a link preview
+    assert client.post("/login", data={"token": token}).status_code == 303
+    cookie = client.cookies.get("dondoc_session")
+    assert cookie and token not in cookie
+    assert "53/KH-UBND" in client.get("/").text
+    replay = TestClient(client.app, follow_redirects=False).post("/login", data={"token": token})
+    assert replay.status_code == 400 and "đã được dùng" in replay.text
+    assert "không hợp lệ" in TestClient(client.app).post("/login", data={"token": "x" * 32}).text
+    with Session(engine) as session:  # only the hash is stored; signing in is on the record
+        assert token not in str(session.exec(select(WebLogin.token_hash)).all())
+        assert session.exec(select(Event).where(Event.kind == "web_signed_in")).first() is not None
+
+
+def test_an_expired_link_is_refused(web):
+    engine, client = web
+    with Session(engine) as session:
+        token = create_login_link(session, COORDINATOR_UNIT, "Lê", "coordinator", "test",
+                                  now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=11))
+        session.commit()
+    answer = client.post("/login", data={"token": token})
+    assert answer.status_code == 400 and "đã hết hạn" in answer.text
+
+
+def test_a_post_without_the_csrf_token_is_refused(web):
+    engine, client = web
+    sign_in(engine, client)
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "1.1")
+    assert client.post(f"/obligations/{ob.id}", data={"action": "approve"}).status_code == 403
+    assert client.post(f"/obligations/{ob.id}", data={"action": "approve", "csrf": "0" * 64}).status_code == 403
+    with Session(engine) as session:
+        assert session.get(Obligation, ob.id).status == "extension_requested"
+
+
+def test_a_viewer_reads_but_may_not_act(web):
+    engine, client = web
+    sign_in(engine, client, unit="binh-dinh/ubnd-tinh", role="viewer", contact="Lãnh đạo UBND tỉnh")
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "1.1")
+    page = client.get(f"/obligations/{ob.id}")
+    assert page.status_code == 200 and "chờ số liệu của các thôn" in page.text
+    assert "Đồng ý gia hạn" not in page.text  # no buttons to press
+    answer = client.post(f"/obligations/{ob.id}", data={"action": "approve", "csrf": csrf_of(page.text)})
+    assert answer.status_code == 403
+    with Session(engine) as session:
+        assert session.get(Obligation, ob.id).status == "extension_requested"
+        refused = session.exec(select(Event).where(Event.kind == "refused", Event.obligation_id == ob.id)).one()
+        assert refused.actor.startswith("web:Lãnh đạo UBND tỉnh")
+
+
+def test_an_assignee_sees_only_their_units_obligations(web):
+    engine, client = web
+    sign_in(engine, client, unit=COMMUNE, role="assignee", contact="Nguyễn Văn An")
+    with Session(engine) as session:
+        mine, other = _obligation(session, COMMUNE, "1.3"), _obligation(session, OTHER_COMMUNE, "1.3")
+    assert client.get(f"/obligations/{mine.id}").status_code == 200
+    assert client.get(f"/obligations/{other.id}").status_code == 404
+    assert client.get(f"/units/{OTHER_COMMUNE}").status_code == 404
+    listed = client.get("/obligations").text
+    assert "UBND phường Nhơn Bình" in listed and "Nhơn Phú" not in listed
+    # and reports on its own work: progress clears the block
+    page = client.get(f"/obligations/{mine.id}").text
+    answer = client.post(f"/obligations/{mine.id}", data={"action": "progress", "percent": "40", "note": "đã họp thôn",
+                                                          "csrf": csrf_of(page)})
+    assert answer.status_code == 303
+    with Session(engine) as session:
+        ob = session.get(Obligation, mine.id)
+        assert (ob.status, ob.progress) == ("open", 40)
+        event = session.exec(select(Event).where(Event.obligation_id == ob.id, Event.kind == "progress")).one()
+        assert event.actor == f"web:Nguyễn Văn An ({COMMUNE})" and event.note == "đã họp thôn"
+
+
+def test_approving_an_extension_on_the_web_tells_the_assignee(web):
+    engine, client = web
+    sign_in(engine, client)
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "1.1")
+    page = client.get(f"/obligations/{ob.id}").text
+    assert "31/10/2019" in page and "chờ số liệu của các thôn" in page
+    answer = client.post(f"/obligations/{ob.id}", data={"action": "approve", "csrf": csrf_of(page)})
+    assert answer.status_code == 303
+    with Session(engine) as session:
+        after = session.get(Obligation, ob.id)
+        assert after.status == "open" and after.due_at.astimezone(VN).date() == dt.date(2019, 10, 31)
+        assert after.original_due_at.astimezone(VN).date() == dt.date(2019, 10, 14)
+        message = session.exec(select(Outbox).where(Outbox.chat_id == ASSIGNEE_CHAT)).one()
+        assert "Đã đồng ý gia hạn nhiệm vụ 1.1 đến 31/10/2019" in message.payload["text"]
+    again = client.post(f"/obligations/{ob.id}", data={"action": "approve", "csrf": csrf_of(page)})
+    assert "Không thực hiện được" in client.get(again.headers["location"]).text  # approved once only
+
+
+def test_decisions_in_bulk(web):
+    engine, client = web
+    with Session(engine) as session:
+        for unit in ("binh-dinh/xa-21553", "binh-dinh/xa-21556"):
+            lifecycle.request_extension(session, _obligation(session, unit, "1.1"),
+                                        dt.datetime(2019, 10, 25, 23, 59, tzinfo=VN), "thiếu người", "test")
+        session.commit()
+    sign_in(engine, client)
+    page = client.get("/decisions").text
+    ids = re.findall(r'name="ob" value="(\d+)"', page)
+    assert len(ids) == 4  # three extension requests, one blocked
+    waiting = ids[:3]
+    answer = client.post("/decisions", data={"ob": waiting, "action": "approve", "csrf": csrf_of(page)})
+    assert answer.status_code == 303
+    with Session(engine) as session:
+        assert {session.get(Obligation, int(i)).status for i in waiting} == {"open"}
+    assert "Không có gì chờ xử lý" in client.get("/decisions").text
+
+
+def test_filters_former_district_search_and_category(web):
+    engine, client = web
+    sign_in(engine, client)
+    former = client.get(f"/obligations?plan={PLAN}&former=binh-dinh/huyen-550&task=1.3").text  # Tuy Phước
+    assert "Phước Hiệp" in former and "Nhơn Bình" not in former
+    found = client.get(f"/obligations?plan={PLAN}&q=nhon binh&task=1.3").text  # no diacritics typed
+    assert "UBND phường Nhơn Bình" in found and re.search(r"<b>1 nhiệm vụ</b>", found)
+    blocked = client.get("/obligations?blocked=1").text
+    assert "chưa có kinh phí" in blocked and "<b>1 nhiệm vụ</b>" in blocked
+    overdue = client.get(f"/obligations?plan={PLAN}&category=open_overdue&area=1&level=commune&period=2019-Q3")
+    counts = re.search(r"<b>(\d+) nhiệm vụ</b>", overdue.text).group(1)
+    plan_page = client.get(f"/plans/{PLAN}?period=2019-Q3").text.replace("&amp;", "&")
+    cell = re.search(rf"plan={PLAN}&period=2019-Q3&area=1&level=commune&category=open_overdue\">(\d+)<", plan_page)
+    assert cell.group(1) == counts and int(counts) > 100  # the heat map's count is the list's
+
+
+def test_the_filtered_export_holds_the_filtered_rows(web):
+    engine, client = web
+    sign_in(engine, client)
+    answer = client.get(f"/export.xlsx?plan={PLAN}&period=2019-Q3&former=binh-dinh/huyen-550&task=1.3")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/vnd.openxml")
+    sheet = load_workbook(io.BytesIO(answer.content))["Chi tiết"]
+    units = {row[3] for row in sheet.iter_rows(values_only=True) if row and row[1] == "1.3"}
+    assert units and all("Tuy Phước" in u for u in units)
+    pdf = client.get(f"/export.pdf?plan={PLAN}&period=2019-Q3&blocked=1")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get("/export.xlsx").status_code == 404  # a report is of one plan
+
+
+def test_a_coordinator_invites_from_the_reach_page(web):
+    engine, client = web
+    sign_in(engine, client)
+    page = client.get("/reach").text
+    assert "Đơn vị không liên lạc được" in page
+    answer = client.post("/reach/invite", data={"unit_id": OTHER_COMMUNE, "contact": "Trần Thị Bình",
+                                                "role": "assignee", "csrf": csrf_of(page)})
+    assert answer.status_code == 200 and "<svg" in answer.text and "/start " in answer.text
+    token = re.search(r"/start ([A-Za-z0-9_-]{20,})", answer.text).group(1)
+    with Session(engine) as session:
+        link = service.redeem_invitation(session, token, 4242, "vi")
+        assert link.unit_id == OTHER_COMMUNE
+
+
+def test_the_unit_page_and_the_obligation_timeline(web):
+    engine, client = web
+    sign_in(engine, client)
+    unit = client.get(f"/units/{COMMUNE}").text
+    assert "Quý III/2019" in unit and "Nguyễn Văn An" in unit and "đang liên kết" in unit
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "1.3")
+    page = client.get(f"/obligations/{ob.id}").text
+    assert "Báo vướng mắc" in page and "chưa có kinh phí" in page and "Mở nhiệm vụ" in page
+
+
+def test_english_by_a_switch(web):
+    engine, client = web
+    sign_in(engine, client)
+    answer = client.get("/lang/en?back=/decisions")
+    assert answer.headers["location"] == "/decisions"
+    assert "Extension requests waiting" in client.get("/decisions").text
+    assert client.get("/lang/en?back=//evil.example").headers["location"] == "/"
+
+
+def test_outcome_indices_beside_the_plan(web, tmp_path):
+    engine, client = web
+    source = tmp_path / "papi.csv"
+    source.write_text("province,name,dimension,year,score,scale,rank,rank_of,source\n"
+                      "binh-dinh,PAPI,,2018,41.04,80,,,KH 53/KH-UBND\n"
+                      "binh-dinh,PAPI,,2019,42.5,80,30,63,Báo cáo PAPI 2019\n", encoding="utf-8")
+    with Session(engine) as session:
+        assert record_outcomes(session, load_outcomes(source), str(source)) == (2, 0)
+        session.commit()
+    sign_in(engine, client)
+    page = client.get(f"/plans/{PLAN}").text
+    assert "41.04/80" in page and "30/63" in page and "Công khai, minh bạch" in page
+
+
+def test_bad_outcome_files_name_the_line_and_field(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("province,name,year,score,scale,source\nha-nam,PAR INDEX,2021,81.51,100,Báo cáo\n"
+                   "ha-nam,PAPI,2021,93,80,Báo cáo\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_outcomes(bad)
+    assert str(error.value.problems[0]).startswith(f"{bad}:3:") and "above the scale" in str(error.value)
+    yaml_file = tmp_path / "bad.yaml"
+    yaml_file.write_text("province: ha-nam\nindices:\n  - {name: SIPAS, year: 2021, score: 88.38}\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_outcomes(yaml_file)
+    assert "bad.yaml:3: indices[0].source: required field is missing" in str(error.value)
+
+
+@pytest.mark.parametrize("period, vi, en", [
+    ("2019-Q3", "Quý III/2019", "Q3/2019"), ("2026-H1", "6 tháng đầu năm 2026", "First half of 2026"),
+    ("2026-H2", "6 tháng cuối năm 2026", "Second half of 2026"), ("2019-07", "Tháng 7/2019", "July 2019"),
+    ("2019", "Năm 2019", "Year 2019"), ("20190701-20190930", "01/07/2019 – 30/09/2019", "01/07/2019 – 30/09/2019"),
+    ("event-2019-08-01", "Sự kiện ngày 01/08/2019", "Event of 01/08/2019")])
+def test_periods_as_people_write_them(period, vi, en):
+    assert period_words(period, "vi") == vi and period_words(period, "en") == en

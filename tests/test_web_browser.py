@@ -1,0 +1,135 @@
+"""The coordinator's week in a real browser (Debian's Chromium, driven by Playwright): sign in
+from the bot's /web link, find the overdue communes of a former district, read a blocked
+reason, open evidence, approve an extension, and see the commune's chat hear of it."""
+
+import asyncio
+import datetime as dt
+import shutil
+
+import pytest
+from sqlmodel import Session, select
+from telegram import Bot
+
+from bots import service
+from bots.delivery import Dispatcher, TelegramTransport
+from bots.standin.server import StandIn
+from bots.standin.world import Limits, World
+from models import lifecycle
+from models.opening import Opener
+from models.outbox import Limits as OutboxLimits
+from models.tables import Obligation, Task
+from models.workcal import VN, WorkingCalendar
+from tests.botkit import last_text_contains, link, running, stop, texts
+from web.app import create_app
+from web.server import Background
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The flags a closed network needs: no background calls home, no sandbox as root.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PLAN = "binh-dinh-53-2019"
+COMMUNE, COORDINATOR_UNIT = "binh-dinh/xa-21550", "binh-dinh/so-noi-vu"
+ASSIGNEE, COORDINATOR = 501, 900
+
+
+@pytest.fixture
+def world_and_web(applied, tmp_path, monkeypatch):
+    if CHROMIUM is None:
+        pytest.fail("the browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)")
+    with Session(applied) as session:
+        Opener(session, PLAN, WorkingCalendar()).period("2019-Q3")
+        ob = _obligation(session, "1.1")
+        service.store_evidence(session, ob, b"%PDF-1.4 bien ban hop thon", "bien-ban.pdf", "application/pdf",
+                               "test", tmp_path / "evidence")
+        lifecycle.request_extension(session, ob, dt.datetime(2019, 10, 31, 23, 59, tzinfo=VN),
+                                    "chờ số liệu của các thôn", "test")
+        lifecycle.mark_blocked(session, _obligation(session, "1.3"), "chưa có kinh phí", "test")
+        tokens = {ASSIGNEE: service.create_invitation(session, COMMUNE, "Nguyễn Văn An"),
+                  COORDINATOR: service.create_invitation(session, COORDINATOR_UNIT, "Lê Chuyên viên",
+                                                         role="coordinator")}
+        session.commit()
+    web = Background(create_app(applied, tmp_path / "evidence"), port=0).start()
+    monkeypatch.setenv("DONDOC_WEB_URL", web.url)
+    with StandIn() as stand_in:
+        world = stand_in.reset(World(limits=Limits().scaled(1000)))
+        for user in tokens:
+            world.add_user(user, f"user{user}")
+        yield applied, stand_in, tokens, tmp_path, web
+    web.stop()
+
+
+def _obligation(session, code, unit=COMMUNE):
+    return session.exec(select(Obligation).join(Task, Task.id == Obligation.task_id)
+                        .where(Obligation.unit_id == unit, Task.code == code, Obligation.period == "2019-Q3")).one()
+
+
+def test_the_coordinators_week_in_a_browser(world_and_web):
+    from playwright.async_api import async_playwright
+
+    engine, stand_in, tokens, folder, web = world_and_web
+    world = stand_in.world
+
+    async def scenario():
+        bot_app = await running(engine, stand_in, folder)
+        try:
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
+            await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
+            seen = len(texts(world, COORDINATOR))
+            world.user_sends(COORDINATOR, "/web")
+            await last_text_contains(world, COORDINATOR, "/login?token=", seen)
+            url = next(t for t in texts(world, COORDINATOR)[seen:] if "/login?token=" in t).split("\n")[-1].strip()
+            assert url.startswith(web.url)
+
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = await browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+                await _week(page, engine, url)
+                await browser.close()
+
+            count = len(texts(world, ASSIGNEE))  # the decision reaches the commune through the outbox
+            async with Bot(world.token, base_url=stand_in.base_url) as bot:
+                await Dispatcher(engine, TelegramTransport(bot), OutboxLimits().scaled(1000)).drain()
+            await last_text_contains(world, ASSIGNEE, "Đã đồng ý gia hạn nhiệm vụ 1.1 đến 31/10/2019", count)
+        finally:
+            await stop(bot_app)
+
+    async def _week(page, engine, url):
+        await page.goto(url)
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await page.get_by_role("link", name="53/KH-UBND").click()
+        assert await page.locator("table.heat").count() == 1
+
+        # the overdue communes of the former Tuy Phước district, on area 1
+        await page.goto(f"{web.url}/obligations?plan={PLAN}")
+        for name, value in (("former", "binh-dinh/huyen-550"), ("category", "open_overdue"), ("area", "1")):
+            await page.select_option(f"select[name={name}]", value=value)  # each choice reloads the list
+            await page.wait_for_url(lambda u, part=f"{name}={value.replace('/', '%2F')}&": part in u)
+        units = await page.locator("#results tbody tr td:nth-child(2)").all_inner_texts()
+        assert units and all("Tuy Phước" in u for u in units)
+
+        # a blocked reason, found by typing without diacritics
+        await page.goto(f"{web.url}/obligations")
+        await page.check("input[name=blocked]")
+        await page.fill("input[name=q]", "nhon binh")
+        await page.wait_for_function("document.querySelector('#results').innerText.includes('chưa có kinh phí')")
+
+        # the extension request: its evidence, then the approval
+        await page.goto(f"{web.url}/decisions")
+        await page.get_by_role("link", name="1.1").first.click()
+        assert "chờ số liệu của các thôn" in await page.content()
+        async with page.expect_download() as download_info:
+            await page.get_by_role("link", name="bien-ban.pdf").click()
+        download = await download_info.value
+        assert open(await download.path(), "rb").read() == b"%PDF-1.4 bien ban hop thon"
+        await page.get_by_role("button", name="Đồng ý gia hạn").click()
+        await page.wait_for_selector("p.ok")
+        with Session(engine) as session:
+            assert _obligation(session, "1.1").status == "open"
+
+        # the filtered report, exported
+        await page.goto(f"{web.url}/obligations?plan={PLAN}&former=binh-dinh/huyen-550&period=2019-Q3")
+        async with page.expect_download() as download_info:
+            await page.get_by_role("link", name="Excel (.xlsx)").click()
+        assert (await download_info.value).suggested_filename == f"{PLAN}-2019-Q3.xlsx"
+
+    asyncio.run(scenario())
