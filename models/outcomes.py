@@ -100,3 +100,17 @@ def record_outcomes(session: Session, outcomes: OutcomeFile, source_file: str) -
                 setattr(row, key, value)
         session.add(row)
     return added, replaced
+
+
+def plan_figures(session: Session, plan_id: str) -> list[OutcomeIndex]:
+    """The published figures of the indices a plan's areas serve, by index, dimension and year."""
+    from models.tables import Area, Plan
+
+    plan = session.get(Plan, plan_id)
+    served = {a.partition(":")[0].strip() for a in session.exec(
+        select(Area.serves).where(Area.plan_id == plan_id, Area.serves.is_not(None)))}
+    if not served:
+        return []
+    return list(session.exec(select(OutcomeIndex).where(OutcomeIndex.directory_id == plan.directory_id,
+                                                        OutcomeIndex.name.in_(served))
+                             .order_by(OutcomeIndex.name, OutcomeIndex.dimension, OutcomeIndex.year)))

@@ -21,7 +21,8 @@ from models.plan import TargetSpec
 from models.render import environment
 from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
 from models.asof import obligations_at
-from models.tables import Area, Assignment, Event, Evidence, Obligation, Plan, Task, Unit
+from models.outcomes import plan_figures
+from models.tables import Area, Assignment, Event, Evidence, Obligation, OutcomeIndex, Plan, Task, Unit
 from models.workcal import VN
 
 LEVEL_NAMES = {"province": "Cấp tỉnh", "department": "Sở, ban, ngành", "central": "Cơ quan Trung ương",
@@ -76,6 +77,7 @@ class Report:
     by_level: list[tuple[str, Tally]]
     trend: list[tuple[str, float | None]] = field(default_factory=list)  # (period, on-time rate)
     cascade: list[CascadeLine] = field(default_factory=list)
+    outcomes: list[OutcomeIndex] = field(default_factory=list)  # the indices the plan is meant to move
 
 
 def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | None = None,
@@ -92,7 +94,7 @@ def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | 
     by_level = [(LEVEL_NAMES.get(t.key[0], t.key[0]), t) for t in rollup(session, "level", at, **scope)]
     title = period or " – ".join(f"{d:%d/%m/%Y}" for d in (due_from, due_to) if d) or f"{at.astimezone(VN):%d/%m/%Y}"
     return Report(plan, at, title, rows, by_area, by_level, on_time_trend(session, plan_id, at, unit_id, period),
-                  [] if unit_id else cascade(session, plan_id, at, period))
+                  [] if unit_id else cascade(session, plan_id, at, period), plan_figures(session, plan_id))
 
 
 def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None = None,
@@ -125,7 +127,7 @@ def narrowed(report: Report, obligation_ids: set[int]) -> Report:
             tally.counts[row.category] = tally.counts.get(row.category, 0) + 1
     return Report(report.plan, report.at, report.title, rows,
                   [(code, titles.get(code, ""), by_area[code]) for code in sorted(by_area, key=_code_key)],
-                  sorted(by_level.items()), report.trend, report.cascade)
+                  sorted(by_level.items()), report.trend, report.cascade, report.outcomes)
 
 
 def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due_to, unit_id) -> list[Row]:
@@ -300,6 +302,15 @@ def report_xlsx(report: Report) -> bytes:
                                        max_row=trend_header + len(report.trend)))
         trend.y_axis.number_format = "0%"
         summary.add_chart(trend, "J26")
+
+    if report.outcomes:
+        summary.append([])
+        summary.append(["Chỉ số kết quả", "Nội dung", "Năm", "Điểm", "Thang điểm", "Xếp hạng", "Nguồn"])
+        for cell in summary[summary.max_row]:
+            cell.font = bold
+        for figure in report.outcomes:
+            summary.append([figure.name, figure.dimension, figure.year, figure.score, figure.scale,
+                            f"{figure.rank}/{figure.rank_of}" if figure.rank else "", figure.source])
 
     if report.cascade:
         lower = book.create_sheet("Cấp dưới")

@@ -257,6 +257,9 @@ def test_outcome_indices_beside_the_plan(web, tmp_path):
     sign_in(engine, client)
     page = client.get(f"/plans/{PLAN}").text
     assert "41.04/80" in page and "30/63" in page and "Công khai, minh bạch" in page
+    summary = load_workbook(io.BytesIO(client.get(f"/export.xlsx?plan={PLAN}").content))["Tổng hợp"]
+    figures = [row for row in summary.iter_rows(values_only=True) if row[0] == "PAPI"]
+    assert [(r[2], r[3], r[4], r[5]) for r in figures] == [(2018, 41.04, 80, None), (2019, 42.5, 80, "30/63")]
 
 
 def test_bad_outcome_files_name_the_line_and_field(tmp_path):
