@@ -121,6 +121,10 @@ class Matrix:
     cells: dict[tuple[str, str], Tally]
     by_area: dict[str, Tally]
 
+    @property
+    def total(self) -> Tally:
+        return Tally.summed(("total",), self.by_area.values())
+
     def overdue_share(self, area: str, level: str) -> float:
         tally = self.cells.get((area, level))
         return tally[Category.open_overdue] / tally.total if tally and tally.total else 0.0
@@ -129,7 +133,8 @@ class Matrix:
 def plan_matrix(session: Session, viewer: Viewer, plan_id: str, at: dt.datetime, period: str = "") -> Matrix:
     scope = dict(plan_id=plan_id, unit_id=viewer.unit_only, period=period or None)
     cells = {t.key: t for t in rollup(session, "area_level", at, **scope)}
-    by_area = {t.key[1]: t for t in rollup(session, "area", at, **scope)}
+    by_area = {area: Tally.summed((area,), [t for (a, _), t in cells.items() if a == area])
+               for area in {a for a, _ in cells}}
     areas = list(session.exec(select(Area).where(Area.plan_id == plan_id)))
     areas.sort(key=lambda a: _code_key(a.code))
     if any(area is None for area, _ in cells):

@@ -99,6 +99,17 @@ class Tally:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @classmethod
+    def summed(cls, key: tuple, tallies) -> "Tally":
+        """One tally of several (a plan's areas from its areas × levels, without another query)."""
+        total = cls(key)
+        for tally in tallies:
+            for category, count in tally.counts.items():
+                total.counts[category] = total.counts.get(category, 0) + count
+            total.due_soon += tally.due_soon
+            total.extended += tally.extended
+        return total
+
 
 def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = None,
            due_from: dt.date | None = None, due_to: dt.date | None = None, unit_id: str | None = None,

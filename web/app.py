@@ -20,8 +20,8 @@ from models import dashboard, lifecycle
 from models.clock import utcnow
 from models.periods import period_words
 from models.report import on_time_rate, on_time_trend
-from models.rollup import LABELS, REPORT_FOUR, Tally, rollup
-from models.tables import Evidence, Plan
+from models.rollup import LABELS, REPORT_FOUR, Tally
+from models.tables import Area, Evidence, Plan
 from models.weblogin import (LoginRefused, Viewer, csrf_ok, csrf_token, end_session, redeem_login_link, session_of,
                              viewer_of)
 from web import actions, charts, words
@@ -124,7 +124,9 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
 
     @app.get("/lang/{lang}")
     def switch_language(lang: str, back: str = "/"):
-        response = RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/", 303)
+        # only a path of this site: "//host" and "/\\host" are other sites to a browser
+        local = back.startswith("/") and back[1:2] not in ("/", "\\")
+        response = RedirectResponse(back if local else "/", 303)
         response.set_cookie(LANG_COOKIE, "en" if lang == "en" else "vi", samesite="lax", max_age=365 * 86400)
         return response
 
@@ -144,12 +146,10 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         at, lang = utcnow(), _lang(request)
         matrix = dashboard.plan_matrix(session, viewer, plan_id, at, period)
         area_rows = [(a.title, matrix.by_area.get(a.code, Tally((a.code,)))) for a in matrix.areas]
-        tally = rollup(session, "plan", at, plan_id=plan_id, unit_id=viewer.unit_only,
-                                 period=period or None)
         trend = on_time_trend(session, plan_id, at, viewer.unit_only, period or None)
         outcomes = dashboard.outcomes(session, plan, at)
         return render(request, "plan.html.j2", viewer, plan=plan, period=period, matrix=matrix,
-                      tally=tally[0] if tally else Tally((plan_id,)),
+                      tally=matrix.total,
                       periods=dashboard.plan_periods(session, plan_id),
                       area_chart=charts.split_bars(area_rows, LABELS[lang]), legend=charts.legend(LABELS[lang]),
                       trend_chart=charts.line([(period_words(p, lang), None if r is None else r * 100)
@@ -164,8 +164,8 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
                   session: Session = Depends(database)):
         plan = _visible_plan(session, viewer, plan_id)
         grid = dashboard.area_grid(session, viewer, plan_id, area, utcnow(), period)
-        title = next((a.title for a in dashboard.plan_matrix(session, viewer, plan_id, utcnow(), period).areas
-                      if a.code == area), area)
+        found = session.get(Area, (plan_id, area))
+        title = found.title if found else area
         return render(request, "area.html.j2", viewer, plan=plan, area=area, area_title=title, grid=grid,
                       period=period, periods=dashboard.plan_periods(session, plan_id), worst=dashboard.worst_category)
 
@@ -195,6 +195,13 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         return await _run(lambda: _act(obligation_id, viewer, form))
 
     def _act(obligation_id: int, viewer: Viewer, form: dict) -> Response:
+        refused = _apply(obligation_id, viewer, form)
+        if refused:
+            return RedirectResponse(f"/obligations/{obligation_id}?error={quote(refused)}", 303)
+        return RedirectResponse(f"/obligations/{obligation_id}?done=1", 303)
+
+    def _apply(obligation_id: int, viewer: Viewer, form: dict) -> str | None:
+        """Do the form's action in a transaction of its own; the reason it was refused, if it was."""
         with Session(engine) as session:
             if dashboard.obligation_page(session, viewer, obligation_id, utcnow()) is None:
                 raise NotFound()
@@ -206,12 +213,9 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
                 raise Forbidden() from None
             except actions.Refused as exc:
                 session.rollback()
-                message = words.word(form.get("lang", "vi"), exc.key, **exc.values)
-                return RedirectResponse(f"/obligations/{obligation_id}?error={quote(message)}", 303)
+                return words.word(form.get("lang", "vi"), exc.key, **exc.values)
             session.commit()
-        back = form.get("back", "")
-        return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
-                                else f"/obligations/{obligation_id}?done=1", 303)
+        return None
 
     @app.get("/evidence/{evidence_id}")
     def evidence(evidence_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
@@ -231,27 +235,28 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         return render(request, "unit.html.j2", viewer, u=found, percent=words.percent)
 
     @app.get("/decisions", response_class=HTMLResponse)
-    def decisions(request: Request, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+    def decisions(request: Request, done: int = -1, of: int = 0, viewer: Viewer = Depends(signed_in),
+                  session: Session = Depends(database)):
         waiting, blocked = dashboard.decisions(session, viewer, utcnow())
-        return render(request, "decisions.html.j2", viewer, waiting=waiting, blocked=blocked,
-                      may_decide=viewer.may_decide)
+        return render(request, "decisions.html.j2", viewer, waiting=waiting, blocked=blocked, done=done, of=of)
 
     @app.post("/decisions")
     async def decide_many(request: Request, viewer: Viewer = Depends(checked)):
         form = await request.form()
         ids = [int(i) for i in form.getlist("ob") if str(i).isdigit()]
-        fields = {"action": str(form.get("action", "")), "note": str(form.get("note", ""))}
+        fields = {"action": str(form.get("action", "")), "note": str(form.get("note", "")), "lang": _lang(request)}
         return await _run(lambda: _decide_many(viewer, ids, fields))
 
     def _decide_many(viewer: Viewer, ids: list[int], fields: dict) -> Response:
         if fields["action"] not in ("approve", "deny", "postpone", "note"):
             raise Forbidden()
+        done = 0
         for obligation_id in ids:  # one transaction each: one refused does not undo the others
             try:
-                _act(obligation_id, viewer, fields | {"back": "/decisions"})
+                done += _apply(obligation_id, viewer, fields) is None
             except (NotFound, Forbidden):
                 continue
-        return RedirectResponse("/decisions", 303)
+        return RedirectResponse(f"/decisions?done={done}&of={len(ids)}", 303)
 
     @app.get("/reach", response_class=HTMLResponse)
     def reach(request: Request, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
