@@ -19,7 +19,6 @@ from models.tables import (Area, Assignment, ChatLink, Contact, Event, Evidence,
                            OutcomeIndex, Plan, ReminderSent, Task, Unit, utcnow)
 from models.text import fold
 from models.weblogin import Viewer
-from models.workcal import VN
 
 PAGE_SIZE = 50
 LEVEL_ORDER = list(LEVEL_NAMES)
@@ -489,13 +488,10 @@ def outcomes(session: Session, plan: Plan, at: dt.datetime) -> list[OutcomeLine]
 
 def area_trend(session: Session, plan_id: str, area_codes: list[str], at: dt.datetime) -> list[tuple[str, float | None]]:
     """The on-time rate per year of the obligations of some areas."""
-    per_year: dict[str, Tally] = {}
-    rows = session.exec(select(func.substr(Obligation.period, 1, 4), category_at(at), func.count())
-                        .join(Task, Task.id == Obligation.task_id)
-                        .where(Task.plan_id == plan_id, Task.area_code.in_(area_codes),
-                               Obligation.starts_on <= at.astimezone(VN).date())
-                        .group_by(func.substr(Obligation.period, 1, 4), category_at(at)))
-    for year, category, count in rows:
-        if year.isdigit():
-            per_year.setdefault(year, Tally((year,))).counts[Category(category)] = count
-    return sorted((year, on_time_rate(tally)) for year, tally in per_year.items())
+    per_year: dict[str, list[Tally]] = defaultdict(list)
+    for code in area_codes:
+        for tally in rollup(session, "period", at, plan_id=plan_id, area=code):
+            year = tally.key[0][:4]
+            if year.isdigit():  # not one-off duties or events
+                per_year[year].append(tally)
+    return sorted((year, on_time_rate(Tally.summed((year,), tallies))) for year, tallies in per_year.items())
