@@ -13,7 +13,8 @@ CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
 UNITS_SHOWN = 30  # units named in the coordinator's summary (most overdue first); /overdue lists all
 
 
-def _stage(lang: str, stage: str) -> str:
+def stage_text(lang: str, stage: str) -> str:
+    """A reminder stage in words: "T-3" → "còn 3 ngày làm việc"."""
     if stage.startswith("T-"):
         return say(lang, "stage_before", days=stage[2:])
     if stage.startswith("overdue-"):
@@ -34,7 +35,7 @@ def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
         ob = item.obligation
         due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
         lines.append(say(lang, "reminder_line", code=item.code, period=ob.period, due=due,
-                         stage=_stage(lang, item.stage)))
+                         stage=stage_text(lang, item.stage)))
     escalation = any(i.stage.startswith("escalate") for i in items)
     # Buttons in the order of the lines; a task due for two periods names the period too.
     repeated = {i.code for i in items if sum(j.code == i.code for j in items) > 1}

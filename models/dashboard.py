@@ -429,7 +429,7 @@ def decisions(session: Session, viewer: Viewer, at: dt.datetime) -> tuple[list[L
 
 @dataclass
 class Reach:
-    unreachable: list[tuple[str, str, str]]  # (plan number, unit name, dead link's reason or "")
+    unreachable: list[tuple[str, str, str, str]]  # (plan number, unit id, name, dead link's reason or "")
     invitations: list[tuple[Invitation, str]]  # waiting, with the unit's name
     dead: list[tuple[ChatLink, str]]
     units: list[tuple[str, str]]  # (id, name) of the units an invitation can be for
@@ -437,7 +437,7 @@ class Reach:
 
 def reach(session: Session, viewer: Viewer) -> Reach:
     plans = visible_plans(session, viewer)
-    unreachable = [(plan.number, name, reason) for plan in plans for name, reason in unreachable_units(session, plan)]
+    unreachable = [(plan.number, *unit) for plan in plans for unit in unreachable_units(session, plan)]
     directories = {p.directory_id + "/" for p in plans}
 
     def in_scope_unit(unit_id: str) -> bool:

@@ -39,7 +39,7 @@ class Digest:
     areas: list[tuple[str, str, Tally]]
     worst_units: list[tuple[str, int]]  # (unit name, overdue obligations)
     extensions: list[dict]  # waiting for the coordinator
-    unreachable: list[tuple[str, str]]  # (unit name, why): lead units with open work and no live chat
+    unreachable: list[tuple[str, str, str]]  # (unit id, name, why): lead units with open work and no live chat
     uncertain: int  # messages whose delivery nobody can confirm
     previous_at: dt.datetime | None = None
     deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
@@ -91,7 +91,7 @@ def _extensions(session: Session, plan_id: str) -> list[dict]:
              "reason": ob.note or ""} for ob, code, unit in rows]
 
 
-def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str]]:
+def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str]]:
     """Units with active obligations that no live chat speaks for: their dead link's reason,
     or "never linked"."""
     open_units = (select(Obligation.unit_id).join(Task, Task.id == Obligation.task_id)
@@ -101,7 +101,7 @@ def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str]]:
                         .order_by(Unit.name)).all()
     dead = {unit_id: reason for unit_id, reason in session.exec(
         select(ChatLink.unit_id, ChatLink.dead_reason).where(ChatLink.dead_reason.is_not(None)))}
-    return [(name, dead.get(unit_id, "")) for unit_id, name in rows]
+    return [(unit_id, name, dead.get(unit_id, "")) for unit_id, name in rows]
 
 
 def _uncertain(session: Session, plan: Plan) -> int:

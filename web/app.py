@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bots.reminders import stage_text
 from models import dashboard, lifecycle
 from models.clock import utcnow
 from models.periods import period_words
@@ -56,6 +57,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             "lang": lang, "t": lambda key, **v: words.word(lang, key, **v), "viewer": viewer, "htmx": HTMX,
             "csrf": csrf_token(request.cookies[COOKIE]) if viewer and request.cookies.get(COOKIE) else "",
             "cat": lambda c: words.category_label(lang, c), "lvl": lambda lv: words.level_label(lang, lv),
+            "stage": lambda s: stage_text(lang, s),
             "per": lambda p: period_words(p, lang) if p else words.word(lang, "all_periods"),
             "labels": LABELS[lang], "four": [c.value for c in REPORT_FOUR], **context}, status_code=status_code)
 
