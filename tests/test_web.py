@@ -285,3 +285,18 @@ def test_bad_outcome_files_name_the_line_and_field(tmp_path):
     ("event-2019-08-01", "Sự kiện ngày 01/08/2019", "Event of 01/08/2019")])
 def test_periods_as_people_write_them(period, vi, en):
     assert period_words(period, "vi") == vi and period_words(period, "en") == en
+
+
+def test_a_former_district_reaches_the_wards_that_took_over_its_communes(applied):
+    """After 1 July 2025: Quy Nhơn city's communes live on in Gia Lai's new wards."""
+    from models.apply import apply_directory
+    from models.dashboard import former_district_units
+    from models.org import load_directory
+    from tests.conftest import ROOT
+
+    apply_directory(applied, load_directory(ROOT / "plans" / "org" / "gia-lai.yaml"), today=dt.date(2025, 6, 30))
+    with Session(applied) as session:
+        members = former_district_units(session, "binh-dinh/huyen-540")
+    assert "binh-dinh/xa-21550" in members  # Nhơn Bình, as it was
+    assert "gia-lai/xa-21601" in members  # ... and Quy Nhơn Đông, which took it over
+    assert not any(m.startswith("gia-lai/") and "huyen" in m for m in members)
