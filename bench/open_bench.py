@@ -74,7 +74,7 @@ def build(url: str, provinces: int) -> None:
 
 def open_all(url: str) -> dict:
     """Runs in its own process so that its peak RSS is the opening's alone. The floor and the
-    first opening take turns three times on an emptied table (each timing moves ±30 % from run
+    first opening take turns five times on an emptied table (each timing moves ±30 % from run
     to run on this machine); the best of each is kept. Then the re-openings."""
     engine = make_engine(url)
     calendar = WorkingCalendar()
@@ -82,7 +82,7 @@ def open_all(url: str) -> dict:
     with Session(engine) as session:
         plans = list(session.exec(select(Plan.id)))
     figures: dict = {}
-    for turn in range(3):
+    for turn in range(5):
         _empty(engine)
         opened = _open_everything(engine, calendar)
         parameters = _floor_parameters(engine)
@@ -93,10 +93,12 @@ def open_all(url: str) -> dict:
         figures["floor"] = min(figures.get("floor", floor_seconds), floor_seconds)
         if "first" not in figures or opened["seconds"] < figures["first"]["seconds"]:
             figures["first"] = opened
-    for run in ("second", "after_apply", "after_directory"):
+    for run in ("second", "after_apply", "after_directory", "after_unknown"):
         if run == "after_apply":
             edit_one_plan(engine, plans[0])
         if run == "after_directory":
+            touch_directory(engine, plans[0])
+        if run == "after_unknown":
             touch_matrix(engine)
         figures[run] = _open_everything(engine, calendar)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -128,9 +130,20 @@ def edit_one_plan(engine, plan_id: str) -> None:
         session.commit()
 
 
+def touch_directory(engine, plan_id: str) -> None:
+    """A structural change of one province's directory (a commune added), recorded as
+    `dondoc org apply` records it: that province's plan runs again in full, the others not."""
+    from models.tables import Event
+    with Session(engine) as session:
+        directory = session.get(Plan, plan_id).directory_id
+        session.add(Event(kind="plan_applied", actor="bench", note="unit added",
+                          after={"directory": directory, "changes": 1}))
+        session.commit()
+
+
 def touch_matrix(engine) -> None:
-    """A directory change (a commune added, a contact changed): it can concern every plan on
-    the directory, so every plan's opening runs again in full."""
+    """A change that names no directory (as events written before directories were named did):
+    it may concern every plan, so every plan's opening runs again in full."""
     from models.tables import Event
     with Session(engine) as session:
         session.add(Event(kind="plan_applied", actor="bench", note="directory changed"))
@@ -209,7 +222,7 @@ def run_backend(name: str, url: str, provinces: int) -> None:
     worker = subprocess.run([sys.executable, __file__, "--worker", url], capture_output=True, text=True, check=True)
     figures = json.loads(worker.stdout)
     first, second, after = figures["first"], figures["second"], figures["after_apply"]
-    everywhere = figures["after_directory"]
+    one_directory, everywhere = figures["after_directory"], figures["after_unknown"]
     floor_seconds = figures["floor"]
     bare = bare_executemany(url)
     rollup_seconds, groups = time_rollup(url)
@@ -223,7 +236,10 @@ def run_backend(name: str, url: str, provinces: int) -> None:
           f"{second['seconds']:.3f} s ({second['seconds'] / first['seconds']:.0%} of the first)")
     print(f"[{name}] re-opening every plan after one plan was applied: {after['created']} created in "
           f"{after['seconds']:.3f} s ({after['seconds'] / first['seconds']:.0%} of the first; target < 25%)")
-    print(f"[{name}] re-opening after a directory change (every plan's opening runs in full): "
+    print(f"[{name}] re-opening after one province's directory changed (its plan runs in full): "
+          f"{one_directory['created']} created in {one_directory['seconds']:.3f} s "
+          f"({one_directory['seconds'] / first['seconds']:.0%} of the first; target < 25%)")
+    print(f"[{name}] re-opening after a change naming no directory (every plan runs in full): "
           f"{everywhere['created']} created in {everywhere['seconds']:.2f} s "
           f"({everywhere['seconds'] / first['seconds']:.0%} of the first)")
     print(f"[{name}] rollup by province and category: {rollup_seconds:.3f} s for {groups} provinces "

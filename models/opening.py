@@ -100,9 +100,13 @@ class Opener:
     """Opens obligations for one plan."""
 
     def __init__(self, session: Session, plan_id: str, calendar: WorkingCalendar, actor: str = "cli",
-                 now: dt.datetime | None = None, tasks: list[Task] | None = None):
+                 now: dt.datetime | None = None, tasks: list[Task] | None = None, plan: Plan | None = None,
+                 runs: dict[tuple[str, str], int] | None = None):
+        """`tasks`, `plan` and `runs` (the versions of the openings made, by plan and what) are
+        given when many plans open in one session and were read together."""
         self.session, self.calendar, self.actor, self.now = session, calendar, actor, now
-        self.plan = session.get(Plan, plan_id)
+        self.runs = runs
+        self.plan = plan or session.get(Plan, plan_id)
         if self.plan is None:
             raise OpeningError(f'no plan "{plan_id}" in the database (apply it first)')
         self.schedule = schedule_of(self.plan)
@@ -149,8 +153,12 @@ class Opener:
 
     def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
         version = plan_version(self.session, self.plan.id)
-        done = self.session.get(OpeningRun, (self.plan.id, what))
-        if done is not None and done.matrix_version == version:
+        if self.runs is not None:
+            done = self.runs.get((self.plan.id, what))
+        else:
+            run = self.session.get(OpeningRun, (self.plan.id, what))
+            done = run.matrix_version if run else None
+        if done == version:
             return 0  # nothing applied since this very opening completed
         now = self.now or utcnow()
         rows = [{"task_id": o.task.id, "period": o.period, "starts_on": o.starts_on, "due_at": o.due_at,
@@ -258,18 +266,46 @@ def _insert(session: Session):
 
 def plan_version(session: Session, plan_id: str) -> int:
     """The matrix version a plan's openings are made against: the newest plan_applied event
-    naming the plan, or naming none (a directory change, which can concern every plan). Read
-    for all plans at once and kept for the session: openings write no such event, applying
-    does, in its own session."""
+    naming the plan, or naming a directory the plan's units live in or were succeeded by (a
+    structural directory change), or naming neither (it may concern every plan). Read for all
+    plans at once and kept for the session: openings write no such event, applying does, in
+    its own session."""
     if "matrix_versions" not in session.info:
-        every = session.exec(select(func.max(Event.id)).where(Event.kind == "plan_applied",
-                                                             Event.plan_id.is_(None))).one() or 0
-        own = dict(session.exec(select(Event.plan_id, func.max(Event.id))
-                                .where(Event.kind == "plan_applied", Event.plan_id.is_not(None))
-                                .group_by(Event.plan_id)).all())
-        session.info["matrix_versions"] = (own, every)
-    own, every = session.info["matrix_versions"]
-    return max(own.get(plan_id, 0), every)
+        session.info["matrix_versions"] = _matrix_versions(session)
+    own, every, by_directory, plan_directories = session.info["matrix_versions"]
+    return max([own.get(plan_id, 0), every] + [by_directory.get(d, 0) for d in plan_directories.get(plan_id, ())])
+
+
+def _matrix_versions(session: Session):
+    own = dict(session.exec(select(Event.plan_id, func.max(Event.id))
+                            .where(Event.kind == "plan_applied", Event.plan_id.is_not(None))
+                            .group_by(Event.plan_id)).all())
+    every, by_directory = 0, {}
+    for event_id, after in session.exec(select(Event.id, Event.after).where(Event.kind == "plan_applied",
+                                                                             Event.plan_id.is_(None))):
+        directory = (after or {}).get("directory")
+        if directory:
+            by_directory[directory] = max(by_directory.get(directory, 0), event_id)
+        else:
+            every = max(every, event_id)
+    stated = {}  # directory → the directories that state successions of its units
+    for directory, by in session.exec(select(Unit.directory_id, Unit.succession_by)
+                                      .where(Unit.succession_by.is_not(None)).distinct()):
+        stated.setdefault(directory, set()).add(by)
+    plan_directories = {plan_id: _reached(directory, stated)
+                        for plan_id, directory in session.exec(select(Plan.id, Plan.directory_id))}
+    return own, every, by_directory, plan_directories
+
+
+def _reached(directory: str, stated: dict[str, set[str]]) -> set[str]:
+    """A directory and those that took over its units, and theirs in turn."""
+    reached, frontier = {directory}, [directory]
+    while frontier:
+        for successor in stated.get(frontier.pop(), ()):
+            if successor not in reached:
+                reached.add(successor)
+                frontier.append(successor)
+    return reached
 
 
 def insert_new_obligations(session: Session, rows: list[dict]) -> int:
@@ -300,7 +336,7 @@ def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, ac
         preload_policy_versions(session, list(tasks))
     created = {plan.id: 0 for plan in plans}
     for plan in due:
-        opener = Opener(session, plan.id, calendar, actor=actor, now=now, tasks=tasks[plan.id])
+        opener = Opener(session, plan.id, calendar, actor=actor, now=now, tasks=tasks[plan.id], plan=plan, runs=runs)
         created[plan.id] = opener.period(period) if period else opener.as_of(day)
     return created
 
