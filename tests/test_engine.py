@@ -333,3 +333,26 @@ def test_a_merged_commune_hands_its_obligations_to_the_successor(applied, tmp_pa
     assert len(obligations(applied, unit_id=successor, status="open")) == len(obligations(applied, unit_id=old))
     assert open_period(applied, "2019-Q4") == 1463 - len(obligations(applied, unit_id=old))
     assert not obligations(applied, unit_id=old, period="2019-Q4")
+
+
+@pytest.mark.parametrize("directory_changed, runs_again", [("binh-dinh", True), ("gia-lai", True),
+                                                           ("ha-noi", False), (None, True)])
+def test_a_directory_change_reopens_only_the_plans_it_concerns(applied, directory_changed, runs_again):
+    """Bình Định's plan depends on its own directory, and on Gia Lai's once Gia Lai states
+    successions of its units; a change naming no directory may concern any plan."""
+    from models.opening import open_all_plans
+    from models.tables import OpeningRun, Unit
+
+    def reopen() -> int:
+        with Session(applied) as session:
+            open_all_plans(session, dt.date(2019, 7, 1), WorkingCalendar(), "test", period="2019-Q3")
+            session.commit()
+            return session.exec(select(OpeningRun.matrix_version)).one()
+
+    first = reopen()
+    with Session(applied) as session:
+        session.get(Unit, "binh-dinh/xa-21550").succession_by = "gia-lai"  # as Gia Lai's directory states it
+        session.add(Event(kind="plan_applied", actor="test",
+                          after={"directory": directory_changed, "changes": 1} if directory_changed else None))
+        session.commit()
+    assert (reopen() != first) is runs_again
