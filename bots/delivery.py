@@ -118,6 +118,8 @@ class Pacer:
 
 
 class TelegramTransport:
+    channel = "telegram"
+
     def __init__(self, bot: Bot, pacer: Pacer | None = None):
         self.bot = bot
         self.pacer = pacer
@@ -158,13 +160,13 @@ class TelegramTransport:
             return Outcome("dead" if "chat not found" in exc.message.lower() else "failed", error=exc.message)
         except TimedOut as exc:
             if isinstance(exc.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout)):
-                return Outcome("retry", wait=_backoff(row), error="could not connect")
+                return Outcome("retry", wait=backoff(row), error="could not connect")
             return Outcome("uncertain", error="sent, but no answer came back")
         except NetworkError as exc:  # 5xx, a refused connection: Telegram did not take it
-            return Outcome("retry", wait=_backoff(row), error=str(exc))
+            return Outcome("retry", wait=backoff(row), error=str(exc))
 
 
-def _backoff(row: Outbox) -> dt.timedelta:
+def backoff(row: Outbox) -> dt.timedelta:
     return min(dt.timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
 
 
@@ -180,11 +182,12 @@ class DeliveryStats:
 
 
 class Dispatcher:
-    def __init__(self, engine: Engine, transport: TelegramTransport, limits: Limits = Limits(),
+    def __init__(self, engine: Engine, transport, limits: Limits = Limits(),
                  name: str | None = None, stale_after: dt.timedelta = STALE_SENDING):
         self.engine, self.transport, self.limits = engine, transport, limits
         self.stale_after = stale_after
-        transport.pacer = transport.pacer or Pacer(limits)
+        if transport.channel == "telegram":  # Telegram counts a message when it handles it: pace each request
+            transport.pacer = transport.pacer or Pacer(limits)
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:8]}"
         self.stats = DeliveryStats()
         self._paused_until: dt.datetime | None = None
@@ -223,14 +226,15 @@ class Dispatcher:
         if self._paused_until and utcnow() < self._paused_until:
             return []
         with Session(self.engine, expire_on_commit=False) as session:
-            rows = outbox.claim(session, self.name, self.limits)
+            rows = outbox.claim(session, self.name, self.limits, channel=self.transport.channel)
             session.commit()  # `sending` is durable before anything leaves
         return rows
 
     def _waiting(self) -> bool:
         with Session(self.engine) as session:
             return session.exec(select(func.count()).select_from(Outbox)
-                                .where(Outbox.state.in_(["pending", "sending"]))).one() > 0
+                                .where(Outbox.channel == self.transport.channel,
+                                       Outbox.state.in_(["pending", "sending"]))).one() > 0
 
     def _pause(self) -> float:
         """Sleep a fraction of the shortest window: short enough to keep the pipe full."""
@@ -255,7 +259,7 @@ class Dispatcher:
                     _follow_migration(session, row, outcome.new_chat_id)
                 elif outcome.kind == "dead":
                     outbox.mark_failed(row, outcome.error)
-                    _bury_link(session, row.chat_id, outcome.error)
+                    _bury_link(session, row, outcome.error)
                     self.stats.dead += 1
                 elif outcome.kind == "uncertain":
                     row.state, row.last_error = "uncertain", outcome.error
@@ -279,15 +283,19 @@ def _follow_migration(session: Session, row: Outbox, new_chat_id: int) -> None:
     session.add(Event(kind="chat_migrated", actor="delivery", before={"chat": old}, after={"chat": new_chat_id}))
 
 
-def _bury_link(session: Session, chat_id: int, reason: str) -> None:
-    """Telegram will never deliver to this chat: stop using it and tell the coordinators once."""
-    for link in session.exec(select(ChatLink).where(ChatLink.chat_id == chat_id, ChatLink.active)):
+def _bury_link(session: Session, row: Outbox, reason: str) -> None:
+    """The channel will never deliver to this chat or address: stop using it and tell the
+    coordinators once."""
+    where = ChatLink.chat_id == row.chat_id if row.channel == "telegram" else ChatLink.address == row.address
+    for link in session.exec(select(ChatLink).where(where, ChatLink.channel == row.channel, ChatLink.active)):
         link.active, link.dead_reason, link.unlinked_at = False, reason, utcnow()
-        session.add(Event(kind="link_dead", actor="delivery", before={"chat": chat_id, "unit": link.unit_id},
-                          note=reason))
+        session.add(Event(kind="link_dead", actor="delivery", note=reason,
+                          before={"chat": row.chat_id, "address": row.address, "channel": row.channel,
+                                  "unit": link.unit_id}))
         unit = session.get(Unit, link.unit_id).name
         directory = link.unit_id.split("/")[0] + "/"
         for coordinator in session.exec(select(ChatLink).where(ChatLink.role == "coordinator", ChatLink.active,
+                                                               ChatLink.channel == "telegram",
                                                                ChatLink.unit_id.startswith(directory))):
             text = say(coordinator.lang, "link_dead", unit=unit, contact=link.contact, reason=reason)
             outbox.enqueue(session, f"dead-link:{link.id}:{coordinator.chat_id}", coordinator.chat_id, text,

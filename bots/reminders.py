@@ -5,23 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bots.texts import day_text, say
+from bots.mailtext import email_reminder
+from bots.texts import day_text, say, stage_text
+from models import outbox
 
-STAGE_KEYS = {"open": "stage_open", "due": "stage_due", "escalate-head": "stage_head",
-              "escalate-coordinator": "stage_coordinator"}
 CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
 UNITS_SHOWN = 30  # units named in the coordinator's summary (most overdue first); /overdue lists all
-
-
-def stage_text(lang: str, stage: str) -> str:
-    """A reminder stage in words: "T-3" → "còn 3 ngày làm việc"."""
-    if stage.startswith("T-"):
-        return say(lang, "stage_before", days=stage[2:])
-    if stage.startswith("overdue-"):
-        return say(lang, "stage_overdue")
-    if stage.startswith("checkin-"):
-        return say(lang, "stage_checkin")
-    return say(lang, STAGE_KEYS[stage])
 
 
 def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
@@ -58,3 +47,14 @@ def _coordinator_summary(lang: str, items: list) -> str:
         lines.append(say(lang, "escalation_more", units=len(ranked) - UNITS_SHOWN))
     lines.append(say(lang, "escalation_tail"))
     return "\n".join(lines)
+
+
+# --- by channel ------------------------------------------------------------------------
+
+def queue_reminder(session, key: str, link, items: list) -> int:
+    """A combined reminder into the outbox, in the link's channel."""
+    if link.channel == "email":
+        subject, text, html = email_reminder(link, items)
+        return outbox.enqueue_email(session, key, link.address, subject, text, html, kind="reminder")
+    text, markup = render_reminder(link.lang, items)
+    return outbox.enqueue(session, key, link.chat_id, text, reply_markup=markup, kind="reminder")

@@ -53,19 +53,25 @@ def create_invitation(session: Session, unit_id: str, contact: str, role: str = 
     return token
 
 
-def redeem_invitation(session: Session, token: str, chat_id: int, lang: str, now: dt.datetime | None = None) -> ChatLink:
-    """Link a chat to the invitation's unit and contact; the token cannot be used again."""
-    now = now or utcnow()
+def _usable(session: Session, token: str, now: dt.datetime, channel: str) -> Invitation:
+    """The invitation a token names, locked, if it can still be used on this channel."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token or ""):
         raise InvitationError("unknown")
     invitation = session.exec(select(Invitation).where(Invitation.token_hash == _hash(token))
                               .with_for_update()).first()
-    if invitation is None:
+    if invitation is None or invitation.channel != channel:
         raise InvitationError("unknown")
     if invitation.used_at is not None:
         raise InvitationError("used")
     if invitation.expires_at <= now:
         raise InvitationError("expired")
+    return invitation
+
+
+def redeem_invitation(session: Session, token: str, chat_id: int, lang: str, now: dt.datetime | None = None) -> ChatLink:
+    """Link a chat to the invitation's unit and contact; the token cannot be used again."""
+    now = now or utcnow()
+    invitation = _usable(session, token, now, "telegram")
     invitation.used_at, invitation.used_by_chat = now, chat_id
     for old in session.exec(select(ChatLink).where(ChatLink.chat_id == chat_id, ChatLink.active)):
         old.active, old.unlinked_at = False, now  # one chat speaks for one unit at a time
@@ -74,6 +80,45 @@ def redeem_invitation(session: Session, token: str, chat_id: int, lang: str, now
     session.add(link)
     session.add(Event(kind="chat_linked", actor=f"telegram:{chat_id}",
                       after={"unit": invitation.unit_id, "contact": invitation.contact, "role": invitation.role}))
+    return link
+
+
+def invite_by_email(session: Session, unit_id: str, contact: str, address: str, role: str = "assignee",
+                    actor: str = "cli", now: dt.datetime | None = None) -> Invitation:
+    """An invitation sent to an e-mail address: the person opens its link and confirms, and
+    from then on reminders reach them by e-mail. Its token is derived from the site's secret
+    (web.links.invitation_token) when the mail leaves; only the token's hash is stored."""
+    from web.links import invitation_token
+
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+        raise ValueError(f"not an e-mail address: {address!r}")
+    if role not in ROLES:
+        raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
+    now = now or utcnow()
+    invitation = Invitation(token_hash=secrets.token_hex(32), unit_id=unit_id, contact=contact, role=role,
+                            created_at=now, expires_at=now + INVITATION_LIFETIME, channel="email", address=address)
+    session.add(invitation)
+    session.flush()  # its id names the token
+    invitation.token_hash = _hash(invitation_token(invitation.id))
+    session.add(Event(kind="invitation_created", actor=actor, after={"unit": unit_id, "contact": contact,
+                                                                     "role": role, "channel": "email"}))
+    return invitation
+
+
+def redeem_email_invitation(session: Session, token: str, now: dt.datetime | None = None) -> ChatLink:
+    """The person confirmed the invitation mailed to them: their address speaks for the unit."""
+    now = now or utcnow()
+    invitation = _usable(session, token, now, "email")
+    invitation.used_at = now
+    for old in session.exec(select(ChatLink).where(ChatLink.channel == "email", ChatLink.address == invitation.address,
+                                                   ChatLink.active)):
+        old.active, old.unlinked_at = False, now  # one address speaks for one unit at a time
+    link = ChatLink(channel="email", address=invitation.address, unit_id=invitation.unit_id,
+                    contact=invitation.contact, role=invitation.role, linked_at=now)
+    session.add(link)
+    session.add(Event(kind="chat_linked", actor=f"email:{invitation.address}",
+                      after={"unit": invitation.unit_id, "contact": invitation.contact, "role": invitation.role,
+                             "channel": "email"}))
     return link
 
 

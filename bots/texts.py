@@ -162,3 +162,18 @@ def say(lang: str, key: str, **values: object) -> str:
 def day_text(moment: dt.datetime | None) -> str:
     """A deadline as people in Vietnam write it: 14/10/2019 (— when there is none)."""
     return moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "—"
+
+
+STAGE_KEYS = {"open": "stage_open", "due": "stage_due", "escalate-head": "stage_head",
+              "escalate-coordinator": "stage_coordinator"}
+
+
+def stage_text(lang: str, stage: str) -> str:
+    """A reminder stage in words: "T-3" → "còn 3 ngày làm việc"."""
+    if stage.startswith("T-"):
+        return say(lang, "stage_before", days=stage[2:])
+    if stage.startswith("overdue-"):
+        return say(lang, "stage_overdue")
+    if stage.startswith("checkin-"):
+        return say(lang, "stage_checkin")
+    return say(lang, STAGE_KEYS[stage])

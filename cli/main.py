@@ -409,8 +409,12 @@ def invite(
                              help="assignee; head (the unit's leader: also gets escalations); "
                                   "coordinator (approves extensions, gets digests)."),
     group: bool = typer.Option(False, "--group", help="A link that adds the bot to a group chat."),
+    channel: str = typer.Option("telegram", "--channel", help="telegram (print a link to send), or email "
+                                "(mail the invitation to --address: the person confirms from the mail)."),
+    address: str = typer.Option(None, "--address", help="The e-mail address, with --channel email."),
 ) -> None:
-    """A single-use link (valid 7 days) that ties a Telegram chat to a unit contact."""
+    """A single-use invitation (valid 7 days) that ties a Telegram chat, or an e-mail address,
+    to a unit contact."""
     import os
 
     from sqlmodel import Session
@@ -420,7 +424,13 @@ def invite(
     if role not in ROLES:
         err.print(f"[red]error[/] --role is one of {', '.join(ROLES)}")
         raise typer.Exit(2)
+    if channel not in ("telegram", "email") or (channel == "email") != bool(address):
+        err.print("[red]error[/] --channel is telegram or email; --address goes with --channel email")
+        raise typer.Exit(2)
     with Session(_database()) as session:
+        if channel == "email":
+            _invite_by_email(session, _resolve_unit(session, unit), contact, address, role)
+            return
         token = create_invitation(session, _resolve_unit(session, unit), contact, role)
         session.commit()
     username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
@@ -488,6 +498,23 @@ def web_login_link(
         token = create_login_link(session, _resolve_unit(session, unit), contact, role, "cli")
         session.commit()
     out.print(login_url(token), highlight=False)
+
+
+def _invite_by_email(session, unit_id: str, contact: str, address: str, role: str) -> None:
+    from bots.mailtext import email_invitation
+    from bots.service import invite_by_email
+    from models import outbox
+    from models.tables import Unit
+
+    try:
+        invitation = invite_by_email(session, unit_id, contact, address, role)
+    except ValueError as exc:
+        err.print(f"[red]error[/] --address: {exc}")
+        raise typer.Exit(2) from None
+    subject, text, html = email_invitation(contact, session.get(Unit, unit_id).name, invitation.id)
+    outbox.enqueue_email(session, f"invitation:{invitation.id}", address, subject, text, html, kind="invitation")
+    session.commit()
+    out.print(f"invitation e-mail to {address} queued (the deliver flow or `dondoc serve` sends it)", highlight=False)
 
 
 @app.command()

@@ -6,7 +6,7 @@ import datetime as dt
 
 from prefect import flow
 
-from bots.reminders import render_reminder
+from bots.reminders import queue_reminder
 from flows import CALENDAR, database, each_plan, exclusive, moment, run_logger
 from models.chase import plan_reminders
 from models.workcal import load_calendar
@@ -19,7 +19,7 @@ def chase(now: dt.datetime | None = None, calendar: str = CALENDAR) -> dict[str,
     died is simply run again."""
     now, engine, days = moment(now), database(), load_calendar(calendar)
     queued = exclusive(engine, "chase", lambda: each_plan(
-        engine, lambda session, plan_id: plan_reminders(session, plan_id, now, days, render_reminder)))
+        engine, lambda session, plan_id: plan_reminders(session, plan_id, now, days, queue_reminder)))
     if queued is not None:
         run_logger().info("queued %s reminder message(s) at %s: %s", sum(queued.values()), now, queued)
     return queued

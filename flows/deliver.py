@@ -1,33 +1,51 @@
-"""Draining the outbox into Telegram, as a Prefect flow over `bots.delivery`."""
+"""Draining the outbox, as a Prefect flow over `bots.delivery`: one dispatcher per channel
+configured (Telegram when a token is set, e-mail when an SMTP server is), side by side."""
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 
 from prefect import flow
 from telegram import Bot
 
-from bots.config import api_urls, telegram_token
+from bots.config import NoToken, api_urls, telegram_token
 from bots.delivery import DeliveryStats, Dispatcher, TelegramTransport
+from bots.email import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
 from flows import database, exclusive, run_logger
 
 
 @flow(name="deliver", log_prints=False)
-def deliver(idle_timeout: float = 2.0) -> dict[str, int] | None:
-    """Send what the outbox holds, within Telegram's limits, until it has been empty for
+def deliver(idle_timeout: float = 2.0) -> dict[str, dict[str, int]] | None:
+    """Send what the outbox holds, within each channel's limits, until it has been empty for
     `idle_timeout` seconds. One run per database at a time (several dispatchers are safe,
     but one is enough)."""
-    engine, token = database(), telegram_token()
-    base_url, base_file_url = api_urls()
+    engine = database()
 
-    async def drain() -> DeliveryStats:
-        async with Bot(token, base_url=base_url or "https://api.telegram.org/bot",
-                       base_file_url=base_file_url or "https://api.telegram.org/file/bot") as bot:
-            return await Dispatcher(engine, TelegramTransport(bot)).drain(idle_timeout=idle_timeout)
+    async def drain() -> dict[str, DeliveryStats]:
+        async with AsyncExitStack() as stack:
+            dispatchers = {}
+            try:
+                token = telegram_token()
+                base_url, base_file_url = api_urls()
+                bot = await stack.enter_async_context(Bot(
+                    token, base_url=base_url or "https://api.telegram.org/bot",
+                    base_file_url=base_file_url or "https://api.telegram.org/file/bot"))
+                dispatchers["telegram"] = Dispatcher(engine, TelegramTransport(bot))
+            except NoToken:
+                pass
+            try:
+                dispatchers["email"] = Dispatcher(engine, EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS)
+            except NoSmtp:
+                pass
+            if not dispatchers:
+                raise NoToken("no channel configured: set DONDOC_TELEGRAM_TOKEN and/or DONDOC_SMTP_URL")
+            results = await asyncio.gather(*(d.drain(idle_timeout=idle_timeout) for d in dispatchers.values()))
+            return dict(zip(dispatchers, results))
     stats = exclusive(engine, "deliver", lambda: asyncio.run(drain()))
     if stats is None:
         return None
-    summary = {"sent": stats.sent, "retried": stats.retried, "failed": stats.failed, "dead": stats.dead,
-               "uncertain": stats.uncertain + stats.recovered_uncertain}
+    summary = {channel: {"sent": s.sent, "retried": s.retried, "failed": s.failed, "dead": s.dead,
+                         "uncertain": s.uncertain + s.recovered_uncertain} for channel, s in stats.items()}
     run_logger().info("delivered: %s", summary)
     return summary

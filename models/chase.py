@@ -11,7 +11,6 @@ from typing import Callable, Iterator
 
 from sqlmodel import Session, select
 
-from models import outbox
 from models.lifecycle import ACTIVE
 from models.opening import schedule_of
 from models.policies import PolicyStore
@@ -37,23 +36,24 @@ class Chased:
     unit: str  # the unit's name
     policy: ReminderPolicy
     stages: list[Stage]
+    task: str = ""  # the task's text
 
 
 def chased(session: Session, plan: Plan, calendar: WorkingCalendar, unit_id: str | None = None) -> Iterator[Chased]:
     fallback = schedule_of(plan).reminders
     store = PolicyStore(session, plan)
-    query = (select(Obligation, Task.code, Unit.name).join(Task, Task.id == Obligation.task_id)
+    query = (select(Obligation, Task.code, Unit.name, Task.text).join(Task, Task.id == Obligation.task_id)
              .join(Unit, Unit.id == Obligation.unit_id)
              .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE])))
     if unit_id:
         query = query.where(Obligation.unit_id == unit_id)
     known: dict[tuple, list[Stage]] = {}  # obligations opened together share their stages: work them out once
-    for ob, code, unit in session.exec(query):
+    for ob, code, unit, text in session.exec(query):
         policy = store.policy(ob.policy_id, fallback)
         key = (ob.opened_at, ob.due_at, ob.no_deadline, ob.policy_id)
         if key not in known:
             known[key] = stages(ob.opened_at, ob.due_at, ob.no_deadline, policy, calendar)
-        yield Chased(ob, code, unit, policy, known[key])
+        yield Chased(ob, code, unit, policy, known[key], text)
 
 
 def preview(session: Session, plan_id: str, start: dt.date, end: dt.date, calendar: WorkingCalendar,
@@ -92,19 +92,21 @@ class Item:
     code: str
     unit: str
     stage: str
+    task: str = ""  # the task's text
 
 
 def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: WorkingCalendar,
-                   render: Callable[[str, list[Item]], tuple[str, dict | None]]) -> int:
-    """Put the reminders due now into the outbox: per chat, one message for all its due
-    stages. Only inside the working hours of each obligation's policy; each (obligation,
+                   queue: Callable[[Session, str, ChatLink, list[Item]], int]) -> int:
+    """Put the reminders due now into the outbox: per person's link (a Telegram chat, an
+    e-mail address), one message for all its due stages, made by `queue` in the link's
+    channel. Only inside the working hours of each obligation's policy; each (obligation,
     stage) is planned once. Returns the outbox rows added."""
     plan = session.get(Plan, plan_id)
     sent = set(session.exec(select(ReminderSent.obligation_id, ReminderSent.stage)
                             .join(Obligation, Obligation.id == ReminderSent.obligation_id)
                             .join(Task, Task.id == Obligation.task_id).where(Task.plan_id == plan_id)))
     links = _Links(session, plan)
-    per_chat: dict[tuple[int, str], list[Item]] = defaultdict(list)
+    per_link: dict[int, list[Item]] = defaultdict(list)
     working: dict[int, bool] = {}  # per policy (a plan has a few): is `now` inside its working hours?
     for c in chased(session, plan, calendar):
         if id(c.policy) not in working:
@@ -114,13 +116,14 @@ def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: W
         for to, stage in due_stages(c.stages, now).items():
             if (c.obligation.id, stage.name) not in sent:
                 for link in links.of(c.obligation.unit_id, to):
-                    per_chat[(link.chat_id, link.lang)].append(Item(c.obligation, c.code, c.unit, stage.name))
+                    per_link[link.id].append(Item(c.obligation, c.code, c.unit, stage.name, c.task))
     added = 0
-    for (chat_id, lang), items in per_chat.items():
+    for link_id, items in per_link.items():
+        link = links.by_id[link_id]
         pairs = sorted((i.obligation.id, i.stage) for i in items)
-        key = "chase:{}:{}".format(chat_id, hashlib.sha1(repr(pairs).encode()).hexdigest()[:16])
-        text, markup = render(lang, items)
-        added += outbox.enqueue(session, key, chat_id, text, reply_markup=markup, kind="reminder")
+        recipient = link.chat_id if link.channel == "telegram" else f"{link.channel}:{link.address}"
+        key = "chase:{}:{}".format(recipient, hashlib.sha1(repr(pairs).encode()).hexdigest()[:16])
+        added += queue(session, key, link, items)
         for obligation_id, stage in pairs:
             session.merge(ReminderSent(obligation_id=obligation_id, stage=stage, outbox_key=key))
     return added
@@ -132,8 +135,10 @@ class _Links:
     def __init__(self, session: Session, plan: Plan):
         self.coordinator = plan.coordinator_unit_id
         self.by_unit_role: dict[tuple[str, str], list[ChatLink]] = defaultdict(list)
+        self.by_id: dict[int, ChatLink] = {}
         for link in session.exec(select(ChatLink).where(ChatLink.active)):
             self.by_unit_role[(link.unit_id, link.role)].append(link)
+            self.by_id[link.id] = link
 
     def of(self, unit_id: str, to: str) -> list[ChatLink]:
         if to == "coordinator":

@@ -64,20 +64,29 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 def enqueue(session: Session, key: str, chat_id: int, text: str, reply_markup: dict | None = None,
             kind: str = "message", not_before: dt.datetime | None = None) -> int:
-    """Queue a message (split when long: the keyboard goes with the last part). Returns the
-    rows added: 0 when this key was queued before."""
+    """Queue a Telegram message (split when long: the keyboard goes with the last part).
+    Returns the rows added: 0 when this key was queued before."""
     parts = split_text(text)
     rows = [{"idempotency_key": key if len(parts) == 1 else f"{key}#{i + 1}", "chat_id": chat_id, "kind": kind,
-             "payload": {"text": part, "parse_mode": "HTML",
-                         "reply_markup": reply_markup if i == len(parts) - 1 else None},
+             "channel": "telegram", "payload": {"text": part, "parse_mode": "HTML",
+                                                "reply_markup": reply_markup if i == len(parts) - 1 else None},
              "state": "pending", "attempts": 0, "created_at": utcnow(), "not_before": not_before}
             for i, part in enumerate(parts)]
     return _insert_new(session, rows)
 
 
+def enqueue_email(session: Session, key: str, address: str, subject: str, text: str, html: str,
+                  kind: str = "message", attachments: list[str] | None = None) -> int:
+    """Queue an e-mail (its text and HTML parts made from the same template). Returns the rows added."""
+    return _insert_new(session, [{"idempotency_key": key, "chat_id": None, "channel": "email", "address": address,
+                                  "kind": kind, "payload": {"subject": subject, "text": text, "html": html,
+                                                            "attachments": attachments or []},
+                                  "state": "pending", "attempts": 0, "created_at": utcnow(), "not_before": None}])
+
+
 def enqueue_document(session: Session, key: str, chat_id: int, path: str, caption: str) -> int:
     """Queue a file (already written to disk) to be sent as a document. Returns the rows added."""
-    return _insert_new(session, [{"idempotency_key": key, "chat_id": chat_id, "kind": "document",
+    return _insert_new(session, [{"idempotency_key": key, "chat_id": chat_id, "channel": "telegram", "kind": "document",
                                   "payload": {"text": caption, "document": path}, "state": "pending", "attempts": 0,
                                   "created_at": utcnow(), "not_before": None}])
 
@@ -92,30 +101,37 @@ def _insert_new(session: Session, rows: list[dict]) -> int:
 
 # --- claiming -----------------------------------------------------------------------
 
-def _recent(since: dt.datetime):
-    return _recent_alias(Outbox, since)
+def _recent(since: dt.datetime, channel: str):
+    return and_(_recent_alias(Outbox, since), Outbox.channel == channel)
 
 
 def _recent_alias(table, since: dt.datetime):
     return and_(table.sending_at.is_not(None), table.sending_at > since)
 
 
+def _recipient(table, channel: str):
+    """Who a row goes to, as the channel's limits count it: a Telegram chat, or an address."""
+    return table.chat_id if channel == "telegram" else table.address
+
+
 def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | None = None,
-          most: int = 100) -> list[Outbox]:
-    """Rows that may be sent now within every limit, marked `sending` by this dispatcher.
-    The caller commits at once, then sends."""
+          most: int = 100, channel: str = "telegram") -> list[Outbox]:
+    """Rows of one channel that may be sent now within every limit of that channel, marked
+    `sending` by this dispatcher. The caller commits at once, then sends."""
     now = now or utcnow()
     sent_last_second = session.exec(select(func.count()).select_from(Outbox).where(
-        _recent(now - limits.window(limits.per_bot_window)))).one()
+        _recent(now - limits.window(limits.per_bot_window), channel))).one()
     budget = min(most, limits.per_bot - sent_last_second)
     if budget <= 0:
         return []
-    busy = _busy_chats(session, limits, now)
+    busy = _busy_chats(session, limits, now, channel)
+    recipient = _recipient(Outbox, channel)
     candidates = session.exec(
-        select(func.min(Outbox.id), Outbox.chat_id)
-        .where(Outbox.state == "pending", or_(Outbox.not_before.is_(None), Outbox.not_before <= now))
-        .group_by(Outbox.chat_id).order_by(func.min(Outbox.id)).limit(budget + len(busy))).all()
-    ids = [row_id for row_id, chat_id in candidates if chat_id not in busy][:budget]
+        select(func.min(Outbox.id), recipient)
+        .where(Outbox.channel == channel, Outbox.state == "pending",
+               or_(Outbox.not_before.is_(None), Outbox.not_before <= now))
+        .group_by(recipient).order_by(func.min(Outbox.id)).limit(budget + len(busy))).all()
+    ids = [row_id for row_id, to in candidates if to not in busy][:budget]
     if not ids:
         return []
     lock = select(Outbox.id).where(Outbox.id.in_(ids), Outbox.state == "pending")
@@ -126,11 +142,12 @@ def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | 
         return []
     # Only the rows this statement changed are ours: another dispatcher may have taken some
     # between the look-up and now (SQLite has no row locks; its writes are serialised).
-    # The chat's window is checked again in the same statement, for a dispatcher that sent
-    # to it since this one looked.
+    # The recipient's window is checked again in the same statement, for a dispatcher that
+    # sent to it since this one looked.
     other = aliased(Outbox)
-    chat_free = ~exists().where(other.chat_id == Outbox.chat_id, other.chat_id > 0,
-                                _recent_alias(other, now - limits.window(limits.per_chat_window)))
+    same = _recipient(other, channel) == recipient
+    private = other.chat_id > 0 if channel == "telegram" else other.channel == channel
+    chat_free = ~exists().where(same, private, _recent_alias(other, now - limits.window(limits.per_chat_window)))
     claimed = session.exec(update(Outbox).where(Outbox.id.in_(locked), Outbox.state == "pending", chat_free)
                            .values(state="sending", sending_at=now, claimed_by=dispatcher,
                                    attempts=Outbox.attempts + 1)
@@ -138,18 +155,21 @@ def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | 
     return list(session.exec(select(Outbox).where(Outbox.id.in_(claimed)).order_by(Outbox.id)))
 
 
-def _busy_chats(session: Session, limits: Limits, now: dt.datetime) -> set[int]:
-    """Chats that must wait: sent to within the chat's window (a group: its minute is full),
-    or paused by a retry_after."""
+def _busy_chats(session: Session, limits: Limits, now: dt.datetime, channel: str = "telegram") -> set:
+    """Recipients that must wait: sent to within their window (a Telegram group: its minute
+    is full), or paused by a retry_after."""
+    recipient = _recipient(Outbox, channel)
     chat_since = now - limits.window(limits.per_chat_window)
     group_since = now - limits.window(limits.per_group_window)
-    private = session.exec(select(Outbox.chat_id).where(_recent(chat_since), Outbox.chat_id > 0)
-                           .group_by(Outbox.chat_id).having(func.count() >= limits.per_chat)).all()
-    groups = session.exec(select(Outbox.chat_id).where(_recent(group_since), Outbox.chat_id < 0)
-                          .group_by(Outbox.chat_id).having(func.count() >= limits.per_group)).all()
-    paused = session.exec(select(Outbox.chat_id).where(Outbox.state == "pending", Outbox.not_before > now)
-                          .distinct()).all()
-    return set(private) | set(groups) | set(paused)
+    private = Outbox.chat_id > 0 if channel == "telegram" else Outbox.channel == channel
+    busy = set(session.exec(select(recipient).where(_recent(chat_since, channel), private)
+                            .group_by(recipient).having(func.count() >= limits.per_chat)).all())
+    if channel == "telegram":
+        busy |= set(session.exec(select(Outbox.chat_id).where(_recent(group_since, channel), Outbox.chat_id < 0)
+                                 .group_by(Outbox.chat_id).having(func.count() >= limits.per_group)).all())
+    busy |= set(session.exec(select(recipient).where(Outbox.channel == channel, Outbox.state == "pending",
+                                                     Outbox.not_before > now).distinct()).all())
+    return busy
 
 
 # --- outcomes -------------------------------------------------------------------------

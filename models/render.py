@@ -20,6 +20,13 @@ def environment() -> Environment:
                        keep_trailing_newline=True, autoescape=lambda name: ".html" in (name or ""))
 
 
+@lru_cache(maxsize=2)
+def email_environment(html: bool) -> Environment:
+    """E-mails render one template twice: as text, and as HTML with every value escaped."""
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=html,
+                       keep_trailing_newline=True)
+
+
 def status_text(tallies: list[Tally], lang: str, empty: str) -> str:
     """Counts by category per group, in Vietnamese (default) or English."""
     labels = LABELS[lang]

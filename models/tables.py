@@ -223,12 +223,17 @@ class Invitation(SQLModel, table=True):
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
     used_at: dt.datetime | None = _time()
     used_by_chat: int | None = Field(default=None, sa_type=BigInteger)
+    channel: str = Field(default="telegram", max_length=12)  # what the redeemed link is on
+    address: str | None = Field(default=None, max_length=254)  # an e-mail invitation's address
 
 
 class ChatLink(SQLModel, table=True):
-    """A Telegram chat (a person, or a group) that speaks for a unit."""
+    """A way to reach a person (or a group) who speaks for a unit: a Telegram chat, or an
+    e-mail address (channel "email", the address in `address`)."""
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = Field(sa_type=BigInteger, index=True)
+    chat_id: int | None = Field(default=None, sa_type=BigInteger, index=True)  # Telegram's chat id
+    channel: str = Field(default="telegram", max_length=12)
+    address: str | None = Field(default=None, max_length=254)  # an e-mail address (other channels)
     unit_id: str = Field(foreign_key="unit.id", max_length=80, index=True)
     contact: str
     role: str = Field(default="assignee", max_length=16)
@@ -286,7 +291,9 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_chat_sending", "chat_id", "sending_at"),)
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, max_length=200)
-    chat_id: int = Field(sa_type=BigInteger, index=True)  # supergroup ids exceed 32 bits
+    chat_id: int | None = Field(default=None, sa_type=BigInteger, index=True)  # Telegram: supergroup ids exceed 32 bits
+    channel: str = Field(default="telegram", max_length=12)  # which transport carries it
+    address: str | None = Field(default=None, max_length=254)  # where, on channels other than Telegram
     kind: str = Field(default="message", max_length=24)
     payload: dict | None = _json()  # {"text", "parse_mode", "reply_markup"}
     state: str = Field(default="pending", max_length=20, index=True)

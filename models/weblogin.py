@@ -62,12 +62,17 @@ def redeem_login_link(session: Session, token: str, now: dt.datetime | None = No
     if login.expires_at <= now:
         raise LoginRefused("expired")
     login.used_at = now
+    return open_session(session, login.unit_id, login.contact, login.role, now, "link")
+
+
+def open_session(session: Session, unit_id: str, contact: str, role: str, now: dt.datetime,
+                 how: str) -> tuple[str, WebSession]:
+    """A new session for one person, and the cookie token that names it."""
     cookie = secrets.token_urlsafe(32)
-    web_session = WebSession(token_hash=_hash(cookie), unit_id=login.unit_id, contact=login.contact, role=login.role,
+    web_session = WebSession(token_hash=_hash(cookie), unit_id=unit_id, contact=contact, role=role,
                              created_at=now, expires_at=now + SESSION_LIFETIME)
     session.add(web_session)
-    session.add(Event(kind="web_signed_in", actor=f"web:{login.contact}", after={"unit": login.unit_id,
-                                                                                 "role": login.role}))
+    session.add(Event(kind="web_signed_in", actor=f"web:{contact}", after={"unit": unit_id, "role": role, "by": how}))
     return cookie, web_session
 
 

@@ -134,7 +134,8 @@ def test_the_deliver_flow_runs_in_prefect_and_never_logs_the_token(configured, p
             outbox.enqueue_document(session, "report", 501, str(report), "53/KH-UBND – 2019-Q3")
             session.commit()
         caplog.set_level(logging.DEBUG)
-        assert deliver(idle_timeout=0.5) == {"sent": 2, "retried": 0, "failed": 0, "dead": 0, "uncertain": 0}
+        assert deliver(idle_timeout=0.5) == {"telegram": {"sent": 2, "retried": 0, "failed": 0, "dead": 0,
+                                                         "uncertain": 0}}
         received = world.received(501)
         assert [r.text for r in received if not r.document] == ["Xin chào"]
         (document,) = [r.document for r in received if r.document]

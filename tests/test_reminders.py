@@ -84,7 +84,7 @@ def test_preview_combines_a_units_reminders_per_day(applied):
 def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
     from sqlmodel import Session, select
 
-    from bots.reminders import render_reminder
+    from bots.reminders import queue_reminder
     from models.chase import plan_reminders
     from models.opening import Opener
     from models.tables import ChatLink, Obligation, Outbox
@@ -96,7 +96,7 @@ def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
         session.commit()
 
         def chase(moment):
-            added = plan_reminders(session, "binh-dinh-53-2019", at(moment), CAL, render_reminder)
+            added = plan_reminders(session, "binh-dinh-53-2019", at(moment), CAL, queue_reminder)
             session.commit()
             return added
         assert chase("2019-10-11 18:00") == 0  # after working hours: nothing now
@@ -125,7 +125,7 @@ def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
 def test_escalation_reaches_the_units_head_and_obligations_keep_their_policy(applied):
     from sqlmodel import Session, select
 
-    from bots.reminders import render_reminder
+    from bots.reminders import queue_reminder
     from models import policies
     from models.chase import plan_reminders
     from models.opening import Opener
@@ -140,12 +140,12 @@ def test_escalation_reaches_the_units_head_and_obligations_keep_their_policy(app
         session.add(plan)
         session.commit()
         # 15/10 is one working day after the deadline: the open obligations keep the old policy (3 days).
-        plan_reminders(session, plan.id, at("2019-10-15 09:00"), CAL, render_reminder)
+        plan_reminders(session, plan.id, at("2019-10-15 09:00"), CAL, queue_reminder)
         assert not session.exec(select(Outbox).where(Outbox.chat_id == 502)).all()
         moved = policies.reapply(session, plan.id, actor="test")
         assert moved == session.exec(select(func.count()).select_from(Obligation)
                                      .where(Obligation.status == "open")).one()
         session.commit()
-        plan_reminders(session, plan.id, at("2019-10-15 10:00"), CAL, render_reminder)
+        plan_reminders(session, plan.id, at("2019-10-15 10:00"), CAL, queue_reminder)
         (to_head,) = session.exec(select(Outbox).where(Outbox.chat_id == 502)).all()
         assert "quá hạn, báo lãnh đạo đơn vị" in to_head.payload["text"]

@@ -16,16 +16,17 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bots.reminders import stage_text
+from bots.texts import stage_text
 from models import dashboard, lifecycle
 from models.clock import utcnow
 from models.periods import period_words
 from models.report import on_time_rate, on_time_trend
 from models.rollup import LABELS, REPORT_FOUR, Tally
-from models.tables import Area, Evidence, Plan
-from models.weblogin import (LoginRefused, Viewer, csrf_ok, csrf_token, end_session, redeem_login_link, session_of,
-                             viewer_of)
+from models.tables import Area, ChatLink, Evidence, Obligation, Plan
+from models.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session, open_session,
+                             redeem_login_link, session_of, viewer_of)
 from web import actions, charts, words
+from web.links import signature_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "dondoc_session"
@@ -112,9 +113,45 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             return render(request, "login.html.j2", None, 400, token="", refused=str(exc))
         session.commit()
         response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",
-                            max_age=12 * 3600)
+        _set_session_cookie(request, response, cookie)
         return response
+
+    # --- links in e-mails and text messages: signed, expiring, confirmed before use ----------
+
+    @app.get("/o/{obligation_id}", response_class=HTMLResponse)
+    def signed_confirm(request: Request, obligation_id: int, l: int = 0, e: int = 0, s: str = "",
+                       session: Session = Depends(database)):
+        ok = _signed_link(session, f"/o/{obligation_id}", l, e, s) is not None
+        return render(request, "signed.html.j2", None, 200 if ok else 400, ok=ok, l=l, e=e, s=s[:64])
+
+    @app.post("/o/{obligation_id}")
+    def signed_open(request: Request, obligation_id: int, l: int = Form(0), e: int = Form(0), s: str = Form(""),
+                    session: Session = Depends(database)):
+        link = _signed_link(session, f"/o/{obligation_id}", l, e, s)
+        ob = session.get(Obligation, obligation_id)
+        if link is None or ob is None or ob.unit_id != link.unit_id:
+            return render(request, "signed.html.j2", None, 400, ok=False)
+        cookie, _ = open_session(session, link.unit_id, link.contact, "assignee", utcnow(), link.channel)
+        session.commit()
+        response = RedirectResponse(f"/obligations/{obligation_id}", status_code=303)
+        _set_session_cookie(request, response, cookie)
+        return response
+
+    @app.get("/join/{token}", response_class=HTMLResponse)
+    def join_confirm(request: Request, token: str):
+        return render(request, "join.html.j2", None, token=token[:80])
+
+    @app.post("/join/{token}", response_class=HTMLResponse)
+    def join(request: Request, token: str, session: Session = Depends(database)):
+        from bots.service import InvitationError, redeem_email_invitation
+
+        try:
+            link = redeem_email_invitation(session, token)
+        except InvitationError as exc:
+            session.rollback()
+            return render(request, "join.html.j2", None, 400, token="", refused=str(exc))
+        session.commit()
+        return render(request, "join.html.j2", None, token="", joined=link)
 
     @app.post("/logout")
     def logout(request: Request, viewer: Viewer = Depends(checked), session: Session = Depends(database)):
@@ -301,6 +338,19 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
                         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
 
     return app
+
+
+def _set_session_cookie(request: Request, response: Response, cookie: str) -> None:
+    response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",
+                        max_age=int(SESSION_LIFETIME.total_seconds()))
+
+
+def _signed_link(session: Session, path: str, link_id: int, expires: int, signature: str) -> ChatLink | None:
+    """The live link a signed address was made for, if the signature holds and has not expired."""
+    if not signature_ok(path, link_id, expires, signature, utcnow()):
+        return None
+    link = session.get(ChatLink, link_id)
+    return link if link is not None and link.active else None
 
 
 def _visible_plan(session: Session, viewer: Viewer, plan_id: str) -> Plan:

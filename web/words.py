@@ -17,6 +17,13 @@ WORDS: dict[str, dict[str, str]] = {
         "signin_how": "Để đăng nhập, gõ /web trong cuộc trò chuyện với bot Đôn đốc: bot gửi một đường liên kết "
                       "dùng một lần, có hiệu lực 10 phút. Quản trị viên cũng có thể cấp đường liên kết.",
         "signin_confirm": "Đăng nhập với đường liên kết này?", "signin_button": "Đăng nhập",
+        "join_title": "Nhận nhắc việc qua thư điện tử",
+        "join_confirm": "Xác nhận nhận nhắc việc và báo cáo các nhiệm vụ của đơn vị qua địa chỉ thư này?",
+        "join_button": "Xác nhận", "join_done": "Đã xác nhận: {address} nhận nhắc việc cho {unit}.",
+        "signed_title": "Mở nhiệm vụ", "signed_confirm": "Mở nhiệm vụ này để xem và báo cáo?",
+        "signed_button": "Mở nhiệm vụ",
+        "signed_refused": "Đường liên kết không dùng được (đã hết hạn, hoặc không đúng). Hãy mở đường liên kết trong "
+                          "thư nhắc việc mới nhất.",
         "signin_refused": "Đường liên kết đăng nhập không dùng được ({reason}). Gõ /web trong bot để nhận đường "
                           "liên kết mới.",
         "refused_unknown": "không hợp lệ", "refused_used": "đã được dùng", "refused_expired": "đã hết hạn",
@@ -81,6 +88,12 @@ WORDS: dict[str, dict[str, str]] = {
         "signin_how": "To sign in, type /web in your chat with the Dondoc bot: it sends a single-use link valid for "
                       "10 minutes. An administrator can also issue one.",
         "signin_confirm": "Sign in with this link?", "signin_button": "Sign in",
+        "join_title": "Reminders by e-mail",
+        "join_confirm": "Confirm that this address receives reminders and reports on the unit's tasks?",
+        "join_button": "Confirm", "join_done": "Confirmed: {address} receives reminders for {unit}.",
+        "signed_title": "Open the task", "signed_confirm": "Open this task to read and report on it?",
+        "signed_button": "Open the task",
+        "signed_refused": "This link cannot be used (expired, or not right). Open the link in the latest reminder.",
         "signin_refused": "This sign-in link cannot be used ({reason}). Type /web in the bot for a new one.",
         "refused_unknown": "unknown", "refused_used": "already used", "refused_expired": "expired",
         "signed_in_as": "{contact} · {unit} · {role}",

@@ -1,0 +1,169 @@
+"""E-mail end to end against a real SMTP server on 127.0.0.1 (aiosmtpd, with a login):
+an invitation mailed and confirmed, reminders mailed with signed links that open the
+obligation's page, refused addresses told apart from busy servers, and no credential in the
+database."""
+
+import asyncio
+import datetime as dt
+import email
+import re
+import socket
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from bots.delivery import Dispatcher
+from bots.email import EMAIL_LIMITS, EmailTransport, SmtpSettings
+from bots.mailtext import email_invitation
+from bots.reminders import queue_reminder
+from models import outbox
+from models.chase import plan_reminders
+from models.opening import Opener
+from models.tables import ChatLink, Event, Outbox
+from models.workcal import VN, WorkingCalendar
+from bots.service import invite_by_email
+from web.app import create_app
+
+PLAN, COMMUNE = "binh-dinh-53-2019", "binh-dinh/xa-21550"
+PASSWORD = "smtp-Pass-9431-xyz"
+
+
+class Mailbox:
+    """What the SMTP server accepted; some addresses refused as real servers refuse them."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 <gone@example.gov.vn>: mailbox unavailable"
+        if address.startswith("busy@"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 Message accepted"
+
+
+def _login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == PASSWORD
+    return AuthResult(success=ok, handled=False)  # aiosmtpd answers 535 itself
+
+
+@pytest.fixture
+def smtp(monkeypatch, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, authenticator=_login, auth_required=True,
+                            auth_require_tls=False)
+    controller.start()
+    monkeypatch.setenv("DONDOC_SMTP_URL", f"smtp://dondoc@127.0.0.1:{port}")
+    monkeypatch.setenv("DONDOC_SMTP_PASSWORD", PASSWORD)
+    monkeypatch.setenv("DONDOC_MAIL_FROM", "Đôn đốc Sở Nội vụ <dondoc@snv.example.gov.vn>")
+    monkeypatch.setenv("DONDOC_WEB_SECRET", "a-test-secret-for-signing-links")
+    monkeypatch.setenv("DONDOC_WEB_URL", "https://dondoc.example.gov.vn")
+    yield mailbox
+    controller.stop()
+
+
+def deliver(engine):
+    transport = EmailTransport(SmtpSettings.from_env())
+    return asyncio.run(Dispatcher(engine, transport, EMAIL_LIMITS.scaled(100)).drain())
+
+
+def link_in(message, pattern: str) -> str:
+    return re.search(pattern, message.get_body(("plain",)).get_content()).group(0)
+
+
+def test_an_invitation_by_mail_then_a_reminder_whose_link_opens_the_task(applied, smtp, tmp_path):
+    with Session(applied) as session:
+        Opener(session, PLAN, WorkingCalendar(), now=dt.datetime(2019, 7, 1, 8, tzinfo=VN)).period("2019-Q3")
+        invitation = invite_by_email(session, COMMUNE, "Nguyễn Văn An", "an.nv@nhonbinh.example.gov.vn")
+        subject, text, html = email_invitation("Nguyễn Văn An", "UBND phường Nhơn Bình", invitation.id)
+        outbox.enqueue_email(session, f"invitation:{invitation.id}", invitation.address, subject, text, html)
+        session.commit()
+    assert deliver(applied).sent == 1
+    (invite,) = smtp.messages
+    assert invite["To"] == "an.nv@nhonbinh.example.gov.vn" and "Nhơn Bình" in invite["Subject"]
+    assert "Đôn đốc Sở Nội vụ" in str(invite["From"]) and invite.get_body(("html",)) is not None
+    join = link_in(invite, r"https://dondoc\.example\.gov\.vn/join/[A-Za-z0-9_-]+")
+
+    client = TestClient(create_app(applied, tmp_path / "evidence"), follow_redirects=False)
+    path = join.removeprefix("https://dondoc.example.gov.vn")
+    assert "Xác nhận" in client.get(path).text  # a mail scanner's GET changes nothing
+    assert "nhận nhắc việc cho binh-dinh/xa-21550" in client.post(path).text
+    assert "đã được dùng" in client.post(path).text
+
+    with Session(applied) as session:  # the quarter's first reminder goes out by e-mail
+        added = plan_reminders(session, PLAN, dt.datetime(2019, 7, 1, 9, tzinfo=VN), WorkingCalendar(), queue_reminder)
+        session.commit()
+        assert added == 1
+    assert deliver(applied).sent == 1
+    reminder = smtp.messages[-1]
+    body = reminder.get_body(("plain",)).get_content()
+    assert "Kính gửi Nguyễn Văn An" in body and "Quý III/2019" in body and "1.1. Tăng cường thông tin" in body
+    assert "&lt;" not in body and "<b>" in reminder.get_body(("html",)).get_content()
+    task_link = link_in(reminder, r"https://dondoc\.example\.gov\.vn/o/\d+\?l=\d+&e=\d+&s=[0-9a-f]+")
+
+    path = task_link.removeprefix("https://dondoc.example.gov.vn")
+    assert "Mở nhiệm vụ này" in client.get(path).text
+    form = dict(re.findall(r'name="(l|e|s)" value="([^"]+)"', client.get(path).text))
+    opened = client.post(path.split("?")[0], data=form)
+    assert opened.status_code == 303 and opened.headers["location"].startswith("/obligations/")
+    page = client.get(opened.headers["location"]).text
+    assert "Báo cáo tiến độ" in page or "Báo tiến độ" in page  # the assignee may report from here
+    forged = dict(form, s="0" * 32)
+    assert client.post(path.split("?")[0], data=forged).status_code == 400
+
+    with Session(applied) as session:  # no working credential stored, in any form
+        stored = repr(session.exec(select(Outbox.payload, Outbox.last_error)).all())
+        stored += repr(session.exec(select(Event.before, Event.after, Event.note)).all())
+    for secret in (PASSWORD, join.rsplit("/", 1)[1], form["s"]):
+        assert secret not in stored
+
+
+def test_refused_and_busy_addresses(applied, smtp):
+    with Session(applied) as session:
+        for address in ("gone@example.gov.vn", "busy@example.gov.vn"):
+            session.add(ChatLink(channel="email", address=address, unit_id=COMMUNE, contact=address))
+            outbox.enqueue_email(session, f"test:{address}", address, "Thử", "Nội dung", "<p>Nội dung</p>")
+        session.commit()
+    transport = EmailTransport(SmtpSettings.from_env())
+    dispatcher = Dispatcher(applied, transport, EMAIL_LIMITS.scaled(100))
+
+    async def one_round():
+        rows = dispatcher._claim()
+        await dispatcher._send(rows)
+    asyncio.run(one_round())
+    with Session(applied) as session:
+        rows = {row.address: row for row in session.exec(select(Outbox))}
+        links = {link.address: link for link in session.exec(select(ChatLink).where(ChatLink.channel == "email"))}
+    assert rows["gone@example.gov.vn"].state == "failed" and links["gone@example.gov.vn"].active is False
+    assert "550" in links["gone@example.gov.vn"].dead_reason
+    assert rows["busy@example.gov.vn"].state == "pending" and rows["busy@example.gov.vn"].not_before is not None
+    assert links["busy@example.gov.vn"].active is True
+
+
+def test_a_wrong_password_retries_and_never_shows_the_password(applied, smtp, monkeypatch):
+    monkeypatch.setenv("DONDOC_SMTP_PASSWORD", "wrong-" + PASSWORD)
+    with Session(applied) as session:
+        outbox.enqueue_email(session, "test:login", "someone@example.gov.vn", "Thử", "Nội dung", "")
+        session.commit()
+    transport = EmailTransport(SmtpSettings.from_env())
+    dispatcher = Dispatcher(applied, transport, EMAIL_LIMITS.scaled(100))
+
+    async def one_round():
+        await dispatcher._send(dispatcher._claim())
+    asyncio.run(one_round())
+    with Session(applied) as session:
+        row = session.exec(select(Outbox)).one()
+    assert row.state == "pending" and "login refused" in row.last_error and PASSWORD not in row.last_error
+    assert not smtp.messages
