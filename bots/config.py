@@ -38,3 +38,18 @@ def api_urls() -> tuple[str | None, str | None]:
     """(base_url, base_file_url) for PTB: None means Telegram itself."""
     base = os.environ.get(API_VAR)
     return (base, base.replace("/bot", "/file/bot")) if base else (None, None)
+
+
+ZALO_TOKEN_VAR = "DONDOC_ZALO_TOKEN"  # the Zalo Bot Platform's token, "<bot id>:<key>"
+ZALO_API_VAR = "DONDOC_ZALO_API"  # another Zalo Bot API server, e.g. the stand-in: http://127.0.0.1:8082/bot
+
+
+def zalo_settings() -> tuple[str, str] | None:
+    """(token, base url) when Zalo is configured, else None. The token is registered for redaction."""
+    from bots.zalo import API
+
+    token = os.environ.get(ZALO_TOKEN_VAR)
+    if not token:
+        return None
+    redact_secret(token)
+    return token, os.environ.get(ZALO_API_VAR) or API

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from bots.mailtext import email_reminder
 from bots.texts import day_text, say, stage_text
+from bots.zalo import reminder_text
 from models import outbox
 
 CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
@@ -56,5 +57,7 @@ def queue_reminder(session, key: str, link, items: list) -> int:
     if link.channel == "email":
         subject, text, html = email_reminder(link, items)
         return outbox.enqueue_email(session, key, link.address, subject, text, html, kind="reminder")
+    if link.channel == "zalo":
+        return outbox.enqueue_text(session, key, "zalo", link.address, reminder_text(link, items), kind="reminder")
     text, markup = render_reminder(link.lang, items)
     return outbox.enqueue(session, key, link.chat_id, text, reply_markup=markup, kind="reminder")

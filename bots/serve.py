@@ -39,7 +39,28 @@ def _runner(scheduled: Scheduled):
 
 
 def build_server(token: str, engine: Engine, evidence_folder: Path, base_url: str | None = None,
-                 base_file_url: str | None = None, schedules: list[Scheduled] | None = None) -> Application:
+                 base_file_url: str | None = None, schedules: list[Scheduled] | None = None,
+                 zalo: tuple[str, str] | None = None) -> Application:
     application = build_application(token, engine, evidence_folder, base_url, base_file_url)
     schedule_flows(application, load_schedules() if schedules is None else schedules)
+    if zalo:
+        converse_on_zalo(application, engine, *zalo)
     return application
+
+
+def converse_on_zalo(application: Application, engine: Engine, token: str, base_url: str) -> None:
+    """The Zalo bot polls in the same event loop as the Telegram one, from start to shutdown."""
+    from bots.zalo import ZaloBot, ZaloClient
+
+    stop = asyncio.Event()
+    running: list[asyncio.Task] = []
+
+    async def start(_application: Application) -> None:
+        client = ZaloClient(token, base_url)
+        running.append(asyncio.create_task(ZaloBot(engine, client).run(stop), name="zalo-bot"))
+
+    async def finish(_application: Application) -> None:
+        stop.set()
+        for task in running:
+            task.cancel()
+    application.post_init, application.post_shutdown = start, finish

@@ -94,10 +94,11 @@ def serve(
         raise typer.Exit(1) from None
     base_url, base_file_url = api_urls()
     engine = _database()
+    from bots.config import zalo_settings
     if web_port:
         web = Background(create_app(engine, evidence, os.environ.get("DONDOC_BOT_USERNAME")), web_host, web_port)
         out.print(f"dashboard on {web.start().url}/", highlight=False)
-    build_server(token, engine, evidence, base_url, base_file_url).run_polling()
+    build_server(token, engine, evidence, base_url, base_file_url, zalo=zalo_settings()).run_polling()
 
 
 @plan_app.command("import")
@@ -409,8 +410,9 @@ def invite(
                              help="assignee; head (the unit's leader: also gets escalations); "
                                   "coordinator (approves extensions, gets digests)."),
     group: bool = typer.Option(False, "--group", help="A link that adds the bot to a group chat."),
-    channel: str = typer.Option("telegram", "--channel", help="telegram (print a link to send), or email "
-                                "(mail the invitation to --address: the person confirms from the mail)."),
+    channel: str = typer.Option("telegram", "--channel", help="telegram (print a link to send); zalo (print a "
+                                "pairing code the person sends to the Zalo bot); email (mail the invitation to "
+                                "--address: the person confirms from the mail)."),
     address: str = typer.Option(None, "--address", help="The e-mail address, with --channel email."),
 ) -> None:
     """A single-use invitation (valid 7 days) that ties a Telegram chat, or an e-mail address,
@@ -424,12 +426,19 @@ def invite(
     if role not in ROLES:
         err.print(f"[red]error[/] --role is one of {', '.join(ROLES)}")
         raise typer.Exit(2)
-    if channel not in ("telegram", "email") or (channel == "email") != bool(address):
-        err.print("[red]error[/] --channel is telegram or email; --address goes with --channel email")
+    if channel not in ("telegram", "zalo", "email") or (channel == "email") != bool(address):
+        err.print("[red]error[/] --channel is telegram, zalo or email; --address goes with --channel email")
         raise typer.Exit(2)
     with Session(_database()) as session:
         if channel == "email":
             _invite_by_email(session, _resolve_unit(session, unit), contact, address, role)
+            return
+        if channel == "zalo":
+            from bots.zalo import invite_on_zalo
+            code = invite_on_zalo(session, _resolve_unit(session, unit), contact, role)
+            session.commit()
+            out.print(f"pairing code (single use, valid 7 days; the person sends it to the Zalo bot): {code}",
+                      highlight=False)
             return
         token = create_invitation(session, _resolve_unit(session, unit), contact, role)
         session.commit()

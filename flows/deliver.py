@@ -1,5 +1,5 @@
 """Draining the outbox, as a Prefect flow over `bots.delivery`: one dispatcher per channel
-configured (Telegram when a token is set, e-mail when an SMTP server is), side by side."""
+configured (Telegram or Zalo when its token is set, e-mail when an SMTP server is), side by side."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from contextlib import AsyncExitStack
 from prefect import flow
 from telegram import Bot
 
-from bots.config import NoToken, api_urls, telegram_token
+from bots.config import NoToken, api_urls, telegram_token, zalo_settings
 from bots.delivery import DeliveryStats, Dispatcher, TelegramTransport
 from bots.email import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
+from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport
 from flows import database, exclusive, run_logger
 
 
@@ -38,8 +39,12 @@ def deliver(idle_timeout: float = 2.0) -> dict[str, dict[str, int]] | None:
                 dispatchers["email"] = Dispatcher(engine, EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS)
             except NoSmtp:
                 pass
+            if zalo := zalo_settings():
+                client = ZaloClient(*zalo)
+                stack.push_async_callback(client.close)
+                dispatchers["zalo"] = Dispatcher(engine, ZaloTransport(client), ZALO_LIMITS)
             if not dispatchers:
-                raise NoToken("no channel configured: set DONDOC_TELEGRAM_TOKEN and/or DONDOC_SMTP_URL")
+                raise NoToken("no channel configured: set DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN or DONDOC_SMTP_URL")
             results = await asyncio.gather(*(d.drain(idle_timeout=idle_timeout) for d in dispatchers.values()))
             return dict(zip(dispatchers, results))
     stats = exclusive(engine, "deliver", lambda: asyncio.run(drain()))

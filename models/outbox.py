@@ -75,6 +75,13 @@ def enqueue(session: Session, key: str, chat_id: int, text: str, reply_markup: d
     return _insert_new(session, rows)
 
 
+def enqueue_text(session: Session, key: str, channel: str, address: str, text: str, kind: str = "message") -> int:
+    """Queue a plain text on a channel other than Telegram (Zalo, SMS). Returns the rows added."""
+    return _insert_new(session, [{"idempotency_key": key, "chat_id": None, "channel": channel, "address": address,
+                                  "kind": kind, "payload": {"text": text}, "state": "pending", "attempts": 0,
+                                  "created_at": utcnow(), "not_before": None}])
+
+
 def enqueue_email(session: Session, key: str, address: str, subject: str, text: str, html: str,
                   kind: str = "message", attachments: list[str] | None = None) -> int:
     """Queue an e-mail (its text and HTML parts made from the same template). Returns the rows added."""

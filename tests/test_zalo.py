@@ -1,0 +1,118 @@
+"""Zalo end to end: the real client and bot against the Zalo Bot API stand-in on 127.0.0.1.
+A commune official links by a pairing code, gets the quarter's reminder as a numbered list,
+and reports by numbered replies; a chat that blocked the bot is buried once."""
+
+import asyncio
+import datetime as dt
+import logging
+
+import pytest
+from sqlmodel import Session, select
+
+from bots.delivery import Dispatcher
+from bots.reminders import queue_reminder
+from bots.standin.zalo import ZaloStandIn
+from bots.standin.world import until
+from bots.zalo import ZALO_LIMITS, ZaloBot, ZaloClient, ZaloTransport, invite_on_zalo
+from models import outbox
+from models.chase import plan_reminders
+from models.opening import Opener
+from models.tables import ChatLink, Event, Obligation, Outbox, Task
+from models.workcal import VN, WorkingCalendar
+
+PLAN, COMMUNE, CHAT = "binh-dinh-53-2019", "binh-dinh/xa-21550", "e4ea2cd5189df1c3a88c"
+
+
+@pytest.fixture
+def zalo(applied):
+    with Session(applied) as session:
+        Opener(session, PLAN, WorkingCalendar(), now=dt.datetime(2019, 7, 1, 8, tzinfo=VN)).period("2019-Q3")
+        code = invite_on_zalo(session, COMMUNE, "Nguyễn Văn An")
+        session.commit()
+    with ZaloStandIn() as stand_in:
+        stand_in.world.add_user(CHAT, "Nguyễn Văn An")
+        yield applied, stand_in, code
+
+
+def _obligation(engine, code="1.1"):
+    with Session(engine) as session:
+        return session.exec(select(Obligation).join(Task, Task.id == Obligation.task_id)
+                            .where(Obligation.unit_id == COMMUNE, Task.code == code)).one()
+
+
+def test_linking_a_reminder_and_numbered_replies(zalo, caplog):
+    engine, stand_in, code = zalo
+    world = stand_in.world
+    caplog.set_level(logging.DEBUG)
+
+    async def says(text, expect):
+        seen = len(world.received(CHAT))
+        world.user_sends(CHAT, text)
+        await until(lambda: any(expect in t for t in world.received(CHAT)[seen:]))
+
+    async def scenario():
+        client = ZaloClient(world.token, base_url=stand_in.base_url)
+        bot, stop = ZaloBot(engine, client, poll_timeout=1), asyncio.Event()
+        polling = asyncio.create_task(bot.run(stop))
+        try:
+            await says("xin chào", "chưa liên kết")
+            await says("DD-AAAAA-BBBBB", "không hợp lệ")
+            await says(code.lower().replace("-", " "), "Đã liên kết với UBND phường Nhơn Bình")
+
+            with Session(engine) as session:  # the quarter's first reminder, on Zalo
+                added = plan_reminders(session, PLAN, dt.datetime(2019, 7, 1, 9, tzinfo=VN), WorkingCalendar(),
+                                       queue_reminder)
+                session.commit()
+            assert added == 1
+            stats = await Dispatcher(engine, ZaloTransport(client), ZALO_LIMITS.scaled(100)).drain()
+            assert stats.sent == 1
+            reminder = world.received(CHAT)[-1]
+            assert reminder.startswith("Nhắc việc: 7 nhiệm vụ") and "Quý III/2019" in reminder
+            number = next(line.split(".")[0] for line in reminder.split("\n") if "[1.1]" in line)
+
+            await says(number, "1 Đã hoàn thành · 2 Tiến độ · 3 Vướng mắc · 4 Gia hạn")
+            await says("2", "bao nhiêu phần trăm")
+            await says("nhiều", "một số từ 0 đến 100")
+            await says("60", "Đã ghi nhận tiến độ 60% cho nhiệm vụ 1.1")
+            await says("DS", "Trả lời số thứ tự")
+            listed = world.received(CHAT)[-1]
+            number = next(line.split(".")[0] for line in listed.split("\n") if "[1.1]" in line)
+            await says(number, "Nhiệm vụ 1.1")
+            await says("4", "gia hạn đến ngày nào")
+            await says("1/10/2019", "không sau hạn hiện tại")
+            await says("31/10", "Lý do")
+            await says("chờ số liệu các thôn", "Đã gửi đề nghị gia hạn nhiệm vụ 1.1 đến 31/10/2019")
+        finally:
+            stop.set()
+            await polling
+            await client.close()
+
+    asyncio.run(scenario())
+    ob = _obligation(engine)
+    assert (ob.status, ob.progress) == ("extension_requested", 60)
+    with Session(engine) as session:
+        actors = {e.actor for e in session.exec(select(Event).where(Event.obligation_id == ob.id))}
+        assert f"zalo:{CHAT}" in actors
+    assert world.token not in caplog.text and world.token.split(":")[1] not in caplog.text
+
+
+def test_a_chat_that_blocked_the_bot_is_buried(zalo):
+    engine, stand_in, _ = zalo
+    world = stand_in.world
+    with Session(engine) as session:
+        session.add(ChatLink(channel="zalo", address=CHAT, unit_id=COMMUNE, contact="An"))
+        outbox.enqueue_text(session, "test:blocked", "zalo", CHAT, "Nhắc việc")
+        session.commit()
+    world.blocked.add(CHAT)
+
+    async def drain():
+        client = ZaloClient(world.token, base_url=stand_in.base_url)
+        try:
+            return await Dispatcher(engine, ZaloTransport(client), ZALO_LIMITS.scaled(100)).drain()
+        finally:
+            await client.close()
+    assert asyncio.run(drain()).dead == 1
+    with Session(engine) as session:
+        link = session.exec(select(ChatLink).where(ChatLink.channel == "zalo")).one()
+        assert link.active is False and "blocked" in link.dead_reason
+        assert session.exec(select(Outbox)).one().state == "failed"
