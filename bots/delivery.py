@@ -40,6 +40,7 @@ class Outcome:
     wait: dt.timedelta = dt.timedelta()
     new_chat_id: int | None = None
     error: str = ""
+    parts: int | None = None  # a text message's parts, as the gateway bills them
 
 
 class Pacer:
@@ -248,6 +249,8 @@ class Dispatcher:
             for claimed, outcome in zip(rows, outcomes, strict=True):
                 row = fresh[claimed.id]
                 self.stats.kinds[outcome.kind] = self.stats.kinds.get(outcome.kind, 0) + 1
+                if outcome.parts is not None:
+                    row.payload = {**(row.payload or {}), "parts": outcome.parts}
                 if outcome.kind == "sent":
                     outbox.mark_sent(row, outcome.message_id, now)
                     self.stats.sent += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bots.mailtext import email_reminder
+from bots.smstext import sms_reminder
 from bots.texts import day_text, say, stage_text
 from bots.zalo import reminder_text
 from models import outbox
@@ -57,6 +58,9 @@ def queue_reminder(session, key: str, link, items: list) -> int:
     if link.channel == "email":
         subject, text, html = email_reminder(link, items)
         return outbox.enqueue_email(session, key, link.address, subject, text, html, kind="reminder")
+    if link.channel == "sms":
+        return outbox.enqueue_text(session, key, "sms", link.address, sms_reminder(link, items[0].unit, items),
+                                   kind="reminder")
     if link.channel == "zalo":
         return outbox.enqueue_text(session, key, "zalo", link.address, reminder_text(link, items), kind="reminder")
     text, markup = render_reminder(link.lang, items)

@@ -83,42 +83,55 @@ def redeem_invitation(session: Session, token: str, chat_id: int, lang: str, now
     return link
 
 
-def invite_by_email(session: Session, unit_id: str, contact: str, address: str, role: str = "assignee",
-                    actor: str = "cli", now: dt.datetime | None = None) -> Invitation:
-    """An invitation sent to an e-mail address: the person opens its link and confirms, and
-    from then on reminders reach them by e-mail. Its token is derived from the site's secret
-    (web.links.invitation_token) when the mail leaves; only the token's hash is stored."""
+ADDRESS_PATTERNS = {"email": r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", "sms": r"(\+?84|0)\d{9,10}"}
+
+
+def invite_by_address(session: Session, channel: str, unit_id: str, contact: str, address: str,
+                      role: str = "assignee", actor: str = "cli", now: dt.datetime | None = None) -> Invitation:
+    """An invitation sent to an e-mail address or a phone number: the person opens its link
+    and confirms, and from then on reminders reach them there. Its token is derived from the
+    site's secret (web.links.invitation_token) when the message leaves; only its hash is stored."""
     from web.links import invitation_token
 
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
-        raise ValueError(f"not an e-mail address: {address!r}")
+    address = address.strip() if channel == "email" else re.sub(r"[\s.-]", "", address)
+    if channel not in ADDRESS_PATTERNS or not re.fullmatch(ADDRESS_PATTERNS[channel], address):
+        raise ValueError(f"not {'an e-mail address' if channel == 'email' else 'a phone number'}: {address!r}")
     if role not in ROLES:
         raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
     now = now or utcnow()
     invitation = Invitation(token_hash=secrets.token_hex(32), unit_id=unit_id, contact=contact, role=role,
-                            created_at=now, expires_at=now + INVITATION_LIFETIME, channel="email", address=address)
+                            created_at=now, expires_at=now + INVITATION_LIFETIME, channel=channel, address=address)
     session.add(invitation)
     session.flush()  # its id names the token
     invitation.token_hash = _hash(invitation_token(invitation.id))
     session.add(Event(kind="invitation_created", actor=actor, after={"unit": unit_id, "contact": contact,
-                                                                     "role": role, "channel": "email"}))
+                                                                     "role": role, "channel": channel}))
     return invitation
 
 
-def redeem_email_invitation(session: Session, token: str, now: dt.datetime | None = None) -> ChatLink:
-    """The person confirmed the invitation mailed to them: their address speaks for the unit."""
+def redeem_address_invitation(session: Session, token: str, now: dt.datetime | None = None) -> ChatLink:
+    """The person confirmed the invitation sent to their address: it speaks for the unit."""
     now = now or utcnow()
-    invitation = _usable(session, token, now, "email")
+    invitation = None
+    for channel in ADDRESS_PATTERNS:
+        try:
+            invitation = _usable(session, token, now, channel)
+            break
+        except InvitationError as exc:
+            if str(exc) != "unknown":
+                raise
+    if invitation is None:
+        raise InvitationError("unknown")
     invitation.used_at = now
-    for old in session.exec(select(ChatLink).where(ChatLink.channel == "email", ChatLink.address == invitation.address,
-                                                   ChatLink.active)):
+    for old in session.exec(select(ChatLink).where(ChatLink.channel == invitation.channel,
+                                                   ChatLink.address == invitation.address, ChatLink.active)):
         old.active, old.unlinked_at = False, now  # one address speaks for one unit at a time
-    link = ChatLink(channel="email", address=invitation.address, unit_id=invitation.unit_id,
+    link = ChatLink(channel=invitation.channel, address=invitation.address, unit_id=invitation.unit_id,
                     contact=invitation.contact, role=invitation.role, linked_at=now)
     session.add(link)
-    session.add(Event(kind="chat_linked", actor=f"email:{invitation.address}",
+    session.add(Event(kind="chat_linked", actor=f"{invitation.channel}:{invitation.address}",
                       after={"unit": invitation.unit_id, "contact": invitation.contact, "role": invitation.role,
-                             "channel": "email"}))
+                             "channel": invitation.channel}))
     return link
 
 

@@ -28,6 +28,8 @@ app.add_typer(calendar_app, name="calendar")
 web_app = typer.Typer(invoke_without_command=True, pretty_exceptions_show_locals=False,
                       help="The web dashboard: serve it, or print a sign-in link.")
 app.add_typer(web_app, name="web")
+sms_app = typer.Typer(no_args_is_help=True, help="Text messages: what they cost.")
+app.add_typer(sms_app, name="sms")
 outcome_app = typer.Typer(no_args_is_help=True, help="Outcome indices (PAPI, PAR INDEX, SIPAS) beside the plans.")
 app.add_typer(outcome_app, name="outcome")
 
@@ -411,9 +413,9 @@ def invite(
                                   "coordinator (approves extensions, gets digests)."),
     group: bool = typer.Option(False, "--group", help="A link that adds the bot to a group chat."),
     channel: str = typer.Option("telegram", "--channel", help="telegram (print a link to send); zalo (print a "
-                                "pairing code the person sends to the Zalo bot); email (mail the invitation to "
-                                "--address: the person confirms from the mail)."),
-    address: str = typer.Option(None, "--address", help="The e-mail address, with --channel email."),
+                                "pairing code the person sends to the Zalo bot); email or sms (send the invitation "
+                                "to --address: the person confirms from the message)."),
+    address: str = typer.Option(None, "--address", help="The e-mail address or phone number (email, sms)."),
 ) -> None:
     """A single-use invitation (valid 7 days) that ties a Telegram chat, or an e-mail address,
     to a unit contact."""
@@ -426,12 +428,12 @@ def invite(
     if role not in ROLES:
         err.print(f"[red]error[/] --role is one of {', '.join(ROLES)}")
         raise typer.Exit(2)
-    if channel not in ("telegram", "zalo", "email") or (channel == "email") != bool(address):
-        err.print("[red]error[/] --channel is telegram, zalo or email; --address goes with --channel email")
+    if channel not in ("telegram", "zalo", "email", "sms") or (channel in ("email", "sms")) != bool(address):
+        err.print("[red]error[/] --channel is telegram, zalo, email or sms; --address goes with email and sms")
         raise typer.Exit(2)
     with Session(_database()) as session:
-        if channel == "email":
-            _invite_by_email(session, _resolve_unit(session, unit), contact, address, role)
+        if channel in ("email", "sms"):
+            _invite_by_address(session, channel, _resolve_unit(session, unit), contact, address, role)
             return
         if channel == "zalo":
             from bots.zalo import invite_on_zalo
@@ -444,6 +446,36 @@ def invite(
         session.commit()
     username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
     out.print(f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}", highlight=False)
+
+
+@sms_app.command("usage")
+def sms_usage(
+    since: dt.datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Count from this day (default: all)."),
+) -> None:
+    """Text messages sent, the parts the gateway billed, and their cost at the gateway file's price."""
+    import os
+
+    from sqlmodel import Session, select
+
+    from models.tables import Outbox
+    from models.workcal import VN
+
+    with Session(_database()) as session:
+        query = select(Outbox.payload).where(Outbox.channel == "sms", Outbox.state == "sent")
+        if since:
+            query = query.where(Outbox.sent_at >= since.replace(tzinfo=VN))
+        payloads = session.exec(query).all()
+    parts = sum((payload or {}).get("parts", 1) for payload in payloads)
+    price = 0.0
+    if os.environ.get("DONDOC_SMS_GATEWAY"):
+        from bots.sms import load_gateway
+        try:
+            price = load_gateway(Path(os.environ["DONDOC_SMS_GATEWAY"])).price_per_part
+        except InputError as exc:
+            _print_problems(exc.problems, "red", "error")
+            raise typer.Exit(1) from None
+    out.print(f"{len(payloads)} message(s), {parts} part(s)" + (f", {parts * price:,.0f} VND" if price else
+              " (set price_per_part in the gateway file for the cost)"), highlight=False)
 
 
 @outcome_app.command("import")
@@ -509,21 +541,28 @@ def web_login_link(
     out.print(login_url(token), highlight=False)
 
 
-def _invite_by_email(session, unit_id: str, contact: str, address: str, role: str) -> None:
+def _invite_by_address(session, channel: str, unit_id: str, contact: str, address: str, role: str) -> None:
     from bots.mailtext import email_invitation
-    from bots.service import invite_by_email
+    from bots.service import invite_by_address
+    from bots.smstext import sms_invitation
     from models import outbox
     from models.tables import Unit
 
     try:
-        invitation = invite_by_email(session, unit_id, contact, address, role)
+        invitation = invite_by_address(session, channel, unit_id, contact, address, role)
     except ValueError as exc:
         err.print(f"[red]error[/] --address: {exc}")
         raise typer.Exit(2) from None
-    subject, text, html = email_invitation(contact, session.get(Unit, unit_id).name, invitation.id)
-    outbox.enqueue_email(session, f"invitation:{invitation.id}", address, subject, text, html, kind="invitation")
+    unit_name, key = session.get(Unit, unit_id).name, f"invitation:{invitation.id}"
+    if channel == "email":
+        subject, text, html = email_invitation(contact, unit_name, invitation.id)
+        outbox.enqueue_email(session, key, invitation.address, subject, text, html, kind="invitation")
+    else:
+        outbox.enqueue_text(session, key, "sms", invitation.address, sms_invitation(contact, unit_name, invitation.id),
+                            kind="invitation")
     session.commit()
-    out.print(f"invitation e-mail to {address} queued (the deliver flow or `dondoc serve` sends it)", highlight=False)
+    out.print(f"invitation to {invitation.address} queued (the deliver flow or `dondoc serve` sends it)",
+              highlight=False)
 
 
 @app.command()

@@ -1,10 +1,13 @@
 """Draining the outbox, as a Prefect flow over `bots.delivery`: one dispatcher per channel
-configured (Telegram or Zalo when its token is set, e-mail when an SMTP server is), side by side."""
+configured (Telegram or Zalo when its token is set, e-mail when an SMTP server is, SMS when a
+gateway file is: DONDOC_SMS_GATEWAY), side by side."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 from prefect import flow
 from telegram import Bot
@@ -12,6 +15,7 @@ from telegram import Bot
 from bots.config import NoToken, api_urls, telegram_token, zalo_settings
 from bots.delivery import DeliveryStats, Dispatcher, TelegramTransport
 from bots.email import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
+from bots.sms import SMS_LIMITS, SmsTransport, load_gateway
 from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport
 from flows import database, exclusive, run_logger
 
@@ -39,6 +43,10 @@ def deliver(idle_timeout: float = 2.0) -> dict[str, dict[str, int]] | None:
                 dispatchers["email"] = Dispatcher(engine, EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS)
             except NoSmtp:
                 pass
+            if gateway := os.environ.get("DONDOC_SMS_GATEWAY"):
+                transport = SmsTransport(load_gateway(Path(gateway)))
+                stack.push_async_callback(transport.client.aclose)
+                dispatchers["sms"] = Dispatcher(engine, transport, SMS_LIMITS)
             if zalo := zalo_settings():
                 client = ZaloClient(*zalo)
                 stack.push_async_callback(client.close)

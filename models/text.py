@@ -49,3 +49,11 @@ def fold(text: str) -> str:
 def slug(text: str) -> str:
     """ASCII identifier from a Vietnamese name: "Sở Tư pháp" → "so-tu-phap"."""
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def without_diacritics(text: str) -> str:
+    """The same text with every diacritic removed, case kept (đ → d, Đ → D): what a text
+    message without Unicode carries."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.replace("đ", "d").replace("Đ", "D")

@@ -25,7 +25,7 @@ from models.chase import plan_reminders
 from models.opening import Opener
 from models.tables import ChatLink, Event, Outbox
 from models.workcal import VN, WorkingCalendar
-from bots.service import invite_by_email
+from bots.service import invite_by_address
 from web.app import create_app
 
 PLAN, COMMUNE = "binh-dinh-53-2019", "binh-dinh/xa-21550"
@@ -86,7 +86,7 @@ def link_in(message, pattern: str) -> str:
 def test_an_invitation_by_mail_then_a_reminder_whose_link_opens_the_task(applied, smtp, tmp_path):
     with Session(applied) as session:
         Opener(session, PLAN, WorkingCalendar(), now=dt.datetime(2019, 7, 1, 8, tzinfo=VN)).period("2019-Q3")
-        invitation = invite_by_email(session, COMMUNE, "Nguyễn Văn An", "an.nv@nhonbinh.example.gov.vn")
+        invitation = invite_by_address(session, "email", COMMUNE, "Nguyễn Văn An", "an.nv@nhonbinh.example.gov.vn")
         subject, text, html = email_invitation("Nguyễn Văn An", "UBND phường Nhơn Bình", invitation.id)
         outbox.enqueue_email(session, f"invitation:{invitation.id}", invitation.address, subject, text, html)
         session.commit()

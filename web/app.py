@@ -119,21 +119,24 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     # --- links in e-mails and text messages: signed, expiring, confirmed before use ----------
 
     @app.get("/o/{obligation_id}", response_class=HTMLResponse)
-    def signed_confirm(request: Request, obligation_id: int, l: int = 0, e: int = 0, s: str = "",
-                       session: Session = Depends(database)):
-        ok = _signed_link(session, f"/o/{obligation_id}", l, e, s) is not None
+    @app.get("/m", response_class=HTMLResponse)
+    def signed_confirm(request: Request, l: int = 0, e: int = 0, s: str = "", session: Session = Depends(database)):
+        ok = _signed_link(session, request.url.path, l, e, s) is not None
         return render(request, "signed.html.j2", None, 200 if ok else 400, ok=ok, l=l, e=e, s=s[:64])
 
     @app.post("/o/{obligation_id}")
-    def signed_open(request: Request, obligation_id: int, l: int = Form(0), e: int = Form(0), s: str = Form(""),
+    @app.post("/m")
+    def signed_open(request: Request, l: int = Form(0), e: int = Form(0), s: str = Form(""),
                     session: Session = Depends(database)):
-        link = _signed_link(session, f"/o/{obligation_id}", l, e, s)
-        ob = session.get(Obligation, obligation_id)
-        if link is None or ob is None or ob.unit_id != link.unit_id:
+        """A person opens the link they were sent: a session for their unit's work."""
+        link = _signed_link(session, request.url.path, l, e, s)
+        obligation_id = request.path_params.get("obligation_id")
+        ob = session.get(Obligation, obligation_id) if obligation_id else None
+        if link is None or (obligation_id and (ob is None or ob.unit_id != link.unit_id)):
             return render(request, "signed.html.j2", None, 400, ok=False)
         cookie, _ = open_session(session, link.unit_id, link.contact, "assignee", utcnow(), link.channel)
         session.commit()
-        response = RedirectResponse(f"/obligations/{obligation_id}", status_code=303)
+        response = RedirectResponse(f"/obligations/{obligation_id}" if obligation_id else "/obligations", 303)
         _set_session_cookie(request, response, cookie)
         return response
 
@@ -143,10 +146,10 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
 
     @app.post("/join/{token}", response_class=HTMLResponse)
     def join(request: Request, token: str, session: Session = Depends(database)):
-        from bots.service import InvitationError, redeem_email_invitation
+        from bots.service import InvitationError, redeem_address_invitation
 
         try:
-            link = redeem_email_invitation(session, token)
+            link = redeem_address_invitation(session, token)
         except InvitationError as exc:
             session.rollback()
             return render(request, "join.html.j2", None, 400, token="", refused=str(exc))

@@ -62,12 +62,17 @@ def signature_ok(path: str, link_id: int, expires: int, signature: str, now: dt.
 # A queued e-mail keeps marks, not links: the database never holds a working credential.
 # The transport fills them in as the message leaves.
 
-_MARK = re.compile(r"\[\[(o|join):(\d+)(?::(\d+))?\]\]")
+_MARK = re.compile(r"\[\[(o|join|m):(\d+)(?::(\d+))?\]\]")
 
 
 def obligation_mark(obligation_id: int, link_id: int) -> str:
     """Stands for the signed link to an obligation's page for the person of `link_id`."""
     return f"[[o:{obligation_id}:{link_id}]]"
+
+
+def mine_mark(link_id: int) -> str:
+    """Stands for the signed link to the open work of the person of `link_id` (short: an SMS)."""
+    return f"[[m:{link_id}]]"
 
 
 def join_mark(invitation_id: int) -> str:
@@ -87,5 +92,7 @@ def fill(text: str, now: dt.datetime) -> str:
         kind, first, second = match.group(1), int(match.group(2)), match.group(3)
         if kind == "o" and second:
             return signed_url(f"/o/{first}", int(second), now)
+        if kind == "m":
+            return signed_url("/m", first, now)
         return f"{web_url()}/join/{invitation_token(first)}"
     return _MARK.sub(link, text)

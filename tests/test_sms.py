@@ -1,0 +1,137 @@
+"""Text messages end to end: the configurable gateway adapter against a stand-in gateway on
+127.0.0.1, parts counted as the networks count them, the invitation confirmed on the
+dashboard, the reminder's short link opening the person's work, secrets kept out."""
+
+import asyncio
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from bots.delivery import Dispatcher
+from bots.reminders import queue_reminder
+from bots.service import invite_by_address
+from bots.sms import SMS_LIMITS, SmsTransport, load_gateway
+from bots.smstext import sms_invitation
+from bots.standin.sms import BUSY_CODE, DEAD_CODE, SmsStandIn
+from models import outbox
+from models.chase import plan_reminders
+from models.opening import Opener
+from models.sms import count_segments, for_gateway
+from models.tables import ChatLink, Event, Outbox
+from models.workcal import VN, WorkingCalendar
+from models.yamlio import InputError
+from tests.conftest import ROOT
+from web.app import create_app
+
+PLAN, COMMUNE = "binh-dinh-53-2019", "binh-dinh/xa-21550"
+
+
+@pytest.mark.parametrize("text, encoding, parts", [
+    ("Nhac viec: 7 nhiem vu", "GSM-7", 1), ("a" * 160, "GSM-7", 1), ("a" * 161, "GSM-7", 2),
+    ("{" * 80, "GSM-7", 1), ("{" * 81, "GSM-7", 2),  # extension characters count twice
+    ("Nhắc việc", "UCS-2", 1), ("ệ" * 70, "UCS-2", 1), ("ệ" * 71, "UCS-2", 2), ("ệ" * 135, "UCS-2", 3)])
+def test_parts_as_the_networks_count_them(text, encoding, parts):
+    assert (count_segments(text).encoding, count_segments(text).parts) == (encoding, parts)
+
+
+def test_vietnamese_without_diacritics_keeps_case_and_fits_gsm7():
+    assert for_gateway("Đôn đốc: UBND phường Nhơn Bình", False) == "Don doc: UBND phuong Nhon Binh"
+    assert count_segments(for_gateway("Đề nghị báo cáo tiến độ", False)).encoding == "GSM-7"
+
+
+@pytest.fixture
+def gateway(tmp_path, monkeypatch):
+    with SmsStandIn() as stand_in:
+        spec = (ROOT / "plans" / "sms" / "esms.yaml").read_text(encoding="utf-8")
+        spec = spec.replace("https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/", stand_in.url)
+        spec = spec.replace("retry_codes: []", f'retry_codes: ["{BUSY_CODE}"]').replace(
+            "dead_codes: []", f'dead_codes: ["{DEAD_CODE}"]').replace("price_per_part: 0 ", "price_per_part: 750 ")
+        path = tmp_path / "gateway.yaml"
+        path.write_text(spec, encoding="utf-8")
+        monkeypatch.setenv("DONDOC_SMS_API_KEY", stand_in.world.api_key)
+        monkeypatch.setenv("DONDOC_SMS_SECRET_KEY", stand_in.world.secret_key)
+        monkeypatch.setenv("DONDOC_SMS_BRANDNAME", "SNV-GIALAI")
+        monkeypatch.setenv("DONDOC_WEB_SECRET", "a-test-secret-for-signing-links")
+        monkeypatch.setenv("DONDOC_WEB_URL", "https://dondoc.example.gov.vn")
+        yield stand_in, path
+
+
+def deliver(engine, path):
+    async def drain():
+        transport = SmsTransport(load_gateway(path))
+        try:
+            return await Dispatcher(engine, transport, SMS_LIMITS.scaled(100)).drain()
+        finally:
+            await transport.client.aclose()
+    return asyncio.run(drain())
+
+
+def test_an_invitation_by_text_then_a_reminder_whose_link_opens_the_work(applied, gateway, tmp_path):
+    stand_in, path = gateway
+    with Session(applied) as session:
+        Opener(session, PLAN, WorkingCalendar(), now=dt.datetime(2019, 7, 1, 8, tzinfo=VN)).period("2019-Q3")
+        invitation = invite_by_address(session, "sms", COMMUNE, "Nguyễn Văn An", "0912 345 678")
+        outbox.enqueue_text(session, f"invitation:{invitation.id}", "sms", invitation.address,
+                            sms_invitation("Nguyễn Văn An", "UBND phường Nhơn Bình", invitation.id))
+        session.commit()
+    assert deliver(applied, path).sent == 1
+    (text,) = stand_in.world.received("0912345678")
+    assert text.startswith("[Don doc] Moi Nguyen Van An") and "UBND phuong Nhon Binh" in text  # no diacritics
+    join = re.search(r"https://dondoc\.example\.gov\.vn(/join/[A-Za-z0-9_-]+)", text).group(1)
+    client = TestClient(create_app(applied, tmp_path / "evidence"), follow_redirects=False)
+    assert "nhận nhắc việc cho" in client.post(join).text
+
+    with Session(applied) as session:
+        assert plan_reminders(session, PLAN, dt.datetime(2019, 7, 1, 9, tzinfo=VN), WorkingCalendar(),
+                              queue_reminder) == 1
+        session.commit()
+    assert deliver(applied, path).sent == 1
+    reminder = stand_in.world.received("0912345678")[-1]
+    assert "7 nhiem vu can bao cao, han gan nhat" in reminder
+    mine = re.search(r"https://dondoc\.example\.gov\.vn(/m\?l=\d+&e=\d+&s=[0-9a-f]+)", reminder).group(1)
+    form = dict(re.findall(r'name="(l|e|s)" value="([^"]+)"', client.get(mine).text))
+    opened = client.post("/m", data=form)
+    assert opened.status_code == 303 and opened.headers["location"] == "/obligations"
+    assert "UBND phường Nhơn Bình" in client.get("/obligations").text
+
+    with Session(applied) as session:
+        sent = session.exec(select(Outbox).where(Outbox.channel == "sms")).all()
+        assert [row.payload["parts"] for row in sent] == [count_segments(t).parts
+                                                          for t in stand_in.world.received("0912345678")]
+        stored = repr([row.payload for row in sent]) + repr(session.exec(select(Event.after, Event.note)).all())
+    for secret in (stand_in.world.api_key, stand_in.world.secret_key, join.rsplit("/", 1)[1], form["s"]):
+        assert secret not in stored
+
+
+def test_dead_and_busy_numbers(applied, gateway):
+    stand_in, path = gateway
+    stand_in.world.dead.add("0900000001")
+    stand_in.world.busy.add("0900000002")
+    with Session(applied) as session:
+        for phone in ("0900000001", "0900000002"):
+            session.add(ChatLink(channel="sms", address=phone, unit_id=COMMUNE, contact=phone))
+            outbox.enqueue_text(session, f"test:{phone}", "sms", phone, "Nhắc việc")
+        session.commit()
+    transport = SmsTransport(load_gateway(path))
+    dispatcher = Dispatcher(applied, transport, SMS_LIMITS.scaled(100))
+
+    async def one_round():
+        await dispatcher._send(dispatcher._claim())
+        await transport.client.aclose()
+    asyncio.run(one_round())
+    with Session(applied) as session:
+        rows = {row.address: row for row in session.exec(select(Outbox))}
+        links = {link.address: link for link in session.exec(select(ChatLink).where(ChatLink.channel == "sms"))}
+    assert rows["0900000001"].state == "failed" and links["0900000001"].active is False
+    assert rows["0900000002"].state == "pending" and links["0900000002"].active is True
+
+
+def test_a_gateway_file_names_the_secrets_it_lacks(tmp_path, monkeypatch):
+    for name in ("DONDOC_SMS_API_KEY", "DONDOC_SMS_SECRET_KEY", "DONDOC_SMS_BRANDNAME"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(InputError) as error:
+        load_gateway(ROOT / "plans" / "sms" / "esms.yaml")
+    assert "set DONDOC_SMS_API_KEY, DONDOC_SMS_BRANDNAME, DONDOC_SMS_SECRET_KEY" in str(error.value)
