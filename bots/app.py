@@ -11,6 +11,7 @@ from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, Com
                           TypeHandler, filters)
 
 from bots import handlers
+from bots.config import telegram_proxy
 from bots.redact import redact_secret
 
 log = logging.getLogger("dondoc.bot")
@@ -27,6 +28,8 @@ def build_application(token: str, engine: Engine, evidence_folder: Path, base_ur
     # Replies to a user's press go out at once, not through the outbox; a quick succession of
     # presses can still meet Telegram's per-chat limit, and the limiter waits out its retry_after.
     builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=2))
+    if proxy := telegram_proxy():
+        builder = builder.proxy(proxy).get_updates_proxy(proxy)
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
     application = builder.build()

@@ -11,6 +11,9 @@ from bots.redact import redact_secret
 TOKEN_VAR = "DONDOC_TELEGRAM_TOKEN"
 SECRET_BLOCK = "dondoc-telegram-token"  # Prefect Secret block, for the server + workers path
 API_VAR = "DONDOC_TELEGRAM_API"  # another Bot API server, e.g. the stand-in: http://127.0.0.1:8081/bot
+# Telegram is blocked on Vietnam's main carriers since mid-2025: a server in Vietnam reaches it
+# through a proxy (http://…, socks5://…; socks needs httpx[socks]).
+PROXY_VAR = "DONDOC_TELEGRAM_PROXY"
 
 
 class NoToken(Exception):
@@ -32,6 +35,13 @@ def _secret_block() -> str | None:
         return Secret.load(SECRET_BLOCK).get()
     except Exception:  # no Prefect server, no such block: the caller says what to set
         return None
+
+
+def telegram_proxy() -> str | None:
+    proxy = os.environ.get(PROXY_VAR) or None
+    if proxy and "@" in proxy:  # credentials in the proxy's address are secrets too
+        redact_secret(proxy)
+    return proxy
 
 
 def api_urls() -> tuple[str | None, str | None]:

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from bots.delivery import Outcome, backoff
+from bots.redact import redact_secret
 from models.outbox import Limits
 from models.tables import Outbox, utcnow
 from web.links import fill
@@ -59,9 +60,11 @@ class SmtpSettings:
         sender = os.environ.get("DONDOC_MAIL_FROM", "")
         if "@" not in parseaddr(sender)[1]:
             raise NoSmtp('DONDOC_MAIL_FROM must be an address, e.g. "Đôn đốc <dondoc@example.gov.vn>"')
+        password = os.environ.get("DONDOC_SMTP_PASSWORD")
+        if password:
+            redact_secret(password)
         return cls(parts.hostname, parts.port or (465 if parts.scheme == "smtps" else 587),
-                   unquote(parts.username) if parts.username else None, os.environ.get("DONDOC_SMTP_PASSWORD"),
-                   parts.scheme == "smtps", sender)
+                   unquote(parts.username) if parts.username else None, password, parts.scheme == "smtps", sender)
 
 
 def build_message(row: Outbox, sender: str, now: dt.datetime | None = None) -> EmailMessage:

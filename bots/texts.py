@@ -169,7 +169,8 @@ STAGE_KEYS = {"open": "stage_open", "due": "stage_due", "escalate-head": "stage_
 
 
 def stage_text(lang: str, stage: str) -> str:
-    """A reminder stage in words: "T-3" → "còn 3 ngày làm việc"."""
+    """A reminder stage in words: "T-3" → "còn 3 ngày làm việc" (on any channel: "T-3@zalo")."""
+    stage = stage.split("@")[0]
     if stage.startswith("T-"):
         return say(lang, "stage_before", days=stage[2:])
     if stage.startswith("overdue-"):

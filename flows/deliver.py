@@ -11,8 +11,9 @@ from pathlib import Path
 
 from prefect import flow
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
-from bots.config import NoToken, api_urls, telegram_token, zalo_settings
+from bots.config import NoToken, api_urls, telegram_proxy, telegram_token, zalo_settings
 from bots.delivery import DeliveryStats, Dispatcher, TelegramTransport
 from bots.email import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
 from bots.sms import SMS_LIMITS, SmsTransport, load_gateway
@@ -35,7 +36,8 @@ def deliver(idle_timeout: float = 2.0) -> dict[str, dict[str, int]] | None:
                 base_url, base_file_url = api_urls()
                 bot = await stack.enter_async_context(Bot(
                     token, base_url=base_url or "https://api.telegram.org/bot",
-                    base_file_url=base_file_url or "https://api.telegram.org/file/bot"))
+                    base_file_url=base_file_url or "https://api.telegram.org/file/bot",
+                    **({"request": HTTPXRequest(proxy=proxy)} if (proxy := telegram_proxy()) else {})))
                 dispatchers["telegram"] = Dispatcher(engine, TelegramTransport(bot))
             except NoToken:
                 pass

@@ -9,13 +9,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.lifecycle import ACTIVE
 from models.opening import schedule_of
 from models.policies import PolicyStore
-from models.reminders import ReminderPolicy, Stage, due_stages, in_window, stages
-from models.tables import ChatLink, Obligation, Plan, ReminderSent, Task, Unit
+from models.reminders import ReminderPolicy, Stage, due_stages, in_window, stages, working_hours_between
+from models.tables import ChatLink, Event, Obligation, Outbox, Plan, ReminderSent, Task, Unit
 from models.workcal import VN, WorkingCalendar
 
 
@@ -97,10 +98,12 @@ class Item:
 
 def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: WorkingCalendar,
                    queue: Callable[[Session, str, ChatLink, list[Item]], int]) -> int:
-    """Put the reminders due now into the outbox: per person's link (a Telegram chat, an
-    e-mail address), one message for all its due stages, made by `queue` in the link's
-    channel. Only inside the working hours of each obligation's policy; each (obligation,
-    stage) is planned once. Returns the outbox rows added."""
+    """Put the reminders due now into the outbox: per person, one message for all its due
+    stages, on that person's first live channel (Telegram, Zalo, e-mail, SMS, in that order),
+    made by `queue` in the channel's words. A reminder nobody acted on within the policy's
+    `fallback_after_hours` working hours, or whose channel died, goes again on the person's
+    next channel. Only inside working hours; each (obligation, stage[, channel]) is planned
+    once. Returns the outbox rows added."""
     plan = session.get(Plan, plan_id)
     sent = set(session.exec(select(ReminderSent.obligation_id, ReminderSent.stage)
                             .join(Obligation, Obligation.id == ReminderSent.obligation_id)
@@ -108,39 +111,109 @@ def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: W
     links = _Links(session, plan)
     per_link: dict[int, list[Item]] = defaultdict(list)
     working: dict[int, bool] = {}  # per policy (a plan has a few): is `now` inside its working hours?
+    active: dict[int, Chased] = {}
     for c in chased(session, plan, calendar):
         if id(c.policy) not in working:
             working[id(c.policy)] = in_window(now, c.policy, calendar) == now.astimezone(VN)
         if not working[id(c.policy)]:
             continue  # quiet hours: the next run inside the window sends it
+        active[c.obligation.id] = c
         for to, stage in due_stages(c.stages, now).items():
             if (c.obligation.id, stage.name) not in sent:
                 for link in links.of(c.obligation.unit_id, to):
                     per_link[link.id].append(Item(c.obligation, c.code, c.unit, stage.name, c.task))
+    for link_id, item in _fallbacks(session, active, links, sent, now, calendar):
+        per_link[link_id].append(item)
     added = 0
     for link_id, items in per_link.items():
         link = links.by_id[link_id]
         pairs = sorted((i.obligation.id, i.stage) for i in items)
-        recipient = link.chat_id if link.channel == "telegram" else f"{link.channel}:{link.address}"
-        key = "chase:{}:{}".format(recipient, hashlib.sha1(repr(pairs).encode()).hexdigest()[:16])
+        key = "chase:{}:{}".format(_recipient(link), hashlib.sha1(repr(pairs).encode()).hexdigest()[:16])
         added += queue(session, key, link, items)
         for obligation_id, stage in pairs:
-            session.merge(ReminderSent(obligation_id=obligation_id, stage=stage, outbox_key=key))
+            session.merge(ReminderSent(obligation_id=obligation_id, stage=_sent_as(stage, link), outbox_key=key))
     return added
 
 
+CHANNELS = ("telegram", "zalo", "email", "sms")  # a person's channels are tried in this order
+
+
+def _recipient(link: ChatLink) -> str:
+    return str(link.chat_id) if link.channel == "telegram" else f"{link.channel}:{link.address}"
+
+
+def _sent_as(stage: str, link: ChatLink) -> str:
+    """A stage is recorded bare on the first channel it went to, and as "stage@channel" on the
+    channels it fell back to."""
+    return stage if "@" not in stage else f"{stage.split('@')[0]}@{link.channel}"
+
+
+def _fallbacks(session: Session, active: dict, links: "_Links", sent: set, now: dt.datetime,
+               calendar: WorkingCalendar):
+    """(link, item) for each reminder to pass to its person's next channel: nobody acted on its
+    obligation since it went, for the policy's hours, or it could not be delivered at all."""
+    if not active:
+        return
+    latest: dict[tuple[int, str], tuple[ReminderSent, Outbox]] = {}
+    rows = session.exec(select(ReminderSent, Outbox).join(Outbox, Outbox.idempotency_key == ReminderSent.outbox_key)
+                        .where(ReminderSent.obligation_id.in_(list(active))))
+    for reminder, row in rows:
+        base = reminder.stage.split("@")[0]
+        if (reminder.obligation_id, base) not in latest or reminder.at > latest[(reminder.obligation_id, base)][0].at:
+            latest[(reminder.obligation_id, base)] = (reminder, row)
+    acted = _last_action(session, list(active))
+    for (obligation_id, base), (reminder, row) in latest.items():
+        c = active[obligation_id]
+        went = row.sent_at or row.created_at
+        undelivered = row.state == "failed"
+        waited = row.state in ("sent", "uncertain") and working_hours_between(
+            went, now, c.policy, calendar) >= c.policy.fallback_after_hours
+        if not (undelivered or waited) or acted.get(obligation_id, went) > went:
+            continue
+        following = links.next_after(row.channel, row.chat_id, row.address)
+        if following is not None and (obligation_id, f"{base}@{following.channel}") not in sent:
+            yield following.id, Item(c.obligation, c.code, c.unit, f"{base}@", c.task)
+
+
+def _last_action(session: Session, obligation_ids: list[int]) -> dict[int, dt.datetime]:
+    """When someone last acted on each obligation (a report, a request, a decision)."""
+    return dict(session.exec(select(Event.obligation_id, func.max(Event.at))
+                             .where(Event.obligation_id.in_(obligation_ids)).group_by(Event.obligation_id)).all())
+
+
 class _Links:
-    """Active chat links of the plan's units, by (unit, role), loaded once per run."""
+    """Live links of the plan's units by (unit, role), each person's in channel order; loaded
+    once per run."""
 
     def __init__(self, session: Session, plan: Plan):
         self.coordinator = plan.coordinator_unit_id
         self.by_unit_role: dict[tuple[str, str], list[ChatLink]] = defaultdict(list)
         self.by_id: dict[int, ChatLink] = {}
-        for link in session.exec(select(ChatLink).where(ChatLink.active)):
-            self.by_unit_role[(link.unit_id, link.role)].append(link)
-            self.by_id[link.id] = link
+        self.by_recipient: dict[str, ChatLink] = {}
+        order = {channel: n for n, channel in enumerate(CHANNELS)}
+        for link in sorted(session.exec(select(ChatLink)), key=lambda link: (order.get(link.channel, 9), link.id)):
+            if link.active or _recipient(link) not in self.by_recipient:  # a dead link still names its person
+                self.by_recipient[_recipient(link)] = link
+            if link.active:
+                self.by_unit_role[(link.unit_id, link.role)].append(link)
+                self.by_id[link.id] = link
 
     def of(self, unit_id: str, to: str) -> list[ChatLink]:
+        """The first live channel of each person the stage is for."""
         if to == "coordinator":
-            return self.by_unit_role[(self.coordinator, "coordinator")]
-        return self.by_unit_role[(unit_id, "head" if to == "head" else "assignee")]
+            links = self.by_unit_role[(self.coordinator, "coordinator")]
+        else:
+            links = self.by_unit_role[(unit_id, "head" if to == "head" else "assignee")]
+        first: dict[str, ChatLink] = {}
+        for link in links:
+            first.setdefault(link.contact, link)
+        return list(first.values())
+
+    def next_after(self, channel: str, chat_id: int | None, address: str | None) -> ChatLink | None:
+        """The same person's next live channel after the one a message went to (dead or not)."""
+        went = self.by_recipient.get(str(chat_id) if channel == "telegram" else f"{channel}:{address}")
+        if went is None:
+            return None
+        later = CHANNELS[CHANNELS.index(channel) + 1:] if channel in CHANNELS else ()
+        return next((link for link in self.by_unit_role[(went.unit_id, went.role)]
+                     if link.contact == went.contact and link.channel in later), None)

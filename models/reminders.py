@@ -23,6 +23,7 @@ class ReminderPolicy(Strict):
     escalate_head_after: int = Field(default=3, ge=1)  # working days overdue → the unit's head
     escalate_coordinator_after: int = Field(default=5, ge=1)  # → the coordinator (Sở Nội vụ)
     checkin_every: int = Field(default=20, ge=1)  # "Thường xuyên": a check-in every N working days
+    fallback_after_hours: int = Field(default=8, ge=1)  # working hours with no action → the person's next channel
     window_start: dt.time = dt.time(7, 30)
     window_end: dt.time = dt.time(17, 0)
 
@@ -50,6 +51,20 @@ def in_window(moment: dt.datetime, policy: ReminderPolicy, calendar: WorkingCale
     if calendar.is_working_day(day) and local.time() < policy.window_start:
         return dt.datetime.combine(day, policy.window_start, tzinfo=VN)
     return dt.datetime.combine(calendar.add_working_days(day, 1), policy.window_start, tzinfo=VN)
+
+
+def working_hours_between(start: dt.datetime, end: dt.datetime, policy: ReminderPolicy,
+                          calendar: WorkingCalendar) -> float:
+    """Hours of working windows (working days, the policy's hours) between two moments."""
+    start, end, total = start.astimezone(VN), end.astimezone(VN), 0.0
+    day = start.date()
+    while day <= end.date():
+        if calendar.is_working_day(day):
+            opens = max(start, dt.datetime.combine(day, policy.window_start, tzinfo=VN))
+            closes = min(end, dt.datetime.combine(day, policy.window_end, tzinfo=VN))
+            total += max((closes - opens).total_seconds(), 0) / 3600
+        day += dt.timedelta(days=1)
+    return total
 
 
 def working_days_before(calendar: WorkingCalendar, day: dt.date, count: int) -> dt.date:

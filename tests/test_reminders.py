@@ -149,3 +149,53 @@ def test_escalation_reaches_the_units_head_and_obligations_keep_their_policy(app
         plan_reminders(session, plan.id, at("2019-10-15 10:00"), CAL, queue_reminder)
         (to_head,) = session.exec(select(Outbox).where(Outbox.chat_id == 502)).all()
         assert "quá hạn, báo lãnh đạo đơn vị" in to_head.payload["text"]
+
+
+def test_a_reminder_nobody_acts_on_goes_to_the_persons_next_channel(applied):
+    """An has Telegram and e-mail: Telegram first; with no action for 8 working hours the
+    same reminder goes by e-mail, once; a task An reported on in between is left out; a
+    dead link passes its reminder on at the next run."""
+    from sqlmodel import Session, select
+
+    from bots.reminders import queue_reminder
+    from models import lifecycle
+    from models.chase import plan_reminders
+    from models.opening import Opener
+    from models.tables import ChatLink, Obligation, Outbox, ReminderSent, Task
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
+        session.add(ChatLink(chat_id=501, unit_id="binh-dinh/xa-21550", contact="An"))
+        session.add(ChatLink(channel="email", address="an@example.gov.vn", unit_id="binh-dinh/xa-21550", contact="An"))
+        session.add(ChatLink(chat_id=502, unit_id="binh-dinh/xa-21553", contact="Bình"))
+        session.add(ChatLink(channel="sms", address="0912345678", unit_id="binh-dinh/xa-21553", contact="Bình"))
+        session.commit()
+
+        def chase(moment):
+            added = plan_reminders(session, "binh-dinh-53-2019", at(moment), CAL, queue_reminder)
+            session.commit()
+            return added
+
+        assert chase("2019-07-01 09:00") == 2  # one message each, on Telegram only
+        rows = session.exec(select(Outbox)).all()
+        assert {row.channel for row in rows} == {"telegram"}
+        for row in rows:  # delivered at 09:00; Bình's chat then turns out dead
+            row.state, row.sent_at = ("sent", at("2019-07-01 09:00")) if row.chat_id == 501 else ("failed", None)
+        dead = session.exec(select(ChatLink).where(ChatLink.chat_id == 502)).one()
+        dead.active, dead.dead_reason = False, "Forbidden: bot was blocked by the user"
+        reported = session.exec(select(Obligation).join(Task, Task.id == Obligation.task_id).where(
+            Obligation.unit_id == "binh-dinh/xa-21550", Task.code == "1.1")).one()
+        lifecycle.report_progress(session, reported, 30, "telegram:501")
+        session.commit()
+
+        assert chase("2019-07-01 10:00") == 1  # Bình's reminder goes by SMS at once; An's waits
+        sms = session.exec(select(Outbox).where(Outbox.channel == "sms")).one()
+        assert "7 nhiệm vụ" in sms.payload["text"]
+        assert chase("2019-07-01 16:00") == 0  # 7 working hours: not yet
+        assert chase("2019-07-02 10:00") == 1  # 10.5 working hours, nothing done but 1.1: by e-mail
+        mail = session.exec(select(Outbox).where(Outbox.channel == "email")).one()
+        assert "[1.1]" not in mail.payload["text"] and "1.1. " not in mail.payload["text"]
+        assert "6 nhiệm vụ" in mail.payload["subject"]
+        stages = {r.stage for r in session.exec(select(ReminderSent))}
+        assert {"open", "open@email", "open@sms"} <= stages
+        assert chase("2019-07-02 11:00") == 0  # once
