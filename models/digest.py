@@ -191,25 +191,43 @@ def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: Wor
         run = DigestRun(plan_id=plan_id, kind=kind, label=label, made_at=now, totals=digest.totals())
         session.add(run)
         session.flush()  # its id goes in the report button
+        report = _write_report(session, plan, now, period, reports) if kind == "period-end" and reports else None
         for chat in chats:
-            button = {"text": WORDS[chat.lang]["report_button"], "callback_data": f"r:{run.id}"}
-            added += outbox.enqueue(session, f"digest:{plan_id}:{label}:{chat.chat_id}", chat.chat_id,
-                                    digest_text(digest, chat.lang, as_html=True), kind="digest",
-                                    reply_markup={"inline_keyboard": [[button]]})
-        if kind == "period-end" and reports is not None and chats:
-            added += _queue_report(session, plan, now, period, reports, chats)
+            added += _queue_digest(session, plan, digest, run, chat, report)
     return added
 
 
-def _queue_report(session: Session, plan: Plan, now: dt.datetime, period: str, reports: Path,
-                  chats: list[ChatLink]) -> int:
+def _queue_digest(session: Session, plan: Plan, digest: Digest, run: DigestRun, chat: ChatLink,
+                  report: Path | None) -> int:
+    """One coordinator's digest on their channel: Telegram with the report button (and the
+    period's report as a document), e-mail with the report attached, Zalo as plain text."""
+    key = f"digest:{plan.id}:{run.label}:{chat.chat_id if chat.channel == 'telegram' else chat.id}"
+    if chat.channel == "email":
+        subject = f"[Đôn đốc] {plan.number} – {run.label}"
+        text = digest_text(digest, chat.lang)
+        html_part = "<div>" + digest_text(digest, chat.lang, as_html=True).replace("\n", "<br>") + "</div>"
+        return outbox.enqueue_email(session, key, chat.address, subject, text, html_part, kind="digest",
+                                    attachments=[str(report.resolve())] if report else None)
+    if chat.channel != "telegram":
+        return outbox.enqueue_text(session, key, chat.channel, chat.address, digest_text(digest, chat.lang)[:2000],
+                                   kind="digest")
+    button = {"text": WORDS[chat.lang]["report_button"], "callback_data": f"r:{run.id}"}
+    added = outbox.enqueue(session, key, chat.chat_id, digest_text(digest, chat.lang, as_html=True), kind="digest",
+                           reply_markup={"inline_keyboard": [[button]]})
+    if report:
+        added += outbox.enqueue_document(session, f"report:{plan.id}:{run.label}:{chat.chat_id}", chat.chat_id,
+                                         str(report.resolve()), f"{plan.number} – {run.label}")
+    return added
+
+
+def _write_report(session: Session, plan: Plan, now: dt.datetime, period: str, reports: Path) -> Path:
+    """The period's Excel report, written once for every coordinator's message to carry."""
     from models.report import build_report, report_xlsx
 
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"bao-cao-{plan.id}-{period}.xlsx"
     path.write_bytes(report_xlsx(build_report(session, plan.id, now, period=period)))
-    return sum(outbox.enqueue_document(session, f"report:{plan.id}:{period}:{chat.chat_id}", chat.chat_id,
-                                       str(path.resolve()), f"{plan.number} – {period}") for chat in chats)
+    return path
 
 
 def report_scope(session: Session, run: DigestRun, basis) -> str:
