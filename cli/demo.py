@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 from bots import service
 from bots.app import build_application
 from bots.standin.server import StandIn
+from cli.demo_channels import OtherChannels
 from bots.standin.world import Limits as TelegramLimits
 from bots.standin.world import World, until
 from models import clock
@@ -68,6 +69,7 @@ class Scenario:
     deadline: dt.date  # the quarter's deadline (10 working days after its end)
     units: tuple[str, ...]  # six communes, one per behaviour; the last also has its head linked
     coordinator_unit: str
+    other_units: tuple[str, str, str, str]  # on Zalo, by e-mail, by SMS, and blocked on Telegram
 
     def cast(self) -> list["Contact"]:
         people = [Contact(601 + i, unit, name, behaviour)
@@ -88,11 +90,13 @@ class Scenario:
 SCENARIOS = {
     2019: Scenario(2019, dt.date(2019, 7, 1), dt.date(2019, 10, 14),
                    ("binh-dinh/xa-21550", "binh-dinh/xa-21553", "binh-dinh/xa-21556", "binh-dinh/xa-21559",
-                    "binh-dinh/xa-21562", "binh-dinh/xa-21565"), "binh-dinh/so-noi-vu"),
+                    "binh-dinh/xa-21562", "binh-dinh/xa-21565"), "binh-dinh/so-noi-vu",
+                   ("binh-dinh/xa-21568", "binh-dinh/xa-21571", "binh-dinh/xa-21574", "binh-dinh/xa-21577")),
     # Gia Lai's wards of the old Quy Nhơn (Quy Nhơn Đông, Bắc, Nam, Tây, Quy Nhơn) and Nhơn Châu.
     2026: Scenario(2026, dt.date(2026, 1, 1), dt.date(2026, 4, 14),
                    ("gia-lai/xa-21601", "gia-lai/xa-21553", "gia-lai/xa-21589", "gia-lai/xa-21592",
-                    "gia-lai/xa-21583", "gia-lai/xa-21607"), "gia-lai/so-noi-vu"),
+                    "gia-lai/xa-21583", "gia-lai/xa-21607"), "gia-lai/so-noi-vu",
+                   ("gia-lai/xa-21609", "gia-lai/xa-21616", "gia-lai/xa-21622", "gia-lai/xa-21628")),
 }
 
 
@@ -106,6 +110,7 @@ class Demo:
         self.world = World(limits=TelegramLimits().scaled(1000))
         self.coordinator = Contact(COORDINATOR[0], scenario.coordinator_unit, COORDINATOR[2], behaviour="approve",
                                    role="coordinator")
+        self.channels_line = ""
 
     # --- the Telegram side ------------------------------------------------------------
 
@@ -208,7 +213,8 @@ class Demo:
         from flows.opening import open_obligations
 
         calendar = str(self.calendar_path)
-        with StandIn(self.world) as server:
+        with StandIn(self.world) as server, \
+                OtherChannels(self.engine, self.scenario.other_units, self.database.parent, self.world) as others:
             os.environ.update({"DONDOC_DATABASE_URL": f"sqlite:///{self.database}",
                                "DONDOC_TELEGRAM_TOKEN": self.world.token, "DONDOC_TELEGRAM_API": server.base_url})
             bot = build_application(self.world.token, self.engine, self.database.parent / "evidence",
@@ -223,6 +229,8 @@ class Demo:
                                    f"{sum(opened.values())} obligations")
                 for contact in [self.coordinator, *self.cast]:
                     await self.link(contact)
+                await others.start()
+                await others.link()
                 days = self.scenario.days(self.calendar)
                 with Progress(console=self.console, transient=False) as progress:
                     bar = progress.add_task("chasing", total=len(days))
@@ -235,9 +243,12 @@ class Demo:
                             await asyncio.to_thread(deliver.fn, idle_timeout=0.0)
                         for contact in self.cast:
                             await self.react(contact, day)
+                        await others.react()
                         await self.coordinator_decides()
                         progress.advance(bar)
+                self.channels_line = others.summary()
             finally:
+                await others.stop()
                 await bot.updater.stop()
                 await bot.stop()
                 await bot.shutdown()
@@ -254,9 +265,10 @@ class Demo:
                               _statuses(session, contact.unit_id) if contact.role == "assignee" else "")
             self.console.print(table)
             states = session.exec(select(Outbox.state)).all()
-            self.console.print(f"outbox: {states.count('sent')} message(s) delivered through the stand-in, "
+            self.console.print(f"outbox: {states.count('sent')} message(s) delivered through the stand-ins, "
                                f"{len(states) - states.count('sent')} not delivered; "
-                               f"{self.world.answered_429} answered 429")
+                               f"{self.world.answered_429} answered 429", highlight=False)
+            self.console.print(self.channels_line, highlight=False)
             # What the coordinator would read now, with the changes since Monday's weekly digest.
             final = build_digest(session, PLAN_ID, now, "weekly", f"{now.astimezone(VN):%Y-%m-%d}")
         self.console.rule("The coordinator's digest (also: dondoc digest --plan binh-dinh-53-2019)")

@@ -133,7 +133,7 @@ def _since_previous(session: Session, digest: Digest) -> None:
 WORDS = {
     "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến", "total": "Tổng số nhiệm vụ của các đơn vị",
            "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
-           "extensions": "Đề nghị gia hạn chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được qua Telegram",
+           "extensions": "Đề nghị gia hạn chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được",
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
            "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
            "period-end": "cuối kỳ", "manual": "theo yêu cầu", "more": "và {n} mục khác",
@@ -143,7 +143,7 @@ WORDS = {
                       "extension_denied": "không được gia hạn", "postponed": "tạm hoãn", "cancelled": "hủy"}},
     "en": {"title": "Progress digest", "as_of": "as of", "total": "All obligations", "by_area": "By area (done on time / done late / open in time / overdue)",
            "worst": "Units with the most overdue obligations", "extensions": "Extension requests waiting",
-           "to": "to", "unreachable": "Units nobody can reach on Telegram", "never_linked": "never linked",
+           "to": "to", "unreachable": "Units nobody can reach", "never_linked": "never linked",
            "uncertain": "Messages whose delivery is unconfirmed (check by phone)",
            "changes": "Changes since the previous digest", "none": "none", "weekly": "weekly",
            "period-end": "period end", "manual": "on request", "more": "and {n} more",
