@@ -306,16 +306,11 @@ def digest(
 
 def _resolve_unit(session, unit: str) -> str:
     """A unit id as typed ("xa-21550" or "binh-dinh/xa-21550") → its full id; exit 1 if unknown."""
-    from sqlmodel import select
-
-    from models.tables import Unit
-
-    matches = session.exec(select(Unit.id).where((Unit.id == unit) | Unit.id.endswith("/" + unit))).all()
-    if len(matches) != 1:
-        err.print(f'[red]error[/] {"no" if not matches else "more than one"} unit "{unit}"'
-                  + (f": {', '.join(matches)}" if matches else ""))
-        raise typer.Exit(1)
-    return matches[0]
+    try:
+        return _find_unit(session, unit)
+    except ValueError as exc:
+        err.print(f"[red]error[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -406,8 +401,8 @@ def preview(
 
 @app.command()
 def invite(
-    unit: str = typer.Option(..., "--unit", help='Unit id, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
-    contact: str = typer.Option(..., "--contact", help="Who will use the link (name, role)."),
+    unit: str = typer.Option(None, "--unit", help='Unit id, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
+    contact: str = typer.Option(None, "--contact", help="Who will use the link (name, role)."),
     role: str = typer.Option("assignee", "--role",
                              help="assignee; head (the unit's leader: also gets escalations); "
                                   "coordinator (approves extensions, gets digests)."),
@@ -416,143 +411,97 @@ def invite(
                                 "pairing code the person sends to the Zalo bot); email or sms (send the invitation "
                                 "to --address: the person confirms from the message)."),
     address: str = typer.Option(None, "--address", help="The e-mail address or phone number (email, sms)."),
+    csv_file: Path = typer.Option(None, "--csv", help="Invite many: a CSV with the columns unit, contact, channel, "
+                                  "address, role (one person and channel a row); all or none are invited."),
 ) -> None:
-    """A single-use invitation (valid 7 days) that ties a Telegram chat, or an e-mail address,
-    to a unit contact."""
-    import os
-
+    """Single-use invitations (valid 7 days) that tie a person's Telegram chat, Zalo chat,
+    e-mail address or phone to a unit."""
     from sqlmodel import Session
+
+    rows = _invitation_rows(csv_file) if csv_file else [(None, unit, contact, channel, address, role)]
+    if not csv_file and not (unit and contact):
+        err.print("[red]error[/] --unit and --contact (or --csv FILE)")
+        raise typer.Exit(2)
+    lines, problems = [], []
+    with Session(_database()) as session:
+        for line, unit_, contact_, channel_, address_, role_ in rows:
+            where = f"{csv_file}:{line}: " if csv_file else ""
+            try:
+                lines.append(_invite_one(session, _find_unit(session, unit_), contact_, role_, channel_, address_,
+                                         group))
+            except ValueError as exc:
+                problems.append(f"{where}{exc}")
+        if problems:
+            session.rollback()
+            for problem in problems:
+                err.print(f"[red]error[/] {problem}", highlight=False)
+            raise typer.Exit(1)
+        session.commit()
+    for text in lines:
+        out.print(text, highlight=False)
+
+
+def _invitation_rows(path: Path) -> list[tuple]:
+    import csv
+
+    try:
+        reader = csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines())
+        rows = [(reader.line_num, r.get("unit", "").strip(), (r.get("contact") or "").strip(),
+                 (r.get("channel") or "telegram").strip(), (r.get("address") or "").strip() or None,
+                 (r.get("role") or "assignee").strip()) for r in reader]
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error[/] {path}: cannot read it ({exc.__class__.__name__})")
+        raise typer.Exit(1) from None
+    if not rows:
+        err.print(f"[red]error[/] {path}: no rows (columns: unit, contact, channel, address, role)")
+        raise typer.Exit(1)
+    return rows
+
+
+def _find_unit(session, unit: str) -> str:
+    from sqlmodel import select
+
+    from models.tables import Unit
+
+    matches = session.exec(select(Unit.id).where((Unit.id == unit) | Unit.id.endswith("/" + unit))).all()
+    if len(matches) != 1:
+        raise ValueError(f'unit: {"no" if not matches else "more than one"} unit "{unit}"'
+                         + (f": {', '.join(matches)}" if matches else ""))
+    return matches[0]
+
+
+def _invite_one(session, unit_id: str, contact: str, role: str, channel: str, address: str | None,
+                group: bool = False) -> str:
+    """One invitation; the line to hand out (a link, a code) or say where it was sent."""
+    import os
 
     from bots.service import ROLES, create_invitation
 
+    if not contact:
+        raise ValueError("contact: a name is needed")
     if role not in ROLES:
-        err.print(f"[red]error[/] --role is one of {', '.join(ROLES)}")
-        raise typer.Exit(2)
+        raise ValueError(f"role: one of {', '.join(ROLES)}, not {role!r}")
     if channel not in ("telegram", "zalo", "email", "sms") or (channel in ("email", "sms")) != bool(address):
-        err.print("[red]error[/] --channel is telegram, zalo, email or sms; --address goes with email and sms")
-        raise typer.Exit(2)
-    with Session(_database()) as session:
-        if channel in ("email", "sms"):
-            _invite_by_address(session, channel, _resolve_unit(session, unit), contact, address, role)
-            return
-        if channel == "zalo":
-            from bots.zalo import invite_on_zalo
-            code = invite_on_zalo(session, _resolve_unit(session, unit), contact, role)
-            session.commit()
-            out.print(f"pairing code (single use, valid 7 days; the person sends it to the Zalo bot): {code}",
-                      highlight=False)
-            return
-        token = create_invitation(session, _resolve_unit(session, unit), contact, role)
-        session.commit()
+        raise ValueError("channel: telegram, zalo, email or sms; an address goes with email and sms")
+    if channel in ("email", "sms"):
+        return _invite_by_address(session, channel, unit_id, contact, address, role)
+    if channel == "zalo":
+        from bots.zalo import invite_on_zalo
+        code = invite_on_zalo(session, unit_id, contact, role)
+        return f"{contact}: Zalo pairing code (single use, 7 days; sent to the Zalo bot): {code}"
+    token = create_invitation(session, unit_id, contact, role)
     username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
-    out.print(f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}", highlight=False)
+    return f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}"
 
 
-@sms_app.command("usage")
-def sms_usage(
-    since: dt.datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Count from this day (default: all)."),
-) -> None:
-    """Text messages sent, the parts the gateway billed, and their cost at the gateway file's price."""
-    import os
-
-    from sqlmodel import Session, select
-
-    from models.tables import Outbox
-    from models.workcal import VN
-
-    with Session(_database()) as session:
-        query = select(Outbox.payload).where(Outbox.channel == "sms", Outbox.state == "sent")
-        if since:
-            query = query.where(Outbox.sent_at >= since.replace(tzinfo=VN))
-        payloads = session.exec(query).all()
-    parts = sum((payload or {}).get("parts", 1) for payload in payloads)
-    price = 0.0
-    if os.environ.get("DONDOC_SMS_GATEWAY"):
-        from bots.sms import load_gateway
-        try:
-            price = load_gateway(Path(os.environ["DONDOC_SMS_GATEWAY"])).price_per_part
-        except InputError as exc:
-            _print_problems(exc.problems, "red", "error")
-            raise typer.Exit(1) from None
-    out.print(f"{len(payloads)} message(s), {parts} part(s)" + (f", {parts * price:,.0f} VND" if price else
-              " (set price_per_part in the gateway file for the cost)"), highlight=False)
-
-
-@outcome_app.command("import")
-def outcome_import(
-    source: Path = typer.Argument(..., help="YAML or CSV of index figures (see models/outcomes.py)."),
-) -> None:
-    """Record a province's outcome indices (PAPI, PAR INDEX, SIPAS) year by year, with their source."""
-    from sqlmodel import Session
-
-    from models.outcomes import load_outcomes, record_outcomes
-
-    try:
-        outcomes = load_outcomes(source)
-        with Session(_database()) as session:
-            added, replaced = record_outcomes(session, outcomes, str(source))
-            session.commit()
-    except InputError as exc:
-        _print_problems(exc.problems, "red", "error")
-        raise typer.Exit(1) from None
-    out.print(f"{source}: {added} index figure(s) added, {replaced} replaced for {outcomes.province}", highlight=False)
-
-
-@web_app.callback()
-def web(
-    ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8080, "--port", help="Port to listen on."),
-    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
-) -> None:
-    """Serve the dashboard for the configured database (sign in with a link from /web in the bot)."""
-    if ctx.invoked_subcommand is not None:
-        return
-    import os
-
-    import uvicorn
-
-    from web.app import create_app
-
-    app_ = create_app(_database(), evidence, os.environ.get("DONDOC_BOT_USERNAME"))
-    out.print(f"dashboard on http://{host}:{port}/ (Ctrl+C stops it)", highlight=False)
-    uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=True)
-
-
-@web_app.command("login-link")
-def web_login_link(
-    unit: str = typer.Option(..., "--unit", help='Unit id, e.g. "so-noi-vu" or "binh-dinh/so-noi-vu".'),
-    contact: str = typer.Option(..., "--contact", help="Who will use the link (name)."),
-    role: str = typer.Option("coordinator", "--role", help="coordinator (acts for the plans the unit coordinates), "
-                                                           "viewer (read-only), or assignee (the unit's own work)."),
-) -> None:
-    """A single-use sign-in link for the dashboard, valid 10 minutes."""
-    from sqlmodel import Session
-
-    from models.weblogin import WEB_ROLES, create_login_link
-    from web.links import login_url
-
-    if role not in WEB_ROLES:
-        err.print(f"[red]error[/] --role is one of {', '.join(WEB_ROLES)}")
-        raise typer.Exit(2)
-    with Session(_database()) as session:
-        token = create_login_link(session, _resolve_unit(session, unit), contact, role, "cli")
-        session.commit()
-    out.print(login_url(token), highlight=False)
-
-
-def _invite_by_address(session, channel: str, unit_id: str, contact: str, address: str, role: str) -> None:
+def _invite_by_address(session, channel: str, unit_id: str, contact: str, address: str, role: str) -> str:
     from bots.mailtext import email_invitation
     from bots.service import invite_by_address
     from bots.smstext import sms_invitation
     from models import outbox
     from models.tables import Unit
 
-    try:
-        invitation = invite_by_address(session, channel, unit_id, contact, address, role)
-    except ValueError as exc:
-        err.print(f"[red]error[/] --address: {exc}")
-        raise typer.Exit(2) from None
+    invitation = invite_by_address(session, channel, unit_id, contact, address, role)
     unit_name, key = session.get(Unit, unit_id).name, f"invitation:{invitation.id}"
     if channel == "email":
         subject, text, html = email_invitation(contact, unit_name, invitation.id)
@@ -560,9 +509,7 @@ def _invite_by_address(session, channel: str, unit_id: str, contact: str, addres
     else:
         outbox.enqueue_text(session, key, "sms", invitation.address, sms_invitation(contact, unit_name, invitation.id),
                             kind="invitation")
-    session.commit()
-    out.print(f"invitation to {invitation.address} queued (the deliver flow or `dondoc serve` sends it)",
-              highlight=False)
+    return f"{contact}: invitation to {invitation.address} queued (the deliver flow or `dondoc serve` sends it)"
 
 
 @app.command()

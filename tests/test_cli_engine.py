@@ -61,3 +61,33 @@ def test_invite_and_unlink(dondoc, tmp_path):
     assert url.startswith("https://t.me/dondoc_bot?start=") and len(url.split("=", 1)[1]) <= 64
     assert dondoc("invite", "--unit", "nowhere", "--contact", "x").exit_code == 1
     assert dondoc("unlink", "--chat", "42").exit_code == 1
+
+
+def test_invitations_in_bulk_from_a_csv_all_or_none(dondoc, tmp_path, monkeypatch):
+    from sqlmodel import Session, select
+
+    from models.db import make_engine
+    from models.tables import Invitation, Outbox
+
+    good = tmp_path / "contacts.csv"
+    good.write_text("unit,contact,channel,address,role\n"
+                    "xa-21550,Nguyễn Văn An,zalo,,assignee\n"
+                    "xa-21553,Trần Thị Bình,email,binh.tt@example.gov.vn,assignee\n"
+                    "xa-21556,Phạm Văn Cường,sms,0912 345 678,head\n"
+                    "so-noi-vu,Lê Thị Hoa,telegram,,coordinator\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit,contact,channel,address,role\nxa-21550,An,zalo,,assignee\nnowhere,B,email,b@x.vn,assignee\n"
+                   "xa-21553,C,sms,not-a-phone,assignee\n", encoding="utf-8")
+    refused = dondoc("invite", "--csv", bad)
+    assert refused.exit_code == 1
+    assert f"{bad}:3: unit: no unit" in refused.output and f"{bad}:4: not a phone number" in refused.output
+    monkeypatch.setenv("DONDOC_WEB_SECRET", "test-secret")
+    engine = make_engine()
+    with Session(engine) as session:
+        assert session.exec(select(Invitation)).all() == []  # nothing half-applied
+    done = dondoc("invite", "--csv", good)
+    assert done.exit_code == 0, done.output
+    assert "Zalo pairing code" in done.output and "https://t.me/" in done.output
+    with Session(engine) as session:
+        assert sorted(i.channel for i in session.exec(select(Invitation))) == ["email", "sms", "telegram", "zalo"]
+        assert sorted(r.channel for r in session.exec(select(Outbox))) == ["email", "sms"]
