@@ -433,6 +433,7 @@ class Reach:
     invitations: list[tuple[Invitation, str]]  # waiting, with the unit's name
     dead: list[tuple[ChatLink, str]]
     units: list[tuple[str, str]]  # (id, name) of the units an invitation can be for
+    live: dict[str, int] = field(default_factory=dict)  # live links per channel
 
 
 def reach(session: Session, viewer: Viewer) -> Reach:
@@ -453,7 +454,9 @@ def reach(session: Session, viewer: Viewer) -> Reach:
         if in_scope_unit(link.unit_id)]
     units = session.exec(select(Unit.id, Unit.name).where(Unit.active, Unit.directory_id.in_(
         {p.directory_id for p in plans})).order_by(Unit.name)).all()
-    return Reach(unreachable, invitations, dead, [tuple(u) for u in units])
+    live = dict(session.exec(select(ChatLink.channel, func.count()).where(ChatLink.active, or_(*(
+        ChatLink.unit_id.startswith(d) for d in directories)) if directories else False).group_by(ChatLink.channel)).all())
+    return Reach(unreachable, invitations, dead, [tuple(u) for u in units], live)
 
 
 # --- outcomes -----------------------------------------------------------------------------------
