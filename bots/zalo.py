@@ -33,6 +33,7 @@ from models.lifecycle import ACTIVE, DomainError
 from models.outbox import Limits
 from models.periods import period_words
 from models.tables import ChatLink, Event, Evidence, Invitation, Obligation, Outbox, Task, utcnow
+from web.links import signed_url
 
 log = logging.getLogger("dondoc.zalo")
 API = "https://bot-api.zaloplatforms.com/bot"
@@ -150,7 +151,7 @@ WORDS = {
     "reminder_head": "Nhắc việc: {count} nhiệm vụ. Trả lời số thứ tự để báo cáo:",
     "reminder_line": "{n}. [{code}] {task} ({period}, hạn {due}, {stage})",
     "menu": "Nhiệm vụ {code}: {task}\nHạn: {due}. Trả lời:\n1 Đã hoàn thành · 2 Tiến độ · 3 Vướng mắc · 4 Gia hạn"
-            "\n(0 để quay lại danh sách, HỦY để thoát)",
+            "\n(0 để quay lại danh sách, HỦY để thoát)\nXem và gửi minh chứng trên trang theo dõi: {url}",
     "ask_percent": "Tiến độ đạt bao nhiêu phần trăm? Trả lời một số từ 0 đến 100.",
     "bad_percent": "Vui lòng trả lời một số từ 0 đến 100, ví dụ 60.",
     "ask_reason": "Nêu ngắn gọn vướng mắc:",
@@ -288,8 +289,14 @@ def _choose(session: Session, link: ChatLink, ids: list[int], n: int) -> str:
         return word("help")
     task = session.get(Task, ob.task_id)
     link.awaiting = {"obligation": ob.id, "step": "menu", "list": ids}
-    return word("menu", code=task.code, task=task.text[:300], due=day_text(ob.due_at) if not ob.no_deadline
-                else "thường xuyên")
+    return _menu(link, ob, task)
+
+
+def _menu(link: ChatLink, ob: Obligation, task: Task) -> str:
+    """The task and its numbered choices, with a signed link to its page (sent, never stored)."""
+    due = "thường xuyên" if ob.no_deadline else day_text(ob.due_at)
+    return word("menu", code=task.code, task=task.text[:300], due=due,
+                url=signed_url(f"/o/{ob.id}", link.id, utcnow()))
 
 
 def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.datetime) -> list[tuple[str, str]]:
@@ -308,7 +315,7 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
             return say("done")
         following = {"2": ("percent", "ask_percent"), "3": ("reason", "ask_reason"), "4": ("date", "ask_date")}
         if text not in following:
-            return [(link.address, word("menu", code=task.code, task=task.text[:300], due=day_text(ob.due_at)))]
+            return [(link.address, _menu(link, ob, task))]
         link.awaiting = {**waiting, "step": following[text][0]}
         return say(following[text][1])
     if step == "percent":

@@ -6,6 +6,7 @@ database."""
 import asyncio
 import datetime as dt
 import email
+import logging
 import re
 import socket
 from email import policy
@@ -83,7 +84,8 @@ def link_in(message, pattern: str) -> str:
     return re.search(pattern, message.get_body(("plain",)).get_content()).group(0)
 
 
-def test_an_invitation_by_mail_then_a_reminder_whose_link_opens_the_task(applied, smtp, tmp_path):
+def test_an_invitation_by_mail_then_a_reminder_whose_link_opens_the_task(applied, smtp, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     with Session(applied) as session:
         Opener(session, PLAN, WorkingCalendar(), now=dt.datetime(2019, 7, 1, 8, tzinfo=VN)).period("2019-Q3")
         invitation = invite_by_address(session, "email", COMMUNE, "Nguyễn Văn An", "an.nv@nhonbinh.example.gov.vn")
@@ -128,6 +130,7 @@ def test_an_invitation_by_mail_then_a_reminder_whose_link_opens_the_task(applied
         stored += repr(session.exec(select(Event.before, Event.after, Event.note)).all())
     for secret in (PASSWORD, join.rsplit("/", 1)[1], form["s"]):
         assert secret not in stored
+    assert PASSWORD not in caplog.text
 
 
 def test_refused_and_busy_addresses(applied, smtp):

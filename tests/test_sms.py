@@ -4,6 +4,7 @@ dashboard, the reminder's short link opening the person's work, secrets kept out
 
 import asyncio
 import datetime as dt
+import logging
 import re
 
 import pytest
@@ -69,7 +70,8 @@ def deliver(engine, path):
     return asyncio.run(drain())
 
 
-def test_an_invitation_by_text_then_a_reminder_whose_link_opens_the_work(applied, gateway, tmp_path):
+def test_an_invitation_by_text_then_a_reminder_whose_link_opens_the_work(applied, gateway, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     stand_in, path = gateway
     with Session(applied) as session:
         Opener(session, PLAN, WorkingCalendar(), now=dt.datetime(2019, 7, 1, 8, tzinfo=VN)).period("2019-Q3")
@@ -104,6 +106,7 @@ def test_an_invitation_by_text_then_a_reminder_whose_link_opens_the_work(applied
         stored = repr([row.payload for row in sent]) + repr(session.exec(select(Event.after, Event.note)).all())
     for secret in (stand_in.world.api_key, stand_in.world.secret_key, join.rsplit("/", 1)[1], form["s"]):
         assert secret not in stored
+    assert stand_in.world.api_key not in caplog.text and stand_in.world.secret_key not in caplog.text
 
 
 def test_dead_and_busy_numbers(applied, gateway):

@@ -24,7 +24,8 @@ PLAN, COMMUNE, CHAT = "binh-dinh-53-2019", "binh-dinh/xa-21550", "e4ea2cd5189df1
 
 
 @pytest.fixture
-def zalo(applied):
+def zalo(applied, monkeypatch):
+    monkeypatch.setenv("DONDOC_WEB_SECRET", "a-test-secret-for-signing-links")
     with Session(applied) as session:
         Opener(session, PLAN, WorkingCalendar(), now=dt.datetime(2019, 7, 1, 8, tzinfo=VN)).period("2019-Q3")
         code = invite_on_zalo(session, COMMUNE, "Nguyễn Văn An")
@@ -71,6 +72,7 @@ def test_linking_a_reminder_and_numbered_replies(zalo, caplog):
             number = next(line.split(".")[0] for line in reminder.split("\n") if "[1.1]" in line)
 
             await says(number, "1 Đã hoàn thành · 2 Tiến độ · 3 Vướng mắc · 4 Gia hạn")
+            assert "/o/" in world.received(CHAT)[-1] and "&s=" in world.received(CHAT)[-1]  # its web page
             await says("2", "bao nhiêu phần trăm")
             await says("nhiều", "một số từ 0 đến 100")
             await says("60", "Đã ghi nhận tiến độ 60% cho nhiệm vụ 1.1")

@@ -1,0 +1,132 @@
+"""The outbox on each channel other than Telegram (bench/delivery_bench.py measures that one):
+how close its dispatcher comes to the channel's ceiling, beside a naive sender.
+
+For e-mail (a real SMTP server, aiosmtpd, on 127.0.0.1), Zalo and SMS (their stand-ins),
+`--messages` rows to as many recipients are queued and drained by the channel's Dispatcher
+at the channel's own limits (e-mail 5/s, Zalo 10/s, SMS 5/s: what dondoc keeps to, not the
+providers' published figures, which are not published). The naive sender is a plain loop
+calling the same client once per message, with no outbox, no claim, no pacing: the speed of
+the machine and the stand-in, and what a relay or gateway would answer with refusals.
+
+    uv run python bench/channels_bench.py [--messages 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from bots.delivery import Dispatcher  # noqa: E402
+from bots.email import EMAIL_LIMITS, EmailTransport, SmtpSettings  # noqa: E402
+from bots.sms import SMS_LIMITS, SmsTransport, load_gateway  # noqa: E402
+from bots.standin.sms import SmsStandIn  # noqa: E402
+from bots.standin.zalo import ZaloStandIn  # noqa: E402
+from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport  # noqa: E402
+from models import outbox  # noqa: E402
+from models.db import make_engine, upgrade  # noqa: E402
+from models.tables import Outbox  # noqa: E402
+
+
+class Sink:
+    def __init__(self):
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 OK"
+
+
+def queue(engine, channel: str, addresses: list[str]) -> None:
+    with Session(engine) as session:
+        for n, address in enumerate(addresses):
+            if channel == "email":
+                outbox.enqueue_email(session, f"bench:{channel}:{n}", address, "Nhắc việc", "Nội dung", "<p>Nội dung</p>")
+            else:
+                outbox.enqueue_text(session, f"bench:{channel}:{n}", channel, address, "Nhắc việc: 3 nhiệm vụ")
+        session.commit()
+
+
+async def run_channel(engine, channel: str, transport, limits, addresses: list[str]) -> tuple[float, float, int, int]:
+    queue(engine, channel, addresses)
+    start = time.perf_counter()
+    stats = await Dispatcher(engine, transport, limits).drain()
+    ours = time.perf_counter() - start
+    with Session(engine) as session:  # the naive loop sends the same rows again, straight from the table
+        rows = session.exec(select(Outbox).where(Outbox.channel == channel)).all()
+    busiest = _busiest_window([row.sending_at for row in rows], limits.per_bot_window)
+    start = time.perf_counter()
+    for row in rows:
+        await transport.send(row)
+    naive = time.perf_counter() - start
+    return ours, naive, stats.sent, busiest
+
+
+def _busiest_window(moments: list, seconds: float) -> int:
+    """The most sends that fell in any window of the limit's length."""
+    moments = sorted(moments)
+    return max((sum(1 for m in moments[i:] if (m - start).total_seconds() < seconds)
+                for i, start in enumerate(moments)), default=0)
+
+
+async def main_async(messages: int, folder: Path) -> None:
+    engine = make_engine(f"sqlite:///{folder}/bench.db")
+    upgrade(engine)
+    sink = Sink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    smtp.start()
+    os.environ.update({"DONDOC_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}", "DONDOC_MAIL_FROM": "Bench <b@localhost>"})
+    with ZaloStandIn() as zalo, SmsStandIn() as sms:
+        for n in range(messages):
+            zalo.world.add_user(f"zl-{n}", f"Người {n}")
+        gateway = folder / "gateway.yaml"
+        gateway.write_text((ROOT / "plans" / "sms" / "esms.yaml").read_text(encoding="utf-8").replace(
+            "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/", sms.url), encoding="utf-8")
+        os.environ.update({"DONDOC_SMS_API_KEY": sms.world.api_key, "DONDOC_SMS_SECRET_KEY": sms.world.secret_key,
+                           "DONDOC_SMS_BRANDNAME": "BENCH"})
+        zalo_client = ZaloClient(zalo.world.token, base_url=zalo.base_url)
+        sms_transport = SmsTransport(load_gateway(gateway))
+        channels = [
+            ("email", EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS, [f"p{n}@bench.vn" for n in range(messages)]),
+            ("zalo", ZaloTransport(zalo_client), ZALO_LIMITS, [f"zl-{n}" for n in range(messages)]),
+            ("sms", sms_transport, SMS_LIMITS, [f"09{n:08d}" for n in range(messages)]),
+        ]
+        for channel, transport, limits, addresses in channels:
+            ours, naive, sent, busiest = await run_channel(engine, channel, transport, limits, addresses)
+            floor = (sent / limits.per_bot - 1) * limits.per_bot_window  # the least time the limit allows
+            print(f"{channel}: {sent} messages through the outbox in {ours:.2f} s (the limit of {limits.per_bot} per "
+                  f"{limits.per_bot_window:.0f} s allows no less than {floor:.2f} s; at most {busiest} sent in any "
+                  f"{limits.per_bot_window:.0f} s); naive loop (no outbox, no limits): {naive:.2f} s = "
+                  f"{len(addresses) / naive:.0f}/s", flush=True)
+        await zalo_client.close()
+        await sms_transport.client.aclose()
+    smtp.stop()
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(main_async(args.messages, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
