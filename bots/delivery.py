@@ -262,7 +262,7 @@ class Dispatcher:
                     _follow_migration(session, row, outcome.new_chat_id)
                 elif outcome.kind == "dead":
                     outbox.mark_failed(row, outcome.error)
-                    _bury_link(session, row, outcome.error)
+                    bury_link(session, row.channel, row.chat_id, row.address, outcome.error)
                     self.stats.dead += 1
                 elif outcome.kind == "uncertain":
                     row.state, row.last_error = "uncertain", outcome.error
@@ -286,15 +286,14 @@ def _follow_migration(session: Session, row: Outbox, new_chat_id: int) -> None:
     session.add(Event(kind="chat_migrated", actor="delivery", before={"chat": old}, after={"chat": new_chat_id}))
 
 
-def _bury_link(session: Session, row: Outbox, reason: str) -> None:
+def bury_link(session: Session, channel: str, chat_id: int | None, address: str | None, reason: str) -> None:
     """The channel will never deliver to this chat or address: stop using it and tell the
     coordinators once."""
-    where = ChatLink.chat_id == row.chat_id if row.channel == "telegram" else ChatLink.address == row.address
-    for link in session.exec(select(ChatLink).where(where, ChatLink.channel == row.channel, ChatLink.active)):
+    where = ChatLink.chat_id == chat_id if channel == "telegram" else ChatLink.address == address
+    for link in session.exec(select(ChatLink).where(where, ChatLink.channel == channel, ChatLink.active)):
         link.active, link.dead_reason, link.unlinked_at = False, reason, utcnow()
         session.add(Event(kind="link_dead", actor="delivery", note=reason,
-                          before={"chat": row.chat_id, "address": row.address, "channel": row.channel,
-                                  "unit": link.unit_id}))
+                          before={"chat": chat_id, "address": address, "channel": channel, "unit": link.unit_id}))
         unit = session.get(Unit, link.unit_id).name
         directory = link.unit_id.split("/")[0] + "/"
         for coordinator in session.exec(select(ChatLink).where(ChatLink.role == "coordinator", ChatLink.active,

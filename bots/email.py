@@ -22,10 +22,12 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from bots.delivery import Outcome, backoff
+from sqlmodel import select
+
+from bots.delivery import Outcome, backoff, bury_link
 from bots.redact import redact_secret
 from models.outbox import Limits
-from models.tables import Outbox, utcnow
+from models.tables import ChatLink, Outbox, utcnow
 from web.links import fill
 
 DEAD_CODES = {550, 551, 553}  # mailbox unavailable, not local, name not allowed: the address is wrong
@@ -138,3 +140,35 @@ def _refused(row: Outbox, code: int, message: str, address_dead: bool = True) ->
     if address_dead and code in DEAD_CODES:
         return Outcome("dead", error=error)
     return Outcome("failed", error=error)
+
+
+# --- bounces ----------------------------------------------------------------------------------
+
+def bounced_addresses(message) -> list[tuple[str, str]]:
+    """(address, status) of each recipient a delivery status notification (RFC 3464) says failed
+    for good: `Action: failed` with a 5.x.x status. Other mail gives nothing."""
+    if message.get_content_type() != "multipart/report":
+        return []
+    failed = []
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        for block in part.get_payload():  # the per-message block, then one per recipient
+            recipient = str(block.get("Final-Recipient", "")).partition(";")[2].strip()
+            status = str(block.get("Status", "")).strip()
+            if recipient and str(block.get("Action", "")).strip().lower() == "failed" and status.startswith("5"):
+                failed.append((recipient.lower(), status))
+    return failed
+
+
+def bury_bounced(session, messages) -> list[str]:
+    """Mark dead the e-mail links whose address bounced for good; the coordinators are told once."""
+    buried = []
+    for message in messages:
+        for address, status in bounced_addresses(message):
+            links = session.exec(select(ChatLink).where(ChatLink.channel == "email", ChatLink.active,
+                                                        ChatLink.address.ilike(address))).all()
+            for link in links:
+                bury_link(session, "email", None, link.address, f"bounced: {status}")
+                buried.append(link.address)
+    return buried

@@ -30,6 +30,8 @@ web_app = typer.Typer(invoke_without_command=True, pretty_exceptions_show_locals
 app.add_typer(web_app, name="web")
 sms_app = typer.Typer(no_args_is_help=True, help="Text messages: what they cost.")
 app.add_typer(sms_app, name="sms")
+email_app = typer.Typer(no_args_is_help=True, help="E-mail: addresses that bounce.")
+app.add_typer(email_app, name="email")
 outcome_app = typer.Typer(no_args_is_help=True, help="Outcome indices (PAPI, PAR INDEX, SIPAS) beside the plans.")
 app.add_typer(outcome_app, name="outcome")
 
@@ -492,6 +494,126 @@ def _invite_one(session, unit_id: str, contact: str, role: str, channel: str, ad
     token = create_invitation(session, unit_id, contact, role)
     username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
     return f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}"
+
+
+@sms_app.command("usage")
+def sms_usage(
+    since: dt.datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Count from this day (default: all)."),
+) -> None:
+    """Text messages sent, the parts the gateway billed, and their cost at the gateway file's price."""
+    import os
+
+    from sqlmodel import Session, select
+
+    from models.tables import Outbox
+    from models.workcal import VN
+
+    with Session(_database()) as session:
+        query = select(Outbox.payload).where(Outbox.channel == "sms", Outbox.state == "sent")
+        if since:
+            query = query.where(Outbox.sent_at >= since.replace(tzinfo=VN))
+        payloads = session.exec(query).all()
+    parts = sum((payload or {}).get("parts", 1) for payload in payloads)
+    price = 0.0
+    if os.environ.get("DONDOC_SMS_GATEWAY"):
+        from bots.sms import load_gateway
+        try:
+            price = load_gateway(Path(os.environ["DONDOC_SMS_GATEWAY"])).price_per_part
+        except InputError as exc:
+            _print_problems(exc.problems, "red", "error")
+            raise typer.Exit(1) from None
+    out.print(f"{len(payloads)} message(s), {parts} part(s)" + (f", {parts * price:,.0f} VND" if price else
+              " (set price_per_part in the gateway file for the cost)"), highlight=False)
+
+
+@outcome_app.command("import")
+def outcome_import(
+    source: Path = typer.Argument(..., help="YAML or CSV of index figures (see models/outcomes.py)."),
+) -> None:
+    """Record a province's outcome indices (PAPI, PAR INDEX, SIPAS) year by year, with their source."""
+    from sqlmodel import Session
+
+    from models.outcomes import load_outcomes, record_outcomes
+
+    try:
+        outcomes = load_outcomes(source)
+        with Session(_database()) as session:
+            added, replaced = record_outcomes(session, outcomes, str(source))
+            session.commit()
+    except InputError as exc:
+        _print_problems(exc.problems, "red", "error")
+        raise typer.Exit(1) from None
+    out.print(f"{source}: {added} index figure(s) added, {replaced} replaced for {outcomes.province}", highlight=False)
+
+
+@web_app.callback()
+def web(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
+) -> None:
+    """Serve the dashboard for the configured database (sign in with a link from /web in the bot)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import os
+
+    import uvicorn
+
+    from web.app import create_app
+
+    app_ = create_app(_database(), evidence, os.environ.get("DONDOC_BOT_USERNAME"))
+    out.print(f"dashboard on http://{host}:{port}/ (Ctrl+C stops it)", highlight=False)
+    uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@web_app.command("login-link")
+def web_login_link(
+    unit: str = typer.Option(..., "--unit", help='Unit id, e.g. "so-noi-vu" or "binh-dinh/so-noi-vu".'),
+    contact: str = typer.Option(..., "--contact", help="Who will use the link (name)."),
+    role: str = typer.Option("coordinator", "--role", help="coordinator (acts for the plans the unit coordinates), "
+                                                           "viewer (read-only), or assignee (the unit's own work)."),
+) -> None:
+    """A single-use sign-in link for the dashboard, valid 10 minutes."""
+    from sqlmodel import Session
+
+    from models.weblogin import WEB_ROLES, create_login_link
+    from web.links import login_url
+
+    if role not in WEB_ROLES:
+        err.print(f"[red]error[/] --role is one of {', '.join(WEB_ROLES)}")
+        raise typer.Exit(2)
+    with Session(_database()) as session:
+        token = create_login_link(session, _resolve_unit(session, unit), contact, role, "cli")
+        session.commit()
+    out.print(login_url(token), highlight=False)
+
+
+@email_app.command("bounces")
+def email_bounces(
+    mailbox_path: Path = typer.Argument(..., help="The bounce mailbox: an mbox file or a Maildir folder."),
+) -> None:
+    """Read delivery failure reports (RFC 3464) and mark the addresses that bounced for good as
+    dead, as a 5xx at sending does; their coordinators are told."""
+    import mailbox
+    from email import policy
+    from email.parser import BytesParser
+
+    from sqlmodel import Session
+
+    from bots.email import bury_bounced
+
+    if not mailbox_path.exists():
+        err.print(f"[red]error[/] {mailbox_path}: not found")
+        raise typer.Exit(1)
+    box = mailbox.Maildir(mailbox_path, create=False) if mailbox_path.is_dir() else mailbox.mbox(mailbox_path)
+    parse = BytesParser(policy=policy.default)
+    messages = [parse.parsebytes(message.as_bytes()) for message in box]
+    with Session(_database()) as session:
+        buried = bury_bounced(session, messages)
+        session.commit()
+    out.print(f"{len(messages)} message(s) read; {len(buried)} address(es) marked dead"
+              + (f": {', '.join(sorted(set(buried)))}" if buried else ""), highlight=False)
 
 
 def _invite_by_address(session, channel: str, unit_id: str, contact: str, address: str, role: str) -> str:

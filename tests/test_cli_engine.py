@@ -91,3 +91,17 @@ def test_invitations_in_bulk_from_a_csv_all_or_none(dondoc, tmp_path, monkeypatc
     with Session(engine) as session:
         assert sorted(i.channel for i in session.exec(select(Invitation))) == ["email", "sms", "telegram", "zalo"]
         assert sorted(r.channel for r in session.exec(select(Outbox))) == ["email", "sms"]
+
+
+def test_the_dashboard_outcome_and_sms_commands(dondoc):
+    from tests.conftest import ROOT
+
+    link = dondoc("web", "login-link", "--unit", "so-noi-vu", "--contact", "Lê Thị Hoa")
+    assert link.exit_code == 0 and "/login?token=" in link.stdout
+    assert dondoc("web", "login-link", "--unit", "so-noi-vu", "--contact", "x", "--role", "boss").exit_code == 2
+    figures = dondoc("outcome", "import", ROOT / "plans" / "outcomes" / "binh-dinh.yaml")
+    assert figures.exit_code == 0 and "1 index figure(s) added, 0 replaced for binh-dinh" in figures.stdout
+    assert "0 added, 1 replaced" in dondoc("outcome", "import", ROOT / "plans" / "outcomes" / "binh-dinh.yaml").stdout
+    usage = dondoc("sms", "usage")
+    assert usage.exit_code == 0 and "0 message(s), 0 part(s)" in usage.stdout
+    assert dondoc("web", "--help").exit_code == 0 and dondoc("email", "bounces", "/nowhere").exit_code == 1

@@ -170,3 +170,49 @@ def test_a_wrong_password_retries_and_never_shows_the_password(applied, smtp, mo
         row = session.exec(select(Outbox)).one()
     assert row.state == "pending" and "login refused" in row.last_error and PASSWORD not in row.last_error
     assert not smtp.messages
+
+
+def test_a_bounce_report_marks_the_address_dead(applied, tmp_path):
+    """A delivery status notification (RFC 3464) read from the bounce mailbox."""
+    import mailbox
+    from email.message import EmailMessage
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    with Session(applied) as session:
+        session.add(ChatLink(channel="email", address="gone@nhonbinh.example.gov.vn", unit_id=COMMUNE, contact="An"))
+        session.add(ChatLink(channel="email", address="ok@nhonbinh.example.gov.vn", unit_id=COMMUNE, contact="Bình"))
+        session.commit()
+    report = EmailMessage()
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report.set_content("The mail could not be delivered.")
+    report.make_mixed()
+    status = email.message.Message()
+    status.set_type("message/delivery-status")
+    per_message, per_recipient = email.message.Message(), email.message.Message()
+    per_message["Reporting-MTA"] = "dns; mail.example.gov.vn"
+    per_recipient["Final-Recipient"] = "rfc822; Gone@nhonbinh.example.gov.vn"
+    per_recipient["Action"] = "failed"
+    per_recipient["Status"] = "5.1.1"
+    status.set_payload([per_message, per_recipient])
+    report.attach(status)
+    report.replace_header("Content-Type", 'multipart/report; report-type=delivery-status; boundary="b"')
+    report.set_boundary("bounce-boundary")
+    box = mailbox.mbox(tmp_path / "bounces.mbox")
+    box.add(report)
+    notice = EmailMessage()
+    notice["Subject"] = "An ordinary reply"
+    notice.set_content("Cảm ơn.")
+    box.add(notice)
+    box.flush()
+    result = CliRunner().invoke(app, ["email", "bounces", str(tmp_path / "bounces.mbox")],
+                                env={"DONDOC_DATABASE_URL": applied.url.render_as_string(hide_password=False)})
+    assert result.exit_code == 0, result.output
+    assert "2 message(s) read; 1 address(es) marked dead: gone@nhonbinh.example.gov.vn" in result.output
+    with Session(applied) as session:
+        links = {link.address: link for link in session.exec(select(ChatLink).where(ChatLink.channel == "email"))}
+    assert links["gone@nhonbinh.example.gov.vn"].active is False
+    assert links["gone@nhonbinh.example.gov.vn"].dead_reason == "bounced: 5.1.1"
+    assert links["ok@nhonbinh.example.gov.vn"].active is True
