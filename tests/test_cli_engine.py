@@ -101,7 +101,7 @@ def test_the_dashboard_outcome_and_sms_commands(dondoc):
     assert dondoc("web", "login-link", "--unit", "so-noi-vu", "--contact", "x", "--role", "boss").exit_code == 2
     figures = dondoc("outcome", "import", ROOT / "plans" / "outcomes" / "binh-dinh.yaml")
     assert figures.exit_code == 0 and "1 index figure(s) added, 0 replaced for binh-dinh" in figures.stdout
-    assert "0 added, 1 replaced" in dondoc("outcome", "import", ROOT / "plans" / "outcomes" / "binh-dinh.yaml").stdout
+    assert "0 index figure(s) added, 1 replaced" in dondoc("outcome", "import", ROOT / "plans" / "outcomes" / "binh-dinh.yaml").stdout
     usage = dondoc("sms", "usage")
     assert usage.exit_code == 0 and "0 message(s), 0 part(s)" in usage.stdout
     assert dondoc("web", "--help").exit_code == 0 and dondoc("email", "bounces", "/nowhere").exit_code == 1
