@@ -41,6 +41,7 @@ class Digest:
     extensions: list[dict]  # waiting for the coordinator
     unreachable: list[tuple[str, str, str]]  # (unit id, name, why): lead units with open work and no live chat
     uncertain: int  # messages whose delivery nobody can confirm
+    reach: dict[str, int] = field(default_factory=dict)  # channel → units reached on it
     previous_at: dt.datetime | None = None
     deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
     events: dict[str, int] = field(default_factory=dict)  # what assignees and coordinators did since
@@ -58,16 +59,10 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
     top = top_units or schedule.digest.top_units
     tallies = rollup(session, "area", at, plan_id=plan_id, due_soon_days=schedule.due_soon_days, period=period)
     titles = dict(session.exec(select(Area.code, Area.title).where(Area.plan_id == plan_id)).all())
-    total = Tally(("total",))
-    for tally in tallies:
-        for category, count in tally.counts.items():
-            total.counts[category] = total[category] + count
-        total.due_soon += tally.due_soon
-        total.extended += tally.extended
-    digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", total,
+    digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", Tally.summed(("total",), tallies),
                     [(t.key[1] or "—", titles.get(t.key[1], ""), t) for t in tallies],
                     _worst_units(session, plan_id, at, top, period), _extensions(session, plan_id),
-                    unreachable_units(session, plan), _uncertain(session, plan))
+                    unreachable_units(session, plan), _uncertain(session, plan), _reach(session, plan))
     _since_previous(session, digest)
     return digest
 
@@ -104,6 +99,14 @@ def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str]
     return [(unit_id, name, dead.get(unit_id, "")) for unit_id, name in rows]
 
 
+def _reach(session: Session, plan: Plan) -> dict[str, int]:
+    """Units of the plan's directory that someone on each channel speaks for."""
+    rows = session.exec(select(ChatLink.channel, func.count(func.distinct(ChatLink.unit_id)))
+                        .where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]),
+                               ChatLink.unit_id.startswith(plan.directory_id + "/")).group_by(ChatLink.channel))
+    return dict(rows.all())
+
+
 def _uncertain(session: Session, plan: Plan) -> int:
     """Outbox rows to this plan's directory's chats that may or may not have been delivered."""
     chats = select(ChatLink.chat_id).where(ChatLink.unit_id.startswith(plan.directory_id + "/"))
@@ -133,7 +136,8 @@ def _since_previous(session: Session, digest: Digest) -> None:
 WORDS = {
     "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến", "total": "Tổng số nhiệm vụ của các đơn vị",
            "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
-           "extensions": "Đề nghị gia hạn chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được",
+           "extensions": "Đề nghị gia hạn chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
+           "units": "đơn vị",
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
            "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
            "period-end": "cuối kỳ", "manual": "theo yêu cầu", "more": "và {n} mục khác",
@@ -143,7 +147,8 @@ WORDS = {
                       "extension_denied": "không được gia hạn", "postponed": "tạm hoãn", "cancelled": "hủy"}},
     "en": {"title": "Progress digest", "as_of": "as of", "total": "All obligations", "by_area": "By area (done on time / done late / open in time / overdue)",
            "worst": "Units with the most overdue obligations", "extensions": "Extension requests waiting",
-           "to": "to", "unreachable": "Units nobody can reach", "never_linked": "never linked",
+           "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
+           "units": "units", "never_linked": "never linked",
            "uncertain": "Messages whose delivery is unconfirmed (check by phone)",
            "changes": "Changes since the previous digest", "none": "none", "weekly": "weekly",
            "period-end": "period end", "manual": "on request", "more": "and {n} more",
