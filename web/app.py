@@ -379,6 +379,7 @@ def _lang(request: Request) -> str:
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=ROOT / "templates" / "web")
-    templates.env.globals.update(day=words.day, day_time=words.day_time, WORDS_KEYS=set(words.WORDS["vi"]))
+    templates.env.globals.update(day=words.day, day_time=words.day_time, WORDS_KEYS=set(words.WORDS["vi"]),
+                                 channel_name=words.channel_name)
     return templates
 

@@ -186,3 +186,9 @@ def level_label(lang: str, level: str) -> str:
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
 
+
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "email": "E-mail", "sms": "SMS"}
+
+
+def channel_name(channel: str) -> str:
+    return CHANNEL_NAMES.get(channel, channel)
