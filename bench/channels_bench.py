@@ -24,27 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from bots.delivery import Dispatcher  # noqa: E402
 from bots.email import EMAIL_LIMITS, EmailTransport, SmtpSettings  # noqa: E402
 from bots.sms import SMS_LIMITS, SmsTransport, load_gateway  # noqa: E402
-from bots.standin.sms import SmsStandIn  # noqa: E402
-from bots.standin.zalo import ZaloStandIn  # noqa: E402
+from bots.standin.local import LocalChannels  # noqa: E402
 from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport  # noqa: E402
 from models import outbox  # noqa: E402
 from models.db import make_engine, upgrade  # noqa: E402
 from models.tables import Outbox  # noqa: E402
-
-
-class Sink:
-    def __init__(self):
-        self.count = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.count += 1
-        return "250 OK"
 
 
 def queue(engine, channel: str, addresses: list[str]) -> None:
@@ -82,20 +71,11 @@ def _busiest_window(moments: list, seconds: float) -> int:
 async def main_async(messages: int, folder: Path) -> None:
     engine = make_engine(f"sqlite:///{folder}/bench.db")
     upgrade(engine)
-    sink = Sink()
-    smtp = Controller(sink, hostname="127.0.0.1", port=_free_port())
-    smtp.start()
-    os.environ.update({"DONDOC_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}", "DONDOC_MAIL_FROM": "Bench <b@localhost>"})
-    with ZaloStandIn() as zalo, SmsStandIn() as sms:
+    with LocalChannels(folder) as local:
         for n in range(messages):
-            zalo.world.add_user(f"zl-{n}", f"Người {n}")
-        gateway = folder / "gateway.yaml"
-        gateway.write_text((ROOT / "plans" / "sms" / "esms.yaml").read_text(encoding="utf-8").replace(
-            "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/", sms.url), encoding="utf-8")
-        os.environ.update({"DONDOC_SMS_API_KEY": sms.world.api_key, "DONDOC_SMS_SECRET_KEY": sms.world.secret_key,
-                           "DONDOC_SMS_BRANDNAME": "BENCH"})
-        zalo_client = ZaloClient(zalo.world.token, base_url=zalo.base_url)
-        sms_transport = SmsTransport(load_gateway(gateway))
+            local.zalo.world.add_user(f"zl-{n}", f"Người {n}")
+        zalo_client = ZaloClient(local.zalo.world.token, base_url=local.zalo.base_url)
+        sms_transport = SmsTransport(load_gateway(Path(os.environ["DONDOC_SMS_GATEWAY"])))
         channels = [
             ("email", EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS, [f"p{n}@bench.vn" for n in range(messages)]),
             ("zalo", ZaloTransport(zalo_client), ZALO_LIMITS, [f"zl-{n}" for n in range(messages)]),
@@ -110,14 +90,6 @@ async def main_async(messages: int, folder: Path) -> None:
                   f"{len(addresses) / naive:.0f}/s", flush=True)
         await zalo_client.close()
         await sms_transport.client.aclose()
-    smtp.stop()
-
-
-def _free_port() -> int:
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> None:

@@ -12,11 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import email
-import email.policy
 import os
 import random
-import socket
 import signal
 import subprocess
 import sys
@@ -33,13 +30,10 @@ from sqlmodel import Session, func, select  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
-from aiosmtpd.controller import Controller  # noqa: E402
-
 from bots.delivery import Dispatcher, TelegramTransport  # noqa: E402
 from bots.email import EMAIL_LIMITS, EmailTransport, SmtpSettings  # noqa: E402
 from bots.sms import SMS_LIMITS, SmsTransport, load_gateway  # noqa: E402
-from bots.standin.sms import SmsStandIn  # noqa: E402
-from bots.standin.zalo import ZaloStandIn  # noqa: E402
+from bots.standin.local import LocalChannels  # noqa: E402
 from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport  # noqa: E402
 from delivery_bench import RemoteStandIn  # noqa: E402
 from models import outbox  # noqa: E402
@@ -70,61 +64,8 @@ def worker(url: str, port: int, token: str) -> None:
     asyncio.run(run())
 
 
-class Others:
-    """Zalo and SMS stand-ins and an SMTP server, in this (the parent) process: they outlive
-    every killed dispatcher, and count what they received."""
-
-    def __init__(self, folder: Path, addresses: int):
-        self.zalo, self.sms, self.mail = ZaloStandIn(), SmsStandIn(), _Mailbox()
-        self.smtp = Controller(self.mail, hostname="127.0.0.1", port=_free_port())
-        self.addresses = addresses
-        self.folder = folder
-
-    def __enter__(self) -> "Others":
-        self.zalo.__enter__()
-        self.sms.__enter__()
-        self.smtp.start()
-        for n in range(self.addresses):
-            self.zalo.world.add_user(f"zl-{n}", f"n{n}")
-        gateway = self.folder / "gateway.yaml"
-        gateway.write_text((ROOT / "plans" / "sms" / "esms.yaml").read_text(encoding="utf-8").replace(
-            "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/", self.sms.url), encoding="utf-8")
-        os.environ.update({"DONDOC_ZALO_TOKEN": self.zalo.world.token, "DONDOC_ZALO_API": self.zalo.base_url,
-                           "DONDOC_SMTP_URL": f"smtp://127.0.0.1:{self.smtp.port}",
-                           "DONDOC_MAIL_FROM": "Bench <b@localhost>", "DONDOC_SMS_GATEWAY": str(gateway),
-                           "DONDOC_SMS_API_KEY": self.sms.world.api_key,
-                           "DONDOC_SMS_SECRET_KEY": self.sms.world.secret_key, "DONDOC_SMS_BRANDNAME": "BENCH"})
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.smtp.stop()
-        self.sms.__exit__()
-        self.zalo.__exit__()
-
-    def address(self, channel: str, n: int) -> str:
-        return {"zalo": f"zl-{n}", "email": f"p{n}@bench.vn", "sms": f"09{n:08d}"}[channel]
-
-    def received(self, channel: str) -> Counter:
-        if channel == "zalo":
-            return Counter(text for n in range(self.addresses) for text in self.zalo.world.received(f"zl-{n}"))
-        if channel == "sms":
-            return Counter(body["Content"] for body in self.sms.world.sent)
-        return Counter(message.get_body(("plain",)).get_content().strip() for message in self.mail.messages)
-
-
-class _Mailbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def address(channel: str, n: int) -> str:
+    return {"zalo": f"zl-{n}", "email": f"p{n}@bench.vn", "sms": f"09{n:08d}"}[channel]
 
 
 def main() -> None:
@@ -142,7 +83,9 @@ def main() -> None:
     server = RemoteStandIn(SCALE)
     chats = list(range(1, args.chats + 1))
     server.fresh(chats)
-    with tempfile.TemporaryDirectory() as folder, Others(Path(folder), args.chats) as others:
+    with tempfile.TemporaryDirectory() as folder, LocalChannels(Path(folder)) as others:
+        for n in range(args.chats):
+            others.zalo.world.add_user(address("zalo", n), f"n{n}")
         url = f"sqlite:///{folder}/crash.db"
         engine = make_engine(url)
         upgrade(engine)
@@ -152,9 +95,9 @@ def main() -> None:
                 if channel == "telegram":
                     outbox.enqueue(session, f"crash:{i}", chats[n], f"msg-{i}")
                 elif channel == "email":
-                    outbox.enqueue_email(session, f"crash:{i}", others.address(channel, n), f"msg-{i}", f"msg-{i}", "")
+                    outbox.enqueue_email(session, f"crash:{i}", address(channel, n), f"msg-{i}", f"msg-{i}", "")
                 else:
-                    outbox.enqueue_text(session, f"crash:{i}", channel, others.address(channel, n), f"msg-{i}")
+                    outbox.enqueue_text(session, f"crash:{i}", channel, address(channel, n), f"msg-{i}")
             session.commit()
         command = [sys.executable, __file__, "--worker", url, str(server.port), server.token]
         kills = 0

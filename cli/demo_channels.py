@@ -6,19 +6,15 @@ stand-ins run on 127.0.0.1: the Zalo Bot API, a brandname SMS gateway, a real SM
 from __future__ import annotations
 
 import asyncio
-import email
 import os
 import secrets
 from collections import Counter
-from email import policy
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
 from bots.service import invite_by_address, redeem_address_invitation
-from bots.standin.sms import SmsStandIn
-from bots.standin.zalo import ZaloStandIn
+from bots.standin.local import LocalChannels
 from bots.zalo import ZaloBot, ZaloClient, invite_on_zalo
 from models.tables import ChatLink, Outbox, ReminderSent
 from web.links import invitation_token
@@ -27,44 +23,21 @@ ZALO_CHAT = "zl-demo-7c1f"
 PHONE = "0912345678"
 
 
-class _Mailbox:
-    def __init__(self):
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
-        return "250 OK"
-
-
 class OtherChannels:
     def __init__(self, engine, units: tuple[str, str, str, str], folder: Path, telegram_world):
-        self.engine, self.units, self.folder, self.telegram = engine, units, folder, telegram_world
-        self.zalo, self.sms, self.mailbox = ZaloStandIn(), SmsStandIn(), _Mailbox()
-        self.smtp = Controller(self.mailbox, hostname="127.0.0.1", port=_free_port())
+        self.engine, self.units, self.telegram = engine, units, telegram_world
+        self.local = LocalChannels(folder)
+        self.zalo, self.sms, self.mailbox = self.local.zalo, self.local.sms, self.local.mailbox
         self._stop, self._bot = asyncio.Event(), None
         self.zalo_answered = 0
 
     def __enter__(self) -> "OtherChannels":
-        self.zalo.__enter__()
-        self.sms.__enter__()
-        self.smtp.start()
-        gateway = self.folder / "sms-gateway.yaml"
-        gateway.write_text((Path(__file__).resolve().parents[1] / "plans" / "sms" / "esms.yaml")
-                           .read_text(encoding="utf-8").replace(
-            "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/", self.sms.url),
-            encoding="utf-8")
-        os.environ.update({
-            "DONDOC_ZALO_TOKEN": self.zalo.world.token, "DONDOC_ZALO_API": self.zalo.base_url,
-            "DONDOC_SMTP_URL": f"smtp://127.0.0.1:{self.smtp.port}", "DONDOC_MAIL_FROM": "Đôn đốc <dondoc@localhost>",
-            "DONDOC_SMS_GATEWAY": str(gateway), "DONDOC_SMS_API_KEY": self.sms.world.api_key,
-            "DONDOC_SMS_SECRET_KEY": self.sms.world.secret_key, "DONDOC_SMS_BRANDNAME": "SNV-DEMO",
-            "DONDOC_WEB_SECRET": os.environ.get("DONDOC_WEB_SECRET") or secrets.token_hex(32)})
+        self.local.__enter__()
+        os.environ["DONDOC_WEB_SECRET"] = os.environ.get("DONDOC_WEB_SECRET") or secrets.token_hex(32)
         return self
 
     def __exit__(self, *_exc) -> None:
-        self.smtp.stop()
-        self.sms.__exit__()
-        self.zalo.__exit__()
+        self.local.__exit__()
 
     async def start(self) -> None:
         self.zalo.world.add_user(ZALO_CHAT, "Lý Văn Hải")
@@ -116,11 +89,3 @@ class OtherChannels:
                 f"sms {sent['sms']}; fallback (reminders passed to a person's next channel): {passed}; "
                 f"mails in the local mailbox {len(self.mailbox.messages)}, texts at the gateway "
                 f"{len(self.sms.world.sent)}, Zalo messages {len(self.zalo.world.received(ZALO_CHAT))}")
-
-
-def _free_port() -> int:
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
