@@ -300,3 +300,23 @@ def test_a_former_district_reaches_the_wards_that_took_over_its_communes(applied
     assert "binh-dinh/xa-21550" in members  # Nhơn Bình, as it was
     assert "gia-lai/xa-21601" in members  # ... and Quy Nhơn Đông, which took it over
     assert not any(m.startswith("gia-lai/") and "huyen" in m for m in members)
+
+
+def test_an_assignee_sends_evidence_from_the_page(web, tmp_path):
+    engine, client = web
+    sign_in(engine, client, unit=COMMUNE, role="assignee", contact="Nguyễn Văn An")
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "1.3")
+    page = client.get(f"/obligations/{ob.id}").text
+    answer = client.post(f"/obligations/{ob.id}/evidence", data={"csrf": csrf_of(page)},
+                         files={"file": ("bien-ban.pdf", b"%PDF-1.4 bien ban", "application/pdf")})
+    assert answer.status_code == 303 and "done=1" in answer.headers["location"]
+    page = client.get(f"/obligations/{ob.id}").text
+    evidence_id = re.search(r'href="/evidence/(\d+)">bien-ban.pdf', page).group(1)
+    assert client.get(f"/evidence/{evidence_id}").content == b"%PDF-1.4 bien ban"
+    forged = client.post(f"/obligations/{ob.id}/evidence", data={"csrf": "0" * 64},
+                         files={"file": ("x.pdf", b"x", "application/pdf")})
+    assert forged.status_code == 403
+    huge = client.post(f"/obligations/{ob.id}/evidence", content=b"x", headers={"content-length": str(30 << 20),
+                                                                                  "content-type": "multipart/form-data"})
+    assert huge.status_code == 413

@@ -25,6 +25,7 @@ from models.rollup import LABELS, REPORT_FOUR, Tally
 from models.tables import Area, ChatLink, Evidence, Obligation, Plan
 from models.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session, open_session,
                              redeem_login_link, session_of, viewer_of)
+from bots.service import MAX_EVIDENCE
 from web import actions, charts, words
 from web.links import signature_ok
 
@@ -258,6 +259,37 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
                 return words.word(form.get("lang", "vi"), exc.key, **exc.values)
             session.commit()
         return None
+
+    @app.post("/obligations/{obligation_id}/evidence")
+    async def upload(request: Request, obligation_id: int, viewer: Viewer = Depends(signed_in)):
+        """An assignee's file of proof, kept as the bot keeps one (by content, at most 20 MB)."""
+        if int(request.headers.get("content-length") or 0) > MAX_EVIDENCE + (64 << 10):
+            return Response(words.word(_lang(request), "evidence_size"), status_code=413)  # refused unread
+        form = await request.form()
+        if not csrf_ok(request.cookies.get(COOKIE, ""), str(form.get("csrf", ""))):
+            raise Forbidden()
+        upload = form.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            return RedirectResponse(f"/obligations/{obligation_id}", 303)
+        content = await upload.read(MAX_EVIDENCE + 1)
+        return await _run(lambda: _store(obligation_id, viewer, content, upload.filename or "file",
+                                          upload.content_type, form.get("lang", "vi")))
+
+    def _store(obligation_id: int, viewer: Viewer, content: bytes, name: str, mime: str | None, lang) -> Response:
+        from bots.service import store_evidence
+
+        with Session(engine) as session:
+            found = dashboard.obligation_page(session, viewer, obligation_id, utcnow())
+            if found is None:
+                raise NotFound()
+            if viewer.role != "assignee" or viewer.unit_id != found.ob.unit_id:
+                raise Forbidden()
+            if len(content) > MAX_EVIDENCE or not content:
+                message = words.word(str(lang), "evidence_size")
+                return RedirectResponse(f"/obligations/{obligation_id}?error={quote(message)}", 303)
+            store_evidence(session, found.ob, content, Path(name).name[:200], mime, viewer.actor, app.state.evidence)
+            session.commit()
+        return RedirectResponse(f"/obligations/{obligation_id}?done=1", 303)
 
     @app.get("/evidence/{evidence_id}")
     def evidence(evidence_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
