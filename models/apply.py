@@ -112,7 +112,7 @@ def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> bool:
     sync.delete(sync.rows(ClassMember, ("class_id", "unit_id"), members, ClassMember.class_id.startswith(d + "/")))
     structural = len(sync.changes) > start
     contacts = [{"unit_id": qualify(d, u.id), "name": c.name, "role": c.role, "phone": c.phone, "email": c.email,
-                 "head": c.head} for u in directory.spec.units for c in u.contacts]
+                 "head": c.head, "channels": c.channels} for u in directory.spec.units for c in u.contacts]
     sync.delete(sync.rows(Contact, ("unit_id", "name"), contacts, Contact.unit_id.startswith(d + "/")))
     sync.session.flush()
     for change in apply_successions(sync.session, today, sync.actor):

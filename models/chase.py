@@ -16,7 +16,7 @@ from models.lifecycle import ACTIVE
 from models.opening import schedule_of
 from models.policies import PolicyStore
 from models.reminders import ReminderPolicy, Stage, due_stages, in_window, stages, working_hours_between
-from models.tables import ChatLink, Event, Obligation, Outbox, Plan, ReminderSent, Task, Unit
+from models.tables import ChatLink, Contact, Event, Obligation, Outbox, Plan, ReminderSent, Task, Unit
 from models.workcal import VN, WorkingCalendar
 
 
@@ -182,7 +182,8 @@ def _last_action(session: Session, obligation_ids: list[int]) -> dict[int, dt.da
 
 
 class _Links:
-    """Live links of the plan's units by (unit, role), each person's in channel order; loaded
+    """Live links of the plan's units by (unit, role), each person's in the order of their
+    channels (as they chose them in the directory, else Telegram, Zalo, e-mail, SMS); loaded
     once per run."""
 
     def __init__(self, session: Session, plan: Plan):
@@ -190,13 +191,23 @@ class _Links:
         self.by_unit_role: dict[tuple[str, str], list[ChatLink]] = defaultdict(list)
         self.by_id: dict[int, ChatLink] = {}
         self.by_recipient: dict[str, ChatLink] = {}
-        order = {channel: n for n, channel in enumerate(CHANNELS)}
-        for link in sorted(session.exec(select(ChatLink)), key=lambda link: (order.get(link.channel, 9), link.id)):
+        self.chosen = {(unit_id, name): channels for unit_id, name, channels in session.exec(
+            select(Contact.unit_id, Contact.name, Contact.channels).where(Contact.channels.is_not(None)))}
+        for link in sorted(session.exec(select(ChatLink)), key=lambda link: (self.rank(link), link.id)):
             if link.active or _recipient(link) not in self.by_recipient:  # a dead link still names its person
                 self.by_recipient[_recipient(link)] = link
             if link.active:
                 self.by_unit_role[(link.unit_id, link.role)].append(link)
                 self.by_id[link.id] = link
+
+    def order(self, link: ChatLink) -> list[str]:
+        """The person's channels, theirs first, then the rest in the default order."""
+        chosen = self.chosen.get((link.unit_id, link.contact)) or []
+        return chosen + [channel for channel in CHANNELS if channel not in chosen]
+
+    def rank(self, link: ChatLink) -> int:
+        order = self.order(link)
+        return order.index(link.channel) if link.channel in order else len(order)
 
     def of(self, unit_id: str, to: str) -> list[ChatLink]:
         """The first live channel of each person the stage is for."""
@@ -214,6 +225,7 @@ class _Links:
         went = self.by_recipient.get(str(chat_id) if channel == "telegram" else f"{channel}:{address}")
         if went is None:
             return None
-        later = CHANNELS[CHANNELS.index(channel) + 1:] if channel in CHANNELS else ()
+        order = self.order(went)
+        later = order[order.index(channel) + 1:] if channel in order else ()
         return next((link for link in self.by_unit_role[(went.unit_id, went.role)]
                      if link.contact == went.contact and link.channel in later), None)

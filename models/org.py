@@ -48,6 +48,10 @@ class ContactSpec(Strict):
     phone: str | None = None
     email: str | None = None
     head: bool = False  # the unit's head: escalations go to them
+    # The channels this person is reached on, in the order they chose: "[zalo, email]". The
+    # first live one gets each reminder; the next one if nobody acts on it. Default: Telegram,
+    # Zalo, e-mail, SMS.
+    channels: list[Literal["telegram", "zalo", "email", "sms"]] | None = Field(default=None, min_length=1)
 
 
 # A unit in this directory ("xa-21553") or in another one ("gia-lai/xa-21553").

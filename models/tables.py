@@ -87,6 +87,7 @@ class Contact(SQLModel, table=True):
     phone: str | None = None
     email: str | None = None
     head: bool = False
+    channels: list[str] | None = _json()  # the order the person chose; None: the default order
 
 
 # --- plans and their matrix ------------------------------------------------------

@@ -199,3 +199,23 @@ def test_a_reminder_nobody_acts_on_goes_to_the_persons_next_channel(applied):
         stages = {r.stage for r in session.exec(select(ReminderSent))}
         assert {"open", "open@email", "open@sms"} <= stages
         assert chase("2019-07-02 11:00") == 0  # once
+
+
+def test_a_person_who_chose_zalo_first_gets_reminders_there(applied):
+    """The directory says An reads Zalo, then e-mail: her Telegram link comes last."""
+    from sqlmodel import Session, select
+
+    from bots.reminders import queue_reminder
+    from models.chase import plan_reminders
+    from models.opening import Opener
+    from models.tables import ChatLink, Contact, Outbox
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
+        session.add(Contact(unit_id="binh-dinh/xa-21550", name="An", channels=["zalo", "email"]))
+        session.add(ChatLink(chat_id=501, unit_id="binh-dinh/xa-21550", contact="An"))
+        session.add(ChatLink(channel="zalo", address="zl-an", unit_id="binh-dinh/xa-21550", contact="An"))
+        session.commit()
+        assert plan_reminders(session, "binh-dinh-53-2019", at("2019-07-01 09:00"), CAL, queue_reminder) == 1
+        session.commit()
+        assert [row.channel for row in session.exec(select(Outbox))] == ["zalo"]
