@@ -32,6 +32,8 @@ sms_app = typer.Typer(no_args_is_help=True, help="Text messages: what they cost.
 app.add_typer(sms_app, name="sms")
 email_app = typer.Typer(no_args_is_help=True, help="E-mail: addresses that bounce.")
 app.add_typer(email_app, name="email")
+zalo_app = typer.Typer(no_args_is_help=True, help="Zalo: the bot's webhook.")
+app.add_typer(zalo_app, name="zalo")
 outcome_app = typer.Typer(no_args_is_help=True, help="Outcome indices (PAPI, PAR INDEX, SIPAS) beside the plans.")
 app.add_typer(outcome_app, name="outcome")
 
@@ -99,10 +101,16 @@ def serve(
     base_url, base_file_url = api_urls()
     engine = _database()
     from bots.config import zalo_settings
+    from bots.zalo import ZaloBot, ZaloClient
+
+    zalo = zalo_settings()
+    # With DONDOC_ZALO_WEBHOOK_SECRET, Zalo posts messages to the dashboard's /hooks/zalo (after
+    # `dondoc zalo webhook URL`); without it, the bot polls.
+    hooked = ZaloBot(engine, ZaloClient(*zalo)) if zalo and os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET") else None
     if web_port:
-        web = Background(create_app(engine, evidence, os.environ.get("DONDOC_BOT_USERNAME")), web_host, web_port)
-        out.print(f"dashboard on {web.start().url}/", highlight=False)
-    build_server(token, engine, evidence, base_url, base_file_url, zalo=zalo_settings()).run_polling()
+        app_ = create_app(engine, evidence, os.environ.get("DONDOC_BOT_USERNAME"), zalo=hooked)
+        out.print(f"dashboard on {Background(app_, web_host, web_port).start().url}/", highlight=False)
+    build_server(token, engine, evidence, base_url, base_file_url, zalo=None if hooked else zalo).run_polling()
 
 
 @plan_app.command("import")
@@ -587,6 +595,41 @@ def web_login_link(
         token = create_login_link(session, _resolve_unit(session, unit), contact, role, "cli")
         session.commit()
     out.print(login_url(token), highlight=False)
+
+
+@zalo_app.command("webhook")
+def zalo_webhook(
+    url: str = typer.Argument(None, help="https://…/hooks/zalo on the dashboard (omit with --delete)."),
+    delete: bool = typer.Option(False, "--delete", help="Go back to polling."),
+) -> None:
+    """Have Zalo post each message to the dashboard (with DONDOC_ZALO_WEBHOOK_SECRET, 8-256
+    characters, as its secret token), or stop it."""
+    import asyncio
+    import os
+
+    from bots.config import zalo_settings
+    from bots.zalo import ZaloClient, ZaloError
+
+    settings, secret = zalo_settings(), os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET", "")
+    if settings is None or (not delete and not (url and url.startswith("https://") and 8 <= len(secret) <= 256)):
+        err.print("[red]error[/] set DONDOC_ZALO_TOKEN and DONDOC_ZALO_WEBHOOK_SECRET (8-256 characters), and give "
+                  "an https:// URL (or --delete)")
+        raise typer.Exit(2)
+
+    async def call():
+        client = ZaloClient(*settings)
+        try:
+            if delete:
+                return await client.call("deleteWebhook")
+            return await client.call("setWebhook", url=url, secret_token=secret)
+        finally:
+            await client.close()
+    try:
+        result = asyncio.run(call())
+    except ZaloError as exc:
+        err.print(f"[red]error[/] Zalo refused: {exc}")
+        raise typer.Exit(1) from None
+    out.print(f"Zalo webhook: {(result or {}).get('url') or 'none (polling)'}", highlight=False)
 
 
 @email_app.command("bounces")

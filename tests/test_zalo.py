@@ -118,3 +118,35 @@ def test_a_chat_that_blocked_the_bot_is_buried(zalo):
         link = session.exec(select(ChatLink).where(ChatLink.channel == "zalo")).one()
         assert link.active is False and "blocked" in link.dead_reason
         assert session.exec(select(Outbox)).one().state == "failed"
+
+
+def test_webhook_mode_answers_what_zalo_posts(zalo, tmp_path, monkeypatch):
+    """setWebhook through the command, then the stand-in posts each message to the dashboard's
+    /hooks/zalo with the secret token; a post without it is refused."""
+    import httpx
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from web.app import create_app
+    from web.server import Background
+
+    engine, stand_in, code = zalo
+    world = stand_in.world
+    monkeypatch.setenv("DONDOC_ZALO_TOKEN", world.token)
+    monkeypatch.setenv("DONDOC_ZALO_API", stand_in.base_url)
+    monkeypatch.setenv("DONDOC_ZALO_WEBHOOK_SECRET", "webhook-secret-123")
+    client = ZaloClient(world.token, base_url=stand_in.base_url)
+    web = Background(create_app(engine, tmp_path, zalo=ZaloBot(engine, client)), port=0).start()
+    try:
+        hook = f"{web.url}/hooks/zalo"
+        assert CliRunner().invoke(app, ["zalo", "webhook", hook]).exit_code == 2  # not https
+        set_ = CliRunner().invoke(app, ["zalo", "webhook", "https://dondoc.example.gov.vn/hooks/zalo"])
+        assert set_.exit_code == 0 and "https://dondoc.example.gov.vn/hooks/zalo" in set_.output
+        assert world.webhook["secret_token"] == "webhook-secret-123"
+        assert "none (polling)" in CliRunner().invoke(app, ["zalo", "webhook", "--delete"]).output
+        world.webhook = {"url": hook, "secret_token": "webhook-secret-123"}  # as setWebhook stores it
+        world.user_sends(CHAT, code)
+        assert any("Đã liên kết" in t for t in world.received(CHAT))
+        assert httpx.post(hook, json={"message": {"chat": {"id": CHAT}, "text": "DS"}}).status_code == 403
+    finally:
+        web.stop()

@@ -5,6 +5,8 @@ link previews open links)."""
 
 from __future__ import annotations
 
+import hmac
+import os
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
@@ -47,9 +49,11 @@ class Forbidden(Exception):
     pass
 
 
-def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None = None) -> FastAPI:
+def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None = None, zalo=None) -> FastAPI:
+    """`zalo`: a bots.zalo.ZaloBot that answers what Zalo posts to /hooks/zalo (webhook mode)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine, app.state.evidence, app.state.bot = engine, Path(evidence_folder), bot_username
+    app.state.zalo = zalo
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     templates = _templates()
 
@@ -116,6 +120,21 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         response = RedirectResponse("/", status_code=303)
         _set_session_cookie(request, response, cookie)
         return response
+
+    # --- Zalo's webhook: the platform posts each message here when a webhook is set ---------
+
+    @app.post("/hooks/zalo")
+    async def zalo_webhook(request: Request):
+        secret = os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET", "")
+        given = request.headers.get("X-Bot-Api-Secret-Token", "")
+        if not secret or not hmac.compare_digest(secret, given) or app.state.zalo is None:
+            return Response(status_code=403)
+        try:
+            update = await request.json()
+        except ValueError:
+            return Response(status_code=400)
+        await app.state.zalo.handle(update)
+        return Response(status_code=200)
 
     # --- links in e-mails and text messages: signed, expiring, confirmed before use ----------
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+
+import httpx
 import threading
 import time
 from dataclasses import dataclass, field
@@ -42,11 +44,17 @@ class ZaloWorld:
             self.inbox.setdefault(chat_id, [])
 
     def user_sends(self, chat_id: str, text: str) -> None:
+        """A message to the bot: queued for getUpdates, or posted to the webhook when one is set."""
         message = {"message_id": secrets.token_hex(10), "date": int(time.time() * 1000), "text": text,
                    "chat": {"id": chat_id, "chat_type": "PRIVATE"},
                    "from": {"id": chat_id, "display_name": self.users.get(chat_id, "")}}
+        update = {"event_name": "message.text.received", "message": message}
+        if self.webhook:
+            httpx.post(self.webhook["url"], json=update, timeout=30,
+                       headers={"X-Bot-Api-Secret-Token": self.webhook["secret_token"]})
+            return
         with self.lock:
-            self.pending.append({"event_name": "message.text.received", "message": message})
+            self.pending.append(update)
 
     def received(self, chat_id: str) -> list[str]:
         with self.lock:
