@@ -17,11 +17,15 @@ from models.clock import utcnow
 from models.tables import ChatLink, Obligation, Task, Unit
 
 Notice = tuple[int, str, dict | None]  # Telegram chat id, text, inline keyboard
+# A reason as long as a person may type still leaves room in a 4,096-character message for the
+# request, and for the decision added to it when the coordinator presses a button.
+SHOWN_REASON = 1500
 
 
 def extension_request(session: Session, ob: Obligation, task: Task, old_due: str, reason: str) -> list[Notice]:
     """To the plan's coordinators: the request, with Approve and Deny buttons on Telegram."""
     unit = session.get(Unit, ob.unit_id).name
+    reason = reason if len(reason) <= SHOWN_REASON else reason[:SHOWN_REASON - 1] + "…"  # whole on the dashboard
 
     def make(lang: str):
         markup = {"inline_keyboard": [[{"text": say(lang, "b_approve"), "callback_data": f"a:{ob.id}"},

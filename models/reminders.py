@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from models.org import Strict
 from models.workcal import VN, WorkingCalendar
@@ -33,6 +33,13 @@ class ReminderPolicy(Strict):
         if any(d < 1 for d in days):
             raise ValueError("days before the deadline are 1 or more")
         return sorted(set(days), reverse=True)
+
+    @model_validator(mode="after")
+    def _window_within_a_day(self) -> "ReminderPolicy":
+        if self.window_start >= self.window_end:  # 18:00 → 07:00 would never be inside: nothing chased
+            raise ValueError(f"window_start {self.window_start:%H:%M} must be before window_end "
+                             f"{self.window_end:%H:%M} (working hours within one day)")
+        return self
 
 
 @dataclass(frozen=True)

@@ -219,3 +219,11 @@ def test_a_person_who_chose_zalo_first_gets_reminders_there(applied):
         assert plan_reminders(session, "binh-dinh-53-2019", at("2019-07-01 09:00"), CAL, queue_reminder) == 1
         session.commit()
         assert [row.channel for row in session.exec(select(Outbox))] == ["zalo"]
+
+
+def test_a_reminder_window_across_midnight_is_refused():
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="window_start 18:00 must be before window_end 07:00"):
+        ReminderPolicy(window_start=dt.time(18), window_end=dt.time(7))

@@ -320,3 +320,20 @@ def test_an_assignee_sends_evidence_from_the_page(web, tmp_path):
     huge = client.post(f"/obligations/{ob.id}/evidence", content=b"x", headers={"content-length": str(30 << 20),
                                                                                   "content-type": "multipart/form-data"})
     assert huge.status_code == 413
+
+
+def test_a_long_reason_still_reaches_the_coordinator_with_room_for_the_decision(web):
+    """A reason of thousands of characters: the request to the coordinator's chat stays well
+    under Telegram's 4,096 (the decision is added to it later); the whole reason is kept."""
+    from bots import notices
+
+    engine, _ = web
+    with Session(engine) as session:
+        session.add(ChatLink(chat_id=900, unit_id=COORDINATOR_UNIT, contact="Lê", role="coordinator"))
+        ob = _obligation(session, COMMUNE, "2.2")
+        reason = "thiếu số liệu của các thôn; " * 200
+        lifecycle.request_extension(session, ob, dt.datetime(2019, 10, 31, 23, 59, tzinfo=VN), reason, "test")
+        (chat, text, markup), = notices.extension_request(session, ob, session.get(Task, ob.task_id), "14/10/2019",
+                                                         reason)
+        assert chat == 900 and len(text) < 4096 - 500 and text.rstrip().endswith("…") and markup
+        assert session.get(Obligation, ob.id).note == reason
