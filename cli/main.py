@@ -233,9 +233,10 @@ def open_obligations(
     if (period is None) == (as_of is None):
         err.print("[red]error[/] give exactly one of --period and --as-of")
         raise typer.Exit(2)
+    _check_day("--as-of", as_of)
     with _clean_exit(), transaction(_database()) as session:
         opener = _opener(session, plan, calendar)
-        created = opener.period(period) if period else opener.as_of(as_of.date())
+        created = opener.period(period) if period is not None else opener.as_of(as_of.date())
     out.print(f"{plan}: {created} obligation(s) opened")
 
 
@@ -275,6 +276,7 @@ def status(
     if by not in GROUPS or lang not in LABELS:
         err.print(f"[red]error[/] --by is one of {', '.join(GROUPS)}; --lang is vi or en")
         raise typer.Exit(2)
+    _check_day("--as-of", as_of)
     at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of
           else utcnow().astimezone(VN))
     with Session(_database()) as session:
@@ -305,13 +307,39 @@ def digest(
     if lang not in WORDS:
         err.print("[red]error[/] --lang is vi or en")
         raise typer.Exit(2)
+    _check_day("--as-of", as_of)
     at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of else utcnow())
     with Session(_database()) as session:
         if session.get(Plan, plan) is None:
             err.print(f'[red]error[/] no plan "{plan}" in the database (apply it first)')
             raise typer.Exit(1)
+        _check_period(session, plan, period)
         text = digest_text(build_digest(session, plan, at, "manual", f"{at.astimezone(VN):%Y-%m-%d}", period), lang)
     print(text)
+
+
+def _check_day(option: str, day: dt.datetime | None) -> None:
+    from models.periods import YEARS
+
+    if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
+        err.print(f"[red]error[/] {option} {day:%Y-%m-%d}: the year must be {YEARS[0]}-{YEARS[1]}")
+        raise typer.Exit(2)
+
+
+def _check_period(session, plan: str, period: str | None) -> None:
+    """A report or digest of a period the plan has obligations in; else say which it has."""
+    from sqlmodel import select
+
+    from models.tables import Obligation, Task
+
+    if period is None:
+        return
+    periods = sorted(session.exec(select(Obligation.period).join(Task, Task.id == Obligation.task_id)
+                                  .where(Task.plan_id == plan).distinct()).all())
+    if period not in periods:
+        shown = ", ".join(periods[-12:]) or "none opened yet"
+        err.print(f'[red]error[/] --period "{period}": {plan} has no obligations in it (its periods: {shown})')
+        raise typer.Exit(1)
 
 
 def _resolve_unit(session, unit: str) -> str:
@@ -345,11 +373,14 @@ def report(
     if fmt not in writers or not (period or start or end):
         err.print("[red]error[/] --format is xlsx, html or pdf; give --period or --from/--to")
         raise typer.Exit(2)
+    for option, day in (("--as-of", as_of), ("--from", start), ("--to", end)):
+        _check_day(option, day)
     at = dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of else utcnow()
     with Session(_database()) as session:
         if session.get(Plan, plan) is None:
             err.print(f'[red]error[/] no plan "{plan}" in the database (apply it first)')
             raise typer.Exit(1)
+        _check_period(session, plan, period)
         unit_id = _resolve_unit(session, unit) if unit else None
         built = build_report(session, plan, at, period, start.date() if start else None, end.date() if end else None,
                              unit_id)

@@ -62,11 +62,16 @@ def make_period(months: int, year: int, index: int, basis: Basis) -> Period:
 _ID = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])|H(?P<half>[12])))?$")
 
 
+YEARS = (1990, 2100)  # plans dondoc can hold, and the working calendar can count days for
+
+
 def parse_period(period_id: str, basis: Basis) -> Period:
     m = _ID.match(period_id.strip())
     if not m:
         raise ValueError(f'"{period_id}" is not a period id (expected 2019, 2019-H1, 2019-Q3 or 2019-07)')
     year = int(m.group("year"))
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f'"{period_id}": the year must be {YEARS[0]}-{YEARS[1]}')
     if m.group("month"):
         month = int(m.group("month"))
         if not 1 <= month <= 12:

@@ -105,3 +105,18 @@ def test_the_dashboard_outcome_and_sms_commands(dondoc):
     usage = dondoc("sms", "usage")
     assert usage.exit_code == 0 and "0 message(s), 0 part(s)" in usage.stdout
     assert dondoc("web", "--help").exit_code == 0 and dondoc("email", "bounces", "/nowhere").exit_code == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["open", "--plan", PLAN_ID, "--period", "9999-Q4"], '"9999-Q4": the year must be 1990-2100'),
+    (["open", "--plan", PLAN_ID, "--period", "0001-Q1"], '"0001-Q1": the year must be 1990-2100'),
+    (["open", "--plan", PLAN_ID, "--period", ""], '"" is not a period id'),
+    (["open", "--plan", PLAN_ID, "--as-of", "9999-12-31"], "--as-of 9999-12-31: the year must be 1990-2100"),
+    (["status", "--plan", PLAN_ID, "--as-of", "9999-12-31"], "the year must be 1990-2100"),
+    (["report", "--plan", PLAN_ID, "--period", "2019-Q9", "--format", "xlsx"], '--period "2019-Q9": binh-dinh-53-2019 '
+                                                                               "has no obligations in it"),
+    (["digest", "--plan", PLAN_ID, "--period", "2019-Q9"], "has no obligations in it"),
+])
+def test_bad_periods_and_days_are_one_line_errors(dondoc, args, message):
+    result = dondoc(*args)
+    assert result.exit_code in (1, 2) and message in result.output and "Traceback" not in result.output
