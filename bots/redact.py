@@ -7,6 +7,7 @@ record as it is made, so no handler added later (Prefect's, uvicorn's) can miss 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[bot-token]"
 _secrets: set[str] = set()
@@ -14,7 +15,7 @@ _original_factory = logging.getLogRecordFactory()
 
 
 def _redact(text: str) -> str:
-    for secret in _secrets:
+    for secret in sorted(_secrets, key=len, reverse=True):  # the longest form first
         text = text.replace(secret, REDACTED)
     return text
 
@@ -33,7 +34,8 @@ def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
 
 
 def redact_secret(secret: str) -> None:
-    """From now on, `secret` never appears in a log record of this process."""
+    """From now on, `secret` never appears in a log record of this process: as it is, nor as
+    a URL carries it (percent-encoded in a path or a query, spaces as + or %20)."""
     if secret:
-        _secrets.add(secret)
+        _secrets.update({secret, quote(secret, safe=""), quote(secret), quote_plus(secret)})
         logging.setLogRecordFactory(_redacting_factory)

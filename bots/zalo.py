@@ -326,7 +326,7 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
         link.awaiting = None
         return say("progress", percent=int(number.group(1)))
     if step == "reason":
-        lifecycle.mark_blocked(session, ob, text[:2000], actor)
+        lifecycle.mark_blocked(session, ob, text, actor)
         link.awaiting = None
         return say("blocked")
     if step == "date":
@@ -336,10 +336,10 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
         link.awaiting = {**waiting, "step": "ext_reason", "until": day.isoformat()}
         return say("ask_ext_reason")
     old = day_text(ob.due_at)
-    lifecycle.request_extension(session, ob, context_deadline(dt.date.fromisoformat(waiting["until"])), text[:2000],
+    lifecycle.request_extension(session, ob, context_deadline(dt.date.fromisoformat(waiting["until"])), text,
                                 actor)
     link.awaiting = None
-    for chat, message, markup in notices.extension_request(session, ob, task, old, text[:2000]):
+    for chat, message, markup in notices.extension_request(session, ob, task, old, text):
         outbox.enqueue(session, f"ext-request:{ob.id}:{chat}:{now.timestamp():.0f}", chat, message, markup,
                        kind="notice")
     return say("extension", date=day_text(ob.requested_due_at))

@@ -51,9 +51,18 @@ def load_for_update(session: Session, obligation_id: int) -> Obligation:
     return ob
 
 
+MAX_TEXT = 1000  # a reason or a note, as typed: what a coordinator reads on a phone
+
+
+def _bounded(text: str | None) -> None:
+    if text is not None and len(text) > MAX_TEXT:
+        raise DomainError(f"the text is {len(text):,} characters; at most {MAX_TEXT:,}")
+
+
 def _change(session: Session, ob: Obligation, action: str, actor: str, allowed: set[Status],
             why: str | None = None, **fields: Any) -> Obligation:
     """Check the transition is allowed, apply the field changes, write the event."""
+    _bounded(why)
     if ob.status not in allowed:
         raise DomainError(f"cannot {action.replace('_', ' ')}: obligation {ob.id} is {ob.status}")
     before = _snapshot(ob)
@@ -127,5 +136,6 @@ def add_note(session: Session, ob: Obligation, actor: str, note: str) -> Obligat
     """A coordinator's note on the record; the obligation itself does not change."""
     if not note.strip():
         raise DomainError("a note needs some text")
+    _bounded(note)
     session.add(Event(kind="note", actor=actor, obligation_id=ob.id, note=note.strip()))
     return ob

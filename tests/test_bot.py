@@ -4,6 +4,7 @@ database with the Bình Định plan applied and its third quarter of 2019 opene
 import asyncio
 import datetime as dt
 import logging
+from urllib.parse import quote
 
 import pytest
 from sqlmodel import Session, select
@@ -207,12 +208,15 @@ def test_the_token_never_reaches_the_logs(setup, caplog):
             server.world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
             await last_text_contains(server.world, ASSIGNEE, "Đã liên kết")
             logging.getLogger("test").error("boom", exc_info=RuntimeError(f"url {server.base_url}{server.world.token}"))
+            encoded = quote(server.world.token, safe="")  # as an evidence download's URL carries it
+            logging.getLogger("httpx").info("HTTP Request: GET http://x/file/bot%s/doc.pdf", encoded)
         finally:
             await stop(app)
     asyncio.run(scenario())
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx logged its URLs ...
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert server.world.token not in logged and "[bot-token]" in logged  # ... without the token
+    assert quote(server.world.token, safe="") not in logged and server.world.token.split(":")[1] not in logged
 
 
 def test_coordinator_commands_language_and_required_evidence(setup):

@@ -323,17 +323,32 @@ def test_an_assignee_sends_evidence_from_the_page(web, tmp_path):
 
 
 def test_a_long_reason_still_reaches_the_coordinator_with_room_for_the_decision(web):
-    """A reason of thousands of characters: the request to the coordinator's chat stays well
-    under Telegram's 4,096 (the decision is added to it later); the whole reason is kept."""
+    """The longest reason allowed leaves the request to the coordinator's chat well under
+    Telegram's 4,096 (the decision is added to it later); a longer one is refused, named."""
     from bots import notices
 
     engine, _ = web
     with Session(engine) as session:
         session.add(ChatLink(chat_id=900, unit_id=COORDINATOR_UNIT, contact="Lê", role="coordinator"))
         ob = _obligation(session, COMMUNE, "2.2")
-        reason = "thiếu số liệu của các thôn; " * 200
-        lifecycle.request_extension(session, ob, dt.datetime(2019, 10, 31, 23, 59, tzinfo=VN), reason, "test")
+        until = dt.datetime(2019, 10, 31, 23, 59, tzinfo=VN)
+        with pytest.raises(lifecycle.DomainError, match="at most 1,000"):
+            lifecycle.request_extension(session, ob, until, "x" * 1001, "test")
+        reason = ("thiếu số liệu của các thôn; " * 40)[:1000]
+        lifecycle.request_extension(session, ob, until, reason, "test")
         (chat, text, markup), = notices.extension_request(session, ob, session.get(Task, ob.task_id), "14/10/2019",
                                                          reason)
-        assert chat == 900 and len(text) < 4096 - 500 and text.rstrip().endswith("…") and markup
+        assert chat == 900 and len(text) < 4096 - 2000 and markup
         assert session.get(Obligation, ob.id).note == reason
+
+
+def test_a_note_over_the_limit_is_refused_naming_it(web):
+    engine, client = web
+    sign_in(engine, client)
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "1.1")
+    page = client.get(f"/obligations/{ob.id}").text
+    answer = client.post(f"/obligations/{ob.id}", data={"action": "note", "note": "x" * 1001, "csrf": csrf_of(page)})
+    assert "at most 1,000" in client.get(answer.headers["location"]).text
+    with Session(engine) as session:
+        assert session.exec(select(Event).where(Event.kind == "note")).first() is None

@@ -18,7 +18,6 @@ from models.weblogin import Viewer
 
 ASSIGNEE_ACTIONS = ("done", "progress", "blocked", "extension")
 COORDINATOR_ACTIONS = ("approve", "deny", "postpone", "resume", "note")
-MAX_TEXT = 2000  # a reason or a note: what a coordinator's chat message can carry with the rest
 
 
 class Forbidden(Exception):
@@ -51,7 +50,7 @@ def act(session: Session, viewer: Viewer, ob: Obligation, action: str, form: dic
 
 
 def _text(form: dict[str, str], name: str, required: bool = True) -> str | None:
-    value = (form.get(name) or "").strip()[:MAX_TEXT]
+    value = (form.get(name) or "").strip()  # the lifecycle refuses one over its limit, naming it
     if required and not value:
         raise Refused("reason_needed")
     return value or None
