@@ -112,9 +112,8 @@ async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     with database(context) as session:
-        link = service.active_link(session, update.effective_chat.id)
+        link = await _linked(update, session)
         if link is None:
-            await reply(update, say(_user_lang(update), "not_linked"))
             return
         cards = [card(link.lang, ob, task) for ob, task in service.open_for_unit(session, link.unit_id)[:20]]
         lang = link.lang
@@ -227,9 +226,8 @@ _ACTIONS = {"c": _on_card, "d": _on_done, "p": _on_progress, "b": _on_blocked, "
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = (update.effective_message.text or "").strip()
     with database(context) as session:
-        link = service.active_link(session, update.effective_chat.id)
+        link = await _linked(update, session)
         if link is None:
-            await reply(update, say(_user_lang(update), "not_linked"))
             return
         waiting = link.awaiting or {}
         step = _STEPS.get((waiting.get("action"), waiting.get("step")))
@@ -415,9 +413,8 @@ async def web_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     from web.links import login_url
 
     with database(context) as session:
-        link = service.active_link(session, update.effective_chat.id)
+        link = await _linked(update, session)
         if link is None:
-            await reply(update, say(_user_lang(update), "not_linked"))
             return
         if update.effective_chat.type != "private":  # anyone in a group could use the link
             await reply(update, say(link.lang, "web_private_only"))
@@ -425,6 +422,14 @@ async def web_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         role = "coordinator" if link.role == "coordinator" else "assignee"
         token = create_login_link(session, link.unit_id, link.contact, role, _actor(update))
     await reply(update, say(link.lang, "web_link", url=login_url(token)))
+
+
+async def _linked(update: Update, session: Session) -> ChatLink | None:
+    """This chat's link; when it has none, the chat is told how to get one."""
+    link = service.active_link(session, update.effective_chat.id)
+    if link is None:
+        await reply(update, say(_user_lang(update), "not_linked"))
+    return link
 
 
 async def _coordinator(update: Update, session: Session) -> ChatLink | None:
