@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bots.texts import say
 from models import outbox
@@ -35,7 +35,7 @@ STALE_SENDING = dt.timedelta(minutes=2)  # far longer than any send: a row `send
 
 @dataclass
 class Outcome:
-    kind: str  # "sent", "retry", "migrated", "dead", "failed", "uncertain"
+    kind: str  # "sent", "retry", "migrated", "dead", "failed", "uncertain", "fatal" (the channel refuses us)
     message_id: int | None = None
     wait: dt.timedelta = dt.timedelta()
     new_chat_id: int | None = None
@@ -159,11 +159,15 @@ class TelegramTransport:
             return Outcome("dead", error=exc.message)
         except BadRequest as exc:
             return Outcome("dead" if "chat not found" in exc.message.lower() else "failed", error=exc.message)
+        except InvalidToken:
+            return Outcome("fatal", error="Telegram refused the bot token (401/404): set a valid one")
         except TimedOut as exc:
             if isinstance(exc.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout)):
                 return Outcome("retry", wait=backoff(row), error="could not connect")
             return Outcome("uncertain", error="sent, but no answer came back")
         except NetworkError as exc:  # 5xx, a refused connection: Telegram did not take it
+            if "Too Large" in str(exc) or "(413)" in str(exc):  # a file over Telegram's limit: never will
+                return Outcome("failed", error=str(exc))
             return Outcome("retry", wait=backoff(row), error=str(exc))
 
 
@@ -180,6 +184,7 @@ class DeliveryStats:
     uncertain: int = 0
     recovered_uncertain: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    stopped: str = ""  # why delivery stopped before the outbox was empty (a refused token)
 
 
 class Dispatcher:
@@ -200,6 +205,10 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         idle_since, in_flight = loop.time(), set()
         while True:
+            if self.stats.stopped:  # the channel refused our credentials: nothing more can go
+                await asyncio.gather(*in_flight)
+                log.error("%s: delivery stopped, rows left pending: %s", self.name, self.stats.stopped)
+                return self.stats
             rows = self._claim()
             if rows:  # send in the background and claim the next batch at once: keep the pipe full
                 batch = asyncio.create_task(self._send(rows))
@@ -264,6 +273,10 @@ class Dispatcher:
                     outbox.mark_failed(row, outcome.error)
                     bury_link(session, row.channel, row.chat_id, row.address, outcome.error)
                     self.stats.dead += 1
+                elif outcome.kind == "fatal":  # not this row's fault: it waits for the admin's fix
+                    outbox.retry_later(row, dt.timedelta(), outcome.error, now)
+                    row.attempts = max(row.attempts - 1, 0)
+                    self.stats.stopped = outcome.error
                 elif outcome.kind == "uncertain":
                     row.state, row.last_error = "uncertain", outcome.error
                     self.stats.uncertain += 1

@@ -83,7 +83,9 @@ class ZaloTransport:
         except ZaloError as exc:
             if exc.code in (403, 404):
                 return Outcome("dead", error=str(exc))
-            if exc.code == 429 or exc.code >= 500 or exc.code == 401:
+            if exc.code == 401:
+                return Outcome("fatal", error="Zalo refused the bot token (401): set a valid one")
+            if exc.code == 429 or exc.code >= 500:
                 return Outcome("retry", wait=backoff(row), error=str(exc))
             return Outcome("failed", error=str(exc))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from prefect import flow
 from telegram import Bot
+from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
 from bots.config import NoToken, api_urls, telegram_proxy, telegram_token, zalo_settings
@@ -30,7 +31,7 @@ def deliver(idle_timeout: float = 2.0) -> dict[str, dict[str, int]] | None:
 
     async def drain() -> dict[str, DeliveryStats]:
         async with AsyncExitStack() as stack:
-            dispatchers = {}
+            dispatchers, refused = {}, {}
             try:
                 token = telegram_token()
                 base_url, base_file_url = api_urls()
@@ -41,6 +42,8 @@ def deliver(idle_timeout: float = 2.0) -> dict[str, dict[str, int]] | None:
                 dispatchers["telegram"] = Dispatcher(engine, TelegramTransport(bot))
             except NoToken:
                 pass
+            except InvalidToken:  # its message carries the token: say why without it
+                refused["telegram"] = DeliveryStats(stopped="Telegram refused the bot token (401/404): set a valid one")
             try:
                 dispatchers["email"] = Dispatcher(engine, EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS)
             except NoSmtp:
@@ -53,14 +56,15 @@ def deliver(idle_timeout: float = 2.0) -> dict[str, dict[str, int]] | None:
                 client = ZaloClient(*zalo)
                 stack.push_async_callback(client.close)
                 dispatchers["zalo"] = Dispatcher(engine, ZaloTransport(client), ZALO_LIMITS)
-            if not dispatchers:
+            if not dispatchers and not refused:
                 raise NoToken("no channel configured: set DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN or DONDOC_SMTP_URL")
             results = await asyncio.gather(*(d.drain(idle_timeout=idle_timeout) for d in dispatchers.values()))
-            return dict(zip(dispatchers, results))
+            return refused | dict(zip(dispatchers, results))
     stats = exclusive(engine, "deliver", lambda: asyncio.run(drain()))
     if stats is None:
         return None
     summary = {channel: {"sent": s.sent, "retried": s.retried, "failed": s.failed, "dead": s.dead,
-                         "uncertain": s.uncertain + s.recovered_uncertain} for channel, s in stats.items()}
+                         "uncertain": s.uncertain + s.recovered_uncertain} | ({"stopped": s.stopped} if s.stopped else {})
+               for channel, s in stats.items()}
     run_logger().info("delivered: %s", summary)
     return summary

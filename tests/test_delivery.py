@@ -2,6 +2,7 @@
 nothing lost, nothing sent twice."""
 
 import asyncio
+import logging
 import datetime as dt
 import threading
 
@@ -178,3 +179,39 @@ def test_two_dispatchers_never_send_the_same_row(engine, server):
     assert sum(r.sent for r in results) == 240 and states(engine) == {"sent": 240}
     received = [r.text for chat in chats for r in world.received(chat)]
     assert len(received) == len(set(received)) == 240
+
+
+def test_a_refused_token_stops_delivery_and_leaves_every_row_pending(engine, server, caplog):
+    """401 (a revoked token) is no row's fault: the dispatcher stops at once, says why in the
+    log (never the token), and the rows wait, unspent, for a valid token."""
+    world_with(server, [1, 2, 3])
+    queue(engine, [(f"m{i}", 1 + i % 3, f"tin {i}") for i in range(6)])
+    revoked = "0" + server.world.token[1:]  # the stand-in answers 401 Unauthorized for it
+
+    async def run():
+        bot = Bot(revoked, base_url=server.base_url)  # revoked after it started: its getMe went through
+        try:
+            return await Dispatcher(engine, TelegramTransport(bot), Limits().scaled(FAST)).drain()
+        finally:
+            await bot.shutdown()
+    stats = asyncio.run(run())
+    assert "refused the bot token" in stats.stopped and stats.sent == 0
+    assert states(engine) == {"pending": 6}
+    with Session(engine) as session:
+        assert {row.attempts for row in session.exec(select(Outbox))} == {0}
+    assert "delivery stopped" in caplog.text and revoked not in caplog.text
+
+
+def test_the_deliver_flow_with_a_rejected_token_says_so_without_it(engine, server, monkeypatch, caplog):
+    from flows.deliver import deliver
+
+    world_with(server, [1])
+    queue(engine, [("m1", 1, "tin 1")])
+    revoked = "0" + server.world.token[1:]
+    monkeypatch.setenv("DONDOC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", revoked)
+    monkeypatch.setenv("DONDOC_TELEGRAM_API", server.base_url)
+    caplog.set_level(logging.DEBUG)
+    summary = deliver.fn(idle_timeout=0.0)
+    assert "refused the bot token" in summary["telegram"]["stopped"] and states(engine) == {"pending": 1}
+    assert revoked not in caplog.text and revoked not in repr(summary)
