@@ -251,7 +251,8 @@ def obligation_list(session: Session, viewer: Viewer, filters: Filters, at: dt.d
                      session, viewer, filters, at)
     query = (query.order_by(Obligation.no_deadline, Obligation.due_at, Unit.name, Task.id)
              .offset((filters.page - 1) * page_size).limit(page_size))
-    rows = [ListRow(ob.id, plan_id, code, text, ob.unit_id, unit, ob.period, ob.due_at, ob.status, cat,
+    rows = [ListRow(ob.id, plan_id, code, text, ob.unit_id, unit, ob.period,
+                    None if ob.no_deadline else ob.due_at, ob.status, cat,  # a check-in has no deadline to show
                     ob.progress, ob.note, ob.requested_due_at)
             for ob, plan_id, code, text, unit, cat in session.exec(query)]
     return rows, total
