@@ -27,7 +27,7 @@ class NotAllowed(Exception):
     """This chat may not act on this obligation."""
 
 
-def _hash(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -42,24 +42,33 @@ def create_invitation(session: Session, unit_id: str, contact: str, role: str = 
                       now: dt.datetime | None = None, lifetime: dt.timedelta = INVITATION_LIFETIME,
                       actor: str = "cli") -> str:
     """A new single-use token (32 characters of A-Za-z0-9_-, fits a /start payload)."""
-    if role not in ROLES:
-        raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
     token = secrets.token_urlsafe(24)
-    now = now or utcnow()
-    session.add(Invitation(token_hash=_hash(token), unit_id=unit_id, contact=contact, role=role,
-                           created_at=now, expires_at=now + lifetime))
-    session.add(Event(kind="invitation_created", actor=actor, after={"unit": unit_id, "contact": contact,
-                                                                     "role": role}))
+    new_invitation(session, unit_id, contact, role, actor, now, lifetime=lifetime).token_hash = token_digest(token)
     return token
 
 
-def _usable(session: Session, token: str, now: dt.datetime, channel: str) -> Invitation:
-    """The invitation a token names, locked, if it can still be used on this channel."""
+def new_invitation(session: Session, unit_id: str, contact: str, role: str, actor: str,
+                   now: dt.datetime | None = None, channel: str = "telegram", address: str | None = None,
+                   lifetime: dt.timedelta = INVITATION_LIFETIME) -> Invitation:
+    """An invitation, on the record; the caller sets the hash of the token it hands out."""
+    if role not in ROLES:
+        raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
+    now = now or utcnow()
+    invitation = Invitation(token_hash=secrets.token_hex(32), unit_id=unit_id, contact=contact, role=role,
+                            created_at=now, expires_at=now + lifetime, channel=channel, address=address)
+    session.add(invitation)
+    session.add(Event(kind="invitation_created", actor=actor, after={"unit": unit_id, "contact": contact, "role": role}
+                      | ({"channel": channel} if channel != "telegram" else {})))
+    return invitation
+
+
+def usable_invitation(session: Session, token: str, now: dt.datetime, channels: tuple[str, ...]) -> Invitation:
+    """The invitation a token names, locked, if it can still be used on one of these channels."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token or ""):
         raise InvitationError("unknown")
-    invitation = session.exec(select(Invitation).where(Invitation.token_hash == _hash(token))
+    invitation = session.exec(select(Invitation).where(Invitation.token_hash == token_digest(token))
                               .with_for_update()).first()
-    if invitation is None or invitation.channel != channel:
+    if invitation is None or invitation.channel not in channels:
         raise InvitationError("unknown")
     if invitation.used_at is not None:
         raise InvitationError("used")
@@ -71,7 +80,7 @@ def _usable(session: Session, token: str, now: dt.datetime, channel: str) -> Inv
 def redeem_invitation(session: Session, token: str, chat_id: int, lang: str, now: dt.datetime | None = None) -> ChatLink:
     """Link a chat to the invitation's unit and contact; the token cannot be used again."""
     now = now or utcnow()
-    invitation = _usable(session, token, now, "telegram")
+    invitation = usable_invitation(session, token, now, ("telegram",))
     invitation.used_at, invitation.used_by_chat = now, chat_id
     for old in session.exec(select(ChatLink).where(ChatLink.chat_id == chat_id, ChatLink.active)):
         old.active, old.unlinked_at = False, now  # one chat speaks for one unit at a time
@@ -96,40 +105,30 @@ def invite_by_address(session: Session, channel: str, unit_id: str, contact: str
     address = address.strip() if channel == "email" else re.sub(r"[\s.-]", "", address)
     if channel not in ADDRESS_PATTERNS or not re.fullmatch(ADDRESS_PATTERNS[channel], address):
         raise ValueError(f"not {'an e-mail address' if channel == 'email' else 'a phone number'}: {address!r}")
-    if role not in ROLES:
-        raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
-    now = now or utcnow()
-    invitation = Invitation(token_hash=secrets.token_hex(32), unit_id=unit_id, contact=contact, role=role,
-                            created_at=now, expires_at=now + INVITATION_LIFETIME, channel=channel, address=address)
-    session.add(invitation)
+    invitation = new_invitation(session, unit_id, contact, role, actor, now, channel, address)
     session.flush()  # its id names the token
-    invitation.token_hash = _hash(invitation_token(invitation.id))
-    session.add(Event(kind="invitation_created", actor=actor, after={"unit": unit_id, "contact": contact,
-                                                                     "role": role, "channel": channel}))
+    invitation.token_hash = token_digest(invitation_token(invitation.id))
     return invitation
 
 
 def redeem_address_invitation(session: Session, token: str, now: dt.datetime | None = None) -> ChatLink:
     """The person confirmed the invitation sent to their address: it speaks for the unit."""
     now = now or utcnow()
-    invitation = None
-    for channel in ADDRESS_PATTERNS:
-        try:
-            invitation = _usable(session, token, now, channel)
-            break
-        except InvitationError as exc:
-            if str(exc) != "unknown":
-                raise
-    if invitation is None:
-        raise InvitationError("unknown")
+    invitation = usable_invitation(session, token, now, tuple(ADDRESS_PATTERNS))
+    return link_address(session, invitation, invitation.address, now)
+
+
+def link_address(session: Session, invitation: Invitation, address: str, now: dt.datetime) -> ChatLink:
+    """Use the invitation: from now on `address` on its channel (an e-mail address, a phone,
+    a Zalo chat) speaks for its unit, and for no other."""
     invitation.used_at = now
     for old in session.exec(select(ChatLink).where(ChatLink.channel == invitation.channel,
-                                                   ChatLink.address == invitation.address, ChatLink.active)):
-        old.active, old.unlinked_at = False, now  # one address speaks for one unit at a time
-    link = ChatLink(channel=invitation.channel, address=invitation.address, unit_id=invitation.unit_id,
+                                                   ChatLink.address == address, ChatLink.active)):
+        old.active, old.unlinked_at = False, now
+    link = ChatLink(channel=invitation.channel, address=address, unit_id=invitation.unit_id,
                     contact=invitation.contact, role=invitation.role, linked_at=now)
     session.add(link)
-    session.add(Event(kind="chat_linked", actor=f"{invitation.channel}:{invitation.address}",
+    session.add(Event(kind="chat_linked", actor=f"{invitation.channel}:{address}",
                       after={"unit": invitation.unit_id, "contact": invitation.contact, "role": invitation.role,
                              "channel": invitation.channel}))
     return link

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bots import notices
+from bots.service import InvitationError, link_address, new_invitation, token_digest, usable_invitation
 from bots.delivery import Outcome, backoff
 from bots.handlers import context_deadline, parse_day
 from bots.redact import redact_secret
@@ -32,7 +33,7 @@ from models import lifecycle, outbox
 from models.lifecycle import ACTIVE, DomainError
 from models.outbox import Limits
 from models.periods import period_words
-from models.tables import ChatLink, Event, Evidence, Invitation, Obligation, Outbox, Task, utcnow
+from models.tables import ChatLink, Event, Evidence, Obligation, Outbox, Task, utcnow
 from web.links import signed_url
 
 log = logging.getLogger("dondoc.zalo")
@@ -109,35 +110,18 @@ def invite_on_zalo(session: Session, unit_id: str, contact: str, role: str = "as
                    now: dt.datetime | None = None) -> str:
     """An invitation whose code the person sends to the bot on Zalo (the platform has no
     deep link with a payload). Only the code's hash is stored."""
-    from bots.service import INVITATION_LIFETIME, _hash
-
-    now, code = now or utcnow(), new_pairing_code()
-    session.add(Invitation(token_hash=_hash(_normal(code)), unit_id=unit_id, contact=contact, role=role,
-                           created_at=now, expires_at=now + INVITATION_LIFETIME, channel="zalo"))
-    session.add(Event(kind="invitation_created", actor=actor, after={"unit": unit_id, "contact": contact,
-                                                                     "role": role, "channel": "zalo"}))
+    code = new_pairing_code()
+    new_invitation(session, unit_id, contact, role, actor, now, channel="zalo").token_hash = token_digest(_normal(code))
     return code
 
 
 def _redeem(session: Session, text: str, chat_id: str, now: dt.datetime) -> ChatLink | None:
-    from bots.service import InvitationError, _usable
-
     try:
-        invitation = _usable(session, _normal(text), now, "zalo")
+        invitation = usable_invitation(session, _normal(text), now, ("zalo",))
     except InvitationError:
         session.add(Event(kind="refused", actor=f"zalo:{chat_id}", note="a pairing code that is not valid"))
         return None
-    invitation.used_at = now
-    for old in session.exec(select(ChatLink).where(ChatLink.channel == "zalo", ChatLink.address == chat_id,
-                                                   ChatLink.active)):
-        old.active, old.unlinked_at = False, now
-    link = ChatLink(channel="zalo", address=chat_id, unit_id=invitation.unit_id, contact=invitation.contact,
-                    role=invitation.role, linked_at=now)
-    session.add(link)
-    session.add(Event(kind="chat_linked", actor=f"zalo:{chat_id}", after={"unit": invitation.unit_id,
-                                                                          "contact": invitation.contact,
-                                                                          "channel": "zalo"}))
-    return link
+    return link_address(session, invitation, chat_id, now)
 
 
 # --- what the bot says on Zalo (plain text) --------------------------------------------------

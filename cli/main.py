@@ -328,14 +328,11 @@ def _check_day(option: str, day: dt.datetime | None) -> None:
 
 def _check_period(session, plan: str, period: str | None) -> None:
     """A report or digest of a period the plan has obligations in; else say which it has."""
-    from sqlmodel import select
-
-    from models.tables import Obligation, Task
+    from models.dashboard import plan_periods
 
     if period is None:
         return
-    periods = sorted(session.exec(select(Obligation.period).join(Task, Task.id == Obligation.task_id)
-                                  .where(Task.plan_id == plan).distinct()).all())
+    periods = plan_periods(session, plan)
     if period not in periods:
         shown = ", ".join(periods[-12:]) or "none opened yet"
         err.print(f'[red]error[/] --period "{period}": {plan} has no obligations in it (its periods: {shown})')

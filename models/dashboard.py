@@ -481,21 +481,24 @@ def outcomes(session: Session, plan: Plan, at: dt.datetime) -> list[OutcomeLine]
             by_index[area.serves.strip()].append(area)
     scores = session.exec(select(OutcomeIndex).where(OutcomeIndex.directory_id == plan.directory_id)
                           .order_by(OutcomeIndex.year)).all()
+    by_area_period = defaultdict(list)  # one count for every line: area → its tallies per period
+    for tally in rollup(session, "area_period", at, plan_id=plan.id):
+        by_area_period[tally.key[0]].append(tally)
     lines = []
     for name in sorted(by_index, key=lambda n: (":" in n, n)):
         index, _, dimension = name.partition(":")
         matching = [s for s in scores if s.name == index.strip() and s.dimension == dimension.strip()]
-        served = [a.code for a in by_index[name]]
-        lines.append(OutcomeLine(name, by_index[name], matching, area_trend(session, plan.id, served, at)))
-    return [line for line in lines if line.scores or ":" not in line.name]
+        if matching or not dimension:  # a dimension shows only when its figures were recorded
+            tallies = [t for area in by_index[name] for t in by_area_period[area.code]]
+            lines.append(OutcomeLine(name, by_index[name], matching, yearly_rates(tallies)))
+    return lines
 
 
-def area_trend(session: Session, plan_id: str, area_codes: list[str], at: dt.datetime) -> list[tuple[str, float | None]]:
-    """The on-time rate per year of the obligations of some areas."""
+def yearly_rates(tallies: list[Tally]) -> list[tuple[str, float | None]]:
+    """The on-time rate per year of tallies per period (one-off duties and events left out)."""
     per_year: dict[str, list[Tally]] = defaultdict(list)
-    for code in area_codes:
-        for tally in rollup(session, "period", at, plan_id=plan_id, area=code):
-            year = tally.key[0][:4]
-            if year.isdigit():  # not one-off duties or events
-                per_year[year].append(tally)
-    return sorted((year, on_time_rate(Tally.summed((year,), tallies))) for year, tallies in per_year.items())
+    for tally in tallies:
+        year = tally.key[-1][:4]
+        if year.isdigit():
+            per_year[year].append(tally)
+    return sorted((year, on_time_rate(Tally.summed((year,), group))) for year, group in per_year.items())

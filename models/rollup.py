@@ -81,6 +81,7 @@ GROUPS = {
     "directory": lambda ob: [Unit.directory_id],  # one directory per province
     "period": lambda ob: [ob.period],
     "area_level": lambda ob: [Task.area_code, Unit.level],  # the dashboard's heat map
+    "area_period": lambda ob: [Task.area_code, ob.period],  # ... and its outcome lines
     "unit_task": lambda ob: [Unit.id, Unit.name, Task.code],  # ... and its drill-down into one area
 }
 
