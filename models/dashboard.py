@@ -318,10 +318,15 @@ class ObligationPage:
     evidence: list[Evidence]
 
 
+def visible_obligation(session: Session, viewer: Viewer, obligation_id: int) -> tuple[Obligation, Task] | None:
+    """The obligation and its task, or None when it is not the viewer's to see."""
+    return session.exec(_scoped(select(Obligation, Task).join(Task, Task.id == Obligation.task_id)
+                                .where(Obligation.id == obligation_id), viewer)).first()
+
+
 def obligation_page(session: Session, viewer: Viewer, obligation_id: int, at: dt.datetime) -> ObligationPage | None:
     """Everything about one obligation, or None when it is not the viewer's to see."""
-    found = session.exec(_scoped(select(Obligation, Task).join(Task, Task.id == Obligation.task_id)
-                                 .where(Obligation.id == obligation_id), viewer)).first()
+    found = visible_obligation(session, viewer, obligation_id)
     if found is None:
         return None
     ob, task = found

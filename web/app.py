@@ -265,7 +265,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     def _apply(obligation_id: int, viewer: Viewer, form: dict) -> str | None:
         """Do the form's action in a transaction of its own; the reason it was refused, if it was."""
         with Session(engine) as session:
-            if dashboard.obligation_page(session, viewer, obligation_id, utcnow()) is None:
+            if dashboard.visible_obligation(session, viewer, obligation_id) is None:
                 raise NotFound()
             ob = lifecycle.load_for_update(session, obligation_id)
             try:
@@ -298,22 +298,23 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         from bots.service import store_evidence
 
         with Session(engine) as session:
-            found = dashboard.obligation_page(session, viewer, obligation_id, utcnow())
+            found = dashboard.visible_obligation(session, viewer, obligation_id)
             if found is None:
                 raise NotFound()
-            if viewer.role != "assignee" or viewer.unit_id != found.ob.unit_id:
+            ob, _ = found
+            if viewer.role != "assignee" or viewer.unit_id != ob.unit_id:
                 raise Forbidden()
             if len(content) > MAX_EVIDENCE or not content:
                 message = words.word(str(lang), "evidence_size")
                 return RedirectResponse(f"/obligations/{obligation_id}?error={quote(message)}", 303)
-            store_evidence(session, found.ob, content, Path(name).name[:200], mime, viewer.actor, app.state.evidence)
+            store_evidence(session, ob, content, Path(name).name[:200], mime, viewer.actor, app.state.evidence)
             session.commit()
         return RedirectResponse(f"/obligations/{obligation_id}?done=1", 303)
 
     @app.get("/evidence/{evidence_id}")
     def evidence(evidence_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
         item = session.get(Evidence, evidence_id)
-        if item is None or dashboard.obligation_page(session, viewer, item.obligation_id, utcnow()) is None:
+        if item is None or dashboard.visible_obligation(session, viewer, item.obligation_id) is None:
             raise NotFound()
         path = app.state.evidence / item.sha256[:2] / item.sha256
         if not path.is_file():
