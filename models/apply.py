@@ -22,7 +22,7 @@ from models import lifecycle, policies
 from models.lifecycle import NOT_CLOSED
 from models.opening import insert_new_obligations
 from models.succession import successors_on
-from models.org import Directory, chain_cycle, successions
+from models.org import Directory, cycles, successions
 from models.plan import PlanSpec
 from models.tables import (Area, Assignment, ChatLink, ClassMember, Contact, Event, Obligation, Plan, Task, Unit,
                            UnitClass, utcnow)
@@ -173,9 +173,8 @@ def _succession_cycles(session: Session, stated: dict, directory: Directory) -> 
     """A chain of successors across directories that leads back to where it began."""
     after = {u.id: u.successor_id for u in session.exec(select(Unit).where(Unit.successor_on.is_not(None)))}
     problems = []
-    for unit_id, (_, path) in stated.items():
-        cycle = chain_cycle(unit_id, after)
-        if cycle and unit_id == min(cycle):
+    for cycle in cycles(after):
+        for path in [stated[u][1] for u in cycle if u in stated][:1]:
             problems.append(Problem(directory.source, line_of(directory.doc, path), field_name(path),
                                     "its successors lead back to it: " + " → ".join(cycle)))
     return problems
@@ -410,7 +409,9 @@ def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, acto
     """Validate, then load plan and directory in one transaction. Returns what changed
     (with dry_run, what would change; nothing is kept). With reapply_reminders, open
     obligations take the plan's current reminder policy (new ones always do)."""
-    report = validate_plan(plan_path, directory)
+    with Session(engine) as session:
+        applied = dict(session.exec(select(Plan.id, Plan.parent_plan_id)).all())
+    report = validate_plan(plan_path, directory, plan_parents=applied)
     if not report.ok:
         raise InputError(report.errors)
     content_hash = hashlib.sha256(Path(plan_path).read_bytes()).hexdigest()

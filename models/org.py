@@ -291,26 +291,34 @@ def _succession_problems(spec: DirectorySpec, doc, source: str) -> list[Problem]
             problems.append(Problem(source, line, field_name(path), f'"{unit}" is already succeeded at line '
                                     f"{where[unit]}"))
         after[unit], where[unit] = succ.id, line
-    for unit in after:
-        cycle = chain_cycle(unit, after)
-        if cycle and unit == min(cycle):  # each cycle once
-            problems.append(Problem(source, where[unit], unit, "its successors lead back to it: " + " → ".join(cycle)))
+    for cycle in cycles(after):
+        problems.append(Problem(source, where[cycle[0]], cycle[0],
+                                "its successors lead back to it: " + " → ".join(cycle)))
     return problems
 
 
-def chain_cycle(start: str, after: dict[str, str | None]) -> list[str] | None:
-    """The cycle a chain of successors (or parents) runs into from `start`, if it does."""
-    seen, unit = [], start
-    while unit is not None and unit in after:
-        if unit in seen:
-            return [*seen[seen.index(unit):], unit] if seen.index(unit) == 0 else None
-        seen.append(unit)
-        unit = after[unit]
-    return None
+def cycles(after: dict[str, str | None]) -> list[list[str]]:
+    """Every cycle in a "next" mapping (successors, parents), each once, written from its
+    smallest member and closed: ["a", "b", "a"]. Linear: each key is walked once."""
+    state: dict[str, int] = {}  # 1 = on the walk in progress, 2 = done
+    found = []
+    for start in after:
+        walk, node = [], start
+        while node is not None and node in after and node not in state:
+            state[node] = 1
+            walk.append(node)
+            node = after[node]
+        if node is not None and state.get(node) == 1:  # the walk ran into itself
+            loop = walk[walk.index(node):]
+            first = loop.index(min(loop))
+            found.append([*loop[first:], *loop[:first], min(loop)])
+        for visited in walk:
+            state[visited] = 2
+    return found
 
 
 def _parent_cycles(spec: DirectorySpec, doc, source: str) -> list[Problem]:
-    parents = {u.id: u.parent for u in spec.units}
-    return [Problem(source, line_of(doc, ("units", i, "parent")), f"units[{i}].parent",
-                    "its parents lead back to it: " + " → ".join(chain_cycle(u.id, parents)))
-            for i, u in enumerate(spec.units) if u.parent and chain_cycle(u.id, parents)]
+    index = {u.id: i for i, u in enumerate(spec.units)}
+    return [Problem(source, line_of(doc, ("units", index[c[0]], "parent")), f"units[{index[c[0]]}].parent",
+                    "its parents lead back to it: " + " → ".join(c))
+            for c in cycles({u.id: u.parent for u in spec.units})]

@@ -98,11 +98,13 @@ def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | 
 
 
 def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None = None,
-            top: dict[str, str] | None = None, depth: int = 1) -> list[CascadeLine]:
+            top: dict[str, str] | None = None, depth: int = 1, seen: frozenset = frozenset()) -> list[CascadeLine]:
     """Plans that implement this one, level by level (province → districts → communes): each
-    of their tasks that carries out one of ours, with its four-way split."""
-    lines = []
-    for child in session.exec(select(Plan).where(Plan.parent_plan_id == plan_id).order_by(Plan.id)):
+    of their tasks that carries out one of ours, with its four-way split. Each plan is
+    visited once on a branch, so a parent cycle stored before it was refused cannot loop."""
+    lines, seen = [], seen | {plan_id}
+    children = session.exec(select(Plan).where(Plan.parent_plan_id == plan_id).order_by(Plan.id)).all()
+    for child in [c for c in children if c.id not in seen]:
         tallies = {t.key[1]: t for t in rollup(session, "task", at, plan_id=child.id, period=period)}
         tasks = session.exec(select(Task).where(Task.plan_id == child.id, Task.active, Task.implements.is_not(None)))
         mapping = {}
@@ -110,7 +112,7 @@ def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None 
             mapping[task.code] = (top or {}).get(task.implements, task.implements)
             lines.append(CascadeLine(depth, mapping[task.code], child.number, task.code,
                                      tallies.get(task.code, Tally((child.id, task.code)))))
-        lines += cascade(session, child.id, at, period, mapping, depth + 1)
+        lines += cascade(session, child.id, at, period, mapping, depth + 1, seen)
     return sorted(lines, key=lambda line: (_code_key(line.top_task), line.depth, line.plan_number, _code_key(line.task)))
 
 

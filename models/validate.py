@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.org import Directory, successions
+from models.org import Directory, cycles, successions
 from models.plan import PlanSpec, load_plan
 from models.timing import TimingKind
 from models.yamlio import InputError, Problem, field_name, line_of
@@ -37,8 +37,10 @@ class Report:
 
 class _Checker:
     def __init__(self, spec: PlanSpec, doc: Any, source: str, directory: Directory,
-                 successors: list[Directory] = (), as_of: dt.date | None = None):
+                 successors: list[Directory] = (), as_of: dt.date | None = None,
+                 plan_parents: dict[str, str | None] | None = None):
         self.spec, self.doc, self.source, self.directory = spec, doc, source, directory
+        self.plan_parents = plan_parents or {}
         self.report = Report(source, areas=len(spec.areas), tasks=len(spec.tasks), spec=spec)
         self.as_of = as_of or dt.date.today()
         self.succession = {unit: succ for d in [directory, *successors] for unit, succ, _ in successions(d.spec)}
@@ -52,6 +54,7 @@ class _Checker:
         self.check_unique("areas", [a.id for a in self.spec.areas])
         self.check_unique("tasks", [t.id for t in self.spec.tasks])
         self.check_coordinator()
+        self.check_parent()
         area_ids = {a.id for a in self.spec.areas}
         for i, task in enumerate(self.spec.tasks):
             if task.area is not None and task.area not in area_ids:
@@ -81,6 +84,13 @@ class _Checker:
         target = self.directory.resolve(self.spec.plan.coordinator)
         if target is None or target.kind != "unit":
             self.problem(("plan", "coordinator"), self.unknown(self.spec.plan.coordinator, "a unit"))
+
+    def check_parent(self) -> None:
+        """A plan implements another, never itself, nor one that (through its own parents,
+        as already applied) implements this one."""
+        plan = self.spec.plan
+        if plan.parent and (loop := [c for c in cycles({**self.plan_parents, plan.id: plan.parent}) if plan.id in c]):
+            self.problem(("plan", "parent"), "the plan's parents lead back to it: " + " → ".join(loop[0]))
 
     def check_phrase(self, path: tuple, phrase: str, lead: bool) -> None:
         target = self.directory.resolve(phrase)
@@ -133,11 +143,12 @@ class _Checker:
 
 
 def validate_plan(path: Path | str, directory: Directory, successors: list[Directory] = (),
-                  as_of: dt.date | None = None) -> Report:
+                  as_of: dt.date | None = None, plan_parents: dict[str, str | None] | None = None) -> Report:
     """Check a plan against its directory; `successors` are directories that succeed units
-    of it (today's map), so a lead whose units have all ended by `as_of` is reported."""
+    of it (today's map), so a lead whose units have all ended by `as_of` is reported;
+    `plan_parents` are the plans already applied (id → parent), for cycles through them."""
     try:
         spec, doc = load_plan(path)
     except InputError as exc:
         return Report(str(path), errors=exc.problems)
-    return _Checker(spec, doc, str(path), directory, list(successors), as_of).run()
+    return _Checker(spec, doc, str(path), directory, list(successors), as_of, plan_parents).run()

@@ -13,9 +13,10 @@ from models.digest import build_digest, digest_text, due_digests, send_digests
 from models.opening import Opener
 from models.plan import DigestPolicy
 from models.periods import Basis
-from models.tables import ChatLink, DigestRun, Obligation, Outbox, Task
+from models.tables import ChatLink, DigestRun, Obligation, Outbox, Plan, Task
 from models.timing import TimingKind
 from models.workcal import VN, WorkingCalendar
+from models.yamlio import InputError
 
 CAL = WorkingCalendar()
 PLAN = "binh-dinh-53-2019"
@@ -234,3 +235,18 @@ def test_a_provinces_report_shows_district_and_commune_plans_under_its_tasks(app
     del city["plan"]["parent"]
     errors = validate_plan(_plan_file(tmp_path, city), directory).errors
     assert [e.field for e in errors] == ["tasks[0].implements"] and errors[0].line > 0
+    # A plan cannot implement itself, nor one that implements it (through plans already applied).
+    city["plan"]["parent"] = "quy-nhon-12-2019"
+    errors = validate_plan(_plan_file(tmp_path, city), directory).errors
+    assert [e.field for e in errors] == ["plan.parent"] and "quy-nhon-12-2019 → quy-nhon-12-2019" in errors[0].message
+    city["plan"]["parent"] = "nhon-binh-5-2019"
+    with pytest.raises(InputError) as caught:
+        apply_plan(applied, _plan_file(tmp_path, city), directory, today=dt.date(2019, 7, 10))
+    (problem,) = caught.value.problems
+    assert problem.field == "plan.parent" and problem.line > 0
+    assert "nhon-binh-5-2019 → quy-nhon-12-2019 → nhon-binh-5-2019" in problem.message
+    # A cycle stored before this check existed still cannot make the report loop.
+    with Session(applied) as s:
+        s.get(Plan, "quy-nhon-12-2019").parent_plan_id = "nhon-binh-5-2019"
+        s.commit()
+        assert len(build_report(s, "nhon-binh-5-2019", at("2019-10-20 08:00")).cascade) == 1

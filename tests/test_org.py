@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.org import load_directory
+from models.org import cycles, load_directory
 from models.yamlio import InputError
 from tests.conftest import ROOT
 
@@ -113,3 +113,21 @@ def test_the_shipped_gia_lai_directory_reads_two_level_plans():
     assert len(gia_lai.expand("Các sở, ban, ngành tỉnh")) == 14  # the 12 of every province, Dân tộc và Tôn giáo, Ngoại vụ
     assert gia_lai.resolve("Sở Dân tộc và Tôn giáo") is not None
     assert gia_lai.expand("UBND cấp huyện") == []  # the old class still resolves, with no members
+
+
+@pytest.mark.parametrize("after,expected", [
+    ({"a": "b", "b": None}, []),
+    ({"a": "a"}, [["a", "a"]]),
+    ({"c": "a", "a": "b", "b": "c", "x": "a"}, [["a", "b", "c", "a"]]),
+    ({"a": "b", "b": "a", "c": "d", "d": "c", "e": "a"}, [["a", "b", "a"], ["c", "d", "c"]]),
+    ({"a": "elsewhere"}, []),  # a successor in another directory ends the chain here
+])
+def test_cycles_are_found_once_each_from_their_smallest_member(after, expected):
+    assert sorted(cycles(after)) == expected
+
+
+def test_cycle_search_stays_linear_on_a_long_chain():
+    chain = {f"u{i}": f"u{i + 1}" for i in range(200_000)}
+    chain["u200000"] = "u0"
+    (loop,) = cycles(chain)
+    assert len(loop) == 200_002
