@@ -13,10 +13,14 @@ from typing import Any, Iterable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 FieldPath = tuple[str | int, ...]
+
+# A plan or directory is a few hundred kilobytes (a province's 3,000 units: 400 KB); the
+# limit keeps a mistaken or hostile file from tying the machine up for minutes.
+MAX_INPUT_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,27 @@ class _DatesAsText(RoundTripConstructor):
 _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
 
 
+class _FastDatesAsText(SafeConstructor):
+    """The same, for the fast (C) loader that keeps no line numbers."""
+
+
+_FastDatesAsText.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+
+
+class Document(dict):
+    """A YAML file's top-level mapping, read by the fast loader. Line numbers are only needed
+    when something is wrong, so the slow line-keeping parse happens then, once."""
+
+    def __init__(self, data: dict, text: str):
+        super().__init__(data)
+        self._text, self._lines = text, None
+
+    def with_lines(self) -> Any:
+        if self._lines is None:
+            self._lines = _yaml().load(self._text)
+        return self._lines
+
+
 def _yaml() -> YAML:
     yaml = YAML()
     yaml.Constructor = _DatesAsText
@@ -63,11 +88,26 @@ def load_yaml(path: Path | str) -> Any:
     """Load a YAML file, or raise InputError naming the line where it is malformed."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError([Problem(str(path), None, "", f"file too large: {path.stat().st_size:,} bytes; the limit "
+                                      f"is {MAX_INPUT_BYTES // 2**20} MB ({MAX_INPUT_BYTES:,} bytes)")])
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise InputError([Problem(str(path), None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(str(path), None, "", "is a folder, not a file")]) from None
     except UnicodeDecodeError as exc:
         raise InputError([Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]) from None
+    try:
+        data = _fast_yaml().load(text)
+    except YAMLError:
+        data = _parse_marking_errors(path, text)  # only the line-keeping parser marks every error
+    except RecursionError:
+        raise InputError([Problem(str(path), None, "", "malformed YAML: nested too deeply")]) from None
+    return Document(data, text) if isinstance(data, dict) else data
+
+
+def _parse_marking_errors(path: Path, text: str) -> Any:
     try:
         return _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -79,10 +119,16 @@ def load_yaml(path: Path | str) -> Any:
         raise InputError([Problem(str(path), None, "", f"malformed YAML: {exc}")]) from None
 
 
+def _fast_yaml() -> YAML:
+    yaml = YAML(typ="safe")
+    yaml.Constructor = _FastDatesAsText
+    return yaml
+
+
 def line_of(doc: Any, path: FieldPath) -> int | None:
     """1-based line of the deepest node along `path` that the document has."""
     line = None
-    node = doc
+    node = doc.with_lines() if isinstance(doc, Document) else doc
     for part in path:
         position = None
         if isinstance(node, CommentedMap) and part in node:

@@ -124,3 +124,21 @@ def test_import_refuses_a_file_that_is_not_utf8(tmp_path):
     source.write_bytes("Số TT\nNhiệm vụ\n".encode("utf-8") + "Đơn vi chu tri".encode("utf-16"))
     result = dondoc("plan", "import", source, "-o", tmp_path / "out.yaml")
     assert result.exit_code == 1 and f"{source}:3: not UTF-8" in result.stderr
+
+
+def test_a_plan_or_directory_over_the_size_limit_is_refused_in_one_line(tmp_path):
+    from models.yamlio import MAX_INPUT_BYTES
+
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("# padding\n" * (MAX_INPUT_BYTES // 10 + 1), encoding="utf-8")
+    for args in (["plan", "validate", huge, "--org", ORG], ["org", "validate", huge]):
+        result = dondoc(*args)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"{huge}: file too large" in result.output and "the limit is 5 MB" in result.output
+
+
+def test_line_numbers_come_from_the_file_even_though_it_is_read_fast(tmp_path):
+    # The fast reader keeps no lines; a problem's line comes from a second, line-keeping read.
+    path = _broken(tmp_path, "coordinator: Sở Nội vụ", "coordinator: Sở Không Có")
+    result = dondoc("plan", "validate", path, "--org", ORG)
+    assert f"{path}:{_line_of('coordinator: Sở Không Có', path)}: plan.coordinator" in result.output
