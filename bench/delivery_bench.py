@@ -9,6 +9,13 @@ per chat).
 
 Target (issue "Chasing"): >= 90 % of the ceiling, zero 429s, zero per-chat violations,
 and not slower than AIORateLimiter.
+
+With `--shared 1,2,3 --database-url postgresql://…`, the same messages are sent by 1, then 2,
+then 3 dispatcher processes sharing one PostgreSQL database, as in production (target, issue
+"Hardening": zero 429s and zero per-chat violations with each; the time beside one's):
+
+    .ci/with-postgres bash -c 'uv run python bench/delivery_bench.py --shared 1,2,3 \
+        --database-url "$DONDOC_TEST_PG_URL"'
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
@@ -127,6 +135,38 @@ def run_outbox(server: RemoteStandIn, chats: list[int], messages: list[tuple[int
     return seconds
 
 
+def run_shared(server: RemoteStandIn, chats: list[int], messages: list[tuple[int, str]], url: str,
+               processes: int) -> float:
+    """The outbox drained by several dispatcher processes at once, sharing one database."""
+    server.fresh(chats)
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        session.exec(text("DELETE FROM outbox"))
+        for i, (chat, body) in enumerate(messages):
+            outbox.enqueue(session, f"bench:{i}", chat, body)
+        session.commit()
+    engine.dispose()
+    command = [sys.executable, __file__, "--dispatch", url, "--base-url", server.base_url, "--scale", str(SCALE)]
+    started = time.monotonic()
+    workers = [subprocess.Popen(command, cwd=ROOT) for _ in range(processes)]
+    if any(worker.wait() for worker in workers):
+        raise SystemExit("a dispatcher process failed")
+    seconds = time.monotonic() - started
+    report(f"{processes} dispatcher(s)", server, seconds, ceiling_seconds(messages))
+    return seconds
+
+
+def dispatch(url: str, base_url: str) -> None:
+    """One dispatcher process of `run_shared`: drain until the shared outbox is empty."""
+    engine = make_engine(url)
+
+    async def drain() -> None:
+        async with Bot(World().token, base_url=base_url, request=_request()) as bot:
+            await Dispatcher(engine, TelegramTransport(bot), Limits().scaled(SCALE)).drain(idle_timeout=1.0)
+    asyncio.run(drain())
+
+
 def run_aio_rate_limiter(server: RemoteStandIn, chats: list[int], messages: list[tuple[int, str]]) -> float:
     server.fresh(chats)
     limiter = AIORateLimiter(overall_max_rate=30 * SCALE, overall_time_period=1, group_max_rate=20,
@@ -168,12 +208,25 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=2000)
     parser.add_argument("--groups", type=int, default=100)
     parser.add_argument("--scale", type=float, default=10, help="how many times looser than Telegram's limits")
+    parser.add_argument("--shared", help="dispatcher process counts to try on one database, e.g. 1,2,3")
+    parser.add_argument("--database-url", help="the database they share (PostgreSQL)")
+    parser.add_argument("--dispatch", help=argparse.SUPPRESS)  # a worker process of --shared
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     global SCALE
     SCALE = args.scale
+    if args.dispatch:
+        return dispatch(args.dispatch, args.base_url)
     chats = [-(1000 + g) for g in range(args.groups)] + list(range(1, args.chats - args.groups + 1))
     messages = [(chats[i % len(chats)], f"Nhắc việc số {i}") for i in range(args.messages)]
     server = RemoteStandIn(SCALE)
+    if args.shared:
+        try:
+            times = [run_shared(server, chats, messages, args.database_url, int(n)) for n in args.shared.split(",")]
+        finally:
+            server.stop()
+        print("time against one dispatcher: " + ", ".join(f"{t / times[0]:.2f}" for t in times))
+        return
     try:
         with tempfile.TemporaryDirectory() as folder:
             raw = run_raw(server, chats, messages)

@@ -4,7 +4,7 @@ A message is a row, written in the same transaction as the change that causes it
 an idempotency key (planning the same reminder twice yields one row). Dispatchers claim
 rows the database says may be sent now: Telegram's limits (30 messages/s per bot, 1/s per
 chat, 20/min per group) are counted from the rows themselves, so several dispatchers, or
-one restarted, share one count. A row is committed `sending` just before the call to
+one restarted, share one count (they take turns to claim). A row is committed `sending` just before the call to
 Telegram and `sent` right after; a crash in between leaves it `sending`, and recovery turns
 it `uncertain` instead of sending it again.
 """
@@ -12,6 +12,7 @@ it `uncertain` instead of sending it again.
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, or_, update
@@ -126,8 +127,13 @@ def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | 
     """Rows of one channel that may be sent now within every limit of that channel, marked
     `sending` by this dispatcher. The caller commits at once, then sends."""
     now = now or utcnow()
+    _one_claim_at_a_time(session, channel)
+    since = now - limits.window(limits.per_bot_window)
+    # Another dispatcher's sends count from its claim until a window after their answer: its
+    # process paces them, so they may still be leaving when this one's would.
+    others_in_flight = and_(Outbox.state == "sending", Outbox.claimed_by != dispatcher)
     sent_last_second = session.exec(select(func.count()).select_from(Outbox).where(
-        _recent(now - limits.window(limits.per_bot_window), channel))).one()
+        Outbox.channel == channel, or_(_recent_alias(Outbox, since), Outbox.sent_at > since, others_in_flight))).one()
     budget = min(most, limits.per_bot - sent_last_second)
     if budget <= 0:
         return []
@@ -160,6 +166,15 @@ def claim(session: Session, dispatcher: str, limits: Limits, now: dt.datetime | 
                                    attempts=Outbox.attempts + 1)
                            .returning(Outbox.id)).scalars().all()
     return list(session.exec(select(Outbox).where(Outbox.id.in_(claimed)).order_by(Outbox.id)))
+
+
+def _one_claim_at_a_time(session: Session, channel: str) -> None:
+    """Dispatchers on PostgreSQL take turns to claim (a lock held until the claim commits):
+    each counts what the others claimed before it, so together they stay within one bot's
+    limits. SQLite serialises writers by itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"dondoc outbox claim {channel}".encode())
+        session.exec(select(func.pg_advisory_xact_lock(key)))
 
 
 def _busy_chats(session: Session, limits: Limits, now: dt.datetime, channel: str = "telegram") -> set:

@@ -85,9 +85,14 @@ def test_claims_respect_every_limit(engine):
     with Session(engine, expire_on_commit=False) as session:
         first = outbox.claim(session, "a", limits, now=now)
         second = outbox.claim(session, "b", limits, now=now)  # same instant: the bot's budget is spent
+        # "a" is still sending (its process paces them): they count for "b" until answered
+        waiting = outbox.claim(session, "b", limits, now=now + dt.timedelta(seconds=1.5))
+        for row in first:
+            outbox.mark_sent(row, 1, now + dt.timedelta(seconds=0.2))
+        session.flush()
         later = outbox.claim(session, "b", limits, now=now + dt.timedelta(seconds=1.5))
         session.commit()
-    assert [r.chat_id for r in first] == [1, 2, 3, -10, 4] and second == []
+    assert [r.chat_id for r in first] == [1, 2, 3, -10, 4] and second == [] and waiting == []
     assert [r.chat_id for r in later] == [1, -10, 5, 6, 7]  # one per chat per claim; the group's 2nd
 
 
