@@ -30,6 +30,10 @@ def telegram_token() -> str:
 
 def _secret_block() -> str | None:
     try:
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():  # no Prefect server: do not start one just to ask it
+            return None
         from prefect.blocks.system import Secret
 
         return Secret.load(SECRET_BLOCK).get()

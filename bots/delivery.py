@@ -31,6 +31,8 @@ from models.tables import ChatLink, Event, Outbox, Unit, utcnow
 log = logging.getLogger("dondoc.delivery")
 MAX_BACKOFF = dt.timedelta(minutes=5)
 STALE_SENDING = dt.timedelta(minutes=2)  # far longer than any send: a row `sending` this long was orphaned
+IDLE_POLL = 1.0  # seconds between looks at an empty outbox, in the long-running loop
+GRACE = 3.0  # seconds a stopping dispatcher gives the sends in flight
 
 
 @dataclass
@@ -125,10 +127,15 @@ class TelegramTransport:
         self.bot = bot
         self.pacer = pacer
 
+    async def ready(self, row: Outbox) -> None:
+        """Wait until this row may leave (the pacer's turn); nothing has left yet."""
+        if self.pacer is not None:
+            await self.pacer.wait_turn(row.chat_id)
+
     async def send(self, row: Outbox) -> Outcome:
+        """Send a row that is `ready`."""
         if self.pacer is None:
             return await self._send(row)
-        await self.pacer.wait_turn(row.chat_id)
         try:
             outcome = await self._send(row)
         finally:
@@ -171,6 +178,17 @@ class TelegramTransport:
             return Outcome("retry", wait=backoff(row), error=str(exc))
 
 
+async def _sleep_unless(stop: asyncio.Event | None, seconds: float) -> None:
+    """Sleep, waking early when `stop` is set."""
+    if stop is None:
+        await asyncio.sleep(seconds)
+        return
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
+
+
 def backoff(row: Outbox) -> dt.timedelta:
     return min(dt.timedelta(seconds=2 ** min(row.attempts, 10)), MAX_BACKOFF)
 
@@ -197,10 +215,13 @@ class Dispatcher:
         self.name = name or f"dispatcher-{uuid.uuid4().hex[:8]}"
         self.stats = DeliveryStats()
         self._paused_until: dt.datetime | None = None
+        self._left: set[int] = set()  # rows handed to the channel, not yet recorded
 
-    async def drain(self, idle_timeout: float = 0.0) -> DeliveryStats:
+    async def drain(self, idle_timeout: float = 0.0, stop: asyncio.Event | None = None) -> DeliveryStats:
         """Send until nothing is left to send (waiting out limits and retries), or, with
-        `idle_timeout`, until nothing new arrived for that long."""
+        `idle_timeout`, until nothing new arrived for that long. With `stop`, run until it is
+        set (a long-running loop that looks for new rows every IDLE_POLL seconds when idle),
+        then finish or release what is in hand."""
         self._recover()
         loop = asyncio.get_running_loop()
         idle_since, in_flight = loop.time(), set()
@@ -208,6 +229,9 @@ class Dispatcher:
             if self.stats.stopped:  # the channel refused our credentials: nothing more can go
                 await asyncio.gather(*in_flight)
                 log.error("%s: delivery stopped, rows left pending: %s", self.name, self.stats.stopped)
+                return self.stats
+            if stop is not None and stop.is_set():
+                await self._finish(in_flight)
                 return self.stats
             rows = self._claim()
             if rows:  # send in the background and claim the next batch at once: keep the pipe full
@@ -217,11 +241,26 @@ class Dispatcher:
                 idle_since = loop.time()
                 await asyncio.sleep(0)
                 continue
-            if not in_flight and not self._waiting() and loop.time() - idle_since >= idle_timeout:
+            idle = not in_flight and not self._waiting()
+            if stop is None and idle and loop.time() - idle_since >= idle_timeout:
                 return self.stats
             if not in_flight:
                 self._recover()  # a row another dispatcher left `sending` when it died
-            await asyncio.sleep(self._pause())
+            await _sleep_unless(stop, IDLE_POLL if stop is not None and idle else self._pause())
+
+    async def _finish(self, in_flight: set[asyncio.Task]) -> None:
+        """Stopping: let sends in flight end within GRACE seconds; rows still in hand go back
+        to pending if they had not left, else become uncertain (never sent twice)."""
+        if in_flight:
+            _done, late = await asyncio.wait(in_flight, timeout=GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        with Session(self.engine) as session:
+            back, unsure = outbox.release(session, self.name, left=self._left)
+            session.commit()
+        if back or unsure:
+            log.warning("%s: stopped with %d row(s) back to pending, %d uncertain", self.name, back, unsure)
 
     def _recover(self) -> None:
         with Session(self.engine) as session:
@@ -229,8 +268,15 @@ class Dispatcher:
             session.commit()
 
     async def _send(self, rows: list[Outbox]) -> None:
-        outcomes = await asyncio.gather(*(self.transport.send(row) for row in rows))
+        outcomes = await asyncio.gather(*(self._send_one(row) for row in rows))
         self._record(rows, outcomes)
+        self._left.difference_update(row.id for row in rows)
+
+    async def _send_one(self, row: Outbox) -> Outcome:
+        if ready := getattr(self.transport, "ready", None):
+            await ready(row)
+        self._left.add(row.id)  # from here on, nobody can say it did not go
+        return await self.transport.send(row)
 
     def _claim(self) -> list[Outbox]:
         if self._paused_until and utcnow() < self._paused_until:

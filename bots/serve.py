@@ -1,66 +1,197 @@
-"""`dondoc serve`: the embedded default, one process with no Prefect server. The bot polls
-Telegram, and PTB's JobQueue (APScheduler) fires the flows on the crons `prefect.yaml`
-declares. Prefect's local mode records each run; a flow runs in a worker thread so the bot
-keeps answering while it works."""
+"""`dondoc serve`: the long-running process. In one event loop it
+- checks every channel's credentials first (a refused token stops it before anything starts),
+- answers people: the Telegram bot (polling, or updates posted to the dashboard's
+  /hooks/telegram in webhook mode) and the Zalo bot,
+- delivers: one dispatcher per channel drains the outbox as a loop, so a queued message
+  leaves within seconds,
+- serves the web dashboard (in a thread of its own),
+- and, unless told not to (`--no-schedules`, when a Prefect worker runs the flows), fires
+  the flows on the crons `prefect.yaml` declares (the `deliver` flow is the loop above).
+On SIGTERM or Ctrl-C it stops within seconds, handing back what it holds."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import signal
+import threading
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
-from telegram.ext import Application, ContextTypes
+from telegram import Update
+from telegram.ext import Application
 
 from bots.app import build_application
-from flows.schedules import Scheduled, load_schedules
+from bots.channels import open_dispatchers
+from bots.config import api_urls, telegram_token, zalo_settings
+from flows.schedules import Scheduled
 
 log = logging.getLogger("dondoc.serve")
+FLOW_GRACE = 1.0  # seconds a stopping process waits for a flow run in progress (each plan commits on its own)
 
 
-def schedule_flows(application: Application, schedules: list[Scheduled]) -> None:
-    for scheduled in schedules:
-        # coalesce + one instance: a run still going, or several missed while asleep, fire once
-        application.job_queue.run_custom(
-            _runner(scheduled), name=scheduled.name,
-            job_kwargs={"trigger": scheduled.trigger(), "max_instances": 1, "coalesce": True,
-                        "misfire_grace_time": 300})
+class Refused(Exception):
+    """A channel refused our credentials: nothing was started."""
 
 
-def _runner(scheduled: Scheduled):
-    async def run(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            result = await asyncio.to_thread(scheduled.flow(), **scheduled.parameters)
-            log.info("%s: %s", scheduled.name, result)
-        except Exception:  # one failed run must not stop the schedule or the bot
-            log.exception("%s failed", scheduled.name)
-    run.__name__ = f"run_{scheduled.name}"
-    return run
+@dataclass
+class Serving:
+    engine: Engine
+    evidence: Path
+    web: tuple[str, int] | None = ("127.0.0.1", 8080)  # None: no dashboard
+    schedules: list[Scheduled] = field(default_factory=list)  # empty with --no-schedules
+    webhook: str | None = None  # Telegram posts updates to this https URL (the dashboard's /hooks/telegram)
+    drop_pending_updates: bool = False
+    bot_username: str | None = None
+    web_url: str | None = None  # where the dashboard listens, once started
 
 
-def build_server(token: str, engine: Engine, evidence_folder: Path, base_url: str | None = None,
-                 base_file_url: str | None = None, schedules: list[Scheduled] | None = None,
-                 zalo: tuple[str, str] | None = None) -> Application:
-    application = build_application(token, engine, evidence_folder, base_url, base_file_url)
-    schedule_flows(application, load_schedules() if schedules is None else schedules)
-    if zalo:
-        converse_on_zalo(application, engine, *zalo)
+async def serve(serving: Serving, stop: asyncio.Event, started: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set; raises Refused before starting anything when a token is refused."""
+    async with AsyncExitStack() as stack:
+        dispatchers, refused = await open_dispatchers(stack, serving.engine)
+        if refused:
+            raise Refused("; ".join(f"{channel}: {stats.stopped}" for channel, stats in refused.items()))
+        bot = await _start_telegram(serving, stack) if "telegram" in dispatchers else None
+        hook = _feeder(bot, asyncio.get_running_loop()) if bot and serving.webhook else None
+        _start_web(serving, stack, hook)
+        if zalo := zalo_settings():
+            _converse_on_zalo(serving, stack, zalo, stop)
+        scheduler = _start_schedules(serving.schedules)
+        loops = [asyncio.create_task(d.drain(stop=stop), name=f"deliver-{channel}")
+                 for channel, d in dispatchers.items()]
+        log.info("serving: %s%s", ", ".join(dispatchers), "" if serving.schedules else " (no schedules)")
+        if started:
+            started.set()
+        await stop.wait()
+        scheduler.shutdown(wait=False)
+        await asyncio.gather(*loops)  # each finishes or releases what it holds
+        await _finish_flow_runs()
+
+
+async def _start_telegram(serving: Serving, stack: AsyncExitStack) -> Application:
+    base_url, base_file_url = api_urls()
+    application = build_application(telegram_token(), serving.engine, serving.evidence, base_url, base_file_url)
+    await application.initialize()
+    stack.push_async_callback(application.shutdown)
+    if serving.webhook:
+        secret = secrets.token_urlsafe(32)  # set anew at every start: nothing to store
+        await application.bot.set_webhook(serving.webhook, secret_token=secret, allowed_updates=Update.ALL_TYPES,
+                                          drop_pending_updates=serving.drop_pending_updates)
+        application.bot_data["webhook_secret"] = secret
+    else:
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES,
+                                                drop_pending_updates=serving.drop_pending_updates)
+        stack.push_async_callback(application.updater.stop)
+    await application.start()
+    stack.push_async_callback(application.stop)
     return application
 
 
-def converse_on_zalo(application: Application, engine: Engine, token: str, base_url: str) -> None:
-    """The Zalo bot polls in the same event loop as the Telegram one, from start to shutdown."""
+def _feeder(application: Application, loop: asyncio.AbstractEventLoop):
+    """What the dashboard's /hooks/telegram calls with each update Telegram posts: the update
+    joins the bot's queue in this loop (the dashboard runs in a thread of its own)."""
+    async def feed(data: dict, secret: str) -> bool:
+        if not secrets.compare_digest(secret, application.bot_data.get("webhook_secret", "")):
+            return False
+        update = Update.de_json(data, application.bot)
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(application.update_queue.put(update), loop))
+        return True
+    return feed
+
+
+def _start_web(serving: Serving, stack: AsyncExitStack, telegram_hook) -> None:
+    if serving.web is None:
+        return
+    from bots.zalo import ZaloBot, ZaloClient
+    from web.app import create_app
+    from web.server import Background
+
+    zalo = zalo_settings()
+    # With DONDOC_ZALO_WEBHOOK_SECRET, Zalo posts messages to /hooks/zalo (after `dondoc zalo
+    # webhook URL`); without it, the bot polls.
+    hooked = ZaloBot(serving.engine, ZaloClient(*zalo)) if zalo and os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET") else None
+    app = create_app(serving.engine, serving.evidence, serving.bot_username, zalo=hooked, telegram=telegram_hook)
+    web = Background(app, *serving.web).start()
+    stack.callback(web.stop)
+    serving.web_url = web.url
+    log.info("dashboard on %s/", web.url)
+
+
+def _converse_on_zalo(serving: Serving, stack: AsyncExitStack, zalo: tuple[str, str], stop: asyncio.Event) -> None:
     from bots.zalo import ZaloBot, ZaloClient
 
-    stop = asyncio.Event()
-    running: list[asyncio.Task] = []
+    if os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET"):
+        return  # Zalo posts to the dashboard instead
+    client = ZaloClient(*zalo)
+    stack.push_async_callback(client.close)
+    task = asyncio.create_task(ZaloBot(serving.engine, client).run(stop), name="zalo-bot")
+    stack.push_async_callback(_cancelled, task)
 
-    async def start(_application: Application) -> None:
-        client = ZaloClient(token, base_url)
-        running.append(asyncio.create_task(ZaloBot(engine, client).run(stop), name="zalo-bot"))
 
-    async def finish(_application: Application) -> None:
-        stop.set()
-        for task in running:
-            task.cancel()
-    application.post_init, application.post_shutdown = start, finish
+async def _cancelled(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+# --- the schedules ----------------------------------------------------------------------
+
+def _start_schedules(schedules: list[Scheduled]) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler()
+    for scheduled in schedules:
+        if scheduled.name == "deliver":
+            continue  # this process delivers continuously
+        # coalesce + one instance: a run still going, or several missed while asleep, fire once
+        scheduler.add_job(run_flow, scheduled.trigger(), args=[scheduled], name=scheduled.name, id=scheduled.name,
+                          max_instances=1, coalesce=True, misfire_grace_time=300)
+    scheduler.start()
+    return scheduler
+
+
+_running: set[threading.Thread] = set()
+
+
+async def run_flow(scheduled: Scheduled) -> None:
+    """Run one scheduled flow in a daemon thread (the bot keeps answering; a stop does not
+    wait for a long run: each plan commits on its own, the next run picks up the rest)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future = loop.create_future()
+
+    def work() -> None:
+        try:
+            outcome = scheduled.flow()(**scheduled.parameters)
+        except Exception as exc:  # one failed run must not stop the schedule or the bot
+            outcome = exc
+        finally:
+            _running.discard(threading.current_thread())
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(outcome))
+
+    thread = threading.Thread(target=work, name=f"flow-{scheduled.name}", daemon=True)
+    _running.add(thread)
+    thread.start()
+    outcome = await done
+    if isinstance(outcome, Exception):
+        log.error("%s failed", scheduled.name, exc_info=outcome)
+    else:
+        log.info("%s: %s", scheduled.name, outcome)
+
+
+async def _finish_flow_runs() -> None:
+    for thread in list(_running):
+        await asyncio.to_thread(thread.join, FLOW_GRACE)
+
+
+def run(serving: Serving) -> None:
+    """Serve until SIGTERM or Ctrl-C."""
+    async def main() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await serve(serving, stop)
+    asyncio.run(main())

@@ -81,36 +81,41 @@ def serve(
     evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder for evidence files."),
     web_host: str = typer.Option("127.0.0.1", "--web-host", help="Address the dashboard listens on."),
     web_port: int = typer.Option(8080, "--web-port", help="Port of the dashboard (0: do not serve it)."),
+    schedules: bool = typer.Option(True, "--schedules/--no-schedules",
+                                   help="Fire the flows on prefect.yaml's crons here (--no-schedules when a Prefect "
+                                        "worker runs them)."),
+    webhook: str | None = typer.Option(None, "--webhook", metavar="URL",
+                                       help="Telegram posts updates to this https URL, which your reverse proxy "
+                                            "forwards to the dashboard's /hooks/telegram (default: polling)."),
+    drop_pending: bool = typer.Option(False, "--drop-pending-updates", help="Drop the updates Telegram kept while "
+                                      "the bot was away."),
+    log_level: str = typer.Option("INFO", "--log-level", envvar="DONDOC_LOG_LEVEL", metavar="LEVEL",
+                                  help="DEBUG, INFO, WARNING or ERROR (also DONDOC_LOG_LEVEL)."),
 ) -> None:
-    """Run the bot, the scheduled flows and the web dashboard in this one process (no Prefect
-    server needed). Token: DONDOC_TELEGRAM_TOKEN or the Prefect Secret block dondoc-telegram-token."""
+    """Answer people, deliver the outbox, serve the dashboard and fire the scheduled flows, in
+    this one process until SIGTERM or Ctrl-C. Every channel's credentials are checked first.
+    Telegram's token: DONDOC_TELEGRAM_TOKEN (or the Prefect Secret block dondoc-telegram-token)."""
     import logging
     import os
 
-    from bots.config import NoToken, api_urls, telegram_token
-    from bots.serve import build_server
-    from web.app import create_app
-    from web.server import Background
+    from telegram.error import TelegramError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bots.config import NoToken
+    from bots.serve import Refused, Serving, run
+    from flows.schedules import load_schedules
+
+    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        _fail(f"--log-level {log_level}: expected DEBUG, INFO, WARNING or ERROR")
+    # after the imports: importing Prefect sets up logging of its own
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    serving = Serving(_database(), evidence, (web_host, web_port) if web_port else None,
+                      load_schedules() if schedules else [], webhook, drop_pending, os.environ.get("DONDOC_BOT_USERNAME"))
     try:
-        token = telegram_token()
-    except NoToken as exc:
-        err.print(f"[red]error[/] {exc}")
-        raise typer.Exit(1) from None
-    base_url, base_file_url = api_urls()
-    engine = _database()
-    from bots.config import zalo_settings
-    from bots.zalo import ZaloBot, ZaloClient
-
-    zalo = zalo_settings()
-    # With DONDOC_ZALO_WEBHOOK_SECRET, Zalo posts messages to the dashboard's /hooks/zalo (after
-    # `dondoc zalo webhook URL`); without it, the bot polls.
-    hooked = ZaloBot(engine, ZaloClient(*zalo)) if zalo and os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET") else None
-    if web_port:
-        app_ = create_app(engine, evidence, os.environ.get("DONDOC_BOT_USERNAME"), zalo=hooked)
-        out.print(f"dashboard on {Background(app_, web_host, web_port).start().url}/", highlight=False)
-    build_server(token, engine, evidence, base_url, base_file_url, zalo=None if hooked else zalo).run_polling()
+        run(serving)
+    except (NoToken, Refused) as exc:
+        _fail(str(exc))
+    except TelegramError as exc:  # e.g. Telegram refused the webhook's address
+        _fail(f"Telegram: {exc.message}")
 
 
 @plan_app.command("import")
@@ -724,6 +729,11 @@ def db_upgrade() -> None:
     """Bring the database schema to the newest migration."""
     engine = _database()
     out.print(f"database schema up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error[/] {message}", highlight=False)
+    raise typer.Exit(1)
 
 
 def _database():

@@ -5,6 +5,7 @@ it on any day; scheduled runs leave it empty and get the present."""
 
 import datetime as dt
 import logging
+import os
 from typing import Callable, TypeVar
 
 from prefect import get_run_logger
@@ -31,6 +32,8 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
 
 
 def database() -> Engine:
+    if level := os.environ.get("DONDOC_LOG_LEVEL"):  # a worker's runs log as `dondoc serve --log-level` does
+        logging.getLogger("dondoc").setLevel(level.upper())
     engine = make_engine()
     upgrade(engine)
     return engine

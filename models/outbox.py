@@ -210,6 +210,18 @@ def mark_failed(row: Outbox, error: str) -> None:
     row.state, row.last_error = "failed", error
 
 
+def release(session: Session, dispatcher: str, left: set[int]) -> tuple[int, int]:
+    """A dispatcher stops with rows in hand: those that never left go back to pending (their
+    attempt not counted), those that left without an answer become uncertain. Returns
+    (back to pending, uncertain)."""
+    mine = and_(Outbox.state == "sending", Outbox.claimed_by == dispatcher)
+    unsure = session.exec(update(Outbox).where(mine, Outbox.id.in_(left or [-1]))
+                          .values(state="uncertain", last_error="dispatcher stopped while sending")).rowcount
+    back = session.exec(update(Outbox).where(mine).values(state="pending", sending_at=None,
+                                                          attempts=Outbox.attempts - 1)).rowcount
+    return back or 0, unsure or 0
+
+
 def recover(session: Session, stale_after: dt.timedelta, now: dt.datetime | None = None) -> int:
     """Rows left `sending` longer than any send takes belong to a dispatcher that died:
     they may or may not have gone, so they become `uncertain`. Returns how many."""

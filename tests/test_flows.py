@@ -2,7 +2,6 @@
 harness (the deliver flow, with its logs at DEBUG), the run lock, and the schedules that
 `prefect.yaml` declares and `dondoc serve` reads."""
 
-import asyncio
 import datetime as dt
 import logging
 import subprocess
@@ -13,14 +12,12 @@ import pytest
 from ruamel.yaml import YAML
 from sqlmodel import Session, select
 
-from bots.serve import _runner, build_server
 from bots.standin.server import StandIn
 from bots.standin.world import World
 from flows.chase import chase
 from flows.deliver import deliver
 from flows.digest import digest
 from flows.opening import open_obligations
-from flows.schedules import load_schedules
 from models import outbox
 from models.runlock import Busy, run_lock
 from models.tables import ChatLink, Outbox
@@ -155,18 +152,3 @@ def test_prefect_yaml_declares_each_flow_once_on_a_vietnam_cron():
         assert all(s["timezone"] == "Asia/Ho_Chi_Minh" for s in deployment["schedules"])
         names.add(name)
     assert names == {"open_obligations", "chase", "deliver", "digest"}
-
-
-def test_serve_schedules_the_same_crons_and_runs_a_flow_in_a_thread(configured, prefect_harness):
-    application = build_server("123456:serve-test-token", configured, ROOT / "var" / "evidence")
-    schedules = load_schedules()
-    jobs = {job.name: job for job in application.job_queue.jobs()}
-    assert set(jobs) == {s.name for s in schedules}
-    for scheduled in schedules:
-        trigger = jobs[scheduled.name].job.trigger
-        assert str(trigger) == str(scheduled.trigger()) and str(trigger.timezone) == "Asia/Ho_Chi_Minh"
-    daily = next(s for s in schedules if s.name == "daily")
-    fired = type(daily)(daily.name, daily.entrypoint, daily.cron, daily.timezone,
-                        {"as_of": dt.date(2019, 8, 1), "calendar": CALENDAR})
-    asyncio.run(_runner(fired)(None))  # what the JobQueue calls at 06:00
-    assert open_obligations.fn(as_of=dt.date(2019, 8, 1), calendar=CALENDAR) == {PLAN: 0}

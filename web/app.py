@@ -49,11 +49,13 @@ class Forbidden(Exception):
     pass
 
 
-def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None = None, zalo=None) -> FastAPI:
-    """`zalo`: a bots.zalo.ZaloBot that answers what Zalo posts to /hooks/zalo (webhook mode)."""
+def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None = None, zalo=None,
+               telegram=None) -> FastAPI:
+    """`zalo`: a bots.zalo.ZaloBot that answers what Zalo posts to /hooks/zalo (webhook mode);
+    `telegram`: `dondoc serve`'s feeder of what Telegram posts to /hooks/telegram (webhook mode)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine, app.state.evidence, app.state.bot = engine, Path(evidence_folder), bot_username
-    app.state.zalo = zalo
+    app.state.zalo, app.state.telegram = zalo, telegram
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     templates = _templates()
 
@@ -121,7 +123,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         _set_session_cookie(request, response, cookie)
         return response
 
-    # --- Zalo's webhook: the platform posts each message here when a webhook is set ---------
+    # --- webhooks: Zalo and Telegram post each update here when a webhook is set ------------
 
     @app.post("/hooks/zalo")
     async def zalo_webhook(request: Request):
@@ -135,6 +137,17 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             return Response(status_code=400)
         await app.state.zalo.handle(update)
         return Response(status_code=200)
+
+    @app.post("/hooks/telegram")
+    async def telegram_webhook(request: Request):
+        if app.state.telegram is None:
+            return Response(status_code=404)
+        try:
+            update = await request.json()
+        except ValueError:
+            return Response(status_code=400)
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        return Response(status_code=200 if await app.state.telegram(update, given) else 403)
 
     # --- links in e-mails and text messages: signed, expiring, confirmed before use ----------
 

@@ -1,0 +1,59 @@
+"""The channels this installation is configured for, each as an outbox dispatcher: Telegram
+or Zalo when its token is set, e-mail when an SMTP server is, SMS when a gateway file is
+(DONDOC_SMS_GATEWAY). Used by the `deliver` flow and by `dondoc serve`'s delivery loop."""
+
+from __future__ import annotations
+
+import os
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from sqlalchemy import Engine
+from telegram import Bot
+from telegram.error import InvalidToken
+from telegram.request import HTTPXRequest
+
+from bots.config import NoToken, api_urls, telegram_proxy, telegram_token, zalo_settings
+from bots.delivery import DeliveryStats, Dispatcher, TelegramTransport
+from bots.email import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
+from bots.sms import SMS_LIMITS, SmsTransport, load_gateway
+from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport
+
+REFUSED_TOKEN = "Telegram refused the bot token (401/404): set a valid one"
+
+
+def telegram_bot(token: str) -> Bot:
+    """A Bot for this installation's Telegram (or the API server it names, through its proxy)."""
+    base_url, base_file_url = api_urls()
+    return Bot(token, base_url=base_url or "https://api.telegram.org/bot",
+               base_file_url=base_file_url or "https://api.telegram.org/file/bot",
+               **({"request": HTTPXRequest(proxy=proxy)} if (proxy := telegram_proxy()) else {}))
+
+
+async def open_dispatchers(stack: AsyncExitStack, engine: Engine) -> tuple[dict[str, Dispatcher],
+                                                                            dict[str, DeliveryStats]]:
+    """(a dispatcher per configured channel, the channels that refused us with why). Their
+    clients close with `stack`."""
+    dispatchers, refused = {}, {}
+    try:
+        bot = await stack.enter_async_context(telegram_bot(telegram_token()))
+        dispatchers["telegram"] = Dispatcher(engine, TelegramTransport(bot))
+    except NoToken:
+        pass
+    except InvalidToken:  # its message carries the token: say why without it
+        refused["telegram"] = DeliveryStats(stopped=REFUSED_TOKEN)
+    try:
+        dispatchers["email"] = Dispatcher(engine, EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS)
+    except NoSmtp:
+        pass
+    if gateway := os.environ.get("DONDOC_SMS_GATEWAY"):
+        transport = SmsTransport(load_gateway(Path(gateway)))
+        stack.push_async_callback(transport.client.aclose)
+        dispatchers["sms"] = Dispatcher(engine, transport, SMS_LIMITS)
+    if zalo := zalo_settings():
+        client = ZaloClient(*zalo)
+        stack.push_async_callback(client.close)
+        dispatchers["zalo"] = Dispatcher(engine, ZaloTransport(client), ZALO_LIMITS)
+    if not dispatchers and not refused:
+        raise NoToken("no channel configured: set DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN or DONDOC_SMTP_URL")
+    return dispatchers, refused

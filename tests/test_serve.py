@@ -1,0 +1,130 @@
+"""`dondoc serve`, the long-running process: it checks the token before starting anything,
+answers people, delivers queued messages within seconds, fires the flows on prefect.yaml's
+crons, and stops within seconds on SIGTERM, the token nowhere in what it prints."""
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import quote
+
+import pytest
+from sqlmodel import Session, select
+
+from bots.serve import Refused, Serving, run_flow, serve, _start_schedules
+from bots.standin.server import StandIn
+from bots.standin.world import World, until
+from flows.opening import open_obligations
+from flows.schedules import load_schedules
+from models import outbox
+from models.tables import Outbox
+from tests.botkit import last_text_contains
+from tests.conftest import ROOT
+
+CALENDAR = str(ROOT / "plans" / "calendar" / "vn.yaml")
+
+
+@pytest.fixture
+def telegram(monkeypatch):
+    world = World()
+    world.add_user(501, "An")
+    with StandIn(world) as server:
+        monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", world.token)
+        monkeypatch.setenv("DONDOC_TELEGRAM_API", server.base_url)
+        for name in ("DONDOC_ZALO_TOKEN", "DONDOC_SMTP_URL", "DONDOC_SMS_GATEWAY"):
+            monkeypatch.delenv(name, raising=False)
+        yield server
+
+
+def test_serve_answers_delivers_at_once_and_stops_within_seconds(applied, telegram, tmp_path):
+    world = telegram.world
+
+    async def scenario() -> float:
+        stop, started = asyncio.Event(), asyncio.Event()
+        serving = Serving(applied, tmp_path / "evidence", web=None)
+        running = asyncio.create_task(serve(serving, stop, started))
+        await asyncio.wait_for(started.wait(), 20)
+        world.user_starts(501)  # the bot answers ...
+        await last_text_contains(world, 501, "chưa được liên kết")
+        with Session(applied) as session:  # ... and a message queued now leaves within seconds
+            outbox.enqueue(session, "now", 501, "Nhắc việc")
+            session.commit()
+        await until(lambda: any(r.text == "Nhắc việc" for r in world.received(501)), timeout=5)
+        stopping = time.monotonic()
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        return time.monotonic() - stopping
+    assert asyncio.run(scenario()) < 5
+    with Session(applied) as session:
+        assert {row.state for row in session.exec(select(Outbox))} == {"sent"}
+
+
+def test_a_refused_token_stops_serve_before_anything_starts(applied, telegram, tmp_path, monkeypatch):
+    monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", "123456:revoked-token-xxxxxxxxxxxxxxxxxxxxxxxx")
+
+    async def scenario() -> None:
+        await serve(Serving(applied, tmp_path / "evidence", web=("127.0.0.1", 0)), asyncio.Event())
+    with pytest.raises(Refused) as refused:
+        asyncio.run(scenario())
+    assert "refused the bot token" in str(refused.value) and "revoked-token" not in str(refused.value)
+
+
+def test_serve_schedules_the_same_crons_and_runs_a_flow_in_a_thread(applied, monkeypatch, prefect_harness):
+    monkeypatch.setenv("DONDOC_DATABASE_URL", applied.url.render_as_string(hide_password=False))
+    schedules = load_schedules()
+
+    async def scenario() -> None:
+        scheduler = _start_schedules(schedules)
+        jobs = {job.name: job for job in scheduler.get_jobs()}
+        scheduler.shutdown(wait=False)
+        # serve delivers continuously: the minute-by-minute `deliver` run is for Prefect workers
+        assert set(jobs) == {s.name for s in schedules} - {"deliver"}
+        for scheduled in schedules:
+            if scheduled.name in jobs:
+                trigger = jobs[scheduled.name].trigger
+                assert str(trigger) == str(scheduled.trigger()) and str(trigger.timezone) == "Asia/Ho_Chi_Minh"
+        daily = next(s for s in schedules if s.name == "daily")
+        await run_flow(type(daily)(daily.name, daily.entrypoint, daily.cron, daily.timezone,
+                                   {"as_of": dt.date(2019, 8, 1), "calendar": CALENDAR}))  # what fires at 06:00
+    asyncio.run(scenario())
+    assert open_obligations.fn(as_of=dt.date(2019, 8, 1), calendar=CALENDAR) == {"binh-dinh-53-2019": 0}
+
+
+def _serve_process(engine, server, token: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "DONDOC_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+           "DONDOC_TELEGRAM_TOKEN": token, "DONDOC_TELEGRAM_API": server.base_url}
+    return subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--web-port", "0", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _absent(token: str, text: str) -> bool:
+    return all(form not in text for form in (token, quote(token, safe=""), token.split(":")[1]))
+
+
+def test_serve_at_debug_stops_on_sigterm_within_5_s_and_never_prints_the_token(applied, telegram):
+    process = _serve_process(applied, telegram, telegram.world.token, "--log-level", "DEBUG")
+    lines = []
+    for line in process.stdout:  # until it serves
+        lines.append(line)
+        if "serving: telegram" in line:
+            break
+    telegram.world.user_starts(501)
+    asyncio.run(last_text_contains(telegram.world, 501, "chưa được liên kết"))
+    stopping = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    rest, _ = process.communicate(timeout=10)
+    assert process.returncode == 0 and time.monotonic() - stopping < 5
+    printed = "".join(lines) + rest
+    assert "getUpdates" in printed and "[bot-token]" in printed  # httpx logged its URLs at DEBUG ...
+    assert _absent(telegram.world.token, printed)  # ... never the token
+
+
+def test_serve_with_a_rejected_token_says_so_in_one_line_without_it(applied, telegram):
+    token = "123456:rejected-token-xxxxxxxxxxxxxxxxxxxxxxxx"
+    process = _serve_process(applied, telegram, token, "--log-level", "DEBUG")
+    printed, _ = process.communicate(timeout=60)
+    assert process.returncode == 1 and _absent(token, printed) and "Traceback" not in printed
+    assert printed.strip().splitlines()[-1] == "error telegram: Telegram refused the bot token (401/404): set a valid one"
