@@ -57,9 +57,10 @@ async def serve(serving: Serving, stop: asyncio.Event, started: asyncio.Event | 
         dispatchers, refused = await open_dispatchers(stack, serving.engine)
         if refused:
             raise Refused("; ".join(f"{channel}: {stats.stopped}" for channel, stats in refused.items()))
-        bot = await _start_telegram(serving, stack) if "telegram" in dispatchers else None
-        hook = _feeder(bot, asyncio.get_running_loop()) if bot and serving.webhook else None
+        hook = TelegramHook() if serving.webhook and "telegram" in dispatchers else None
         _start_web(serving, stack, hook)
+        if "telegram" in dispatchers:
+            await _start_telegram(serving, stack, hook)
         if zalo := zalo_settings():
             _converse_on_zalo(serving, stack, zalo, stop)
         scheduler = _start_schedules(serving.schedules)
@@ -74,38 +75,42 @@ async def serve(serving: Serving, stop: asyncio.Event, started: asyncio.Event | 
         await _finish_flow_runs()
 
 
-async def _start_telegram(serving: Serving, stack: AsyncExitStack) -> Application:
+class TelegramHook:
+    """What the dashboard's /hooks/telegram calls with each update Telegram posts (webhook
+    mode): checked against the secret token set with the webhook, then put in the bot's
+    queue in the bot's loop (the dashboard runs in a thread of its own)."""
+
+    def __init__(self):
+        self.secret = secrets.token_urlsafe(32)  # set anew with the webhook at every start: nothing to store
+        self.application: Application | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self, data: dict, given_secret: str) -> bool:
+        if self.application is None or not secrets.compare_digest(given_secret, self.secret):
+            return False
+        update = Update.de_json(data, self.application.bot)
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.application.update_queue.put(update), self.loop))
+        return True
+
+
+async def _start_telegram(serving: Serving, stack: AsyncExitStack, hook: TelegramHook | None) -> None:
     base_url, base_file_url = api_urls()
     application = build_application(telegram_token(), serving.engine, serving.evidence, base_url, base_file_url)
     await application.initialize()
     stack.push_async_callback(application.shutdown)
-    if serving.webhook:
-        secret = secrets.token_urlsafe(32)  # set anew at every start: nothing to store
-        await application.bot.set_webhook(serving.webhook, secret_token=secret, allowed_updates=Update.ALL_TYPES,
+    if hook:
+        await application.bot.set_webhook(serving.webhook, secret_token=hook.secret, allowed_updates=Update.ALL_TYPES,
                                           drop_pending_updates=serving.drop_pending_updates)
-        application.bot_data["webhook_secret"] = secret
+        hook.application, hook.loop = application, asyncio.get_running_loop()
     else:
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES,
                                                 drop_pending_updates=serving.drop_pending_updates)
         stack.push_async_callback(application.updater.stop)
     await application.start()
     stack.push_async_callback(application.stop)
-    return application
 
 
-def _feeder(application: Application, loop: asyncio.AbstractEventLoop):
-    """What the dashboard's /hooks/telegram calls with each update Telegram posts: the update
-    joins the bot's queue in this loop (the dashboard runs in a thread of its own)."""
-    async def feed(data: dict, secret: str) -> bool:
-        if not secrets.compare_digest(secret, application.bot_data.get("webhook_secret", "")):
-            return False
-        update = Update.de_json(data, application.bot)
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(application.update_queue.put(update), loop))
-        return True
-    return feed
-
-
-def _start_web(serving: Serving, stack: AsyncExitStack, telegram_hook) -> None:
+def _start_web(serving: Serving, stack: AsyncExitStack, telegram_hook: TelegramHook | None) -> None:
     if serving.web is None:
         return
     from bots.zalo import ZaloBot, ZaloClient

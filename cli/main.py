@@ -106,6 +106,8 @@ def serve(
 
     if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         _fail(f"--log-level {log_level}: expected DEBUG, INFO, WARNING or ERROR")
+    if webhook and not web_port:
+        _fail("--webhook: Telegram posts to the dashboard's /hooks/telegram; serve the dashboard (--web-port)")
     # after the imports: importing Prefect sets up logging of its own
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     serving = Serving(_database(), evidence, (web_host, web_port) if web_port else None,

@@ -6,13 +6,16 @@ import asyncio
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from urllib.parse import quote
 
+import httpx
 import pytest
 from sqlmodel import Session, select
+from telegram.error import BadRequest
 
 from bots.serve import Refused, Serving, run_flow, serve, _start_schedules
 from bots.standin.server import StandIn
@@ -128,3 +131,32 @@ def test_serve_with_a_rejected_token_says_so_in_one_line_without_it(applied, tel
     printed, _ = process.communicate(timeout=60)
     assert process.returncode == 1 and _absent(token, printed) and "Traceback" not in printed
     assert printed.strip().splitlines()[-1] == "error telegram: Telegram refused the bot token (401/404): set a valid one"
+
+
+def test_webhook_mode_takes_updates_on_the_dashboard_with_the_secret_only(applied, telegram, tmp_path):
+    world = telegram.world
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/hooks/telegram"
+    serving = Serving(applied, tmp_path / "evidence", web=("127.0.0.1", port), webhook=url)
+
+    async def refused() -> None:  # Telegram posts to https URLs only
+        await serve(serving, asyncio.Event())
+    with pytest.raises(BadRequest, match="https url must be provided"):
+        asyncio.run(refused())
+    world.http_webhooks_on_localhost = True  # the stand-in's test-only switch
+
+    async def scenario() -> int:
+        stop, started = asyncio.Event(), asyncio.Event()
+        running = asyncio.create_task(serve(serving, stop, started))
+        await asyncio.wait_for(started.wait(), 20)
+        world.user_starts(501)
+        await last_text_contains(world, 501, "chưa được liên kết")
+        async with httpx.AsyncClient() as client:  # a forged update, without the secret
+            forged = await client.post(url, json={"update_id": 1, "message": {}})
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        return forged.status_code
+    assert asyncio.run(scenario()) == 403
+    assert world.webhook == url and world.webhook_secret and not world.updates

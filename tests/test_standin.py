@@ -2,8 +2,10 @@
 
 import asyncio
 import json
+import threading
 import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,7 +14,7 @@ from telegram.error import BadRequest, ChatMigrated, Conflict, EndPointNotFound,
 from telegram.request import HTTPXRequest
 
 from bots.standin.server import StandIn
-from bots.standin.world import Faults, Limits, World
+from bots.standin.world import Faults, Limits, World, until
 
 FAST = Limits().scaled(1000)
 
@@ -293,3 +295,37 @@ def test_the_control_api_over_http(telegram):
         return updates[-1].message.text
     assert run(telegram, scenario) == "/start inv_abc123"
     assert control("received", {"chat_id": 444})[0]["text"] == "Chào Cường"
+
+
+def test_a_webhook_is_https_only_gets_each_update_with_its_secret_and_can_drop_pending(telegram):
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append((self.headers.get("X-Telegram-Bot-Api-Secret-Token"), body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{hook.server_port}/hooks/telegram"
+
+    async def scenario(bot, world):
+        with pytest.raises(BadRequest, match="Bad webhook: an https url must be provided for webhook"):
+            await bot.set_webhook(url)  # as Telegram does ...
+        world.http_webhooks_on_localhost = True  # ... but for this test-only switch
+        await bot.set_webhook(url, secret_token="s3cret", drop_pending_updates=True)  # the fixture's /start: dropped
+        world.user_sends(111, "xin chào")
+        await until(lambda: received)
+        info = await bot.get_webhook_info()
+        await bot.delete_webhook()
+        return info
+    try:
+        info = run(telegram, scenario)
+    finally:
+        hook.shutdown()
+    assert [(secret, update["message"]["text"]) for secret, update in received] == [("s3cret", "xin chào")]
+    assert (info.url, info.pending_update_count) == (url, 0)

@@ -19,6 +19,7 @@ import threading
 import time
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -129,8 +130,30 @@ class StandIn:
         self._loop = asyncio.get_running_loop()
         self._new_updates = asyncio.Event()
         self.world.on_update = lambda: self._loop.call_soon_threadsafe(self._new_updates.set)
+        pusher = asyncio.create_task(self._push_to_webhook())
         yield
+        pusher.cancel()
         self.world.on_update = lambda: None
+
+    async def _push_to_webhook(self) -> None:
+        """With a webhook set, Telegram POSTs each update to it, oldest first, with the secret
+        token in a header; an update the webhook did not take with a 2xx is tried again."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            while True:
+                await asyncio.sleep(0.05)
+                while (waiting := self.world.next_for_webhook()) is not None:
+                    url, secret, update = waiting
+                    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                    try:
+                        answer = await client.post(url, json=update, headers=headers)
+                        error = None if answer.is_success else \
+                            f"Wrong response from the webhook: {answer.status_code} {answer.reason_phrase}"
+                    except httpx.HTTPError:
+                        error = "Connection refused"
+                    self.world.webhook_answered(update, error)
+                    if error:
+                        await asyncio.sleep(1)
+                        break
 
     # --- the Bot API -------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import random
 import re
 import threading
 import time
+from urllib.parse import urlparse
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -56,6 +57,10 @@ class ApiError(Exception):
         if self.parameters:
             body["parameters"] = self.parameters
         return body
+
+
+def _true(value: Any) -> bool:
+    return value in (True, "true", "True", "1")
 
 
 def bad_request(text: str, **parameters: Any) -> ApiError:
@@ -158,6 +163,10 @@ class World:
         self.answered_429 = 0
         self.fault_log: list[tuple] = []  # (kind, chat_id, at, retry_after) of injected faults
         self.webhook: str | None = None
+        self.webhook_secret: str | None = None
+        self.webhook_allowed: list | None = None
+        self.webhook_error: tuple[int, str] | None = None  # (date, message) of the last failed delivery
+        self.http_webhooks_on_localhost = False  # a test-only switch: Telegram posts to https URLs only
         self.on_update: Callable[[], None] = lambda: None  # the server wakes long polls
         self.on_answer: Callable[[str], None] = lambda query_id: None  # benchmarks time answers
         self._random = random.Random()
@@ -308,12 +317,45 @@ class World:
                 "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
     def api_setwebhook(self, params: dict) -> bool:
-        self.webhook = params.get("url") or None
+        url = params.get("url") or ""
+        local = urlparse(url).hostname == "127.0.0.1" and self.http_webhooks_on_localhost
+        if url and not url.startswith("https://") and not local:
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if _true(params.get("drop_pending_updates")):
+            self.updates = []
+        self.webhook, self.webhook_secret = url or None, params.get("secret_token") or None
+        self.webhook_allowed = params.get("allowed_updates")
+        self.webhook_error = None
         return True
 
-    def api_deletewebhook(self, _params: dict) -> bool:
-        self.webhook = None
+    def api_deletewebhook(self, params: dict) -> bool:
+        if _true(params.get("drop_pending_updates")):
+            self.updates = []
+        self.webhook = self.webhook_secret = None
         return True
+
+    def api_getwebhookinfo(self, _params: dict) -> dict:
+        info = {"url": self.webhook or "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+        if self.webhook:
+            info |= {"max_connections": 40, "ip_address": "127.0.0.1"}
+            if self.webhook_allowed:
+                info["allowed_updates"] = self.webhook_allowed
+            if self.webhook_error:
+                info |= {"last_error_date": self.webhook_error[0], "last_error_message": self.webhook_error[1]}
+        return info
+
+    def next_for_webhook(self) -> tuple[str, str | None, dict] | None:
+        """(url, secret, the oldest update) when a webhook is set and an update waits for it."""
+        with self.lock:
+            return (self.webhook, self.webhook_secret, self.updates[0]) if self.webhook and self.updates else None
+
+    def webhook_answered(self, update: dict, error: str | None) -> None:
+        """The webhook took the update (error None: it is confirmed) or failed (kept, retried)."""
+        with self.lock:
+            if error is None:
+                self.updates = [u for u in self.updates if u["update_id"] != update["update_id"]]
+            else:
+                self.webhook_error = (int(self.clock()), error)
 
     def pending_updates(self, offset: int | None, limit: int) -> list[dict]:
         """Confirm updates below `offset`, return up to `limit` of the rest (negative offset:
