@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from telegram import Update
-from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
-                          TypeHandler, filters)
+from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler,
+                          ContextTypes, MessageHandler, TypeHandler, filters)
 
 from bots import handlers
 from bots.config import telegram_proxy
@@ -35,6 +35,8 @@ def build_application(token: str, engine: Engine, evidence_folder: Path, base_ur
     application = builder.build()
     application.bot_data.update(engine=engine, evidence_folder=str(evidence_folder))
     application.add_handler(TypeHandler(Update, handlers.once_per_update), group=-1)
+    application.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
     for name, callback in (("start", handlers.start), ("help", handlers.help_command), ("lang", handlers.set_language),
                            ("mine", handlers.mine), ("status", handlers.status), ("overdue", handlers.overdue),
                            ("web", handlers.web_link)):

@@ -335,14 +335,38 @@ class Dispatcher:
 
 
 def _follow_migration(session: Session, row: Outbox, new_chat_id: int) -> None:
-    """The group became a supergroup: its links and waiting messages move to the new id."""
+    """A send found the group became a supergroup: the row goes to the new id with the rest."""
     old = row.chat_id
-    for link in session.exec(select(ChatLink).where(ChatLink.chat_id == old)):
-        link.chat_id = new_chat_id
-    for waiting in session.exec(select(Outbox).where(Outbox.chat_id == old, Outbox.state == "pending")):
-        waiting.chat_id = new_chat_id
+    follow_chat_migration(session, old, new_chat_id)
     row.chat_id, row.state, row.sending_at = new_chat_id, "pending", None
-    session.add(Event(kind="chat_migrated", actor="delivery", before={"chat": old}, after={"chat": new_chat_id}))
+
+
+def follow_chat_migration(session: Session, old: int, new: int) -> None:
+    """The group became a supergroup: its links and waiting messages move to the new id (once:
+    Telegram's service messages and a failed send may each report it)."""
+    links = session.exec(select(ChatLink).where(ChatLink.chat_id == old)).all()
+    waiting = session.exec(select(Outbox).where(Outbox.chat_id == old, Outbox.state == "pending")).all()
+    for moved in [*links, *waiting]:
+        moved.chat_id = new
+    if links or waiting:
+        session.add(Event(kind="chat_migrated", actor="telegram", before={"chat": old}, after={"chat": new}))
+
+
+# What Telegram answers a send to a chat that blocked the bot or removed it: the same words
+# bury a link whether a send failed or Telegram said so first (my_chat_member).
+BLOCKED = "Forbidden: bot was blocked by the user"
+REMOVED = "Forbidden: bot was kicked from the group chat"
+
+
+def restore_link(session: Session, chat_id: int) -> int:
+    """The person unblocked the bot (or the group took it back): links that died of it live
+    again. Returns how many."""
+    links = session.exec(select(ChatLink).where(ChatLink.chat_id == chat_id, ChatLink.channel == "telegram",
+                                                ~ChatLink.active, ChatLink.dead_reason.in_([BLOCKED, REMOVED]))).all()
+    for link in links:
+        link.active, link.dead_reason, link.unlinked_at = True, None, None
+        session.add(Event(kind="link_restored", actor="telegram", before={"chat": chat_id, "unit": link.unit_id}))
+    return len(links)
 
 
 def bury_link(session: Session, channel: str, chat_id: int | None, address: str | None, reason: str) -> None:

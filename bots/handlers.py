@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlmodel import Session, select
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram import ChatMember, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bots import notices, service
+from bots import delivery, notices, service
 from bots.service import InvitationError, NotAllowed
 from bots.texts import day_text, say
 from models import lifecycle
@@ -68,6 +68,30 @@ async def once_per_update(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         first = service.first_time(session, update.update_id)
     if not first:
         raise ApplicationHandlerStop
+
+
+# --- the chat itself: blocked, removed, let back in, upgraded to a supergroup ----------
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram says the bot's place in a chat changed: links die at once (the coordinator
+    told once) or live again."""
+    change = update.my_chat_member
+    chat_id, status = change.chat.id, change.new_chat_member.status
+    with database(context) as session:
+        if status in (ChatMember.BANNED, ChatMember.LEFT):
+            delivery.bury_link(session, "telegram", chat_id, None,
+                               delivery.BLOCKED if change.chat.type == ChatType.PRIVATE else delivery.REMOVED)
+        elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR):
+            delivery.restore_link(session, chat_id)
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The group became a supergroup (Telegram's service message, in the old chat or the new)."""
+    message = update.effective_message
+    old, new = ((message.chat.id, message.migrate_to_chat_id) if message.migrate_to_chat_id
+                else (message.migrate_from_chat_id, message.chat.id))
+    with database(context) as session:
+        delivery.follow_chat_migration(session, old, new)
 
 
 # --- commands ------------------------------------------------------------------------

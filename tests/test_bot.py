@@ -15,7 +15,7 @@ from bots.standin.server import StandIn
 from bots.standin.world import Limits, World, until
 from tests.botkit import last_text_contains, link, running, stop, texts
 from models.opening import Opener
-from models.tables import ChatLink, Event, Evidence, Obligation, Task
+from models.tables import ChatLink, Event, Evidence, Obligation, Outbox, Task
 from models.workcal import VN, WorkingCalendar
 
 COMMUNE, OTHER_COMMUNE, COORDINATOR_UNIT = "binh-dinh/xa-21550", "binh-dinh/xa-21553", "binh-dinh/so-noi-vu"
@@ -405,3 +405,61 @@ def test_the_report_counts_targets_met_and_not_met(applied):
     assert {r.unit: (r.value, r.met) for r in measured if r.value is not None} == {
         "UBND phường Nhơn Bình (thành phố Quy Nhơn)": (45, True), "UBND phường Nhơn Phú (thành phố Quy Nhơn)": (30, False)}
     assert measured[0].target == "≥ 40% hồ sơ tiếp nhận"
+
+
+def test_a_blocked_bot_buries_the_link_at_once_and_an_unblock_restores_it(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+
+    def link_of(chat):
+        with Session(engine) as session:
+            return session.exec(select(ChatLink).where(ChatLink.chat_id == chat)).one()
+
+    def dead_link_notices():
+        with Session(engine) as session:
+            return [r for r in session.exec(select(Outbox).where(Outbox.chat_id == COORDINATOR))
+                    if "Không liên lạc được" in r.payload["text"]]
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
+            await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
+            world.user_blocks(ASSIGNEE)  # Telegram tells the bot (my_chat_member: kicked)
+            await until(lambda: not link_of(ASSIGNEE).active)
+            world.user_blocks(ASSIGNEE)  # told twice: still one notice
+            await asyncio.sleep(0.3)
+            assert len(dead_link_notices()) == 1 and "UBND phường Nhơn Bình" in dead_link_notices()[0].payload["text"]
+            world.user_starts(ASSIGNEE)  # unblocks: my_chat_member member, then /start
+            await until(lambda: link_of(ASSIGNEE).active)
+            await last_text_contains(world, ASSIGNEE, "/mine")  # greeted as linked, with the help text
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+
+
+def test_a_group_upgraded_to_a_supergroup_keeps_its_link_at_once(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+    world.add_group(-4001, "Tổ công tác")
+    with Session(engine) as session:
+        session.add(ChatLink(chat_id=-4001, unit_id=COORDINATOR_UNIT, contact="nhóm", role="coordinator"))
+        session.commit()
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            new_id = world.group_migrates(-4001)  # the service messages, in the old chat and the new
+            await until(lambda: _chat_of_link(engine, "nhóm") == new_id)
+            world.user_sends(ASSIGNEE, "/status", chat_id=new_id)
+            await last_text_contains(world, new_id, "binh-dinh-53-2019")  # the supergroup is the coordinator's
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+    with Session(engine) as session:
+        assert len(session.exec(select(Event).where(Event.kind == "chat_migrated")).all()) == 1
+
+
+def _chat_of_link(engine, contact):
+    with Session(engine) as session:
+        return session.exec(select(ChatLink.chat_id).where(ChatLink.contact == contact)).one()

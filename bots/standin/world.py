@@ -186,15 +186,35 @@ class World:
             return chat
 
     def user_starts(self, user_id: int, payload: str | None = None) -> dict:
-        """The user presses Start (with a deep-link payload: t.me/<bot>?start=<payload>)."""
+        """The user presses Start (with a deep-link payload: t.me/<bot>?start=<payload>);
+        after blocking the bot, this restores it."""
         with self.lock:
             user = self.users[user_id]
+            if user.blocked:
+                self._bot_status_changes(self.chats[user_id], user, "kicked", "member")
             user.started, user.blocked = True, False
             return self.user_sends(user_id, f"/start {payload}" if payload else "/start")
 
     def user_blocks(self, user_id: int) -> None:
         with self.lock:
             self.users[user_id].blocked = True
+            self._bot_status_changes(self.chats[user_id], self.users[user_id], "member", "kicked")
+
+    def bot_removed_from_group(self, chat_id: int, by_user: int) -> None:
+        """A member removes the bot from a group: the bot can no longer write there."""
+        with self.lock:
+            chat = self.chats[chat_id]
+            chat.bot_member = False
+            self._bot_status_changes(chat, self.users[by_user], "member", "left")
+
+    def _bot_status_changes(self, chat: Chat, by: User, old: str, new: str) -> None:
+        """Telegram tells the bot of a change of its own membership in a chat (my_chat_member)."""
+        bot = {"id": self.bot_id, "is_bot": True, "first_name": "Đôn đốc", "username": self.username}
+
+        def member(status: str) -> dict:  # a "kicked" member carries until_date (0: for good)
+            return {"user": bot, "status": status} | ({"until_date": 0} if status == "kicked" else {})
+        self._push({"my_chat_member": {"chat": chat.as_json(), "from": by.as_json(), "date": int(self.clock()),
+                                       "old_chat_member": member(old), "new_chat_member": member(new)}})
 
     def user_sends(self, user_id: int, text: str, chat_id: int | None = None,
                    reply_to: int | None = None) -> dict:
@@ -263,7 +283,12 @@ class World:
             old = self.chats[chat_id]
             new_id = new_id or int(f"-100{abs(chat_id)}")
             old.migrated_to = new_id
-            self.chats[new_id] = Chat(new_id, "supergroup", old.title)
+            new = self.chats[new_id] = Chat(new_id, "supergroup", old.title)
+            # the service messages both chats show (TBA: migrate_to_chat_id, migrate_from_chat_id)
+            someone = next(iter(self.users.values()), None)
+            sender = someone.as_json() if someone else {"id": 1, "is_bot": False, "first_name": "?"}
+            self._push({"message": self._public(self._new_message(old, sender, {"migrate_to_chat_id": new_id}))})
+            self._push({"message": self._public(self._new_message(new, sender, {"migrate_from_chat_id": chat_id}))})
             return new_id
 
     def received(self, chat_id: int) -> list[Received]:
