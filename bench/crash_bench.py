@@ -1,10 +1,12 @@
 """Crash safety of delivery: the dispatchers killed with SIGKILL at random moments while they
-deliver 2,000 messages spread over Telegram, Zalo, e-mail and SMS (their stand-ins and a real
-SMTP server on 127.0.0.1), restarted each time. Prints, per channel, messages delivered twice
-(target 0), lost (target 0) and uncertain (sent or not: the row was `sending` when the process
-died).
+deliver 3,000 messages spread over Telegram, Zalo, e-mail and SMS (their stand-ins and a real
+SMTP server on 127.0.0.1), restarted each time. Each kill falls after the process's first
+delivery, at a random moment within its sending, and is counted as mid-send when the dead
+process left rows `sending` (target: at least 20 of 30). Prints, per channel, messages
+delivered twice (target 0), lost (target 0) and uncertain (sent or not: the row was `sending`
+when the process died; surfaced, never resent).
 
-    uv run python bench/crash_bench.py [--kills 30 --messages 2000 --channels telegram,zalo,email,sms]
+    uv run python bench/crash_bench.py [--kills 30 --messages 3000 --channels telegram,zalo,email,sms]
 """
 
 from __future__ import annotations
@@ -64,6 +66,34 @@ def worker(url: str, port: int, token: str) -> None:
     asyncio.run(run())
 
 
+def sent(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Outbox).where(Outbox.state == "sent")).one()
+
+
+def in_flight(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Outbox).where(Outbox.state == "sending")).one()
+
+
+def kill_while_sending(process: subprocess.Popen, engine, chance: random.Random) -> bool:
+    """SIGKILL the worker at a random moment after its first delivery, when some row is on its
+    way (`sending`). False when the worker finished first."""
+    before = sent(engine)
+    while sent(engine) == before:  # start-up: nothing of this process has gone yet
+        if process.poll() is not None:
+            return False
+        time.sleep(0.01)
+    deadline = time.monotonic() + chance.uniform(0.0, 0.8)  # a random moment within the sending ...
+    while time.monotonic() < deadline or not in_flight(engine):  # ... when a send is in flight
+        if process.poll() is not None:
+            return False
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return True
+
+
 def address(channel: str, n: int) -> str:
     return {"zalo": f"zl-{n}", "email": f"p{n}@bench.vn", "sms": f"09{n:08d}"}[channel]
 
@@ -71,7 +101,7 @@ def address(channel: str, n: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kills", type=int, default=30)
-    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--chats", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
@@ -100,16 +130,14 @@ def main() -> None:
                     outbox.enqueue_text(session, f"crash:{i}", channel, address(channel, n), f"msg-{i}")
             session.commit()
         command = [sys.executable, __file__, "--worker", url, str(server.port), server.token]
-        kills = 0
+        kills = mid_send = 0
         started = time.monotonic()
         while kills < args.kills:
             process = subprocess.Popen(command, cwd=ROOT)
-            time.sleep(chance.uniform(0.3, 2.5))  # start-up takes ~1 s: some kills land before any send
-            if process.poll() is not None:
+            if not kill_while_sending(process, engine, chance):
                 break  # it finished everything
-            process.send_signal(signal.SIGKILL)
-            process.wait()
             kills += 1
+            mid_send += in_flight(engine) > 0  # rows the dead process left `sending`: it died mid-send
         subprocess.run(command, cwd=ROOT, check=True)  # the last one runs to the end
         with Session(engine) as session:
             states = dict(session.exec(select(Outbox.state, func.count()).group_by(Outbox.state)).all())
@@ -121,6 +149,7 @@ def main() -> None:
         server.stop()
     print(f"{args.messages} messages over {len(CHANNELS)} channels, {kills} SIGKILLs in "
           f"{time.monotonic() - started:.0f} s; final states {states}")
+    print(f"kills that landed while messages were being sent: {mid_send} of {kills} (target >= 20 of 30)")
     for k, channel in enumerate(CHANNELS):
         expected = {f"msg-{i}" for i in range(k, args.messages, 4)}
         got = received[channel]

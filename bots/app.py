@@ -7,12 +7,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from telegram import Update
-from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler,
+from telegram.ext import (Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler,
                           ContextTypes, MessageHandler, TypeHandler, filters)
 
 from bots import handlers
 from bots.config import telegram_proxy
+from bots.delivery import Pacer
+from bots.pacing import OneChatAtATime, SharedBudget
 from bots.redact import redact_secret
+from models.outbox import Limits
 
 log = logging.getLogger("dondoc.bot")
 
@@ -23,11 +26,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_application(token: str, engine: Engine, evidence_folder: Path, base_url: str | None = None,
-                      base_file_url: str | None = None) -> Application:
+                      base_file_url: str | None = None, pacer: Pacer | None = None) -> Application:
+    """`pacer`: the Telegram dispatcher's, when both run in this process (`dondoc serve`), so
+    replies and the outbox's sends count in one budget."""
     redact_secret(token)
-    # Replies to a user's press go out at once, not through the outbox; a quick succession of
-    # presses can still meet Telegram's per-chat limit, and the limiter waits out its retry_after.
-    builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=2))
+    # Replies to a user's press go out at once, not through the outbox, within the shared
+    # budget; different chats are answered concurrently, one chat's updates in order.
+    builder = (Application.builder().token(token).rate_limiter(SharedBudget(pacer or Pacer(Limits())))
+               .concurrent_updates(OneChatAtATime()))
     if proxy := telegram_proxy():
         builder = builder.proxy(proxy).get_updates_proxy(proxy)
     if base_url:

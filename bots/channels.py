@@ -14,7 +14,7 @@ from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
 from bots.config import NoToken, api_urls, telegram_proxy, telegram_token, zalo_settings
-from bots.delivery import DeliveryStats, Dispatcher, TelegramTransport
+from bots.delivery import DeliveryStats, Dispatcher, Pacer, TelegramTransport
 from bots.email import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
 from bots.sms import SMS_LIMITS, SmsTransport, load_gateway
 from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport
@@ -30,14 +30,14 @@ def telegram_bot(token: str) -> Bot:
                **({"request": HTTPXRequest(proxy=proxy)} if (proxy := telegram_proxy()) else {}))
 
 
-async def open_dispatchers(stack: AsyncExitStack, engine: Engine) -> tuple[dict[str, Dispatcher],
-                                                                            dict[str, DeliveryStats]]:
+async def open_dispatchers(stack: AsyncExitStack, engine: Engine, pacer: Pacer | None = None
+                           ) -> tuple[dict[str, Dispatcher], dict[str, DeliveryStats]]:
     """(a dispatcher per configured channel, the channels that refused us with why). Their
-    clients close with `stack`."""
+    clients close with `stack`. `pacer`: Telegram's budget, when the bot's replies share it."""
     dispatchers, refused = {}, {}
     try:
         bot = await stack.enter_async_context(telegram_bot(telegram_token()))
-        dispatchers["telegram"] = Dispatcher(engine, TelegramTransport(bot))
+        dispatchers["telegram"] = Dispatcher(engine, TelegramTransport(bot, pacer))
     except NoToken:
         pass
     except InvalidToken:  # its message carries the token: say why without it

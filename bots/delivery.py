@@ -60,15 +60,18 @@ class Pacer:
         self._answered = asyncio.Event()  # set (and replaced) each time an answer comes back
         self._gate = asyncio.Lock()  # one send at a time waits for the bot-wide window
 
-    async def wait_turn(self, chat_id: int) -> None:
+    async def wait_turn(self, chat_id: int, chat_window: bool = True) -> None:
         """Wait until a request to this chat fits every limit, then count it in flight.
         The chat's own window is waited out alone; the bot-wide window through one gate,
-        so hundreds of waiting sends do not all wake for each free slot."""
+        so hundreds of waiting sends do not all wake for each free slot. Without
+        `chat_window`, only the bot-wide one (a reply in a private chat: a tolerated burst)."""
+        def chat_wait(now: float) -> float | None:
+            return self._chat_wait(chat_id, now) if chat_window else 0.0
         while True:
-            await self._wait_for(lambda now: self._chat_wait(chat_id, now))
+            await self._wait_for(chat_wait)
             async with self._gate:
                 await self._wait_for(self._bot_wait)
-                if self._chat_wait(chat_id, time.monotonic()) == 0:  # still free: nobody took it meanwhile
+                if chat_wait(time.monotonic()) == 0:  # still free: nobody took it meanwhile
                     self.in_flight[chat_id] = self.in_flight.get(chat_id, 0) + 1
                     return
 

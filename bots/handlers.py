@@ -8,6 +8,7 @@ button press is checked against the chat that pressed it: callback data carries 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from bots.service import InvitationError, NotAllowed
 from bots.texts import day_text, say
 from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
+from models.outbox import MAX_TEXT
 from models.rollup import Category, rollup
 from models.opening import schedule_of
 from models.plan import TargetSpec
@@ -156,22 +158,59 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         return
     action, obligation_id = match.group(1), int(match.group(2))
-    coordinator = action in ("a", "n")
+    if action in ("a", "n"):
+        await decide(update, context, obligation_id, approve=action == "a")
+        return
     with database(context) as session:
         try:
-            link, ob = service.authorize(session, update.effective_chat.id, obligation_id, coordinator)
+            link, ob = service.authorize(session, update.effective_chat.id, obligation_id)
         except NotAllowed:
             session.commit()  # keep the record of the refused attempt
             await query.answer(say(_user_lang(update), "not_allowed"), show_alert=True)
             return
         task = session.get(Task, ob.task_id)
-        if not coordinator and ob.status not in ACTIVE:
+        if ob.status not in ACTIVE:
             await query.answer(say(link.lang, "closed", status=say(link.lang, f"st_{ob.status}")), show_alert=True)
             return
-        follow_up = await _ACTIONS[action](session, context, update, link, ob, task)
+        follow_up = _ACTIONS[action](session, context, update, link, ob, task)
     await query.answer()
     for chat_id, text, markup in follow_up:
         await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(markup))
+
+
+async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE, obligation_id: int, approve: bool) -> None:
+    """The coordinator's Approve or Deny: the press is answered first; the decision and the
+    message to the assignees are one transaction (the message leaves through the outbox);
+    then the request shows the decision in place of its buttons."""
+    query = update.callback_query
+    await query.answer()
+    key = "ext_approved" if approve else "ext_denied"
+    lang, decision, refusal = _user_lang(update), None, say(_user_lang(update), "not_allowed")
+    with database(context) as session:
+        try:
+            link, ob = service.authorize(session, update.effective_chat.id, obligation_id, as_coordinator=True)
+        except NotAllowed:
+            link = None  # the refused attempt is recorded, and kept
+        if link is not None:
+            lang, task = link.lang, session.get(Task, ob.task_id)
+            try:
+                (lifecycle.approve_extension if approve else lifecycle.deny_extension)(session, ob, _actor(update))
+                notices.to_assignees(session, ob, task, key)
+                decision = say(lang, key, code=task.code, date=day_text(ob.due_at))
+            except DomainError as exc:
+                session.rollback()
+                refusal = say(lang, "refused", reason=str(exc))
+    if decision is None:
+        await reply(update, refusal)
+    else:
+        await query.message.edit_text(decided(lang, query.message.text or "", decision), parse_mode=ParseMode.HTML)
+
+
+def decided(lang: str, request: str, decision: str) -> str:
+    """The request with the decision under it, cut so that it stays within one message."""
+    room = MAX_TEXT - len(decision) - 4
+    shown = request if len(request) <= room else request[:room - 1] + "…"
+    return say(lang, "decided", text=html.escape(shown), decision=html.escape(decision))
 
 
 def _question(link: ChatLink) -> ForceReply | None:
@@ -183,7 +222,7 @@ def _ask(link: ChatLink, action: str, ob: Obligation, step: str, **extra) -> Non
     link.awaiting = {"action": action, "obligation": ob.id, "step": step, **extra}
 
 
-async def _on_done(session, context, update, link, ob, task):
+def _on_done(session, context, update, link, ob, task):
     if task.evidence_required and not session.exec(select(Evidence.id).where(Evidence.obligation_id == ob.id)).first():
         _ask(link, "evidence", ob, "file")
         return [(link.chat_id, say(link.lang, "evidence_needed", code=task.code), _question(link))]
@@ -192,57 +231,34 @@ async def _on_done(session, context, update, link, ob, task):
     return [(link.chat_id, say(link.lang, "done_saved", code=task.code), None)]
 
 
-async def _on_progress(session, context, update, link, ob, task):
+def _on_progress(session, context, update, link, ob, task):
     _ask(link, "progress", ob, "percent")
     return [(link.chat_id, say(link.lang, "ask_percent", code=task.code), _question(link))]
 
 
-async def _on_blocked(session, context, update, link, ob, task):
+def _on_blocked(session, context, update, link, ob, task):
     _ask(link, "blocked", ob, "reason")
     return [(link.chat_id, say(link.lang, "ask_block_reason", code=task.code), _question(link))]
 
 
-async def _on_extension(session, context, update, link, ob, task):
+def _on_extension(session, context, update, link, ob, task):
     if ob.no_deadline:
         return [(link.chat_id, say(link.lang, "refused", reason=say(link.lang, "no_deadline")), None)]
     _ask(link, "extension", ob, "date")
     return [(link.chat_id, say(link.lang, "ask_new_date", code=task.code, due=day_text(ob.due_at)), _question(link))]
 
 
-async def _on_evidence(session, context, update, link, ob, task):
+def _on_evidence(session, context, update, link, ob, task):
     _ask(link, "evidence", ob, "file")
     return [(link.chat_id, say(link.lang, "ask_evidence", code=task.code), _question(link))]
 
 
-async def _on_decision(session, context, update, link, ob, task, approve: bool):
-    decide = lifecycle.approve_extension if approve else lifecycle.deny_extension
-    try:
-        decide(session, ob, _actor(update))
-    except DomainError as exc:
-        return [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
-    message = update.callback_query.message
-    key = "ext_approved" if approve else "ext_denied"
-    await message.edit_text(say(link.lang, "decided", text=message.text,
-                                decision=say(link.lang, key, code=task.code, date=day_text(ob.due_at))),
-                            parse_mode=ParseMode.HTML)
-    return notices.to_assignees(session, ob, task, key)
-
-
-async def _on_approve(*args):
-    return await _on_decision(*args, approve=True)
-
-
-async def _on_deny(*args):
-    return await _on_decision(*args, approve=False)
-
-
-async def _on_card(session, context, update, link, ob, task):
+def _on_card(session, context, update, link, ob, task):
     text, markup = card(link.lang, ob, task)
     return [(link.chat_id, text, markup)]
 
 
-_ACTIONS = {"c": _on_card, "d": _on_done, "p": _on_progress, "b": _on_blocked, "x": _on_extension, "e": _on_evidence,
-            "a": _on_approve, "n": _on_deny}
+_ACTIONS = {"c": _on_card, "d": _on_done, "p": _on_progress, "b": _on_blocked, "x": _on_extension, "e": _on_evidence}
 
 
 # --- answers to the bot's questions ---------------------------------------------------
@@ -317,8 +333,8 @@ def _extension_reason(session, update, link, ob, task, waiting, text):
     until = context_deadline(dt.date.fromisoformat(waiting["until"]))
     lifecycle.request_extension(session, ob, until, text, _actor(update))
     link.awaiting = None
-    return [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=day_text(until)), None),
-            *notices.extension_request(session, ob, task, old, text)]
+    notices.extension_request(session, ob, task, old, text)
+    return [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=day_text(until)), None)]
 
 
 _STEPS = {("progress", "percent"): _progress_percent, ("progress", "value"): _progress_value,

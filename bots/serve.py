@@ -29,7 +29,9 @@ from telegram.ext import Application
 from bots.app import build_application
 from bots.channels import open_dispatchers
 from bots.config import api_urls, telegram_token, zalo_settings
+from bots.delivery import Pacer
 from flows.schedules import Scheduled
+from models.outbox import Limits
 
 log = logging.getLogger("dondoc.serve")
 FLOW_GRACE = 1.0  # seconds a stopping process waits for a flow run in progress (each plan commits on its own)
@@ -54,13 +56,14 @@ class Serving:
 async def serve(serving: Serving, stop: asyncio.Event, started: asyncio.Event | None = None) -> None:
     """Run until `stop` is set; raises Refused before starting anything when a token is refused."""
     async with AsyncExitStack() as stack:
-        dispatchers, refused = await open_dispatchers(stack, serving.engine)
+        pacer = Pacer(Limits())  # Telegram's budget, shared by the outbox and the bot's replies
+        dispatchers, refused = await open_dispatchers(stack, serving.engine, pacer)
         if refused:
             raise Refused("; ".join(f"{channel}: {stats.stopped}" for channel, stats in refused.items()))
         hook = TelegramHook() if serving.webhook and "telegram" in dispatchers else None
         _start_web(serving, stack, hook)
         if "telegram" in dispatchers:
-            await _start_telegram(serving, stack, hook)
+            await _start_telegram(serving, stack, hook, pacer)
         if zalo := zalo_settings():
             _converse_on_zalo(serving, stack, zalo, stop)
         scheduler = _start_schedules(serving.schedules)
@@ -93,9 +96,10 @@ class TelegramHook:
         return True
 
 
-async def _start_telegram(serving: Serving, stack: AsyncExitStack, hook: TelegramHook | None) -> None:
+async def _start_telegram(serving: Serving, stack: AsyncExitStack, hook: TelegramHook | None, pacer: Pacer) -> None:
     base_url, base_file_url = api_urls()
-    application = build_application(telegram_token(), serving.engine, serving.evidence, base_url, base_file_url)
+    application = build_application(telegram_token(), serving.engine, serving.evidence, base_url, base_file_url,
+                                    pacer)
     await application.initialize()
     stack.push_async_callback(application.shutdown)
     if hook:

@@ -29,7 +29,7 @@ from bots.delivery import Outcome, backoff
 from bots.handlers import context_deadline, parse_day
 from bots.redact import redact_secret
 from bots.texts import day_text, stage_text
-from models import lifecycle, outbox
+from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.outbox import Limits
 from models.periods import period_words
@@ -325,7 +325,5 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
     lifecycle.request_extension(session, ob, context_deadline(dt.date.fromisoformat(waiting["until"])), text,
                                 actor)
     link.awaiting = None
-    for chat, message, markup in notices.extension_request(session, ob, task, old, text):
-        outbox.enqueue(session, f"ext-request:{ob.id}:{chat}:{now.timestamp():.0f}", chat, message, markup,
-                       kind="notice")
+    notices.extension_request(session, ob, task, old, text)
     return say("extension", date=day_text(ob.requested_due_at))

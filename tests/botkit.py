@@ -1,7 +1,13 @@
 """Driving the real bot against the Telegram stand-in, shared by the bot's and the web's tests."""
 
+import asyncio
+
+from telegram import Bot
+
 from bots.app import build_application
+from bots.delivery import Dispatcher, Pacer, TelegramTransport
 from bots.standin.world import until
+from models.outbox import Limits
 
 
 async def link(world, chat, token, expect):
@@ -19,15 +25,27 @@ async def last_text_contains(world, chat, fragment, count_before=0):
 
 
 async def running(engine, server, folder):
+    """The bot as `dondoc serve` runs it: polling, and a Telegram dispatcher delivering the
+    outbox (the messages one person's action sends to others) in the same budget."""
+    pacer = Pacer(Limits())
     application = build_application(server.world.token, engine, folder / "evidence", base_url=server.base_url,
-                                    base_file_url=server.base_file_url)
+                                    base_file_url=server.base_file_url, pacer=pacer)
     await application.initialize()
     await application.start()
     await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    bot = Bot(server.world.token, base_url=server.base_url, base_file_url=server.base_file_url)
+    await bot.initialize()
+    stop_delivery = asyncio.Event()
+    delivery = asyncio.create_task(Dispatcher(engine, TelegramTransport(bot, pacer)).drain(stop=stop_delivery))
+    application.bot_data["delivery"] = (stop_delivery, delivery, bot)
     return application
 
 
 async def stop(application):
+    stop_delivery, delivery, bot = application.bot_data["delivery"]
+    stop_delivery.set()
+    await delivery
+    await bot.shutdown()
     await application.updater.stop()
     await application.stop()
     await application.shutdown()

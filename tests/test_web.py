@@ -336,9 +336,9 @@ def test_a_long_reason_still_reaches_the_coordinator_with_room_for_the_decision(
             lifecycle.request_extension(session, ob, until, "x" * 1001, "test")
         reason = ("thiếu số liệu của các thôn; " * 40)[:1000]
         lifecycle.request_extension(session, ob, until, reason, "test")
-        (chat, text, markup), = notices.extension_request(session, ob, session.get(Task, ob.task_id), "14/10/2019",
-                                                         reason)
-        assert chat == 900 and len(text) < 4096 - 2000 and markup
+        notices.extension_request(session, ob, session.get(Task, ob.task_id), "14/10/2019", reason)
+        (request,) = session.exec(select(Outbox).where(Outbox.chat_id == 900)).all()  # queued with the request
+        assert len(request.payload["text"]) < 4096 - 2000 and request.payload["reply_markup"]
         assert session.get(Obligation, ob.id).note == reason
 
 

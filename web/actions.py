@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bots import notices
 from bots.handlers import context_deadline, parse_day
 from bots.texts import day_text
-from models import lifecycle, outbox
+from models import lifecycle
 from models.lifecycle import DomainError
 from models.tables import Event, Evidence, Obligation, Task
 from models.weblogin import Viewer
@@ -36,17 +36,13 @@ def act(session: Session, viewer: Viewer, ob: Obligation, action: str, form: dic
     """Do one action on one obligation, or raise Forbidden / Refused having changed nothing."""
     task = session.get(Task, ob.task_id)
     if action in COORDINATOR_ACTIONS and viewer.may_decide(task.plan_id):
-        sent = _decide(session, viewer, ob, task, action, form)
+        _decide(session, viewer, ob, task, action, form)
     elif action in ASSIGNEE_ACTIONS and viewer.role == "assignee" and viewer.unit_id == ob.unit_id:
-        sent = _report(session, viewer, ob, task, action, form)
+        _report(session, viewer, ob, task, action, form)
     else:
         session.add(Event(kind="refused", actor=viewer.actor, obligation_id=ob.id,
                           note=f"web action {action!r} by a {viewer.role} not allowed on it"))
         raise Forbidden(action)
-    session.flush()
-    event_id = session.exec(select(Event.id).where(Event.obligation_id == ob.id).order_by(Event.id.desc())).first()
-    for chat_id, text, markup in sent:
-        outbox.enqueue(session, f"web:{event_id}:{chat_id}", chat_id, text, markup, kind="notice")
 
 
 def _text(form: dict[str, str], name: str, required: bool = True) -> str | None:
@@ -63,7 +59,7 @@ def _checked(change, *args, **kwargs):
         raise Refused("not_allowed_now", reason=str(exc)) from None
 
 
-def _decide(session, viewer, ob, task, action, form) -> list[notices.Notice]:
+def _decide(session, viewer, ob, task, action, form) -> None:
     note = _text(form, "note", required=action == "note")
     if action == "approve":
         _checked(lifecycle.approve_extension, session, ob, viewer.actor, note)
@@ -81,12 +77,12 @@ def _decide(session, viewer, ob, task, action, form) -> list[notices.Notice]:
     return notices.to_assignees(session, ob, task, "ob_note", note=note)
 
 
-def _report(session, viewer, ob, task, action, form) -> list[notices.Notice]:
+def _report(session, viewer, ob, task, action, form) -> None:
     if action == "done":
         if task.evidence_required and not session.exec(select(Evidence.id).where(Evidence.obligation_id == ob.id)).first():
             raise Refused("evidence_first")
         _checked(lifecycle.mark_done, session, ob, viewer.actor, note=_text(form, "note", required=False))
-        return []
+        return
     if action == "progress":
         percent = re.fullmatch(r"\s*(\d{1,3})\s*%?\s*", form.get("percent") or "")
         if percent is None or int(percent.group(1)) > 100:
@@ -95,10 +91,10 @@ def _report(session, viewer, ob, task, action, form) -> list[notices.Notice]:
         _checked(lifecycle.report_progress, session, ob, int(percent.group(1)), viewer.actor,
                  note=_text(form, "note", required=False),
                  value=float(value) if re.fullmatch(r"\d+(\.\d+)?", value) else None)
-        return []
+        return
     if action == "blocked":
         _checked(lifecycle.mark_blocked, session, ob, _text(form, "reason"), viewer.actor)
-        return []
+        return
     day = parse_day(form.get("until") or "", ob.due_at.date()) if ob.due_at else None
     if day is None:
         raise Refused("bad_date")
