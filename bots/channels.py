@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
@@ -18,6 +19,7 @@ from bots.delivery import DeliveryStats, Dispatcher, Pacer, TelegramTransport
 from bots.email import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
 from bots.sms import SMS_LIMITS, SmsTransport, load_gateway
 from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport
+from models import outbox
 
 REFUSED_TOKEN = "Telegram refused the bot token (401/404): set a valid one"
 
@@ -42,6 +44,9 @@ async def open_dispatchers(stack: AsyncExitStack, engine: Engine, pacer: Pacer |
         pass
     except InvalidToken:  # its message carries the token: say why without it
         refused["telegram"] = DeliveryStats(stopped=REFUSED_TOKEN)
+        with Session(engine) as session:
+            outbox.record_stop(session, "telegram", REFUSED_TOKEN)
+            session.commit()
     try:
         dispatchers["email"] = Dispatcher(engine, EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS)
     except NoSmtp:

@@ -232,6 +232,9 @@ class Dispatcher:
             if self.stats.stopped:  # the channel refused our credentials: nothing more can go
                 await asyncio.gather(*in_flight)
                 log.error("%s: delivery stopped, rows left pending: %s", self.name, self.stats.stopped)
+                with Session(self.engine) as session:
+                    outbox.record_stop(session, self.transport.channel, self.stats.stopped)
+                    session.commit()
                 return self.stats
             if stop is not None and stop.is_set():
                 await self._finish(in_flight)

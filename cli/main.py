@@ -274,6 +274,7 @@ def status(
     from sqlmodel import Session
 
     from models.opening import schedule_of
+    from models.outbox import stopped_channels
     from models.render import status_text
     from models.rollup import GROUPS, LABELS, rollup
     from models.tables import Plan
@@ -293,8 +294,12 @@ def status(
             raise typer.Exit(1)
         soon = schedule_of(plan_row).due_soon_days
         tallies = rollup(session, by, at, plan_id=plan, due_soon_days=soon)
+        stopped = stopped_channels(session)
     empty = f"{plan}: " + ("không có nghĩa vụ nào vào" if lang == "vi" else "no obligations at") + f" {at:%d/%m/%Y}"
     print(status_text(tallies, lang, empty))
+    for channel, when, why, waiting in stopped:  # the admin hears it here until the channel works again
+        err.print(f"[yellow]warning[/] {channel}: delivery stopped {when.astimezone(VN):%d/%m/%Y %H:%M}: {why}; "
+                  f"{waiting} message(s) waiting", highlight=False)
 
 
 @app.command()

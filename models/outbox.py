@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from models.tables import Outbox, utcnow
+from models.tables import Event, Outbox, utcnow
 
 MAX_TEXT = 4096
 
@@ -229,3 +229,26 @@ def recover(session: Session, stale_after: dt.timedelta, now: dt.datetime | None
     result = session.exec(update(Outbox).where(Outbox.state == "sending", Outbox.sending_at < now - stale_after)
                           .values(state="uncertain", last_error="dispatcher stopped while sending"))
     return result.rowcount or 0
+
+
+# --- a channel that refuses us --------------------------------------------------------
+
+def record_stop(session: Session, channel: str, why: str) -> None:
+    """Delivery on a channel stopped because the channel refuses our credentials: kept for
+    the admin (`dondoc status` says so until a message goes out on that channel again)."""
+    session.add(Event(kind="delivery_stopped", actor="delivery", note=why, after={"channel": channel}))
+
+
+def stopped_channels(session: Session) -> list[tuple[str, dt.datetime, str, int]]:
+    """(channel, when, why, messages waiting) for each channel whose last word was a stop."""
+    found = []
+    stops = session.exec(select(Event).where(Event.kind == "delivery_stopped").order_by(Event.id.desc())).all()
+    for channel in dict.fromkeys(e.after["channel"] for e in stops):
+        last = next(e for e in stops if e.after["channel"] == channel)
+        sent_since = session.exec(select(func.count()).select_from(Outbox).where(
+            Outbox.channel == channel, Outbox.state == "sent", Outbox.sent_at > last.at)).one()
+        if not sent_since:
+            waiting = session.exec(select(func.count()).select_from(Outbox).where(
+                Outbox.channel == channel, Outbox.state == "pending")).one()
+            found.append((channel, last.at, last.note, waiting))
+    return found

@@ -205,6 +205,17 @@ def test_a_refused_token_stops_delivery_and_leaves_every_row_pending(engine, ser
     with Session(engine) as session:
         assert {row.attempts for row in session.exec(select(Outbox))} == {0}
     assert "delivery stopped" in caplog.text and revoked not in caplog.text
+    with Session(engine) as session:  # and the admin hears it on the next `dondoc status`
+        (channel, _when, why, waiting), = outbox.stopped_channels(session)
+    assert (channel, waiting) == ("telegram", 6) and "refused the bot token" in why
+    world_with(server, [1, 2, 3])
+
+    async def again():  # a valid token: delivery goes on, and the warning is over
+        async with Bot(server.world.token, base_url=server.base_url) as bot:
+            return await Dispatcher(engine, TelegramTransport(bot), Limits().scaled(FAST)).drain()
+    assert asyncio.run(again()).sent == 6
+    with Session(engine) as session:
+        assert outbox.stopped_channels(session) == []
 
 
 def test_the_deliver_flow_with_a_rejected_token_says_so_without_it(engine, server, monkeypatch, caplog):
