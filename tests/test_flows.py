@@ -7,6 +7,8 @@ import logging
 import subprocess
 import sys
 import time
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from ruamel.yaml import YAML
@@ -152,3 +154,37 @@ def test_prefect_yaml_declares_each_flow_once_on_a_vietnam_cron():
         assert all(s["timezone"] == "Asia/Ho_Chi_Minh" for s in deployment["schedules"])
         names.add(name)
     assert names == {"open_obligations", "chase", "deliver", "digest"}
+
+
+def test_prefects_database_keeps_no_token_after_a_rejected_and_a_working_run(configured, prefect_harness,
+                                                                             monkeypatch):
+    """States, events and logs of real flow runs (a token Telegram rejects, then a working one
+    whose sends httpx logs with the token in their URLs) hold the token in no encoding."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import get_current_settings
+
+    world = World()
+    world.add_user(501, "An")
+    world.user_starts(501)
+    with StandIn(world) as server:
+        monkeypatch.setenv("DONDOC_TELEGRAM_API", server.base_url)
+        monkeypatch.setenv("PREFECT_LOGGING_EXTRA_LOGGERS", "httpx,telegram,dondoc")
+        with Session(configured) as session:
+            outbox.enqueue(session, "hello", 501, "Xin chào")
+            session.commit()
+        rejected = "0" + world.token[1:]
+        monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", rejected)
+        assert "refused the bot token" in deliver(idle_timeout=0.2)["telegram"]["stopped"]
+        monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", world.token)
+        assert deliver(idle_timeout=0.2)["telegram"]["sent"] == 1
+    APILogWorker.drain_all(timeout=10)  # the log and event workers write in the background
+    EventsWorker.drain_all(timeout=10)
+    time.sleep(1)
+    database = get_current_settings().server.database.connection_url.get_secret_value()
+    files = [p for p in Path(database.split("///", 1)[1]).parent.glob("*.db*")]
+    stored = b"".join(p.read_bytes() for p in files)
+    assert files and b"deliver" in stored and b"refused the bot token" in stored  # the runs are there ...
+    for token in (rejected, world.token):  # ... and no token, raw or URL-encoded, or its secret half
+        for form in (token, quote(token, safe=""), token.split(":")[1]):
+            assert form.encode() not in stored
