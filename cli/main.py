@@ -37,6 +37,8 @@ app.add_typer(zalo_app, name="zalo")
 outcome_app = typer.Typer(no_args_is_help=True, help="Outcome indices (PAPI, PAR INDEX, SIPAS) beside the plans.")
 app.add_typer(outcome_app, name="outcome")
 
+# Dates as officials write them (dd/mm/yyyy) or as ISO
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 out = Console(soft_wrap=True)  # a message stays one line, whatever the terminal width
 err = Console(stderr=True, soft_wrap=True)
 
@@ -74,6 +76,20 @@ def demo(
         err.print(f"[red]error[/] --year {year}: expected one of {', '.join(map(str, SCENARIOS))}")
         raise typer.Exit(1)
     run_demo(out, database, DEFAULT_PLAN, DEFAULT_ORG, DEFAULT_CALENDAR, year, ROOT / "plans" / "org" / "gia-lai.yaml")
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        out.print(f"dondoc {version('dondoc')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")) -> None:
+    """dondoc: chase up a plan's responsibility matrix."""
 
 
 @app.command()
@@ -126,10 +142,12 @@ def plan_import(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the plan YAML draft."),
     org: Path | None = typer.Option(None, "--org", help="Org directory YAML: phrases are also checked against its "
                                     "units (without it, the shipped vocabulary of unit names splits the cells)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Read a plan's responsibility matrix into a plan YAML draft."""
     from models.intake import import_file
 
+    _refuse_overwrite(output, force)
     directory = _load_directory(org) if org else None
     if not source.is_file():
         err.print(f"[red]error[/] {source}: file not found")
@@ -230,7 +248,7 @@ def _opener(session, plan_id: str, calendar: Path):
 def open_obligations(
     plan: str = PlanIdOption,
     period: str = typer.Option(None, "--period", help="2019-Q3, 2019-H1, 2019 or 2019-07."),
-    as_of: dt.datetime = typer.Option(None, "--as-of", formats=["%Y-%m-%d"],
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS,
                                       help="Open everything due to be open on this day."),
     calendar: Path = CalendarOption,
 ) -> None:
@@ -251,7 +269,7 @@ def open_obligations(
 def event_record(
     plan: str = PlanIdOption,
     task: str = typer.Option(..., "--task", help='Task id, e.g. "2.4".'),
-    date: dt.datetime = typer.Option(..., "--date", formats=["%Y-%m-%d"], help="When the event happened."),
+    date: dt.datetime = typer.Option(..., "--date", formats=DATE_FORMATS, help="When the event happened."),
     note: str = typer.Option(None, "--note", help="What happened (e.g. the decision's number)."),
     calendar: Path = CalendarOption,
 ) -> None:
@@ -267,7 +285,7 @@ def event_record(
 def status(
     plan: str = PlanIdOption,
     by: str = typer.Option("area", "--by", help="plan, area, task, unit, level or directory."),
-    as_of: dt.datetime = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="Counts as they stood then."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="Counts as they stood then."),
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
     """Counts by report category (done on time, done late, open within deadline, overdue, ...)."""
@@ -305,7 +323,7 @@ def status(
 @app.command()
 def digest(
     plan: str = PlanIdOption,
-    as_of: dt.datetime = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="As it stood at the end of this day."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="As it stood at the end of this day."),
     period: str = typer.Option(None, "--period", help="Only this period's obligations, e.g. 2019-Q3."),
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
@@ -364,10 +382,10 @@ def _resolve_unit(session, unit: str) -> str:
 def report(
     plan: str = PlanIdOption,
     period: str = typer.Option(None, "--period", help="One period, e.g. 2019-Q3."),
-    start: dt.datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="Obligations due from this day..."),
-    end: dt.datetime = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="...to this day."),
+    start: dt.datetime = typer.Option(None, "--from", formats=DATE_FORMATS, help="Obligations due from this day..."),
+    end: dt.datetime = typer.Option(None, "--to", formats=DATE_FORMATS, help="...to this day."),
     unit: str = typer.Option(None, "--unit", help="Only this unit's record."),
-    as_of: dt.datetime = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="As it stood at the end of this day."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="As it stood at the end of this day."),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx, html or pdf."),
     output: Path = typer.Option(None, "-o", "--output", help="File to write (default: report-<plan>-<period>.<format>)."),
 ) -> None:
@@ -402,8 +420,8 @@ def report(
 def history(
     plan: str = PlanIdOption,
     unit: str = typer.Option(None, "--unit", help="One unit's record (e.g. xa-21550); default: the whole plan."),
-    start: dt.datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="Obligations due from this day..."),
-    end: dt.datetime = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="...to this day."),
+    start: dt.datetime = typer.Option(None, "--from", formats=DATE_FORMATS, help="Obligations due from this day..."),
+    end: dt.datetime = typer.Option(None, "--to", formats=DATE_FORMATS, help="...to this day."),
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
     """Period by period: the four-way split and the on-time rate ("how has commune X done?")."""
@@ -432,8 +450,8 @@ def history(
 @app.command()
 def preview(
     plan: str = PlanIdOption,
-    start: dt.datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"]),
-    end: dt.datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"]),
+    start: dt.datetime = typer.Option(..., "--from", formats=DATE_FORMATS),
+    end: dt.datetime = typer.Option(..., "--to", formats=DATE_FORMATS),
     unit: str = typer.Option(None, "--unit", help="Only this unit (full id, e.g. binh-dinh/xa-21550)."),
     calendar: Path = CalendarOption,
 ) -> None:
@@ -546,7 +564,7 @@ def _invite_one(session, unit_id: str, contact: str, role: str, channel: str, ad
 
 @sms_app.command("usage")
 def sms_usage(
-    since: dt.datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Count from this day (default: all)."),
+    since: dt.datetime = typer.Option(None, "--since", formats=DATE_FORMATS, help="Count from this day (default: all)."),
 ) -> None:
     """Text messages sent, the parts the gateway billed, and their cost at the gateway file's price."""
     import os
@@ -738,6 +756,11 @@ def db_upgrade() -> None:
     out.print(f"database schema up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
+def _refuse_overwrite(output: Path, force: bool) -> None:
+    if output.exists() and not force:
+        _fail(f"{output} exists (perhaps edited by hand): choose another name, or --force")
+
+
 def _fail(message: str) -> None:
     err.print(f"[red]error[/] {message}", highlight=False)
     raise typer.Exit(1)
@@ -763,9 +786,7 @@ def org_import(
     """Draft a province's directory from the official lists (communes and wards with their codes)."""
     from models.orgdraft import draft_directory
 
-    if output.exists() and not force:
-        err.print(f"[red]error[/] {output} exists (perhaps edited by hand): choose another name, or --force")
-        raise typer.Exit(1)
+    _refuse_overwrite(output, force)
     try:
         draft = draft_directory(province, map_)
     except LookupError as exc:
@@ -793,9 +814,7 @@ def org_migrate(
     if to_map != "2025":
         err.print(f"[red]error[/] --to-map {to_map}: only the 2025 map can be migrated to")
         raise typer.Exit(1)
-    if output.exists() and not force:
-        err.print(f"[red]error[/] {output} exists (perhaps edited by hand): choose another name, or --force")
-        raise typer.Exit(1)
+    _refuse_overwrite(output, force)
     directories = [_load_directory(path) for path in old]
     try:
         draft, notes = migrate(directories, _date(on, "--on"), _date(departments_on, "--departments-on"))

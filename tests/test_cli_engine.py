@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.conftest import ORG, PLAN
+from tests.conftest import ORG, PLAN, PLAN_TEXT
 
 runner = CliRunner()
 PLAN_ID = "binh-dinh-53-2019"
@@ -120,3 +120,16 @@ def test_the_dashboard_outcome_and_sms_commands(dondoc):
 def test_bad_periods_and_days_are_one_line_errors(dondoc, args, message):
     result = dondoc(*args)
     assert result.exit_code in (1, 2) and message in result.output and "Traceback" not in result.output
+
+
+def test_dates_as_officials_write_them_version_and_no_silent_overwrite(dondoc, tmp_path):
+    iso = dondoc("status", "--plan", PLAN_ID, "--by", "plan", "--as-of", "2019-09-01")
+    written = dondoc("status", "--plan", PLAN_ID, "--by", "plan", "--as-of", "01/09/2019")
+    assert written.exit_code == 0 and written.stdout == iso.stdout
+    assert dondoc("--version").stdout.startswith("dondoc ")
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("# edited by hand\n", encoding="utf-8")
+    refused = dondoc("plan", "import", PLAN_TEXT, "-o", draft)
+    assert refused.exit_code == 1 and "exists (perhaps edited by hand)" in refused.stderr
+    assert draft.read_text(encoding="utf-8") == "# edited by hand\n"
+    assert dondoc("plan", "import", PLAN_TEXT, "-o", draft, "--force").exit_code == 0

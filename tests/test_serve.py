@@ -107,8 +107,9 @@ def _absent(token: str, text: str) -> bool:
     return all(form not in text for form in (token, quote(token, safe=""), token.split(":")[1]))
 
 
-def test_serve_at_debug_stops_on_sigterm_within_5_s_and_never_prints_the_token(applied, telegram):
-    process = _serve_process(applied, telegram, telegram.world.token, "--log-level", "DEBUG")
+def test_serve_at_debug_stops_on_sigterm_within_5_s_and_never_prints_the_token(applied, telegram, tmp_path):
+    process = _serve_process(applied, telegram, telegram.world.token, "--log-level", "DEBUG",
+                             "--evidence", str(tmp_path / "evidence"))
     lines = []
     for line in process.stdout:  # until it serves
         lines.append(line)
@@ -123,6 +124,8 @@ def test_serve_at_debug_stops_on_sigterm_within_5_s_and_never_prints_the_token(a
     printed = "".join(lines) + rest
     assert "getUpdates" in printed and "[bot-token]" in printed  # httpx logged its URLs at DEBUG ...
     assert _absent(telegram.world.token, printed)  # ... never the token
+    kept = [p for p in tmp_path.rglob("*") if p.is_file()]  # nor the files it wrote (a SQLite database too)
+    assert all(_absent(telegram.world.token, p.read_bytes().decode("utf-8", "replace")) for p in kept)
 
 
 def test_serve_with_a_rejected_token_says_so_in_one_line_without_it(applied, telegram):
