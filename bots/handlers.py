@@ -33,7 +33,8 @@ from models.workcal import VN
 
 ASSIGNEE_BUTTONS = [("d", "b_done"), ("p", "b_progress"), ("b", "b_blocked"), ("x", "b_extension"),
                     ("e", "b_evidence")]
-_CALLBACK = re.compile(r"^([dpbxeanc]):(\d{1,12})$")
+_CALLBACK = re.compile(r"^([dpbxeanczkg]):(\d{1,12})$")
+COORDINATOR_BUTTONS = {"z", "k", "g"}  # on a blocked report: postpone, reply, set a new deadline
 
 
 @contextmanager
@@ -161,6 +162,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action in ("a", "n"):
         await decide(update, context, obligation_id, approve=action == "a")
         return
+    if action in COORDINATOR_BUTTONS:
+        await coordinate(update, context, action, obligation_id)
+        return
     with database(context) as session:
         try:
             link, ob = service.authorize(session, update.effective_chat.id, obligation_id)
@@ -206,11 +210,38 @@ async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE, obligation_
         await query.message.edit_text(decided(lang, query.message.text or "", decision), parse_mode=ParseMode.HTML)
 
 
+async def coordinate(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, obligation_id: int) -> None:
+    """A coordinator's answer to a blocked report: postpone at once, or a question (the reply
+    to the unit, the new deadline) whose answer `answer` takes."""
+    query = update.callback_query
+    await query.answer()
+    with database(context) as session:
+        try:
+            link, ob = service.authorize(session, update.effective_chat.id, obligation_id, as_coordinator=True)
+        except NotAllowed:
+            text, markup = say(_user_lang(update), "not_allowed"), None
+        else:
+            task, unit = session.get(Task, ob.task_id), session.get(Unit, ob.unit_id).name
+            text, markup = say(link.lang, "ask_coordinator_note" if action == "k" else "ask_due",
+                               code=task.code, unit=unit), _question(link)
+            if action == "z":
+                try:
+                    lifecycle.postpone(session, ob, _actor(update))
+                    notices.to_assignees(session, ob, task, "ob_postponed")
+                    text, markup = say(link.lang, "postponed_saved", code=task.code, unit=unit), None
+                except DomainError as exc:
+                    session.rollback()
+                    text, markup = say(link.lang, "refused", reason=str(exc)), None
+            else:
+                _ask(link, "note" if action == "k" else "due", ob, "text" if action == "k" else "date")
+    await reply(update, text, markup)
+
+
 def decided(lang: str, request: str, decision: str) -> str:
     """The request with the decision under it, cut so that it stays within one message."""
     room = MAX_TEXT - len(decision) - 4
     shown = request if len(request) <= room else request[:room - 1] + "…"
-    return say(lang, "decided", text=html.escape(shown), decision=html.escape(decision))
+    return say(lang, "decided", text=shown, decision=html.unescape(decision))  # say escapes both
 
 
 def _question(link: ChatLink) -> ForceReply | None:
@@ -281,6 +312,9 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         except DomainError as exc:
             link.awaiting = None
             messages = [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
+        except NotAllowed:  # no longer theirs (the link's role changed meanwhile): recorded, refused
+            link.awaiting = None
+            messages = [(link.chat_id, say(link.lang, "not_allowed"), None)]
     for chat_id, message, markup in messages:
         await context.bot.send_message(chat_id, message, parse_mode=ParseMode.HTML, reply_markup=_keyboard(markup))
 
@@ -314,8 +348,32 @@ def _progress_note(session, update, link, ob, task, waiting, text):
 
 def _blocked_reason(session, update, link, ob, task, waiting, text):
     lifecycle.mark_blocked(session, ob, text, _actor(update))
+    notices.blocked(session, ob, task, text)
     link.awaiting = None
-    return [(link.chat_id, say(link.lang, "blocked_saved", code=task.code), None)]
+    coordinator = session.get(Unit, session.get(Plan, task.plan_id).coordinator_unit_id).name
+    return [(link.chat_id, say(link.lang, "blocked_saved", code=task.code, coordinator=coordinator), None)]
+
+
+def _coordinator_note(session, update, link, ob, task, waiting, text):
+    service.authorize(session, link.chat_id, ob.id, as_coordinator=True)  # still theirs to answer
+    lifecycle.add_note(session, ob, _actor(update), text)
+    notices.to_assignees(session, ob, task, "ob_note", note=text)
+    link.awaiting = None
+    return [(link.chat_id, say(link.lang, "note_sent", unit=session.get(Unit, ob.unit_id).name), None)]
+
+
+def _coordinator_due(session, update, link, ob, task, waiting, text):
+    service.authorize(session, link.chat_id, ob.id, as_coordinator=True)
+    day = parse_day(text, utcnow().astimezone(VN).date())
+    if day is None:
+        return [(link.chat_id, say(link.lang, "bad_date"), _question(link))]
+    if day <= utcnow().astimezone(VN).date():
+        return [(link.chat_id, say(link.lang, "due_not_future"), _question(link))]
+    lifecycle.set_due(session, ob, context_deadline(day), _actor(update))
+    notices.to_assignees(session, ob, task, "ob_new_due")
+    link.awaiting = None
+    unit = session.get(Unit, ob.unit_id).name
+    return [(link.chat_id, say(link.lang, "due_saved", code=task.code, unit=unit, date=day_text(ob.due_at)), None)]
 
 
 def _extension_date(session, update, link, ob, task, waiting, text):
@@ -340,7 +398,8 @@ def _extension_reason(session, update, link, ob, task, waiting, text):
 _STEPS = {("progress", "percent"): _progress_percent, ("progress", "value"): _progress_value,
           ("progress", "note"): _progress_note,
           ("blocked", "reason"): _blocked_reason, ("extension", "date"): _extension_date,
-          ("extension", "reason"): _extension_reason}
+          ("extension", "reason"): _extension_reason,
+          ("note", "text"): _coordinator_note, ("due", "date"): _coordinator_due}
 
 
 def parse_day(text: str, reference: dt.date) -> dt.date | None:

@@ -34,6 +34,22 @@ def extension_request(session: Session, ob: Obligation, task: Task, old_due: str
     _send(session, service.coordinator_chats(session, ob), make, f"ext-request:{ob.id}")
 
 
+def blocked(session: Session, ob: Obligation, task: Task, reason: str) -> None:
+    """To the plan's coordinators, at once: who is blocked on what, and why; on Telegram with
+    buttons to reply, postpone, or set a new deadline."""
+    unit = session.get(Unit, ob.unit_id).name
+    text = task.text if len(task.text) <= 300 else task.text[:299] + "…"
+
+    def make(lang: str):
+        markup = {"inline_keyboard": [[{"text": say(lang, "b_note"), "callback_data": f"k:{ob.id}"},
+                                       {"text": say(lang, "b_postpone"), "callback_data": f"z:{ob.id}"},
+                                       {"text": say(lang, "b_new_due"), "callback_data": f"g:{ob.id}"}]]}
+        due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
+        return say(lang, "blocked_request", unit=unit, code=task.code, period=ob.period, due=due, text=text,
+                   reason=reason), markup
+    _send(session, service.coordinator_chats(session, ob), make, f"blocked:{ob.id}")
+
+
 def to_assignees(session: Session, ob: Obligation, task: Task, key: str, **values) -> None:
     """To the unit's linked assignees: a coordinator's decision or note (`key`, a bot text)."""
     links = session.exec(select(ChatLink).where(ChatLink.unit_id == ob.unit_id, ChatLink.active,

@@ -313,6 +313,7 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
         return say("progress", percent=int(number.group(1)))
     if step == "reason":
         lifecycle.mark_blocked(session, ob, text, actor)
+        notices.blocked(session, ob, session.get(Task, ob.task_id), text)
         link.awaiting = None
         return say("blocked")
     if step == "date":

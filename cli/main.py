@@ -37,6 +37,7 @@ app.add_typer(zalo_app, name="zalo")
 outcome_app = typer.Typer(no_args_is_help=True, help="Outcome indices (PAPI, PAR INDEX, SIPAS) beside the plans.")
 app.add_typer(outcome_app, name="outcome")
 
+SHOWN = 20  # lines of one kind a command prints before counting the rest
 # Dates as officials write them (dd/mm/yyyy) or as ISO
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 out = Console(soft_wrap=True)  # a message stays one line, whatever the terminal width
@@ -185,8 +186,12 @@ def plan_validate(
     else:
         _print_problems(report.errors, "red", "error")
         _print_problems(report.warnings, "yellow", "warning")
-        if report.needs_decision:
-            out.print(f"needs an admin decision on timing: {', '.join(report.needs_decision)}")
+        if report.decisions:
+            out.print(f"{len(report.decisions)} task(s) need an admin decision on timing (not tracked until then):")
+            for hint in report.decisions[:SHOWN]:
+                out.print(f"  {hint}", highlight=False)
+            if len(report.decisions) > SHOWN:
+                out.print(f"  … and {len(report.decisions) - SHOWN} more (all of them: --json)")
         verdict = "[green]ok[/]" if report.ok else f"[red]{len(report.errors)} error(s)[/]"
         out.print(f"{plan}: {report.areas} areas, {report.tasks} tasks: {verdict}")
     raise typer.Exit(0 if report.ok else 1)

@@ -8,8 +8,6 @@ import logging
 import os
 from typing import Callable, TypeVar
 
-from prefect import get_run_logger
-from prefect.exceptions import MissingContextError
 from sqlalchemy import Engine
 
 from sqlmodel import Session, select
@@ -25,6 +23,9 @@ T = TypeVar("T")
 def run_logger() -> logging.Logger | logging.LoggerAdapter:
     """Prefect's run logger inside a flow run; a plain logger when the body runs as a
     function (tests call `flow.fn()`)."""
+    from prefect import get_run_logger  # here: `dondoc serve` reads the schedules without importing Prefect
+    from prefect.exceptions import MissingContextError
+
     try:
         return get_run_logger()
     except MissingContextError:

@@ -42,6 +42,7 @@ class Digest:
     unreachable: list[tuple[str, str, str]]  # (unit id, name, why): lead units with open work and no live chat
     uncertain: int  # messages whose delivery nobody can confirm
     reach: dict[str, int] = field(default_factory=dict)  # channel → units reached on it
+    blockers: list[dict] = field(default_factory=list)  # blocked obligations, with what blocks them
     previous_at: dt.datetime | None = None
     deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
     events: dict[str, int] = field(default_factory=dict)  # what assignees and coordinators did since
@@ -62,7 +63,8 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
     digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", Tally.summed(("total",), tallies),
                     [(t.key[1] or "—", titles.get(t.key[1], ""), t) for t in tallies],
                     _worst_units(session, plan_id, at, top, period), _extensions(session, plan_id),
-                    unreachable_units(session, plan), _uncertain(session, plan), _reach(session, plan))
+                    unreachable_units(session, plan), _uncertain(session, plan), _reach(session, plan),
+                    _blockers(session, plan_id, period))
     _since_previous(session, digest)
     return digest
 
@@ -84,6 +86,17 @@ def _extensions(session: Session, plan_id: str) -> list[dict]:
                         .order_by(Obligation.requested_due_at, Unit.name))
     return [{"unit": unit, "code": code, "period": ob.period, "due": ob.due_at, "requested": ob.requested_due_at,
              "reason": ob.note or ""} for ob, code, unit in rows]
+
+
+def _blockers(session: Session, plan_id: str, period: str | None) -> list[dict]:
+    """What the units say blocks them (the reason they gave), oldest report first."""
+    query = (select(Obligation, Task.code, Unit.name).join(Task, Task.id == Obligation.task_id)
+             .join(Unit, Unit.id == Obligation.unit_id)
+             .where(Task.plan_id == plan_id, Obligation.status == "blocked").order_by(Obligation.id))
+    if period:
+        query = query.where(Obligation.period == period)
+    return [{"unit": unit, "code": code, "period": ob.period, "reason": ob.note or ""}
+            for ob, code, unit in session.exec(query)]
 
 
 def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str]]:
@@ -136,7 +149,7 @@ def _since_previous(session: Session, digest: Digest) -> None:
 WORDS = {
     "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến", "total": "Tổng số nhiệm vụ của các đơn vị",
            "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
-           "extensions": "Đề nghị gia hạn chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
+           "extensions": "Đề nghị gia hạn chờ xử lý", "blockers": "Vướng mắc chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
            "units": "đơn vị",
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
            "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
@@ -147,6 +160,7 @@ WORDS = {
                       "extension_denied": "không được gia hạn", "postponed": "tạm hoãn", "cancelled": "hủy"}},
     "en": {"title": "Progress digest", "as_of": "as of", "total": "All obligations", "by_area": "By area (done on time / done late / open in time / overdue)",
            "worst": "Units with the most overdue obligations", "extensions": "Extension requests waiting",
+           "blockers": "Blockers waiting",
            "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
            "units": "units", "never_linked": "never linked",
            "uncertain": "Messages whose delivery is unconfirmed (check by phone)",

@@ -115,6 +115,15 @@ def deny_extension(session: Session, ob: Obligation, actor: str, note: str | Non
                    status=Status.open, requested_due_at=None)
 
 
+def set_due(session: Session, ob: Obligation, until: dt.datetime, actor: str, note: str | None = None) -> Obligation:
+    """The coordinator gives a new deadline (to a blocked task, say); a pending request for
+    one is settled by it. A blocked task stays blocked until its unit reports."""
+    if ob.no_deadline:
+        raise DomainError(f"obligation {ob.id} has no deadline to move")
+    status = Status.open if ob.status == Status.extension_requested else ob.status
+    return _change(session, ob, "due_set", actor, ACTIVE, note, due_at=until, status=status, requested_due_at=None)
+
+
 def postpone(session: Session, ob: Obligation, actor: str, note: str | None = None) -> Obligation:
     return _change(session, ob, "postponed", actor, ACTIVE, note, status=Status.postponed, requested_due_at=None)
 

@@ -55,6 +55,8 @@ class Row:
     value: float | None = None
     met: bool | None = None  # None: no target, or no value reported yet
     obligation_id: int = 0
+    note: str = ""  # the latest note anyone wrote on it (a progress note, a coordinator's reply, ...)
+    blocked: str = ""  # what blocks it, as the unit said, while it is blocked
 
 
 @dataclass
@@ -143,9 +145,11 @@ def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due
     evidence = _evidence_counts(session, ids)
     extensions = _extension_history(session, ids, at)
     coordinating = _coordinating(session, {task.id for _, task, *_ in found})
+    notes = _latest_notes(session, ids, at)
     rows = [Row(task.area_code or "", task.code, task.text, unit, level, coordinating.get(task.id, ""), ob.period,
                 ob.due_at, ob.original_due_at, Category(cat), ob.status, ob.done_at if ob.status == "done" else None,
-                ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, ob), obligation_id=ob.id)
+                ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, ob), obligation_id=ob.id,
+                note=notes.get(ob.id, ""), blocked=(ob.note or "") if ob.status == "blocked" else "")
             for ob, task, unit, level, cat in found]
     return sorted(rows, key=lambda r: (_code_key(r.code), r.period, r.unit))
 
@@ -180,6 +184,16 @@ def _evidence_counts(session: Session, ids: list[int]) -> dict[int, int]:
         counts.update(session.exec(select(Evidence.obligation_id, func.count()).where(Evidence.obligation_id.in_(chunk))
                                    .group_by(Evidence.obligation_id)).all())
     return counts
+
+
+def _latest_notes(session: Session, ids: list[int], at: dt.datetime) -> dict[int, str]:
+    """The latest note written on each obligation by `at` (the audit trail keeps every one)."""
+    notes: dict[int, str] = {}
+    for chunk in _in_chunks(ids):
+        events = session.exec(select(Event.obligation_id, Event.note).where(
+            Event.obligation_id.in_(chunk), Event.note.is_not(None), Event.at <= at).order_by(Event.id))
+        notes.update(events.all())  # in order: the last one stays
+    return notes
 
 
 def _extension_history(session: Session, ids: list[int], at: dt.datetime) -> dict[int, str]:
@@ -229,7 +243,7 @@ def _period_kind(period_id: str) -> str | None:
 
 COLUMNS = ["Lĩnh vực", "Nhiệm vụ", "Nội dung", "Đơn vị chủ trì", "Cấp", "Đơn vị phối hợp", "Kỳ", "Hạn",
            "Hạn ban đầu", "Kết quả", "Ngày hoàn thành", "Tiến độ (%)", "Gia hạn", "Số minh chứng",
-           "Chỉ tiêu", "Giá trị đạt", "Đạt chỉ tiêu"]
+           "Chỉ tiêu", "Giá trị đạt", "Đạt chỉ tiêu", "Vướng mắc", "Ghi chú mới nhất"]
 MET = {True: "Đạt", False: "Không đạt", None: ""}
 
 
@@ -241,7 +255,8 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 def row_values(row: Row) -> list:
     return [row.area, row.code, row.task, row.unit, LEVEL_NAMES.get(row.level, row.level), row.coordinating,
             row.period, _local(row.due), _local(row.original_due), LABELS["vi"][row.category], _local(row.done),
-            row.progress, row.extensions, row.evidence, row.target, row.value, MET[row.met] if row.target else ""]
+            row.progress, row.extensions, row.evidence, row.target, row.value, MET[row.met] if row.target else "",
+            row.blocked, row.note]
 
 
 def report_xlsx(report: Report) -> bytes:

@@ -22,6 +22,7 @@ class Report:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     needs_decision: list[str] = field(default_factory=list)
+    decisions: list[Problem] = field(default_factory=list)  # per task needing one: where, and what to write
     spec: PlanSpec | None = None  # the checked plan, when it could be read
 
     @property
@@ -32,7 +33,7 @@ class Report:
         return {"ok": self.ok, "areas": self.areas, "tasks": self.tasks,
                 "errors": [p.as_dict() for p in self.errors],
                 "warnings": [p.as_dict() for p in self.warnings],
-                "needs_decision": self.needs_decision}
+                "needs_decision": self.needs_decision, "decisions": [p.as_dict() for p in self.decisions]}
 
 
 class _Checker:
@@ -68,6 +69,9 @@ class _Checker:
             timing = task.timing.to_timing()
             if timing.needs_decision():
                 self.report.needs_decision.append(task.id)
+                # named by task id, not line: finding lines means a second, slow read of the file
+                self.report.decisions.append(Problem(self.source, None, f"task {task.id} (tasks[{i}].timing)",
+                                                     decision_hint(timing)))
                 if timing.kind is TimingKind.unknown:
                     self.problem(("tasks", i, "timing"), f'timing "{timing.phrase}" is not understood; '
                                  "set kind to a schedule", warning=True)
@@ -140,6 +144,17 @@ class _Checker:
         hint = self.directory.suggest(phrase)
         message = f'unknown "{phrase}": expected {expected}'
         return message + (f'; did you mean "{hint}"?' if hint else "")
+
+
+def decision_hint(timing) -> str:
+    """What an admin writes for a task nothing is opened for yet."""
+    phrase = (timing.phrase or "").replace('"', "'")
+    if timing.kind is TimingKind.window:
+        example = f'{{phrase: "{phrase}", kind: window, start: "2025-01-01", end: "2025-12-31"}}'
+    else:
+        example = f'{{phrase: "{phrase}", kind: annual, due: "15/12"}}'
+    return (f'"{phrase or "(empty)"}" opens nothing until a schedule is set; write, for example: '
+            f"timing: {example} (or kind: quarterly, monthly, once with due: dd/mm/yyyy, continuous)")
 
 
 def validate_plan(path: Path | str, directory: Directory, successors: list[Directory] = (),

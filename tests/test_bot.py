@@ -465,3 +465,50 @@ def test_a_group_upgraded_to_a_supergroup_keeps_its_link_at_once(setup):
 def _chat_of_link(engine, contact):
     with Session(engine) as session:
         return session.exec(select(ChatLink.chat_id).where(ChatLink.contact == contact)).one()
+
+
+def test_a_blocked_report_reaches_the_coordinator_who_replies_sets_a_date_and_postpones(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+
+    async def press(chat, message, label):
+        query = world.user_presses(chat, message.message_id, label)
+        await until(lambda: world.answer_of(query) is not None)
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
+            await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
+            seen = len(world.received(ASSIGNEE))
+            world.user_sends(ASSIGNEE, "/mine")
+            card = await until(lambda: next((r for r in world.received(ASSIGNEE)[seen:]
+                                             if r.reply_markup and r.text.startswith("Nhiệm vụ 1.1")), None))
+            await press(ASSIGNEE, card, "Vướng mắc")
+            await last_text_contains(world, ASSIGNEE, "nêu ngắn gọn vướng mắc")
+            world.user_sends(ASSIGNEE, "chưa có kinh phí <tạm ứng>")
+            await last_text_contains(world, ASSIGNEE, "Sở Nội vụ đã được báo")
+            report = await until(lambda: next((r for r in world.received(COORDINATOR)
+                                               if "Báo vướng mắc" in (r.text or "")), None))
+            assert "UBND phường Nhơn Bình" in report.text and "chưa có kinh phí <tạm ứng>" in report.text
+
+            await press(COORDINATOR, report, "Trả lời")
+            await last_text_contains(world, COORDINATOR, "Nội dung trả lời")
+            world.user_sends(COORDINATOR, "Sở Tài chính bố trí trong tháng 11")
+            await last_text_contains(world, ASSIGNEE, "Ghi chú về nhiệm vụ 1.1: Sở Tài chính bố trí trong tháng 11")
+
+            await press(COORDINATOR, report, "Đặt hạn mới")
+            await last_text_contains(world, COORDINATOR, "Hạn mới cho nhiệm vụ 1.1")
+            world.user_sends(COORDINATOR, "30/11/2099")
+            await last_text_contains(world, ASSIGNEE, "Nhiệm vụ 1.1 có hạn mới: 30/11/2099")
+
+            await press(COORDINATOR, report, "Tạm hoãn")
+            await last_text_contains(world, ASSIGNEE, "Nhiệm vụ 1.1 được tạm hoãn")
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+    after = obligation(engine)
+    assert after.status == "postponed" and after.due_at.astimezone(VN).date() == dt.date(2099, 11, 30)
+    with Session(engine) as session:
+        kinds = [e.kind for e in session.exec(select(Event).where(Event.obligation_id == after.id).order_by(Event.id))]
+    assert kinds == ["blocked", "note", "due_set", "postponed"]

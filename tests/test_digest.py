@@ -84,6 +84,8 @@ def test_the_digest_counts_what_was_counted_by_hand(outcomes):
     assert "• Đã hoàn thành đúng hạn: 3\n• Đã hoàn thành quá hạn: 1\n• Đang thực hiện trong hạn: 1\n" in text
     assert "Đề nghị gia hạn chờ xử lý: 1\n• UBND phường Đống Đa (thành phố Quy Nhơn) – 1.1 (2019-Q3): " \
            "14/10/2019 → 25/10/2019" in text
+    # the blocker, with what the unit said blocks it
+    assert "Vướng mắc chờ xử lý: 1\n• UBND phường Nhơn Phú (thành phố Quy Nhơn) – 2.2 (2019-Q3): thiếu kinh phí" in text
     english = digest_text(digest, "en", as_html=True)
     assert "<b>All obligations</b>" in english and "• done late: 1" in english
 
@@ -164,6 +166,9 @@ def test_the_xlsx_report_reads_back_as_the_database_says(outcomes):
     extended = row("UBND phường Nhơn Phú", "1.3")
     assert extended["Hạn"] == dt.datetime(2019, 10, 31, 23, 59) and extended["Hạn ban đầu"] == done["Hạn"]
     assert extended["Gia hạn"] == "xin 31/10/2019; đồng ý" and extended["Kết quả"] == "Đang thực hiện trong hạn"
+    blocked = row("UBND phường Nhơn Phú", "2.2")  # the blocker, and the latest note, have their columns
+    assert blocked["Vướng mắc"] == "thiếu kinh phí" and blocked["Ghi chú mới nhất"] == "thiếu kinh phí"
+    assert done["Vướng mắc"] is None
     # The summary's four-way split per area is the detail's rows counted again.
     summary = book["Tổng hợp"]
     header_row = next(r for r in summary.iter_rows(min_row=1) if r[0].value == "Lĩnh vực")[0].row

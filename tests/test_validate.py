@@ -25,6 +25,13 @@ def test_import_then_validate_reports_35_tasks_8_areas_no_errors(tmp_path):
     assert (report["ok"], report["areas"], report["tasks"], report["errors"]) == (True, 8, 35, [])
     assert report["needs_decision"] == ["1.2", "3.2", "5.1", "6.2", "6.3", "6.4", "6.5", "6.6",
                                         "7.2", "7.3", "7.4", "8.1", "8.2", "8.3"]
+    # for each, what to write: the plan's own phrase kept, a schedule to choose
+    hints = {d["field"].split()[1]: d["message"] for d in report["decisions"]}
+    assert list(hints) == report["needs_decision"]
+    assert 'timing: {phrase: "Theo Kế hoạch của UBND tỉnh", kind: annual, due: "15/12"}' in hints["5.1"]
+    assert "kind: window, start:" in hints["1.2"]  # "Trước và trong quá trình bầu cử": a window without dates
+    printed = dondoc("plan", "validate", draft, "--org", ORG).stdout
+    assert "14 task(s) need an admin decision on timing (not tracked until then):" in printed
 
 
 def test_the_shipped_plan_is_the_imported_one(tmp_path):

@@ -93,8 +93,9 @@ def _report(session, viewer, ob, task, action, form) -> None:
                  value=float(value) if re.fullmatch(r"\d+(\.\d+)?", value) else None)
         return
     if action == "blocked":
-        _checked(lifecycle.mark_blocked, session, ob, _text(form, "reason"), viewer.actor)
-        return
+        reason = _text(form, "reason")
+        _checked(lifecycle.mark_blocked, session, ob, reason, viewer.actor)
+        return notices.blocked(session, ob, task, reason)
     day = parse_day(form.get("until") or "", ob.due_at.date()) if ob.due_at else None
     if day is None:
         raise Refused("bad_date")

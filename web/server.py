@@ -13,7 +13,8 @@ class Background:
     """An ASGI app served on host:port from a daemon thread until `stop()`."""
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 8080):
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True, lifespan="off")
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True, lifespan="off",
+                                timeout_graceful_shutdown=2)  # `dondoc serve` stops within seconds
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="dondoc-web", daemon=True)
 

@@ -86,8 +86,9 @@ class StandIn:
             Route("/_control/{action}", self._control, methods=["GET", "POST"]),
         ], lifespan=self._lifespan)
         # No access log: request paths carry the bot token.
+        # A long poll or a client that died mid-request must not hold the stop up.
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
-                                lifespan="on")
+                                lifespan="on", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="telegram-stand-in", daemon=True)
 
