@@ -25,6 +25,7 @@ from bots.texts import day_text, say
 from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.outbox import MAX_TEXT
+from models.periods import period_words
 from models.rollup import Category, rollup
 from models.opening import schedule_of
 from models.plan import TargetSpec
@@ -49,8 +50,12 @@ def card(lang: str, ob: Obligation, task: Task) -> tuple[str, InlineKeyboardMark
     """An obligation as the assignee sees it, with its five buttons."""
     text = task.text if len(task.text) <= 300 else task.text[:297] + "…"
     due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
-    body = say(lang, "card", code=task.code, text=text, period=ob.period, due=due, status=say(lang, f"st_{ob.status}"))
-    buttons = [InlineKeyboardButton(say(lang, label), callback_data=f"{code}:{ob.id}") for code, label in ASSIGNEE_BUTTONS]
+    body = say(lang, "card", code=task.code, text=text, period=period_words(ob.period, lang), due=due,
+               status=say(lang, f"st_{ob.status}"))
+    # A continuous check-in has nothing to extend, and is "done this period", not finished.
+    shown = [(code, "b_checkin" if ob.no_deadline and code == "d" else label) for code, label in ASSIGNEE_BUTTONS
+             if not (ob.no_deadline and code == "x")]
+    buttons = [InlineKeyboardButton(say(lang, label), callback_data=f"{code}:{ob.id}") for code, label in shown]
     return body, InlineKeyboardMarkup([buttons[:3], buttons[3:]])
 
 

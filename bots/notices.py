@@ -14,6 +14,7 @@ from bots import service
 from bots.texts import day_text, say
 from models import outbox
 from models.clock import utcnow
+from models.periods import period_words
 from models.tables import ChatLink, Obligation, Task, Unit
 
 # A reason as long as a person may type still leaves room in a 4,096-character message for the
@@ -29,7 +30,7 @@ def extension_request(session: Session, ob: Obligation, task: Task, old_due: str
     def make(lang: str):
         markup = {"inline_keyboard": [[{"text": say(lang, "b_approve"), "callback_data": f"a:{ob.id}"},
                                        {"text": say(lang, "b_deny"), "callback_data": f"n:{ob.id}"}]]}
-        return say(lang, "ext_request", unit=unit, code=task.code, period=ob.period, old=old_due,
+        return say(lang, "ext_request", unit=unit, code=task.code, period=period_words(ob.period, lang), old=old_due,
                    new=day_text(ob.requested_due_at), reason=reason), markup
     _send(session, service.coordinator_chats(session, ob), make, f"ext-request:{ob.id}")
 
@@ -45,7 +46,8 @@ def blocked(session: Session, ob: Obligation, task: Task, reason: str) -> None:
                                        {"text": say(lang, "b_postpone"), "callback_data": f"z:{ob.id}"},
                                        {"text": say(lang, "b_new_due"), "callback_data": f"g:{ob.id}"}]]}
         due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
-        return say(lang, "blocked_request", unit=unit, code=task.code, period=ob.period, due=due, text=text,
+        return say(lang, "blocked_request", unit=unit, code=task.code, period=period_words(ob.period, lang), due=due,
+                   text=text,
                    reason=reason), markup
     _send(session, service.coordinator_chats(session, ob), make, f"blocked:{ob.id}")
 

@@ -10,9 +10,17 @@ from bots.smstext import sms_reminder
 from bots.texts import day_text, say, stage_text
 from bots.zalo import reminder_text
 from models import outbox
+from models.periods import period_words
 
 CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
 UNITS_SHOWN = 30  # units named in the coordinator's summary (most overdue first); /overdue lists all
+
+
+def shortened(text: str, most: int = 80) -> str:
+    """A task's text cut at a word to fit a reminder line on a phone."""
+    if len(text) <= most:
+        return text
+    return text[:most].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
@@ -25,8 +33,8 @@ def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
     for item in items:
         ob = item.obligation
         due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
-        lines.append(say(lang, "reminder_line", code=item.code, period=ob.period, due=due,
-                         stage=stage_text(lang, item.stage)))
+        lines.append(say(lang, "reminder_line", code=item.code, task=shortened(item.task), period=period_words(ob.period, lang),
+                         due=due, stage=stage_text(lang, item.stage)))
     escalation = any(i.stage.startswith("escalate") for i in items)
     # Buttons in the order of the lines; a task due for two periods names the period too.
     repeated = {i.code for i in items if sum(j.code == i.code for j in items) > 1}

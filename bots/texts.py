@@ -22,13 +22,14 @@ TEXTS: dict[str, dict[str, str]] = {
                 "/mine – các nhiệm vụ đang mở của đơn vị\n"
                 "/web – đường liên kết đăng nhập trang theo dõi\n"
                 "/lang en – English\n"
-                "Dưới mỗi nhiệm vụ có các nút: Xong · Tiến độ · Vướng mắc · Gia hạn · Minh chứng.",
+                "Dưới mỗi nhiệm vụ có các nút: Đã hoàn thành · Tiến độ · Vướng mắc · Gia hạn · Minh chứng.",
         "help_coordinator": "\n/status – tổng hợp theo lĩnh vực\n/overdue – các đơn vị có nhiệm vụ quá hạn",
         "lang_set": "Đã chuyển sang tiếng Việt.",
         "mine_empty": "Đơn vị không có nhiệm vụ nào đang mở.",
         "card": "<b>Nhiệm vụ {code}</b>: {text}\nKỳ: {period}\nHạn: {due}\nTình trạng: {status}",
         "no_deadline": "thường xuyên (không thời hạn)",
-        "b_done": "Xong", "b_progress": "Tiến độ", "b_blocked": "Vướng mắc", "b_extension": "Gia hạn",
+        "b_done": "Đã hoàn thành", "b_checkin": "Đã thực hiện trong kỳ", "b_progress": "Tiến độ",
+        "b_blocked": "Vướng mắc", "b_extension": "Gia hạn",
         "b_evidence": "Minh chứng", "b_approve": "Đồng ý", "b_deny": "Từ chối",
         "ask_percent": "Nhiệm vụ {code}: tiến độ đạt bao nhiêu phần trăm? Gõ một số từ 0 đến 100.",
         "bad_percent": "Vui lòng gõ một số từ 0 đến 100, ví dụ 60.",
@@ -38,7 +39,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "progress_saved": "Đã ghi nhận tiến độ {percent}% cho nhiệm vụ {code}.",
         "ask_block_reason": "Nhiệm vụ {code}: nêu ngắn gọn vướng mắc.",
         "blocked_saved": "Đã ghi nhận vướng mắc của nhiệm vụ {code}. {coordinator} đã được báo.",
-        "blocked_request": "<b>Báo vướng mắc</b>\n{unit}, nhiệm vụ {code} (kỳ {period}, hạn {due}): {text}\n"
+        "blocked_request": "<b>Báo vướng mắc</b>\n{unit}, nhiệm vụ {code} ({period}, hạn {due}): {text}\n"
                            "Vướng mắc: {reason}",
         "b_postpone": "Tạm hoãn", "b_note": "Trả lời", "b_new_due": "Đặt hạn mới",
         "ask_coordinator_note": "Nội dung trả lời {unit} về nhiệm vụ {code}:",
@@ -53,7 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "date_not_later": "Ngày xin gia hạn phải sau hạn hiện tại ({due}). Vui lòng gõ lại.",
         "ask_ext_reason": "Lý do xin gia hạn:",
         "ext_sent": "Đã gửi đề nghị gia hạn nhiệm vụ {code} đến {date} để Sở Nội vụ xem xét.",
-        "ext_request": "<b>Đề nghị gia hạn</b>\n{unit} xin gia hạn nhiệm vụ {code} (kỳ {period}) từ {old} "
+        "ext_request": "<b>Đề nghị gia hạn</b>\n{unit} xin gia hạn nhiệm vụ {code} ({period}) từ {old} "
                        "đến {new}.\nLý do: {reason}",
         "ext_approved": "Đã đồng ý gia hạn nhiệm vụ {code} đến {date}.",
         "ext_denied": "Không đồng ý gia hạn nhiệm vụ {code}. Hạn vẫn là {date}.",
@@ -68,7 +69,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "evidence_too_big": "Tệp quá lớn: tối đa 20 MB.",
         "evidence_first": "Để gửi minh chứng, bấm nút Minh chứng dưới nhiệm vụ trước.",
         "evidence_needed": "Nhiệm vụ {code} cần có minh chứng trước khi báo xong: gửi tệp minh chứng, "
-                           "rồi bấm Xong.",
+                           "rồi bấm Đã hoàn thành.",
         "done_saved": "Đã ghi nhận hoàn thành nhiệm vụ {code}. Cảm ơn!",
         "closed": "Nhiệm vụ này {status}: không cập nhật thêm được.",
         "not_allowed": "Bạn không có quyền thao tác trên nhiệm vụ này.",
@@ -77,7 +78,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "coordinator_only": "Lệnh này dành cho Sở Nội vụ (điều phối).",
         "overdue_none": "Không có đơn vị nào có nhiệm vụ quá hạn.",
         "reminder_head": "<b>Nhắc việc</b>: {count} nhiệm vụ cần cập nhật. Bấm số nhiệm vụ để báo cáo.",
-        "reminder_line": "• {code} (kỳ {period}, hạn {due}): {stage}",
+        "reminder_line": "• {code} – {task} ({period}, hạn {due}): {stage}",
         "stage_open": "mới giao", "stage_before": "còn {days} ngày làm việc", "stage_due": "đến hạn hôm nay",
         "stage_overdue": "đã quá hạn", "stage_checkin": "cập nhật định kỳ",
         "stage_head": "quá hạn, báo lãnh đạo đơn vị", "stage_coordinator": "quá hạn, báo Sở Nội vụ",
@@ -109,7 +110,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "mine_empty": "Your unit has no open tasks.",
         "card": "<b>Task {code}</b>: {text}\nPeriod: {period}\nDue: {due}\nStatus: {status}",
         "no_deadline": "continuous (no fixed deadline)",
-        "b_done": "Done", "b_progress": "Progress", "b_blocked": "Blocked", "b_extension": "Extension",
+        "b_done": "Done", "b_checkin": "Done this period", "b_progress": "Progress", "b_blocked": "Blocked",
+        "b_extension": "Extension",
         "b_evidence": "Evidence", "b_approve": "Approve", "b_deny": "Deny",
         "ask_percent": "Task {code}: how far along is it, in percent? Type a number from 0 to 100.",
         "bad_percent": "Please type a number from 0 to 100, e.g. 60.",
@@ -119,7 +121,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "progress_saved": "Progress {percent}% recorded for task {code}.",
         "ask_block_reason": "Task {code}: what is blocking it?",
         "blocked_saved": "Recorded task {code} as blocked. {coordinator} has been told.",
-        "blocked_request": "<b>Blocked</b>\n{unit}, task {code} (period {period}, due {due}): {text}\n"
+        "blocked_request": "<b>Blocked</b>\n{unit}, task {code} ({period}, due {due}): {text}\n"
                            "Blocker: {reason}",
         "b_postpone": "Postpone", "b_note": "Reply", "b_new_due": "New deadline",
         "ask_coordinator_note": "Your reply to {unit} about task {code}:",
@@ -134,7 +136,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "date_not_later": "The new date must be after the current deadline ({due}). Please type it again.",
         "ask_ext_reason": "Why is an extension needed?",
         "ext_sent": "Extension of task {code} to {date} sent to the coordinator.",
-        "ext_request": "<b>Extension request</b>\n{unit} asks to extend task {code} (period {period}) from {old} "
+        "ext_request": "<b>Extension request</b>\n{unit} asks to extend task {code} ({period}) from {old} "
                        "to {new}.\nReason: {reason}",
         "ext_approved": "Extension of task {code} to {date} approved.",
         "ext_denied": "Extension of task {code} denied. The deadline stays {date}.",
@@ -157,7 +159,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "coordinator_only": "This command is for the coordinator.",
         "overdue_none": "No unit has overdue tasks.",
         "reminder_head": "<b>Reminder</b>: {count} task(s) to update. Press a task number to report.",
-        "reminder_line": "• {code} (period {period}, due {due}): {stage}",
+        "reminder_line": "• {code} – {task} ({period}, due {due}): {stage}",
         "stage_open": "newly assigned", "stage_before": "{days} working day(s) left", "stage_due": "due today",
         "stage_overdue": "overdue", "stage_checkin": "periodic update",
         "stage_head": "overdue, the unit's head is told", "stage_coordinator": "overdue, the coordinator is told",

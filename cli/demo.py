@@ -42,7 +42,8 @@ from models.workcal import VN, load_calendar
 
 PLAN_ID = "binh-dinh-53-2019"
 COORDINATOR = (900, "so-noi-vu", "Lê Thị Hoa (chuyên viên Sở Nội vụ)")
-BUTTONS = {"done": "Xong", "progress": "Tiến độ", "blocked": "Vướng mắc", "extension": "Gia hạn"}
+CHECKIN = "Đã thực hiện trong kỳ"
+BUTTONS = {"done": "Đã hoàn thành", "progress": "Tiến độ", "blocked": "Vướng mắc", "extension": "Gia hạn"}
 
 
 @dataclass
@@ -177,7 +178,11 @@ class Demo:
             await self.act(contact, card, action, day)
 
     async def act(self, contact: Contact, card, action: str, day: dt.date) -> None:
-        await self.press(contact, card, BUTTONS[action])
+        labels = [b["text"] for row in (card.reply_markup or {}).get("inline_keyboard", []) for b in row]
+        if action == "done" and BUTTONS["done"] not in labels:  # a continuous check-in
+            await self.press(contact, card, CHECKIN)
+        else:
+            await self.press(contact, card, BUTTONS[action])
         if action == "done":
             await self.expect(contact, "Đã ghi nhận hoàn thành")
         elif action == "progress":

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from models import outbox
 from models.lifecycle import ACTIVE
 from models.opening import schedule_of
-from models.periods import MONTHS, Period, period_containing
+from models.periods import period_words, MONTHS, Period, period_containing
 from models.plan import DigestPolicy
 from models.render import environment
 from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
@@ -187,6 +187,7 @@ def digest_text(digest: Digest, lang: str = "vi", as_html: bool = False) -> str:
     areas = [(code, title, [t[c] for c in REPORT_FOUR]) for code, title, t in digest.areas]
     return environment().get_template("digest.j2").render(
         d=digest, w=WORDS[lang], four=four, extra=extra, areas=areas, e=escape, b=bold, listed=LISTED,
+        per=lambda period: period_words(period, lang),
         local=lambda moment: moment.astimezone(VN)).strip()
 
 

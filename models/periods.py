@@ -94,6 +94,16 @@ def period_containing(months: int, day: dt.date, basis: Basis) -> Period:
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _WINDOW = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{4})(\d{2})(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")  # an ISO week, as weekly digests are labelled
+
+
+def _week_words(year: int, week: int, vi: bool) -> str:
+    """"2019-W42" → "Tuần 42 (14–18/10/2019)": its working days, Monday to Friday."""
+    monday = dt.date.fromisocalendar(year, week, 1)
+    friday = monday + dt.timedelta(days=4)
+    start = f"{monday:%d}" if monday.month == friday.month else (
+        f"{monday:%d/%m}" if monday.year == friday.year else f"{monday:%d/%m/%Y}")
+    return f"{'Tuần' if vi else 'Week'} {week} ({start}–{friday:%d/%m/%Y})"
 
 
 def period_words(period_id: str, lang: str = "vi") -> str:
@@ -108,6 +118,8 @@ def period_words(period_id: str, lang: str = "vi") -> str:
     if window := _WINDOW.match(period_id):
         y1, m1, d1, y2, m2, d2 = window.groups()
         return f"{d1}/{m1}/{y1} – {d2}/{m2}/{y2}"
+    if week := _WEEK.match(period_id):
+        return _week_words(int(week.group(1)), int(week.group(2)), vi)
     m = _ID.match(period_id)
     if not m:
         return period_id

@@ -65,7 +65,7 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
             cards = await until(lambda: [r for r in world.received(ASSIGNEE)[seen:] if r.reply_markup]
                                 if len(world.received(ASSIGNEE)) >= seen + 7 else None)
             card = next(r for r in cards if r.text.startswith("Nhiệm vụ 1.1"))
-            assert "Hạn: 14/10/2019" in card.text and "Kỳ: 2019-Q3" in card.text
+            assert "Hạn: 14/10/2019" in card.text and "Kỳ: Quý III/2019" in card.text
 
             async def press(label, chat=ASSIGNEE, message=card):
                 count = len(world.received(chat))
@@ -102,9 +102,9 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
             world.user_uploads(ASSIGNEE, "bien-ban-cong-khai.pdf", b"%PDF-1.4 bien ban")
             await last_text_contains(world, ASSIGNEE, "Đã lưu minh chứng")
 
-            await press("Xong")
+            await press("Đã hoàn thành")
             await last_text_contains(world, ASSIGNEE, "Đã ghi nhận hoàn thành nhiệm vụ 1.1")
-            again = world.user_presses(ASSIGNEE, card.message_id, "Xong")
+            again = world.user_presses(ASSIGNEE, card.message_id, "Đã hoàn thành")
             answer = await until(lambda: world.answer_of(again))
             assert answer["show_alert"] and "đã hoàn thành" in answer["text"]
         finally:
@@ -275,7 +275,7 @@ def test_a_group_chat_links_to_a_unit(setup):
             world.user_sends(ASSIGNEE, "/mine@dondoc_bot", chat_id=-7001)
             await until(lambda: len(world.received(-7001)) >= 8)
             card = next(r for r in world.received(-7001) if (r.text or "").startswith("Nhiệm vụ 1.3"))
-            query = world.user_presses(ATTACKER, card.message_id, "Xong", chat_id=-7001)  # anyone in the group
+            query = world.user_presses(ATTACKER, card.message_id, "Đã hoàn thành", chat_id=-7001)  # anyone in the group
             await until(lambda: world.answer_of(query))
             await last_text_contains(world, -7001, "Đã ghi nhận hoàn thành nhiệm vụ 1.3")
             # Privacy mode: plain group chatter never reaches the bot; a reply to its question does.
@@ -314,9 +314,9 @@ def test_a_reminders_task_button_opens_the_card(setup):
         finally:
             await stop(app)
     shown = asyncio.run(scenario())
-    assert shown.text.startswith("Nhiệm vụ 2.2") and "Kỳ: 2019-Q3" in shown.text
+    assert shown.text.startswith("Nhiệm vụ 2.2") and "Kỳ: Quý III/2019" in shown.text
     labels = [b["text"] for row in shown.reply_markup["inline_keyboard"] for b in row]
-    assert labels == ["Xong", "Tiến độ", "Vướng mắc", "Gia hạn", "Minh chứng"]
+    assert labels == ["Đã hoàn thành", "Tiến độ", "Vướng mắc", "Gia hạn", "Minh chứng"]
 
 
 def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup):
@@ -353,7 +353,7 @@ def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup)
         finally:
             await stop(app)
     refusal, sent, digest = asyncio.run(scenario())
-    assert "Tổng hợp tình hình thực hiện" in digest.text and "(hằng tuần 2019-W42)" in digest.text
+    assert "Tổng hợp tình hình thực hiện" in digest.text and "(Tuần 42 (14–18/10/2019))" in digest.text
     assert refusal["show_alert"] and "không có quyền" in refusal["text"]
     assert not any(r.document for r in world.received(ASSIGNEE))
     assert sent.document["file_name"] == "bao-cao-binh-dinh-53-2019-2019-Q3.xlsx"  # the quarter being chased

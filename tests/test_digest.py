@@ -82,10 +82,10 @@ def test_the_digest_counts_what_was_counted_by_hand(outcomes):
     text = digest_text(digest)
     assert "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại): 1" in text
     assert "• Đã hoàn thành đúng hạn: 3\n• Đã hoàn thành quá hạn: 1\n• Đang thực hiện trong hạn: 1\n" in text
-    assert "Đề nghị gia hạn chờ xử lý: 1\n• UBND phường Đống Đa (thành phố Quy Nhơn) – 1.1 (2019-Q3): " \
+    assert "Đề nghị gia hạn chờ xử lý: 1\n• UBND phường Đống Đa (thành phố Quy Nhơn) – 1.1 (Quý III/2019): " \
            "14/10/2019 → 25/10/2019" in text
     # the blocker, with what the unit said blocks it
-    assert "Vướng mắc chờ xử lý: 1\n• UBND phường Nhơn Phú (thành phố Quy Nhơn) – 2.2 (2019-Q3): thiếu kinh phí" in text
+    assert "Vướng mắc chờ xử lý: 1\n• UBND phường Nhơn Phú (thành phố Quy Nhơn) – 2.2 (Quý III/2019): thiếu kinh phí" in text
     english = digest_text(digest, "en", as_html=True)
     assert "<b>All obligations</b>" in english and "• done late: 1" in english
 
