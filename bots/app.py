@@ -45,7 +45,7 @@ def build_application(token: str, engine: Engine, evidence_folder: Path, base_ur
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
     for name, callback in (("start", handlers.start), ("help", handlers.help_command), ("lang", handlers.set_language),
                            ("mine", handlers.mine), ("status", handlers.status), ("overdue", handlers.overdue),
-                           ("web", handlers.web_link)):
+                           ("web", handlers.web_link), ("huy", handlers.cancel), ("cancel", handlers.cancel)):
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(handlers.full_report, pattern=r"^r:\d{1,12}$"))
     application.add_handler(CallbackQueryHandler(handlers.button))

@@ -34,7 +34,7 @@ from models.workcal import VN
 
 ASSIGNEE_BUTTONS = [("d", "b_done"), ("p", "b_progress"), ("b", "b_blocked"), ("x", "b_extension"),
                     ("e", "b_evidence")]
-_CALLBACK = re.compile(r"^([dpbxeanczkg]):(\d{1,12})$")
+_CALLBACK = re.compile(r"^([dpbxeanczkgs]):(\d{1,12})$")
 COORDINATOR_BUTTONS = {"z", "k", "g"}  # on a blocked report: postpone, reply, set a new deadline
 
 
@@ -170,6 +170,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action in COORDINATOR_BUTTONS:
         await coordinate(update, context, action, obligation_id)
         return
+    if action == "s":
+        await skip_note(update, context, obligation_id)
+        return
     with database(context) as session:
         try:
             link, ob = service.authorize(session, update.effective_chat.id, obligation_id)
@@ -240,6 +243,31 @@ async def coordinate(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
             else:
                 _ask(link, "note" if action == "k" else "due", ob, "text" if action == "k" else "date")
     await reply(update, text, markup)
+
+
+async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE, obligation_id: int) -> None:
+    """Skip: the progress report goes in without a note (if that is still the question)."""
+    await update.callback_query.answer()
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        waiting = (link.awaiting or {}) if link else {}
+        if (waiting.get("action"), waiting.get("step"), waiting.get("obligation")) != ("progress", "note", obligation_id):
+            return  # an old button: the question was answered or cancelled since
+        ob = session.get(Obligation, obligation_id)
+        messages = _progress_note(session, update, link, ob, session.get(Task, ob.task_id), waiting, "")
+    for chat_id, message, markup in messages:
+        await context.bot.send_message(chat_id, message, parse_mode=ParseMode.HTML, reply_markup=_keyboard(markup))
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/huy (/cancel): end whatever question the bot was waiting an answer to."""
+    with database(context) as session:
+        link = service.active_link(session, update.effective_chat.id)
+        waiting = bool(link and link.awaiting)
+        if waiting:
+            link.awaiting = None
+    lang = link.lang if link else _user_lang(update)
+    await reply(update, say(lang, "cancelled" if waiting else "nothing_to_cancel"))
 
 
 def decided(lang: str, request: str, decision: str) -> str:
@@ -333,7 +361,7 @@ def _progress_percent(session, update, link, ob, task, waiting, text):
         target = TargetSpec.model_validate(task.target).text()
         return [(link.chat_id, say(link.lang, "ask_value", code=task.code, target=target), _question(link))]
     _ask(link, "progress", ob, "note", percent=int(percent.group(1)))
-    return [(link.chat_id, say(link.lang, "ask_note"), _question(link))]
+    return [_ask_note(link, ob)]
 
 
 def _progress_value(session, update, link, ob, task, waiting, text):
@@ -341,7 +369,16 @@ def _progress_value(session, update, link, ob, task, waiting, text):
     if number is None:
         return [(link.chat_id, say(link.lang, "bad_value"), _question(link))]
     _ask(link, "progress", ob, "note", percent=waiting["percent"], value=float(number.group(1).replace(",", ".")))
-    return [(link.chat_id, say(link.lang, "ask_note"), _question(link))]
+    return [_ask_note(link, ob)]
+
+
+def _ask_note(link: ChatLink, ob: Obligation):
+    """The optional note: a Skip button in a private chat; in a group (where the bot sees only
+    replies to itself) a forced reply, "-" to skip."""
+    if link.chat_id < 0:
+        return link.chat_id, say(link.lang, "ask_note_group"), ForceReply()
+    skip = InlineKeyboardButton(say(link.lang, "b_skip"), callback_data=f"s:{ob.id}")
+    return link.chat_id, say(link.lang, "ask_note"), InlineKeyboardMarkup([[skip]])
 
 
 def _progress_note(session, update, link, ob, task, waiting, text):

@@ -512,3 +512,36 @@ def test_a_blocked_report_reaches_the_coordinator_who_replies_sets_a_date_and_po
     with Session(engine) as session:
         kinds = [e.kind for e in session.exec(select(Event).where(Event.obligation_id == after.id).order_by(Event.id))]
     assert kinds == ["blocked", "note", "due_set", "postponed"]
+
+
+def test_a_skip_button_for_the_note_and_huy_ends_any_question(setup):
+    engine, server, tokens, folder = setup
+    world = server.world
+
+    async def scenario():
+        app = await running(engine, server, folder)
+        try:
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
+            seen = len(world.received(ASSIGNEE))
+            world.user_sends(ASSIGNEE, "/mine")
+            card = await until(lambda: next((r for r in world.received(ASSIGNEE)[seen:]
+                                             if r.reply_markup and r.text.startswith("Nhiệm vụ 1.1")), None))
+            world.user_presses(ASSIGNEE, card.message_id, "Tiến độ")
+            await last_text_contains(world, ASSIGNEE, "bao nhiêu phần trăm")
+            world.user_sends(ASSIGNEE, "60")
+            question = await until(lambda: next((r for r in world.received(ASSIGNEE) if "Ghi chú ngắn" in r.text), None))
+            world.user_presses(ASSIGNEE, question.message_id, "Bỏ qua")
+            await last_text_contains(world, ASSIGNEE, "Đã ghi nhận tiến độ 60%")
+
+            world.user_presses(ASSIGNEE, card.message_id, "Vướng mắc")
+            await last_text_contains(world, ASSIGNEE, "nêu ngắn gọn vướng mắc")
+            world.user_sends(ASSIGNEE, "/huy")
+            await last_text_contains(world, ASSIGNEE, "Đã hủy thao tác đang làm")
+            count = len(world.received(ASSIGNEE))
+            world.user_sends(ASSIGNEE, "chưa có kinh phí")  # no longer an answer to anything
+            await last_text_contains(world, ASSIGNEE, "/mine", count)
+        finally:
+            await stop(app)
+    asyncio.run(scenario())
+    after = obligation(engine)
+    assert (after.status, after.progress) == ("open", 60)
