@@ -21,6 +21,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": "<b>Đôn đốc</b> nhắc việc theo kế hoạch của tỉnh.\n"
                 "/mine – các nhiệm vụ đang mở của đơn vị\n"
                 "/web – đường liên kết đăng nhập trang theo dõi\n"
+                "/huy – hủy thao tác đang làm\n"
                 "/lang en – English\n"
                 "Dưới mỗi nhiệm vụ có các nút: Đã hoàn thành · Tiến độ · Vướng mắc · Gia hạn · Minh chứng.",
         "help_coordinator": "\n/status – tổng hợp theo lĩnh vực\n/overdue – các đơn vị có nhiệm vụ quá hạn",
@@ -107,6 +108,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": "<b>Đôn đốc</b> chases the tasks of the provincial plan.\n"
                 "/mine – your unit's open tasks\n"
                 "/web – a sign-in link to the dashboard\n"
+                "/cancel – cancel what you were doing\n"
                 "/lang vi – tiếng Việt\n"
                 "Each task has buttons: Done · Progress · Blocked · Extension · Evidence.",
         "help_coordinator": "\n/status – roll-up by area\n/overdue – units with overdue tasks",
