@@ -24,6 +24,14 @@ async def last_text_contains(world, chat, fragment, count_before=0):
     return await until(lambda: any(fragment in t for t in texts(world, chat)[count_before:]))
 
 
+async def card_of(world, chat, code):
+    """The person types /mine; the card the bot sends for task `code`."""
+    seen = len(world.received(chat))
+    world.user_sends(chat, "/mine")
+    return await until(lambda: next((r for r in world.received(chat)[seen:]
+                                     if r.reply_markup and r.text.startswith(f"Nhiệm vụ {code}")), None))
+
+
 async def running(engine, server, folder):
     """The bot as `dondoc serve` runs it: polling, and a Telegram dispatcher delivering the
     outbox (the messages one person's action sends to others) in the same budget."""

@@ -13,7 +13,7 @@ from bots import service
 from bots.handlers import parse_day
 from bots.standin.server import StandIn
 from bots.standin.world import Limits, World, until
-from tests.botkit import last_text_contains, link, running, stop, texts
+from tests.botkit import card_of, last_text_contains, link, running, stop, texts
 from models.opening import Opener
 from models.tables import ChatLink, Event, Evidence, Obligation, Outbox, Task
 from models.workcal import VN, WorkingCalendar
@@ -480,10 +480,7 @@ def test_a_blocked_report_reaches_the_coordinator_who_replies_sets_a_date_and_po
         try:
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
-            seen = len(world.received(ASSIGNEE))
-            world.user_sends(ASSIGNEE, "/mine")
-            card = await until(lambda: next((r for r in world.received(ASSIGNEE)[seen:]
-                                             if r.reply_markup and r.text.startswith("Nhiệm vụ 1.1")), None))
+            card = await card_of(world, ASSIGNEE, "1.1")
             await press(ASSIGNEE, card, "Vướng mắc")
             await last_text_contains(world, ASSIGNEE, "nêu ngắn gọn vướng mắc")
             world.user_sends(ASSIGNEE, "chưa có kinh phí <tạm ứng>")
@@ -522,10 +519,7 @@ def test_a_skip_button_for_the_note_and_huy_ends_any_question(setup):
         app = await running(engine, server, folder)
         try:
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
-            seen = len(world.received(ASSIGNEE))
-            world.user_sends(ASSIGNEE, "/mine")
-            card = await until(lambda: next((r for r in world.received(ASSIGNEE)[seen:]
-                                             if r.reply_markup and r.text.startswith("Nhiệm vụ 1.1")), None))
+            card = await card_of(world, ASSIGNEE, "1.1")
             world.user_presses(ASSIGNEE, card.message_id, "Tiến độ")
             await last_text_contains(world, ASSIGNEE, "bao nhiêu phần trăm")
             world.user_sends(ASSIGNEE, "60")
