@@ -86,6 +86,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reminder_line": "• {code} – {task} ({period}, hạn {due}): {stage}",
         "stage_open": "mới giao", "stage_before": "còn {days} ngày làm việc", "stage_due": "đến hạn hôm nay",
         "stage_overdue": "đã quá hạn", "stage_checkin": "cập nhật định kỳ",
+        "stage_blocked": "đang vướng mắc: đã có hướng giải quyết chưa?",
         "stage_head": "quá hạn, báo lãnh đạo đơn vị", "stage_coordinator": "quá hạn, báo Sở Nội vụ",
         "escalation_head": "<b>Quá hạn cần đôn đốc</b>: {count} nhiệm vụ của {units} đơn vị.",
         "escalation_line": "• {unit}: {count} nhiệm vụ ({codes})",
@@ -172,6 +173,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reminder_line": "• {code} – {task} ({period}, due {due}): {stage}",
         "stage_open": "newly assigned", "stage_before": "{days} working day(s) left", "stage_due": "due today",
         "stage_overdue": "overdue", "stage_checkin": "periodic update",
+        "stage_blocked": "blocked: any way forward yet?",
         "stage_head": "overdue, the unit's head is told", "stage_coordinator": "overdue, the coordinator is told",
         "escalation_head": "<b>Overdue, to chase</b>: {count} task(s) of {units} unit(s).",
         "escalation_line": "• {unit}: {count} task(s) ({codes})",
@@ -209,4 +211,6 @@ def stage_text(lang: str, stage: str) -> str:
         return say(lang, "stage_overdue")
     if stage.startswith("checkin-"):
         return say(lang, "stage_checkin")
+    if stage.startswith("blocked-"):
+        return say(lang, "stage_blocked")
     return say(lang, STAGE_KEYS[stage])

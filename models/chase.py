@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from models.lifecycle import ACTIVE
 from models.opening import schedule_of
 from models.policies import PolicyStore
-from models.reminders import ReminderPolicy, Stage, due_stages, in_window, stages, working_hours_between
+from models.reminders import (ReminderPolicy, Stage, blocked_checks, due_stages, in_window, stages,
+                              working_hours_between)
 from models.tables import ChatLink, Contact, Event, Obligation, Outbox, Plan, ReminderSent, Task, Unit
 from models.workcal import VN, WorkingCalendar
 
@@ -49,12 +50,25 @@ def chased(session: Session, plan: Plan, calendar: WorkingCalendar, unit_id: str
     if unit_id:
         query = query.where(Obligation.unit_id == unit_id)
     known: dict[tuple, list[Stage]] = {}  # obligations opened together share their stages: work them out once
+    blocked_at = _blocked_since(session, plan.id)
     for ob, code, unit, text in session.exec(query):
         policy = store.policy(ob.policy_id, fallback)
+        if ob.status == "blocked" and ob.id in blocked_at:  # asked about the blocker, not told it is late
+            yield Chased(ob, code, unit, policy, blocked_checks(blocked_at[ob.id], policy, calendar), text)
+            continue
         key = (ob.opened_at, ob.due_at, ob.no_deadline, ob.policy_id)
         if key not in known:
             known[key] = stages(ob.opened_at, ob.due_at, ob.no_deadline, policy, calendar)
         yield Chased(ob, code, unit, policy, known[key], text)
+
+
+def _blocked_since(session: Session, plan_id: str) -> dict[int, dt.datetime]:
+    """When each blocked obligation of the plan was last reported blocked."""
+    return dict(session.exec(select(Event.obligation_id, func.max(Event.at))
+                             .join(Obligation, Obligation.id == Event.obligation_id)
+                             .join(Task, Task.id == Obligation.task_id)
+                             .where(Task.plan_id == plan_id, Obligation.status == "blocked", Event.kind == "blocked")
+                             .group_by(Event.obligation_id)).all())
 
 
 def preview(session: Session, plan_id: str, start: dt.date, end: dt.date, calendar: WorkingCalendar,

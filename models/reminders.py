@@ -23,6 +23,7 @@ class ReminderPolicy(Strict):
     escalate_head_after: int = Field(default=3, ge=1)  # working days overdue → the unit's head
     escalate_coordinator_after: int = Field(default=5, ge=1)  # → the coordinator (Sở Nội vụ)
     checkin_every: int = Field(default=20, ge=1)  # "Thường xuyên": a check-in every N working days
+    blocked_every: int = Field(default=5, ge=1)  # a blocked task: a check on the blocker every N working days
     fallback_after_hours: int = Field(default=8, ge=1)  # working hours with no action → the person's next channel
     window_start: dt.time = dt.time(7, 30)
     window_end: dt.time = dt.time(17, 0)
@@ -114,6 +115,17 @@ def stages(opened_at: dt.datetime, due_at: dt.datetime | None, no_deadline: bool
 
 def _morning(day: dt.date, policy: ReminderPolicy) -> dt.datetime:
     return dt.datetime.combine(day, policy.window_start, tzinfo=VN)
+
+
+def blocked_checks(blocked_at: dt.datetime, policy: ReminderPolicy, calendar: WorkingCalendar) -> list[Stage]:
+    """A blocked obligation is not chased as overdue: its unit is asked about the blocker every
+    `blocked_every` working days after it reported it (the date in the name: blocked again
+    later, it is asked again)."""
+    day, result = blocked_at.astimezone(VN).date(), []
+    for n in range(1, 13):
+        day = calendar.add_working_days(day, policy.blocked_every)
+        result.append(Stage(f"blocked-{blocked_at.astimezone(VN):%Y%m%d}-{n}", _morning(day, policy)))
+    return result
 
 
 def due_stages(all_stages: list[Stage], now: dt.datetime) -> dict[str, Stage]:

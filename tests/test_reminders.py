@@ -230,3 +230,32 @@ def test_a_reminder_window_across_midnight_is_refused():
 
     with pytest.raises(ValidationError, match="window_start 18:00 must be before window_end 07:00"):
         ReminderPolicy(window_start=dt.time(18), window_end=dt.time(7))
+
+
+def test_a_blocked_task_is_asked_about_its_blocker_weekly_not_told_it_is_late(applied):
+    from sqlmodel import Session, select
+
+    from bots.reminders import queue_reminder
+    from models import clock, lifecycle
+    from models.chase import plan_reminders
+    from models.opening import Opener
+    from models.tables import ChatLink, Obligation, Outbox, Task
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
+        session.add(ChatLink(chat_id=501, unit_id="binh-dinh/xa-21550", contact="An"))
+        ob = session.exec(select(Obligation).join(Task, Task.id == Obligation.task_id).where(
+            Obligation.unit_id == "binh-dinh/xa-21550", Task.code == "1.1")).one()
+        clock.travel_to(at("2019-10-08 10:00"))
+        try:
+            lifecycle.mark_blocked(session, ob, "chưa có kinh phí", "test")
+            session.commit()
+        finally:
+            clock.back_to_now()
+        plan_reminders(session, "binh-dinh-53-2019", at("2019-10-21 09:00"), CAL, queue_reminder)
+        session.commit()
+        (row,) = session.exec(select(Outbox).where(Outbox.chat_id == 501)).all()
+    lines = row.payload["text"].split("\n")
+    (blocked,) = [line for line in lines if line.startswith("• 1.1 ")]
+    assert blocked.endswith("đang vướng mắc: đã có hướng giải quyết chưa?")  # 5 working days on: 15/10, then 22/10
+    assert any(line.startswith("• 1.3 ") and line.endswith("đã quá hạn") for line in lines)  # the others: overdue
