@@ -43,13 +43,15 @@ class Digest:
     uncertain: int  # messages whose delivery nobody can confirm
     reach: dict[str, int] = field(default_factory=dict)  # channel → units reached on it
     blockers: list[dict] = field(default_factory=list)  # blocked obligations, with what blocks them
+    newly_unreachable: list[tuple[str, str]] = field(default_factory=list)  # (name, why): lost since the previous
     previous_at: dt.datetime | None = None
     deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
     events: dict[str, int] = field(default_factory=dict)  # what assignees and coordinators did since
 
     def totals(self) -> dict[str, int]:
         return {c.value: self.total[c] for c in Category} | {"due_soon": self.total.due_soon,
-                                                             "extended": self.total.extended}
+                                                             "extended": self.total.extended,
+                                                             "unreachable": len(self.unreachable)}
 
 
 def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "manual", label: str = "",
@@ -142,6 +144,9 @@ def _since_previous(session: Session, digest: Digest) -> None:
                                Event.kind.in_(CHANGE_KINDS))
                         .group_by(Event.kind))
     digest.events = dict(rows.all())
+    lost = set(session.exec(select(ChatLink.unit_id).where(ChatLink.unlinked_at > previous.made_at,
+                                                           ChatLink.unlinked_at <= digest.at)))
+    digest.newly_unreachable = [(name, why) for unit_id, name, why in digest.unreachable if unit_id in lost]
 
 
 # --- rendering ------------------------------------------------------------------
@@ -150,7 +155,8 @@ WORDS = {
     "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến", "total": "Tổng số nhiệm vụ của các đơn vị",
            "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
            "extensions": "Đề nghị gia hạn chờ xử lý", "blockers": "Vướng mắc chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
-           "units": "đơn vị",
+           "units": "đơn vị", "since": "so với lần trước", "newly": "mới mất liên lạc",
+           "full_list": "danh sách đầy đủ: trang theo dõi, mục Liên lạc",
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
            "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
            "period-end": "cuối kỳ", "manual": "theo yêu cầu", "more": "và {n} mục khác",
@@ -162,7 +168,8 @@ WORDS = {
            "worst": "Units with the most overdue obligations", "extensions": "Extension requests waiting",
            "blockers": "Blockers waiting",
            "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
-           "units": "units", "never_linked": "never linked",
+           "units": "units", "never_linked": "never linked", "since": "since last time", "newly": "newly lost",
+           "full_list": "the full list: the dashboard's Reach page",
            "uncertain": "Messages whose delivery is unconfirmed (check by phone)",
            "changes": "Changes since the previous digest", "none": "none", "weekly": "weekly",
            "period-end": "period end", "manual": "on request", "more": "and {n} more",
@@ -207,6 +214,8 @@ def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: Wor
     for kind, label, period in due_digests(schedule.digest, schedule.basis, now, calendar):
         if label in made:
             continue
+        if kind == "period-end" and not _tracked(session, plan_id, period):
+            continue  # a period that ended before any of it was tracked: nothing to report
         digest = build_digest(session, plan_id, now, kind, label, period)
         run = DigestRun(plan_id=plan_id, kind=kind, label=label, made_at=now, totals=digest.totals())
         session.add(run)
@@ -215,6 +224,11 @@ def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: Wor
         for chat in chats:
             added += _queue_digest(session, plan, digest, run, chat, report)
     return added
+
+
+def _tracked(session: Session, plan_id: str, period: str) -> bool:
+    return session.exec(select(Obligation.id).join(Task, Task.id == Obligation.task_id)
+                        .where(Task.plan_id == plan_id, Obligation.period == period).limit(1)).first() is not None
 
 
 def _queue_digest(session: Session, plan: Plan, digest: Digest, run: DigestRun, chat: ChatLink,

@@ -255,3 +255,33 @@ def test_a_provinces_report_shows_district_and_commune_plans_under_its_tasks(app
         s.get(Plan, "quy-nhon-12-2019").parent_plan_id = "nhon-binh-5-2019"
         s.commit()
         assert len(build_report(s, "nhon-binh-5-2019", at("2019-10-20 08:00")).cascade) == 1
+
+
+def test_no_period_end_digest_for_a_period_nothing_was_tracked_in(applied):
+    with Session(applied) as s:
+        Opener(s, PLAN, CAL, now=at("2019-07-01 06:00")).period("2019-Q3")
+        s.add(ChatLink(chat_id=900, unit_id="binh-dinh/so-noi-vu", contact="Lê", role="coordinator"))
+        s.commit()
+        send_digests(s, PLAN, at("2019-07-01 08:00"), CAL)  # day one: Q2 ended yesterday, untracked
+        s.commit()
+        assert [r.label for r in s.exec(select(DigestRun))] == ["2019-W27"]
+
+
+def test_unreachable_units_are_a_count_with_its_change_and_only_the_newly_lost_named(applied):
+    with Session(applied) as s:
+        Opener(s, PLAN, CAL, now=at("2019-07-01 06:00")).period("2019-Q3")
+        s.add(ChatLink(chat_id=900, unit_id="binh-dinh/so-noi-vu", contact="Lê", role="coordinator"))
+        s.add(ChatLink(chat_id=501, unit_id=A, contact="An"))
+        s.commit()
+        send_digests(s, PLAN, at("2019-10-14 08:00"), CAL)
+        s.commit()
+        link = s.exec(select(ChatLink).where(ChatLink.chat_id == 501)).one()
+        link.active, link.dead_reason, link.unlinked_at = False, "Forbidden: bot was blocked by the user", \
+            at("2019-10-16 10:00")
+        s.commit()
+        digest = build_digest(s, PLAN, at("2019-10-21 08:00"), "weekly", "2019-W43")
+    text = digest_text(digest)
+    count = len(digest.unreachable)
+    assert f"Đơn vị chưa liên lạc được: {count} (+1 so với lần trước); danh sách đầy đủ: trang theo dõi" in text
+    assert "mới mất liên lạc:\n• UBND phường Nhơn Bình (thành phố Quy Nhơn): Forbidden: bot was blocked by the user" in text
+    assert text.count("(chưa liên kết)") == 0  # the never-linked hundreds are counted, not listed
