@@ -44,6 +44,7 @@ class Digest:
     reach: dict[str, int] = field(default_factory=dict)  # channel → units reached on it
     blockers: list[dict] = field(default_factory=list)  # blocked obligations, with what blocks them
     newly_unreachable: list[tuple[str, str]] = field(default_factory=list)  # (name, why): lost since the previous
+    worst_tie: tuple[int, int] | None = None  # (units, overdue each): a tie at the end of worst_units
     previous_at: dt.datetime | None = None
     deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
     events: dict[str, int] = field(default_factory=dict)  # what assignees and coordinators did since
@@ -64,21 +65,28 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
     titles = dict(session.exec(select(Area.code, Area.title).where(Area.plan_id == plan_id)).all())
     digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", Tally.summed(("total",), tallies),
                     [(t.key[1] or "—", titles.get(t.key[1], ""), t) for t in tallies],
-                    _worst_units(session, plan_id, at, top, period), _extensions(session, plan_id),
-                    unreachable_units(session, plan), _uncertain(session, plan), _reach(session, plan),
-                    _blockers(session, plan_id, period))
+                    [], _extensions(session, plan_id), unreachable_units(session, plan), _uncertain(session, plan),
+                    _reach(session, plan), _blockers(session, plan_id, period))
+    digest.worst_units, digest.worst_tie = _worst_units(session, plan_id, at, top, period)
     _since_previous(session, digest)
     return digest
 
 
-def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int, period: str | None) -> list[tuple[str, int]]:
+def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int,
+                 period: str | None) -> tuple[list[tuple[str, int]], tuple[int, int] | None]:
+    """The units with the most overdue obligations, the longest overdue first among equals,
+    and, when the list would end inside a tie, that tie as one line: (units, count)."""
     overdue = func.count()
     ob = obligations_at(at)
     query = (select(Unit.name, overdue).select_from(ob).join(Task, Task.id == ob.task_id)
              .join(Unit, Unit.id == ob.unit_id).where(category_at(at, ob) == Category.open_overdue.value)
-             .group_by(Unit.name).order_by(overdue.desc(), Unit.name).limit(top))
-    query = in_scope(query, at, plan_id=plan_id, period=period, ob=ob)
-    return [(name, count) for name, count in session.exec(query)]
+             .group_by(Unit.name).order_by(overdue.desc(), func.min(ob.due_at), Unit.name))
+    ranked = list(session.exec(in_scope(query, at, plan_id=plan_id, period=period, ob=ob)))
+    if len(ranked) <= top or ranked[top - 1][1] != ranked[top][1]:
+        return [(name, count) for name, count in ranked[:top]], None
+    tied = ranked[top - 1][1]
+    return [(name, count) for name, count in ranked[:top] if count > tied], \
+        (sum(1 for _, count in ranked if count == tied), tied)
 
 
 def _extensions(session: Session, plan_id: str) -> list[dict]:
@@ -155,7 +163,7 @@ WORDS = {
     "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến", "total": "Tổng số nhiệm vụ của các đơn vị",
            "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
            "extensions": "Đề nghị gia hạn chờ xử lý", "blockers": "Vướng mắc chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
-           "units": "đơn vị", "since": "so với lần trước", "newly": "mới mất liên lạc",
+           "units": "đơn vị", "tie": "{n} đơn vị, mỗi đơn vị {count} nhiệm vụ", "since": "so với lần trước", "newly": "mới mất liên lạc",
            "full_list": "danh sách đầy đủ: trang theo dõi, mục Liên lạc",
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
            "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
@@ -168,7 +176,8 @@ WORDS = {
            "worst": "Units with the most overdue obligations", "extensions": "Extension requests waiting",
            "blockers": "Blockers waiting",
            "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
-           "units": "units", "never_linked": "never linked", "since": "since last time", "newly": "newly lost",
+           "units": "units", "tie": "{n} units with {count} each", "never_linked": "never linked",
+           "since": "since last time", "newly": "newly lost",
            "full_list": "the full list: the dashboard's Reach page",
            "uncertain": "Messages whose delivery is unconfirmed (check by phone)",
            "changes": "Changes since the previous digest", "none": "none", "weekly": "weekly",

@@ -285,3 +285,15 @@ def test_unreachable_units_are_a_count_with_its_change_and_only_the_newly_lost_n
     assert f"Đơn vị chưa liên lạc được: {count} (+1 so với lần trước); danh sách đầy đủ: trang theo dõi" in text
     assert "mới mất liên lạc:\n• UBND phường Nhơn Bình (thành phố Quy Nhơn): Forbidden: bot was blocked by the user" in text
     assert text.count("(chưa liên kết)") == 0  # the never-linked hundreds are counted, not listed
+
+
+def test_a_tie_at_the_end_of_the_most_overdue_is_one_line(applied):
+    with Session(applied) as s:
+        Opener(s, PLAN, CAL, now=at("2019-07-01 06:00")).period("2019-Q3")
+        s.commit()
+        digest = build_digest(s, PLAN, at("2019-10-21 08:00"), "weekly", "2019-W43")
+    counts = [count for _, count in digest.worst_units]
+    assert counts == sorted(counts, reverse=True) and len(counts) < 10  # the units above the tie, named
+    units, each = digest.worst_tie  # the tie at the cut, counted once
+    assert units > 10 - len(counts) and all(count > each for count in counts)
+    assert f"• {units} đơn vị, mỗi đơn vị {each} nhiệm vụ" in digest_text(digest)
