@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from models.digest import unreachable_units
 from models.lifecycle import ACTIVE
-from models.report import LEVEL_NAMES, _code_key, on_time_rate
-from models.rollup import Category, Tally, category_at, in_scope, rollup
+from models.report import LEVEL_NAMES, on_time_rate
+from models.rollup import Category, Tally, category_at, code_key, in_scope, rollup
 from models.tables import (Area, Assignment, ChatLink, Contact, Event, Evidence, Invitation, Obligation, Outbox,
                            OutcomeIndex, Plan, ReminderSent, Task, Unit, utcnow)
 from models.text import fold
@@ -135,7 +135,7 @@ def plan_matrix(session: Session, viewer: Viewer, plan_id: str, at: dt.datetime,
     by_area = {area: Tally.summed((area,), [t for (a, _), t in cells.items() if a == area])
                for area in {a for a, _ in cells}}
     areas = list(session.exec(select(Area).where(Area.plan_id == plan_id)))
-    areas.sort(key=lambda a: _code_key(a.code))
+    areas.sort(key=lambda a: code_key(a.code))
     if any(area is None for area, _ in cells):
         areas.append(Area(plan_id=plan_id, code="", title="—"))
     levels = sorted({level for _, level in cells}, key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else 99)
@@ -155,7 +155,7 @@ def area_grid(session: Session, viewer: Viewer, plan_id: str, area: str, at: dt.
     tallies = rollup(session, "unit_task", at, plan_id=plan_id, unit_id=viewer.unit_only, period=period or None,
                      area=area)
     tasks = sorted(session.exec(select(Task).where(Task.plan_id == plan_id, Task.area_code == area, Task.active)),
-                   key=lambda t: _code_key(t.code))
+                   key=lambda t: code_key(t.code))
     units = sorted({(t.key[0], t.key[1]) for t in tallies}, key=lambda u: fold(u[1]))
     return AreaGrid(tasks, units, {(t.key[0], t.key[2]): t for t in tallies})
 
@@ -279,9 +279,9 @@ def filter_options(session: Session, viewer: Viewer, plan_id: str = "") -> Optio
     plan = next((p for p in plans if p.id == plan_id), None)
     areas, tasks, periods = [], [], all_periods(session, viewer)
     if plan:
-        areas = sorted(session.exec(select(Area).where(Area.plan_id == plan.id)), key=lambda a: _code_key(a.code))
+        areas = sorted(session.exec(select(Area).where(Area.plan_id == plan.id)), key=lambda a: code_key(a.code))
         tasks = sorted(session.exec(select(Task).where(Task.plan_id == plan.id, Task.active)),
-                       key=lambda t: _code_key(t.code))
+                       key=lambda t: code_key(t.code))
         periods = plan_periods(session, plan.id)
     directories = {p.directory_id for p in ([plan] if plan else plans)}
     levels = sorted(set(session.exec(select(Unit.level).where(Unit.directory_id.in_(directories)).distinct())),

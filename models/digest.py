@@ -16,13 +16,13 @@ from sqlmodel import Session, select
 
 from models import outbox
 from models.lifecycle import ACTIVE
-from models.opening import schedule_of
+from models.opening import schedule_of, untracked_tasks
 from models.periods import period_words, MONTHS, Period, period_containing
 from models.plan import DigestPolicy
 from models.render import environment
-from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
+from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
 from models.asof import obligations_at
-from models.tables import Area, ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
+from models.tables import ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
 from models.workcal import VN, WorkingCalendar
 
 CHANGE_KINDS = ("done", "progress", "blocked", "extension_requested", "extension_approved", "extension_denied",
@@ -45,6 +45,7 @@ class Digest:
     blockers: list[dict] = field(default_factory=list)  # blocked obligations, with what blocks them
     newly_unreachable: list[tuple[str, str]] = field(default_factory=list)  # (name, why): lost since the previous
     worst_tie: tuple[int, int] | None = None  # (units, overdue each): a tie at the end of worst_units
+    untracked: list[str] = field(default_factory=list)  # task codes that open nothing until timed
     previous_at: dt.datetime | None = None
     deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
     events: dict[str, int] = field(default_factory=dict)  # what assignees and coordinators did since
@@ -62,12 +63,12 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
     schedule = schedule_of(plan)
     top = top_units or schedule.digest.top_units
     tallies = rollup(session, "area", at, plan_id=plan_id, due_soon_days=schedule.due_soon_days, period=period)
-    titles = dict(session.exec(select(Area.code, Area.title).where(Area.plan_id == plan_id)).all())
     digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", Tally.summed(("total",), tallies),
-                    [(t.key[1] or "—", titles.get(t.key[1], ""), t) for t in tallies],
+                    every_area(session, plan_id, tallies),
                     [], _extensions(session, plan_id), unreachable_units(session, plan), _uncertain(session, plan),
                     _reach(session, plan), _blockers(session, plan_id, period))
     digest.worst_units, digest.worst_tie = _worst_units(session, plan_id, at, top, period)
+    digest.untracked = untracked_tasks(session, plan_id)
     _since_previous(session, digest)
     return digest
 
@@ -163,6 +164,7 @@ WORDS = {
     "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến", "total": "Tổng số nhiệm vụ của các đơn vị",
            "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
            "extensions": "Đề nghị gia hạn chờ xử lý", "blockers": "Vướng mắc chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
+           "untracked": "Chưa xác định thời hạn (chưa theo dõi)", "tasks": "nhiệm vụ",
            "units": "đơn vị", "tie": "{n} đơn vị, mỗi đơn vị {count} nhiệm vụ", "since": "so với lần trước", "newly": "mới mất liên lạc",
            "full_list": "danh sách đầy đủ: trang theo dõi, mục Liên lạc",
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
@@ -176,6 +178,7 @@ WORDS = {
            "worst": "Units with the most overdue obligations", "extensions": "Extension requests waiting",
            "blockers": "Blockers waiting",
            "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
+           "untracked": "No timing set yet (not tracked)", "tasks": "tasks",
            "units": "units", "tie": "{n} units with {count} each", "never_linked": "never linked",
            "since": "since last time", "newly": "newly lost",
            "full_list": "the full list: the dashboard's Reach page",

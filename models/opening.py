@@ -21,7 +21,8 @@ from models.periods import MONTHS, Period, parse_period, period_containing
 from models.policies import PolicyStore, preload_policy_versions, task_policy
 from models.plan import DueRule, ScheduleSpec, TaskSchedule
 from models.tables import Assignment, Event, Obligation, OpeningRun, Plan, Task, Unit, UTCDateTime, utcnow
-from models.timing import TimingKind
+from models.rollup import code_key
+from models.timing import NEEDS_DECISION, TimingKind
 from models.succession import successors_on
 from models.workcal import WorkingCalendar
 
@@ -349,3 +350,11 @@ def _what(plan: Plan, day: dt.date, period: str | None) -> str:
         return f"period {parse_period(period, schedule_of(plan).basis).id}"
     except ValueError:
         return ""  # the opening itself says what is wrong
+
+
+def untracked_tasks(session: Session, plan_id: str) -> list[str]:
+    """Codes of the plan's tasks that open nothing until an admin sets their timing."""
+    tasks = session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)).all()
+    waiting = [t for t in tasks if TimingKind(t.timing_kind) in NEEDS_DECISION
+               or (t.timing_kind == TimingKind.window and not (t.timing_start and t.timing_end))]
+    return sorted((t.code for t in waiting), key=code_key)

@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 from models.opening import schedule_of
 from models.plan import TargetSpec
 from models.render import environment
-from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
+from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, code_key, every_area, in_scope, rollup
 from models.asof import obligations_at
 from models.outcomes import plan_figures
-from models.tables import Area, Assignment, Event, Evidence, Obligation, OutcomeIndex, Plan, Task, Unit
+from models.tables import Assignment, Event, Evidence, Obligation, OutcomeIndex, Plan, Task, Unit
 from models.workcal import VN
 
 LEVEL_NAMES = {"province": "Cấp tỉnh", "department": "Sở, ban, ngành", "central": "Cơ quan Trung ương",
@@ -90,9 +90,8 @@ def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | 
     plan = session.get(Plan, plan_id)
     soon = schedule_of(plan).due_soon_days
     scope = dict(plan_id=plan_id, period=period, due_from=due_from, due_to=due_to, unit_id=unit_id, due_soon_days=soon)
-    titles = dict(session.exec(select(Area.code, Area.title).where(Area.plan_id == plan_id)).all())
     rows = _rows(session, plan_id, at, period, due_from, due_to, unit_id)
-    by_area = [(t.key[1] or "—", titles.get(t.key[1], ""), t) for t in rollup(session, "area", at, **scope)]
+    by_area = every_area(session, plan_id, rollup(session, "area", at, **scope))
     by_level = [(LEVEL_NAMES.get(t.key[0], t.key[0]), t) for t in rollup(session, "level", at, **scope)]
     title = period or " – ".join(f"{d:%d/%m/%Y}" for d in (due_from, due_to) if d) or f"{at.astimezone(VN):%d/%m/%Y}"
     return Report(plan, at, title, rows, by_area, by_level, on_time_trend(session, plan_id, at, unit_id, period),
@@ -110,12 +109,12 @@ def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None 
         tallies = {t.key[1]: t for t in rollup(session, "task", at, plan_id=child.id, period=period)}
         tasks = session.exec(select(Task).where(Task.plan_id == child.id, Task.active, Task.implements.is_not(None)))
         mapping = {}
-        for task in sorted(tasks, key=lambda t: _code_key(t.code)):
+        for task in sorted(tasks, key=lambda t: code_key(t.code)):
             mapping[task.code] = (top or {}).get(task.implements, task.implements)
             lines.append(CascadeLine(depth, mapping[task.code], child.number, task.code,
                                      tallies.get(task.code, Tally((child.id, task.code)))))
         lines += cascade(session, child.id, at, period, mapping, depth + 1, seen)
-    return sorted(lines, key=lambda line: (_code_key(line.top_task), line.depth, line.plan_number, _code_key(line.task)))
+    return sorted(lines, key=lambda line: (code_key(line.top_task), line.depth, line.plan_number, code_key(line.task)))
 
 
 def narrowed(report: Report, obligation_ids: set[int]) -> Report:
@@ -130,7 +129,7 @@ def narrowed(report: Report, obligation_ids: set[int]) -> Report:
             tally = groups.setdefault(key, Tally((key,)))
             tally.counts[row.category] = tally.counts.get(row.category, 0) + 1
     return Report(report.plan, report.at, report.title, rows,
-                  [(code, titles.get(code, ""), by_area[code]) for code in sorted(by_area, key=_code_key)],
+                  [(code, titles.get(code, ""), by_area[code]) for code in sorted(by_area, key=code_key)],
                   sorted(by_level.items()), report.trend, report.cascade, report.outcomes)
 
 
@@ -151,7 +150,7 @@ def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due
                 ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, ob), obligation_id=ob.id,
                 note=notes.get(ob.id, ""), blocked=(ob.note or "") if ob.status == "blocked" else "")
             for ob, task, unit, level, cat in found]
-    return sorted(rows, key=lambda r: (_code_key(r.code), r.period, r.unit))
+    return sorted(rows, key=lambda r: (code_key(r.code), r.period, r.unit))
 
 
 def _measured(task: Task, ob: Obligation) -> tuple[str, float | None, bool | None]:
@@ -167,10 +166,6 @@ def targets_summary(report: "Report") -> tuple[int, int, int]:
     met = sum(1 for r in measured if r.met)
     missed = sum(1 for r in measured if r.met is False)
     return met, missed, len(measured) - met - missed
-
-
-def _code_key(code: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in code.split("."))
 
 
 def _in_chunks(ids: list[int], size: int = 5000):

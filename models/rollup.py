@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, func, literal
 from sqlmodel import Session, select
 
 from models.asof import obligations_at
-from models.tables import Obligation, Task, Unit
+from models.tables import Area, Obligation, Task, Unit
 from models.workcal import VN
 
 
@@ -166,3 +166,17 @@ def category_of(session: Session, obligation_id: int, at: dt.datetime) -> Catego
     ob = obligations_at(at)
     value = session.exec(select(category_at(at, ob)).select_from(ob).where(ob.id == obligation_id)).one()
     return Category(value)
+
+
+def every_area(session: Session, plan_id: str, tallies: list[Tally]) -> list[tuple[str, str, Tally]]:
+    """(code, title, tally) for every area of the plan, in the plan's order, those with nothing
+    counted as zeros (an area never disappears from a digest or a report); then any other key."""
+    titles = dict(session.exec(select(Area.code, Area.title).where(Area.plan_id == plan_id)).all())
+    counted = {t.key[1]: t for t in tallies}
+    codes = sorted(titles, key=code_key) + [code for code in counted if code not in titles]
+    return [(code or "—", titles.get(code, ""), counted.get(code, Tally((plan_id, code)))) for code in codes]
+
+
+def code_key(code: str) -> tuple:
+    """"1.10" after "1.9": a dotted code's numbers compared as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in code.split("."))

@@ -84,6 +84,14 @@ def test_the_digest_counts_what_was_counted_by_hand(outcomes):
     assert "• Đã hoàn thành đúng hạn: 3\n• Đã hoàn thành quá hạn: 1\n• Đang thực hiện trong hạn: 1\n" in text
     assert "Đề nghị gia hạn chờ xử lý: 1\n• UBND phường Đống Đa (thành phố Quy Nhơn) – 1.1 (Quý III/2019): " \
            "14/10/2019 → 25/10/2019" in text
+    # the tasks that open nothing until timed have their line, and every area is there, area 8 (all of
+    # whose tasks wait for a timing) with zeros
+    assert digest.untracked == ["1.2", "3.2", "5.1", "6.2", "6.3", "6.4", "6.5", "6.6", "7.2", "7.3", "7.4",
+                                "8.1", "8.2", "8.3"]
+    assert "• Chưa xác định thời hạn (chưa theo dõi): 14 nhiệm vụ (1.2, 3.2, 5.1, 6.2, 6.3, 6.4, 6.5, 6.6, 7.2, " \
+           "7.3, …)" in text
+    assert [code for code, _, _ in digest.areas] == [str(n) for n in range(1, 9)]
+    assert re.search(r"\n8\. [^\n]+: 0 / 0 / 0 / 0", text)
     # the blocker, with what the unit said blocks it
     assert "Vướng mắc chờ xử lý: 1\n• UBND phường Nhơn Phú (thành phố Quy Nhơn) – 2.2 (Quý III/2019): thiếu kinh phí" in text
     english = digest_text(digest, "en", as_html=True)
