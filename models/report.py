@@ -22,6 +22,7 @@ from models.render import environment
 from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, code_key, every_area, in_scope, rollup
 from models.asof import obligations_at
 from models.outcomes import plan_figures
+from models.periods import period_words
 from models.tables import Assignment, Event, Evidence, Obligation, OutcomeIndex, Plan, Task, Unit
 from models.workcal import VN
 
@@ -80,6 +81,8 @@ class Report:
     trend: list[tuple[str, float | None]] = field(default_factory=list)  # (period, on-time rate)
     cascade: list[CascadeLine] = field(default_factory=list)
     outcomes: list[OutcomeIndex] = field(default_factory=list)  # the indices the plan is meant to move
+    issuer: tuple[str, str] = ("", "")  # (the body above the coordinator, the coordinator): the report's author
+    unit: str = ""  # the unit, when the report is one unit's record
 
 
 def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | None = None,
@@ -95,7 +98,17 @@ def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | 
     by_level = [(LEVEL_NAMES.get(t.key[0], t.key[0]), t) for t in rollup(session, "level", at, **scope)]
     title = period or " – ".join(f"{d:%d/%m/%Y}" for d in (due_from, due_to) if d) or f"{at.astimezone(VN):%d/%m/%Y}"
     return Report(plan, at, title, rows, by_area, by_level, on_time_trend(session, plan_id, at, unit_id, period),
-                  [] if unit_id else cascade(session, plan_id, at, period), plan_figures(session, plan_id))
+                  [] if unit_id else cascade(session, plan_id, at, period), plan_figures(session, plan_id),
+                  _issuer(session, plan), session.get(Unit, unit_id).name if unit_id else "")
+
+
+def _issuer(session: Session, plan: Plan) -> tuple[str, str]:
+    """Who signs the report: the plan's coordinator, under the body it belongs to."""
+    coordinator = session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
+    if coordinator is None:
+        return "", ""
+    above = session.get(Unit, coordinator.parent_id) if coordinator.parent_id else None
+    return (above.name if above else plan.issued_by), coordinator.name
 
 
 def cascade(session: Session, plan_id: str, at: dt.datetime, period: str | None = None,
@@ -248,8 +261,9 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def row_values(row: Row) -> list:
+    no_deadline = row.category == Category.no_deadline  # a check-in's date is not a deadline
     return [row.area, row.code, row.task, row.unit, LEVEL_NAMES.get(row.level, row.level), row.coordinating,
-            row.period, _local(row.due), _local(row.original_due), LABELS["vi"][row.category], _local(row.done),
+            row.period, None if no_deadline else _local(row.due), None if no_deadline else _local(row.original_due), LABELS["vi"][row.category], _local(row.done),
             row.progress, row.extensions, row.evidence, row.target, row.value, MET[row.met] if row.target else "",
             row.blocked, row.note]
 
@@ -357,6 +371,8 @@ def report_html(report: Report) -> str:
     beneath (the task's text is not repeated per unit, as the spreadsheet does)."""
     areas = [(code, title, [t[c] for c in REPORT_FOUR]) for code, title, t in report.by_area]
     levels = [(name, [t[c] for c in REPORT_FOUR]) for name, t in report.by_level]
+    # The tables add up to every obligation: check-ins and the rest have columns of their own.
+    sums = {code: _beyond_four(t) for code, _, t in report.by_area} | {name: _beyond_four(t) for name, t in report.by_level}
     tasks: dict[str, dict] = {}
     for row in report.rows:
         task = tasks.setdefault(row.code, {"code": row.code, "text": row.task, "coordinating": row.coordinating,
@@ -365,8 +381,21 @@ def report_html(report: Report) -> str:
     return environment().get_template("report.html.j2").render(
         r=report, areas=areas, levels=levels, labels=[LABELS["vi"][c] for c in REPORT_FOUR],
         tasks=list(tasks.values()), category=LABELS["vi"], local=lambda moment: moment.astimezone(VN),
-        targets=targets_summary(report), met=MET, four=REPORT_FOUR,
+        targets=targets_summary(report), met=MET, four=REPORT_FOUR, per=period_words, sums=sums,
+        place=_place(report.issuer[0]),
         day=lambda moment: moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "")
+
+
+def _beyond_four(tally: Tally) -> tuple[int, int, int]:
+    """(continuous check-ins, the others: postponed or cancelled, all) of a tally."""
+    four = sum(tally[c] for c in REPORT_FOUR)
+    return tally[Category.no_deadline], tally.total - four - tally[Category.no_deadline], tally.total
+
+
+def _place(body: str) -> str:
+    """Where a report is dated: "UBND tỉnh Bình Định" → "Bình Định"."""
+    match = re.match(r"(?:UBND|Ủy ban nhân dân)\s+(?:tỉnh|thành phố)\s+(.+)", body, re.IGNORECASE)
+    return match.group(1) if match else "……"
 
 
 def report_pdf(report: Report) -> bytes:

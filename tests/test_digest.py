@@ -198,11 +198,21 @@ def test_the_pdf_report_renders(outcomes, tmp_path):
     pdf = pypdfium2.PdfDocument(report_pdf(report))
     text = " ".join(" ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).split())
     assert "53/KH-UBND" in text and "UBND phường Nhơn Phú" in text and "xin 31/10/2019; đồng ý" in text
+    # an administrative document: issuer and number, the national motto, place and date, title, the unit
+    # it is about, recipients, signature; and its pages numbered
+    for part in ("UBND TỈNH BÌNH ĐỊNH", "SỞ NỘI VỤ", "Số: ……/BC-……", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", "Bình Định, ngày …… tháng …… năm 2019", "BÁO CÁO",
+                 "Quý III/2019 – UBND phường Nhơn Phú", "Nơi nhận:", "(Ký, ghi rõ họ tên, đóng dấu)",
+                 f"Trang 1/{len(pdf)}", "Thường xuyên (không thời hạn)", "Tạm hoãn, hủy"):
+        assert part in text, part
     image = pdf[0].render(scale=1).to_pil()
     image.save(tmp_path / "page1.png")
     assert image.width > image.height  # A4 landscape
     assert len(image.convert("L").getcolors()) > 10  # drawn: text and the chart's colours, not a blank page
     pdf.close()
+    # the area table adds up to every obligation of the report, check-ins included
+    from models.report import _beyond_four
+    assert sum(_beyond_four(t)[2] for _, _, t in report.by_area) == len(report.rows)
 
 
 def _plan_file(folder, doc) -> str:
