@@ -254,7 +254,11 @@ async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE, obligati
         if (waiting.get("action"), waiting.get("step"), waiting.get("obligation")) != ("progress", "note", obligation_id):
             return  # an old button: the question was answered or cancelled since
         ob = session.get(Obligation, obligation_id)
-        messages = _progress_note(session, update, link, ob, session.get(Task, ob.task_id), waiting, "")
+        try:
+            messages = _progress_note(session, update, link, ob, session.get(Task, ob.task_id), waiting, "")
+        except DomainError as exc:  # closed meanwhile, say
+            link.awaiting = None
+            messages = [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
     for chat_id, message, markup in messages:
         await context.bot.send_message(chat_id, message, parse_mode=ParseMode.HTML, reply_markup=_keyboard(markup))
 
