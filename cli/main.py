@@ -391,19 +391,21 @@ def report(
     end: dt.datetime = typer.Option(None, "--to", formats=DATE_FORMATS, help="...to this day."),
     unit: str = typer.Option(None, "--unit", help="Only this unit's record."),
     as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="As it stood at the end of this day."),
-    fmt: str = typer.Option("xlsx", "--format", help="xlsx, html or pdf."),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx, pdf, docx (the administrative document to complete and "
+                                                   "sign) or html."),
     output: Path = typer.Option(None, "-o", "--output", help="File to write (default: report-<plan>-<period>.<format>)."),
 ) -> None:
     """The period report a province sends upward: per task and unit, with the four-way split."""
     from sqlmodel import Session
 
     from models.report import build_report, report_html, report_pdf, report_xlsx
+    from models.report_docx import report_docx
     from models.tables import Plan, utcnow
     from models.workcal import VN
 
-    writers = {"xlsx": report_xlsx, "pdf": report_pdf, "html": lambda r: report_html(r).encode()}
+    writers = {"xlsx": report_xlsx, "pdf": report_pdf, "docx": report_docx, "html": lambda r: report_html(r).encode()}
     if fmt not in writers or not (period or start or end):
-        err.print("[red]error[/] --format is xlsx, html or pdf; give --period or --from/--to")
+        err.print("[red]error[/] --format is xlsx, pdf, docx or html; give --period or --from/--to")
         raise typer.Exit(2)
     for option, day in (("--as-of", as_of), ("--from", start), ("--to", end)):
         _check_day(option, day)

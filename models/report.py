@@ -143,7 +143,7 @@ def narrowed(report: Report, obligation_ids: set[int]) -> Report:
             tally.counts[row.category] = tally.counts.get(row.category, 0) + 1
     return Report(report.plan, report.at, report.title, rows,
                   [(code, titles.get(code, ""), by_area[code]) for code in sorted(by_area, key=code_key)],
-                  sorted(by_level.items()), report.trend, report.cascade, report.outcomes)
+                  sorted(by_level.items()), report.trend, report.cascade, report.outcomes, report.issuer, report.unit)
 
 
 def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due_to, unit_id) -> list[Row]:

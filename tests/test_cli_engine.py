@@ -133,3 +133,10 @@ def test_dates_as_officials_write_them_version_and_no_silent_overwrite(dondoc, t
     assert refused.exit_code == 1 and "exists (perhaps edited by hand)" in refused.stderr
     assert draft.read_text(encoding="utf-8") == "# edited by hand\n"
     assert dondoc("plan", "import", PLAN_TEXT, "-o", draft, "--force").exit_code == 0
+
+
+def test_report_as_a_word_document(dondoc, tmp_path):
+    assert dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3").exit_code == 0
+    out = tmp_path / "bao-cao.docx"
+    result = dondoc("report", "--plan", PLAN_ID, "--period", "2019-Q3", "--format", "docx", "-o", out)
+    assert result.exit_code == 0 and out.read_bytes().startswith(b"PK")  # a .docx is a zip

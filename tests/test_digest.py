@@ -315,3 +315,30 @@ def test_a_tie_at_the_end_of_the_most_overdue_is_one_line(applied):
     units, each = digest.worst_tie  # the tie at the cut, counted once
     assert units > 10 - len(counts) and all(count > each for count in counts)
     assert f"• {units} đơn vị, mỗi đơn vị {each} nhiệm vụ" in digest_text(digest)
+
+
+def test_the_docx_report_is_an_administrative_document_built_from_the_numbers(outcomes):
+    import io
+
+    from docx import Document
+
+    from models.report import build_report
+    from models.report_docx import report_docx
+
+    with Session(outcomes) as s:
+        report = build_report(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3")
+    document = Document(io.BytesIO(report_docx(report)))
+    heading, areas, closing = document.tables
+    assert [c.text.split("\n") for c in heading.rows[0].cells] == [
+        ["UBND TỈNH BÌNH ĐỊNH", "SỞ NỘI VỤ", "Số: ……/BC-……"],
+        ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Bình Định, ngày …… tháng …… năm 2019"]]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "BÁO CÁO\nKết quả thực hiện Kế hoạch số 53/KH-UBND" in text and "\nQuý III/2019\n" in text
+    assert f"{len(report.rows)} nhiệm vụ của các đơn vị được theo dõi" in text and "3 đã hoàn thành đúng hạn" in text
+    assert "- UBND phường Nhơn Phú (thành phố Quy Nhơn), nhiệm vụ 2.2: thiếu kinh phí" in text  # the blocker
+    assert len(areas.rows) == 1 + 8 and areas.rows[1].cells[0].text.startswith("1. ")  # every area
+    assert sum(int(r.cells[-1].text) for r in areas.rows[1:]) == len(report.rows)  # and they add up
+    assert "Nơi nhận:" in closing.rows[0].cells[0].text and "(Ký, ghi rõ họ tên, đóng dấu)" in closing.rows[0].cells[1].text
+    section = document.sections[0]
+    assert section.different_first_page_header_footer and 'w:instr="PAGE"' in section.header._element.xml
+    assert round(section.page_width.mm) == 210 and document.styles["Normal"].font.name == "Times New Roman"

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
@@ -209,6 +210,9 @@ def test_the_filtered_export_holds_the_filtered_rows(web):
     assert units and all("Tuy Phước" in u for u in units)
     pdf = client.get(f"/export.pdf?plan={PLAN}&period=2019-Q3&blocked=1")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    word = client.get(f"/export.docx?plan={PLAN}&period=2019-Q3&blocked=1")  # the document to complete and sign
+    assert word.status_code == 200 and word.headers["content-disposition"].endswith('.docx"')
+    assert "SỞ NỘI VỤ" in Document(io.BytesIO(word.content)).tables[0].rows[0].cells[0].text  # the narrowed report's too
     assert client.get("/export.xlsx").status_code == 404  # a report is of one plan
 
 

@@ -49,6 +49,10 @@ class Forbidden(Exception):
     pass
 
 
+EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
 def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None = None, zalo=None,
                telegram=None) -> FastAPI:
     """`zalo`: a bots.zalo.ZaloBot that answers what Zalo posts to /hooks/zalo (webhook mode);
@@ -389,9 +393,10 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     @app.get("/export.{fmt}")
     def export(request: Request, fmt: str, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
         from models.report import build_report, narrowed, report_pdf, report_xlsx
+        from models.report_docx import report_docx
 
         filters = dashboard.Filters.from_query(request.query_params)
-        if fmt not in ("xlsx", "pdf") or not filters.plan:
+        if fmt not in EXPORTS or not filters.plan:
             raise NotFound()
         _visible_plan(session, viewer, filters.plan)
         at = utcnow()
@@ -399,11 +404,9 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         report = narrowed(report, dashboard.filtered_ids(session, viewer, filters, at))
         name = f"{filters.plan}-{filters.period or at:%Y%m%d}".replace("/", "-") if not filters.period \
             else f"{filters.plan}-{filters.period}"
-        if fmt == "xlsx":
-            return Response(report_xlsx(report), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return Response(report_pdf(report), media_type="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+        write = {"xlsx": report_xlsx, "pdf": report_pdf, "docx": report_docx}[fmt]
+        return Response(write(report), media_type=EXPORTS[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
     return app
 
