@@ -11,6 +11,7 @@ from bots.texts import day_text, say, stage_text
 from bots.zalo import reminder_text
 from models import outbox
 from models.periods import period_words
+from models.tables import Plan, Task
 
 CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
 UNITS_SHOWN = 30  # units named in the coordinator's summary (most overdue first); /overdue lists all
@@ -23,12 +24,12 @@ def shortened(text: str, most: int = 80) -> str:
     return text[:most].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def render_reminder(lang: str, items: list) -> tuple[str, dict | None]:
+def render_reminder(lang: str, items: list, plan_number: str = "") -> tuple[str, dict | None]:
     """Text and inline keyboard for one chat: a line and a button per obligation (the button
     opens its card), or, for the coordinator, a line per unit with overdue tasks."""
     if all(i.stage == "escalate-coordinator" for i in items):
         return _coordinator_summary(lang, items), None
-    lines = [say(lang, "reminder_head", count=len(items))]
+    lines = [say(lang, "reminder_head", count=len(items), plan=plan_number)]
     items = sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code))
     for item in items:
         ob = item.obligation
@@ -61,6 +62,12 @@ def _coordinator_summary(lang: str, items: list) -> str:
 
 # --- by channel ------------------------------------------------------------------------
 
+def _plan_number(session, items: list) -> str:
+    """The plan the reminder is for (a reminder is made for one plan at a time)."""
+    task = session.get(Task, items[0].obligation.task_id)
+    return session.get(Plan, task.plan_id).number
+
+
 def queue_reminder(session, key: str, link, items: list) -> int:
     """A combined reminder into the outbox, in the link's channel."""
     if link.channel == "email":
@@ -71,5 +78,5 @@ def queue_reminder(session, key: str, link, items: list) -> int:
                                    kind="reminder")
     if link.channel == "zalo":
         return outbox.enqueue_text(session, key, "zalo", link.address, reminder_text(link, items), kind="reminder")
-    text, markup = render_reminder(link.lang, items)
+    text, markup = render_reminder(link.lang, items, _plan_number(session, items))
     return outbox.enqueue(session, key, link.chat_id, text, reply_markup=markup, kind="reminder")

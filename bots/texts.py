@@ -82,7 +82,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nothing_waiting": "Gõ /mine để xem các nhiệm vụ, hoặc /help để được hướng dẫn.",
         "coordinator_only": "Lệnh này dành cho Sở Nội vụ (điều phối).",
         "overdue_none": "Không có đơn vị nào có nhiệm vụ quá hạn.",
-        "reminder_head": "<b>Nhắc việc</b>: {count} nhiệm vụ cần cập nhật. Bấm số nhiệm vụ để báo cáo.",
+        "reminder_head": "<b>Nhắc việc – Kế hoạch {plan}</b>: {count} nhiệm vụ cần cập nhật. "
+                         "Bấm số nhiệm vụ để báo cáo.",
         "reminder_line": "• {code} – {task} ({period}, hạn {due}): {stage}",
         "stage_open": "mới giao", "stage_before": "còn {days} ngày làm việc", "stage_due": "đến hạn hôm nay",
         "stage_overdue": "đã quá hạn", "stage_checkin": "cập nhật định kỳ",
@@ -169,7 +170,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nothing_waiting": "Type /mine to see your tasks, or /help.",
         "coordinator_only": "This command is for the coordinator.",
         "overdue_none": "No unit has overdue tasks.",
-        "reminder_head": "<b>Reminder</b>: {count} task(s) to update. Press a task number to report.",
+        "reminder_head": "<b>Reminder – plan {plan}</b>: {count} task(s) to update. Press a task number to report.",
         "reminder_line": "• {code} – {task} ({period}, due {due}): {stage}",
         "stage_open": "newly assigned", "stage_before": "{days} working day(s) left", "stage_due": "due today",
         "stage_overdue": "overdue", "stage_checkin": "periodic update",

@@ -29,11 +29,14 @@ def email_environment(html: bool) -> Environment:
 
 def status_text(tallies: list[Tally], lang: str, empty: str) -> str:
     """Counts by category per group, in Vietnamese (default) or English."""
+    from models.report import LEVEL_NAMES  # the levels as officials name them ("UBND cấp xã")
+
     labels = LABELS[lang]
     blocks = []
     for tally in tallies:
         lines = [(labels[c], tally[c]) for c in Category if tally[c]]
         lines += [(labels[flag], n) for flag, n in (("due_soon", tally.due_soon), ("extended", tally.extended)) if n]
-        blocks.append({"name": " ".join(str(k) for k in tally.key), "total": tally.total, "lines": lines})
+        blocks.append({"name": " ".join(LEVEL_NAMES.get(str(k), str(k)) for k in tally.key), "total": tally.total,
+                       "lines": lines})
     width = max(len(label) for label in labels.values())
     return environment().get_template("status.txt.j2").render(tallies=blocks, width=width, empty=empty).strip()

@@ -140,3 +140,9 @@ def test_report_as_a_word_document(dondoc, tmp_path):
     out = tmp_path / "bao-cao.docx"
     result = dondoc("report", "--plan", PLAN_ID, "--period", "2019-Q3", "--format", "docx", "-o", out)
     assert result.exit_code == 0 and out.read_bytes().startswith(b"PK")  # a .docx is a zip
+
+
+def test_status_by_level_names_levels_as_officials_do(dondoc):
+    dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3")
+    by_level = dondoc("status", "--plan", PLAN_ID, "--by", "level", "--as-of", "01/08/2019").stdout
+    assert "UBND cấp xã" in by_level and "commune" not in by_level

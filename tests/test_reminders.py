@@ -109,6 +109,7 @@ def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
             assert re.search(rf"• {re.escape(code)} – [^\n]+ \(Quý III/2019, hạn 14/10/2019\): còn 1 ngày làm việc",
                              row.payload["text"])
         assert "• 1.1 – Tăng cường" in row.payload["text"]
+        assert row.payload["text"].startswith("<b>Nhắc việc – Kế hoạch 53/KH-UBND</b>: ")  # which plan
         assert {b["text"] for r in row.payload["reply_markup"]["inline_keyboard"] for b in r} >= {"1.1", "1.3", "2.2"}
         chase("2019-10-21 09:00")  # overdue to the commune, and escalated to the coordinator
         to_commune = session.exec(select(Outbox).where(Outbox.chat_id == 501)).all()
