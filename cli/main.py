@@ -14,6 +14,22 @@ from rich.table import Table
 from cli.paths import DEFAULT_CALENDAR, DEFAULT_ORG, DEFAULT_PLAN, ROOT
 from models.yamlio import InputError, Problem, dump_yaml
 
+def _what_to_type(self, ctx) -> str | None:
+    """Help shows what a person types, not Python's types: nothing for a flag or free text,
+    DD/MM/YYYY for a day, PATH for a file, N for a number, or the option's own metavar."""
+    if self.metavar is not None:
+        return self.metavar
+    kind = self.type_descriptor
+    if self.is_flag or kind.annotation is bool:
+        return None
+    if kind.is_datetime:
+        return "DD/MM/YYYY"
+    return "PATH" if kind.is_path else ("N" if kind.annotation in (int, float) else None)
+
+
+typer.core.TyperOption.display_type_rich = _what_to_type  # typer 0.29 prints "<bool>", "<str>" otherwise
+typer.core.TyperArgument.display_type_rich = _what_to_type
+
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="dondoc: chase up a plan's responsibility matrix.")
 plan_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Import, validate and apply plan YAML files.")
 org_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Draft and check org directories.")

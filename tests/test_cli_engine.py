@@ -1,5 +1,7 @@
 """The engine's commands end to end on a SQLite file: apply, open, event, status."""
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -146,3 +148,18 @@ def test_status_by_level_names_levels_as_officials_do(dondoc):
     dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3")
     by_level = dondoc("status", "--plan", PLAN_ID, "--by", "level", "--as-of", "01/08/2019").stdout
     assert "UBND cấp xã" in by_level and "commune" not in by_level
+
+
+def test_help_shows_what_to_type_not_python_types():
+    import typer
+
+    from cli.main import app as cli
+
+    def commands(group, prefix=()):
+        for name, command in group.commands.items():
+            yield (*prefix, name)
+            if hasattr(command, "commands"):
+                yield from commands(command, (*prefix, name))
+    for path in commands(typer.main.get_command(cli)):
+        shown = runner.invoke(cli, [*path, "--help"], env={"COLUMNS": "200"}).stdout
+        assert not re.search(r"<(bool|str|int|path|float)>|<%", shown), (path, shown)
