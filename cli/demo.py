@@ -276,7 +276,10 @@ class Demo:
             self.console.print(self.channels_line, highlight=False)
             # What the coordinator would read now, with the changes since Monday's weekly digest.
             final = build_digest(session, PLAN_ID, now, "weekly", f"{now.astimezone(VN):%Y-%m-%d}")
-        self.console.rule("The coordinator's digest (also: dondoc digest --plan binh-dinh-53-2019)")
+        self.console.rule("The coordinator's digest")
+        url = self.engine.url.render_as_string(hide_password=True)
+        self.console.print(f"(the same, next: DONDOC_DATABASE_URL={url} uv run dondoc digest --plan {PLAN_ID} "
+                           f"--as-of {now.astimezone(VN):%d/%m/%Y})", highlight=False, soft_wrap=True)
         self.console.print(digest_text(final), highlight=False, markup=False)
 
 

@@ -225,7 +225,7 @@ def plan_apply(
     from models.apply import apply_plan
 
     directory = _load_directory(org)
-    engine = _database()
+    engine = _database(create=True)
     try:
         changes = apply_plan(engine, plan, directory, actor="cli", dry_run=dry_run, reapply_reminders=reapply)
     except InputError as exc:
@@ -775,7 +775,7 @@ def unlink(chat: int = typer.Option(..., "--chat", help="Telegram chat id.")) ->
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema to the newest migration."""
-    engine = _database()
+    engine = _database(create=True)
     out.print(f"database schema up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -789,10 +789,22 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _database():
-    """The configured database, its schema brought up to date first."""
-    from models.db import make_engine, upgrade
+def _database(create: bool = False):
+    """The configured database, its schema brought up to date first. A SQLite file that is not
+    there is an error (a mistyped path must not become a new, empty database), unless the
+    command is one that makes databases (`plan apply`, `org apply`, `db upgrade`)."""
+    from sqlalchemy.engine import make_url
 
+    from models.db import database_url, make_engine, upgrade
+
+    url = make_url(database_url())
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database).resolve()
+        if not path.parent.is_dir():
+            _fail(f"database {path}: folder {path.parent} does not exist (DONDOC_DATABASE_URL)")
+        if not create and not path.exists():
+            _fail(f"no database at {path}: apply a plan first (dondoc plan apply …), or point DONDOC_DATABASE_URL "
+                  f"at yours (the demo's: sqlite:///{Path('var/demo.db').resolve()})")
     engine = make_engine()
     upgrade(engine)
     return engine
@@ -874,7 +886,7 @@ def org_apply(
     from models.apply import apply_directory
 
     directory = _load_directory(path)
-    engine = _database()
+    engine = _database(create=True)
     try:
         changes = apply_directory(engine, directory, actor="cli", dry_run=dry_run)
     except InputError as exc:

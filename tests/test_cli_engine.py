@@ -163,3 +163,15 @@ def test_help_shows_what_to_type_not_python_types():
     for path in commands(typer.main.get_command(cli)):
         shown = runner.invoke(cli, [*path, "--help"], env={"COLUMNS": "200"}).stdout
         assert not re.search(r"<(bool|str|int|path|float)>|<%", shown), (path, shown)
+
+
+def test_a_missing_database_file_is_an_error_not_a_new_empty_database(tmp_path, monkeypatch):
+    missing = tmp_path / "typo.db"
+    monkeypatch.setenv("DONDOC_DATABASE_URL", f"sqlite:///{missing}")
+    result = runner.invoke(app, ["status", "--plan", PLAN_ID])
+    assert result.exit_code == 1 and f"no database at {missing}" in result.stderr and not missing.exists()
+    monkeypatch.setenv("DONDOC_DATABASE_URL", "sqlite:///no/such/folder/x.db")  # relative, from another folder
+    result = runner.invoke(app, ["status", "--plan", PLAN_ID])
+    assert result.exit_code == 1 and "does not exist" in result.stderr and "Traceback" not in result.output
+    monkeypatch.setenv("DONDOC_DATABASE_URL", f"sqlite:///{missing}")  # the commands that make databases do
+    assert runner.invoke(app, ["plan", "apply", str(PLAN), "--org", str(ORG)]).exit_code == 0 and missing.exists()

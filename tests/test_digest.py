@@ -147,6 +147,13 @@ def test_the_demo_replays_the_quarter_and_prints_the_digest(tmp_path):
     assert "• Gia hạn: 1" in output  # the extension the coordinator approved
     assert "blocked 1" in output  # the blocked commune
     assert "Thay đổi từ lần tổng hợp trước (21/10/2019)" in output
+    # the command it prints next works as printed
+    command = re.search(r"DONDOC_DATABASE_URL=(\S+) uv run dondoc (digest .*?)\)", output)
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    result = CliRunner().invoke(app, command.group(2).split(), env={"DONDOC_DATABASE_URL": command.group(1)})
+    assert result.exit_code == 0 and "Tổng hợp tình hình thực hiện – 53/KH-UBND" in result.stdout
 
 
 def test_the_xlsx_report_reads_back_as_the_database_says(outcomes):
