@@ -61,11 +61,15 @@ async def serve(serving: Serving, stop: asyncio.Event, started: asyncio.Event | 
         if refused:
             raise Refused("; ".join(f"{channel}: {stats.stopped}" for channel, stats in refused.items()))
         hook = TelegramHook() if serving.webhook and "telegram" in dispatchers else None
-        _start_web(serving, stack, hook)
+        zalo = zalo_settings()
+        # With DONDOC_ZALO_WEBHOOK_SECRET, Zalo posts messages to the dashboard's /hooks/zalo (after
+        # `dondoc zalo webhook URL`); without it, the bot polls.
+        zalo_posts = bool(zalo and os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET"))
+        _start_web(serving, stack, hook, zalo if zalo_posts else None)
         if "telegram" in dispatchers:
             await _start_telegram(serving, stack, hook, pacer)
-        if zalo := zalo_settings():
-            _converse_on_zalo(serving, stack, zalo, stop)
+        if zalo and not zalo_posts:
+            _poll_zalo(serving, stack, zalo, stop)
         scheduler = _start_schedules(serving.schedules)
         loops = [asyncio.create_task(d.drain(stop=stop), name=f"deliver-{channel}")
                  for channel, d in dispatchers.items()]
@@ -114,17 +118,16 @@ async def _start_telegram(serving: Serving, stack: AsyncExitStack, hook: Telegra
     stack.push_async_callback(application.stop)
 
 
-def _start_web(serving: Serving, stack: AsyncExitStack, telegram_hook: TelegramHook | None) -> None:
+def _start_web(serving: Serving, stack: AsyncExitStack, telegram_hook: TelegramHook | None,
+               zalo: tuple[str, str] | None) -> None:
+    """The dashboard, in a thread of its own; with `zalo`, it also answers what Zalo posts."""
     if serving.web is None:
         return
     from bots.zalo import ZaloBot, ZaloClient
     from web.app import create_app
     from web.server import Background
 
-    zalo = zalo_settings()
-    # With DONDOC_ZALO_WEBHOOK_SECRET, Zalo posts messages to /hooks/zalo (after `dondoc zalo
-    # webhook URL`); without it, the bot polls.
-    hooked = ZaloBot(serving.engine, ZaloClient(*zalo)) if zalo and os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET") else None
+    hooked = ZaloBot(serving.engine, ZaloClient(*zalo)) if zalo else None
     app = create_app(serving.engine, serving.evidence, serving.bot_username, zalo=hooked, telegram=telegram_hook)
     web = Background(app, *serving.web).start()
     stack.callback(web.stop)
@@ -132,11 +135,9 @@ def _start_web(serving: Serving, stack: AsyncExitStack, telegram_hook: TelegramH
     log.info("dashboard on %s/", web.url)
 
 
-def _converse_on_zalo(serving: Serving, stack: AsyncExitStack, zalo: tuple[str, str], stop: asyncio.Event) -> None:
+def _poll_zalo(serving: Serving, stack: AsyncExitStack, zalo: tuple[str, str], stop: asyncio.Event) -> None:
     from bots.zalo import ZaloBot, ZaloClient
 
-    if os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET"):
-        return  # Zalo posts to the dashboard instead
     client = ZaloClient(*zalo)
     stack.push_async_callback(client.close)
     task = asyncio.create_task(ZaloBot(serving.engine, client).run(stop), name="zalo-bot")

@@ -372,7 +372,7 @@ def report_html(report: Report) -> str:
     areas = [(code, title, [t[c] for c in REPORT_FOUR]) for code, title, t in report.by_area]
     levels = [(name, [t[c] for c in REPORT_FOUR]) for name, t in report.by_level]
     # The tables add up to every obligation: check-ins and the rest have columns of their own.
-    sums = {code: _beyond_four(t) for code, _, t in report.by_area} | {name: _beyond_four(t) for name, t in report.by_level}
+    sums = {code: beyond_four(t) for code, _, t in report.by_area} | {name: beyond_four(t) for name, t in report.by_level}
     tasks: dict[str, dict] = {}
     for row in report.rows:
         task = tasks.setdefault(row.code, {"code": row.code, "text": row.task, "coordinating": row.coordinating,
@@ -382,17 +382,17 @@ def report_html(report: Report) -> str:
         r=report, areas=areas, levels=levels, labels=[LABELS["vi"][c] for c in REPORT_FOUR],
         tasks=list(tasks.values()), category=LABELS["vi"], local=lambda moment: moment.astimezone(VN),
         targets=targets_summary(report), met=MET, four=REPORT_FOUR, per=period_words, sums=sums,
-        place=_place(report.issuer[0]),
+        place=place_of(report.issuer[0]),
         day=lambda moment: moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "")
 
 
-def _beyond_four(tally: Tally) -> tuple[int, int, int]:
+def beyond_four(tally: Tally) -> tuple[int, int, int]:
     """(continuous check-ins, the others: postponed or cancelled, all) of a tally."""
     four = sum(tally[c] for c in REPORT_FOUR)
     return tally[Category.no_deadline], tally.total - four - tally[Category.no_deadline], tally.total
 
 
-def _place(body: str) -> str:
+def place_of(body: str) -> str:
     """Where a report is dated: "UBND tỉnh Bình Định" → "Bình Định"."""
     match = re.match(r"(?:UBND|Ủy ban nhân dân)\s+(?:tỉnh|thành phố)\s+(.+)", body, re.IGNORECASE)
     return match.group(1) if match else "……"

@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from models.periods import period_words
-from models.report import Report, _beyond_four, _place
+from models.report import Report, beyond_four, place_of
 from models.rollup import LABELS, REPORT_FOUR, Category, Tally
 
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
@@ -67,7 +67,7 @@ def _heading(document, report: Report) -> None:
     _line(left, "Số: ……/BC-……", size=13)
     _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12, first=True)
     _line(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13, underline=True)
-    _line(right, f"{_place(above)}, ngày …… tháng …… năm {report.at.year}", italic=True, size=13)
+    _line(right, f"{place_of(above)}, ngày …… tháng …… năm {report.at.year}", italic=True, size=13)
     _line(document, "BÁO CÁO", bold=True, size=14)
     scope = period_words(report.title) + (f" – {report.unit}" if report.unit else "")
     _line(document, f"Kết quả thực hiện Kế hoạch số {report.plan.number} về {report.plan.title}", bold=True, size=14)
@@ -119,7 +119,7 @@ def _area_table(document, report: Report) -> None:
     for cell, head in zip(table.rows[0].cells, heads):
         cell.paragraphs[0].add_run(head).bold = True
     for code, title, tally in report.by_area:
-        values = [f"{code}. {title}"] + [str(tally[c]) for c in REPORT_FOUR] + [str(n) for n in _beyond_four(tally)]
+        values = [f"{code}. {title}"] + [str(tally[c]) for c in REPORT_FOUR] + [str(n) for n in beyond_four(tally)]
         for cell, value in zip(table.add_row().cells, values):
             cell.paragraphs[0].add_run(value).font.size = Pt(11)
 

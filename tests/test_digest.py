@@ -218,8 +218,8 @@ def test_the_pdf_report_renders(outcomes, tmp_path):
     assert len(image.convert("L").getcolors()) > 10  # drawn: text and the chart's colours, not a blank page
     pdf.close()
     # the area table adds up to every obligation of the report, check-ins included
-    from models.report import _beyond_four
-    assert sum(_beyond_four(t)[2] for _, _, t in report.by_area) == len(report.rows)
+    from models.report import beyond_four
+    assert sum(beyond_four(t)[2] for _, _, t in report.by_area) == len(report.rows)
 
 
 def _plan_file(folder, doc) -> str:

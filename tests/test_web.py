@@ -55,6 +55,14 @@ def sign_in(engine, client, unit=COORDINATOR_UNIT, role="coordinator", contact="
     return token
 
 
+def obligation_page(engine, client, code="1.1", unit=COMMUNE):
+    """Signed in as the coordinator, on one obligation's page: (the obligation, the page)."""
+    sign_in(engine, client)
+    with Session(engine) as session:
+        ob = _obligation(session, unit, code)
+    return ob, client.get(f"/obligations/{ob.id}").text
+
+
 def csrf_of(page: str) -> str:
     return re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
 
@@ -147,10 +155,7 @@ def test_an_assignee_sees_only_their_units_obligations(web):
 
 def test_approving_an_extension_on_the_web_tells_the_assignee(web):
     engine, client = web
-    sign_in(engine, client)
-    with Session(engine) as session:
-        ob = _obligation(session, COMMUNE, "1.1")
-    page = client.get(f"/obligations/{ob.id}").text
+    ob, page = obligation_page(engine, client)
     assert "31/10/2019" in page and "chờ số liệu của các thôn" in page
     answer = client.post(f"/obligations/{ob.id}", data={"action": "approve", "csrf": csrf_of(page)})
     assert answer.status_code == 303
@@ -348,10 +353,7 @@ def test_a_long_reason_still_reaches_the_coordinator_with_room_for_the_decision(
 
 def test_a_note_over_the_limit_is_refused_naming_it(web):
     engine, client = web
-    sign_in(engine, client)
-    with Session(engine) as session:
-        ob = _obligation(session, COMMUNE, "1.1")
-    page = client.get(f"/obligations/{ob.id}").text
+    ob, page = obligation_page(engine, client)
     answer = client.post(f"/obligations/{ob.id}", data={"action": "note", "note": "x" * 1001, "csrf": csrf_of(page)})
     assert "at most 1,000" in client.get(answer.headers["location"]).text
     with Session(engine) as session:
