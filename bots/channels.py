@@ -14,7 +14,7 @@ from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
-from bots.config import NoToken, api_urls, telegram_proxy, telegram_token, zalo_settings
+from bots.config import NoToken, api_urls, telegram_proxy, telegram_token, tls_context, zalo_settings
 from bots.delivery import DeliveryStats, Dispatcher, Pacer, TelegramTransport
 from bots.email import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
 from bots.sms import SMS_LIMITS, SmsTransport, load_gateway
@@ -27,9 +27,11 @@ REFUSED_TOKEN = "Telegram refused the bot token (401/404): set a valid one"
 def telegram_bot(token: str) -> Bot:
     """A Bot for this installation's Telegram (or the API server it names, through its proxy)."""
     base_url, base_file_url = api_urls()
+    proxy, tls = telegram_proxy(), {"verify": tls_context()}
     return Bot(token, base_url=base_url or "https://api.telegram.org/bot",
                base_file_url=base_file_url or "https://api.telegram.org/file/bot",
-               **({"request": HTTPXRequest(proxy=proxy)} if (proxy := telegram_proxy()) else {}))
+               request=HTTPXRequest(proxy=proxy, httpx_kwargs=tls),
+               get_updates_request=HTTPXRequest(connection_pool_size=1, proxy=proxy, httpx_kwargs=tls))
 
 
 async def open_dispatchers(stack: AsyncExitStack, engine: Engine, pacer: Pacer | None = None

@@ -4,7 +4,9 @@ it is registered for redaction the moment it is read."""
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
 
 from bots.redact import redact_secret
 
@@ -14,6 +16,15 @@ API_VAR = "DONDOC_TELEGRAM_API"  # another Bot API server, e.g. the stand-in: ht
 # Telegram is blocked on Vietnam's main carriers since mid-2025: a server in Vietnam reaches it
 # through a proxy (http://…, socks5://…; socks needs httpx[socks]).
 PROXY_VAR = "DONDOC_TELEGRAM_PROXY"
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every HTTPS client of the process (Telegram, Zalo, the SMS
+    gateway): loading the CA bundle costs ~50 ms, and each delivery run opens several clients."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class NoToken(Exception):

@@ -20,6 +20,7 @@ from typing import Literal
 import httpx
 from pydantic import Field
 
+from bots.config import tls_context
 from bots.delivery import Outcome, backoff
 from bots.redact import redact_secret
 from models.org import Strict
@@ -75,7 +76,7 @@ class SmsTransport:
 
     def __init__(self, spec: GatewaySpec, client: httpx.AsyncClient | None = None):
         self.spec = spec
-        self.client = client or httpx.AsyncClient(timeout=30)
+        self.client = client or httpx.AsyncClient(timeout=30, verify=tls_context())
         for value in spec.fields.values():
             for name in _SECRET.findall(value):
                 redact_secret(os.environ[name])

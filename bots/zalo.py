@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 
 from bots import notices
 from bots.service import InvitationError, link_address, new_invitation, token_digest, usable_invitation
+from bots.config import tls_context
 from bots.delivery import Outcome, backoff
 from bots.handlers import context_deadline, parse_day
 from bots.redact import redact_secret
@@ -54,7 +55,8 @@ class ZaloError(Exception):
 class ZaloClient:
     def __init__(self, token: str, base_url: str = API, timeout: float = 40.0):
         redact_secret(token)
-        self._http = httpx.AsyncClient(base_url=f"{base_url}{token}", timeout=timeout)
+        self._http = httpx.AsyncClient(base_url=f"{base_url}{token}", timeout=timeout,
+                                       verify=tls_context())
 
     async def call(self, method: str, **params) -> object:
         answer = await self._http.post(f"/{method}", json=params)

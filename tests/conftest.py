@@ -114,3 +114,11 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def pytest_collection_modifyitems(items):
+    """The tests that start the Prefect harness (~20 s) run on one xdist worker, which starts it
+    once, instead of on every worker (`--dist loadgroup` in pyproject.toml)."""
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("prefect"))
