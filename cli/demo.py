@@ -315,12 +315,15 @@ def run_demo(console: Console, database: Path, plan: Path, org: Path, calendar: 
     console.print(f"[bold]{report.spec.plan.number}[/] {report.spec.plan.title}")
     console.print(f"database {database}: {len(changes)} change(s) applied; "
                   f"Telegram: the stand-in on 127.0.0.1 (no token, nothing leaves this machine)")
+    environment = dict(os.environ)  # the demo points the flows at its stand-ins through the environment
     try:
         if year != 2019:
             cross_2025(console, engine, database, successor_org, calendar)
         asyncio.run(Demo(console, database, calendar, scenario).run())
     finally:
         clock.back_to_now()
+        os.environ.clear()
+        os.environ.update(environment)
 
 
 def cross_2025(console: Console, engine, database: Path, successor_org: Path, calendar: Path) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.paths import DEFAULT_CALENDAR, DEFAULT_ORG, DEFAULT_PLAN, ROOT
+from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
 from models.yamlio import InputError, Problem, dump_yaml
 
 def _what_to_type(self, ctx) -> str | None:
@@ -59,7 +59,8 @@ DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 out = Console(soft_wrap=True)  # a message stays one line, whatever the terminal width
 err = Console(stderr=True, soft_wrap=True)
 
-OrgOption = typer.Option(DEFAULT_ORG, "--org", help="Org directory YAML.")
+OrgOption = typer.Option(None, "--org", envvar="DONDOC_ORG", metavar="PATH",
+                         help="Org directory YAML (default: the one DONDOC_ORG names, if set).")
 CalendarOption = typer.Option(DEFAULT_CALENDAR, "--calendar", help="Working-calendar YAML (swapped days).")
 PlanIdOption = typer.Option(..., "--plan", help="Plan id, as in the plan YAML.")
 
@@ -69,9 +70,12 @@ def _print_problems(problems: list[Problem], style: str, label: str) -> None:
         err.print(f"[{style}]{label}[/] {problem}", highlight=False, markup=True, soft_wrap=True)
 
 
-def _load_directory(path: Path):
+def _load_directory(path: Path | None):
     from models.org import load_directory
 
+    if path is None:  # no province's directory is assumed: the admin names theirs
+        _fail("no org directory: give --org FILE (e.g. --org plans/org/gia-lai.yaml), "
+              "or set DONDOC_ORG to your installation's directory")
     try:
         return load_directory(path)
     except InputError as exc:
@@ -92,7 +96,7 @@ def demo(
     if year not in SCENARIOS:
         err.print(f"[red]error[/] --year {year}: expected one of {', '.join(map(str, SCENARIOS))}")
         raise typer.Exit(1)
-    run_demo(out, database, DEFAULT_PLAN, DEFAULT_ORG, DEFAULT_CALENDAR, year, ROOT / "plans" / "org" / "gia-lai.yaml")
+    run_demo(out, database, DEMO_PLAN, DEMO_ORG, DEFAULT_CALENDAR, year, ROOT / "plans" / "org" / "gia-lai.yaml")
 
 
 def _version(show: bool) -> None:
@@ -185,7 +189,7 @@ def plan_import(
 @plan_app.command("validate")
 def plan_validate(
     plan: Path = typer.Argument(..., help="Plan YAML."),
-    org: Path = OrgOption,
+    org: Path | None = OrgOption,
     successor_orgs: list[Path] = typer.Option([], "--successor-org", help="A directory that succeeds units of "
                                               "--org (today's map): leads whose units have all ended are reported."),
     as_of: str = typer.Option("", "--as-of", help="The day to judge successions on (default: today)."),
@@ -216,7 +220,7 @@ def plan_validate(
 @plan_app.command("apply")
 def plan_apply(
     plan: Path = typer.Argument(..., help="Plan YAML."),
-    org: Path = OrgOption,
+    org: Path | None = OrgOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
     reapply: bool = typer.Option(False, "--reapply", help="Open obligations also take the plan's current "
                                                           "reminder policy (new ones always do)."),
@@ -316,7 +320,6 @@ def status(
     from models.outbox import stopped_channels
     from models.render import status_text
     from models.rollup import GROUPS, LABELS, rollup
-    from models.tables import Plan
     from models.tables import utcnow
     from models.workcal import VN
 
@@ -327,11 +330,7 @@ def status(
     at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of
           else utcnow().astimezone(VN))
     with Session(_database()) as session:
-        plan_row = session.get(Plan, plan)
-        if plan_row is None:
-            err.print(f'[red]error[/] no plan "{plan}" in the database (apply it first)')
-            raise typer.Exit(1)
-        soon = schedule_of(plan_row).due_soon_days
+        soon = schedule_of(_check_plan(session, plan)).due_soon_days
         tallies = rollup(session, by, at, plan_id=plan, due_soon_days=soon)
         stopped = stopped_channels(session)
     empty = f"{plan}: " + ("không có nghĩa vụ nào vào" if lang == "vi" else "no obligations at") + f" {at:%d/%m/%Y}"
@@ -352,7 +351,7 @@ def digest(
     from sqlmodel import Session
 
     from models.digest import WORDS, build_digest, digest_text
-    from models.tables import Plan, utcnow
+    from models.tables import utcnow
     from models.workcal import VN
 
     if lang not in WORDS:
@@ -361,9 +360,7 @@ def digest(
     _check_day("--as-of", as_of)
     at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of else utcnow())
     with Session(_database()) as session:
-        if session.get(Plan, plan) is None:
-            err.print(f'[red]error[/] no plan "{plan}" in the database (apply it first)')
-            raise typer.Exit(1)
+        _check_plan(session, plan)
         _check_period(session, plan, period)
         text = digest_text(build_digest(session, plan, at, "manual", f"{at.astimezone(VN):%Y-%m-%d}", period), lang)
     print(text)
@@ -375,6 +372,16 @@ def _check_day(option: str, day: dt.datetime | None) -> None:
     if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
         err.print(f"[red]error[/] {option} {day:%Y-%m-%d}: the year must be {YEARS[0]}-{YEARS[1]}")
         raise typer.Exit(2)
+
+
+def _check_plan(session, plan: str):
+    """The plan's row; exit 1 with one line when the database has no such plan."""
+    from models.tables import Plan
+
+    row = session.get(Plan, plan)
+    if row is None:
+        _fail(f'no plan "{plan}" in the database (apply it first)')
+    return row
 
 
 def _check_period(session, plan: str, period: str | None) -> None:
@@ -416,7 +423,7 @@ def report(
 
     from models.report import build_report, report_html, report_pdf, report_xlsx
     from models.report_docx import report_docx
-    from models.tables import Plan, utcnow
+    from models.tables import utcnow
     from models.workcal import VN
 
     writers = {"xlsx": report_xlsx, "pdf": report_pdf, "docx": report_docx, "html": lambda r: report_html(r).encode()}
@@ -427,9 +434,7 @@ def report(
         _check_day(option, day)
     at = dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of else utcnow()
     with Session(_database()) as session:
-        if session.get(Plan, plan) is None:
-            err.print(f'[red]error[/] no plan "{plan}" in the database (apply it first)')
-            raise typer.Exit(1)
+        _check_plan(session, plan)
         _check_period(session, plan, period)
         unit_id = _resolve_unit(session, unit) if unit else None
         built = build_report(session, plan, at, period, start.date() if start else None, end.date() if end else None,
@@ -475,10 +480,13 @@ def preview(
     plan: str = PlanIdOption,
     start: dt.datetime = typer.Option(..., "--from", formats=DATE_FORMATS),
     end: dt.datetime = typer.Option(..., "--to", formats=DATE_FORMATS),
-    unit: str = typer.Option(None, "--unit", help="Only this unit (full id, e.g. binh-dinh/xa-21550)."),
+    unit: str = typer.Option(None, "--unit", help='Only this unit, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
+    limit: int = typer.Option(10, "--limit", metavar="N", help="Messages listed per day (0: all); "
+                                                               "every day's counts are printed."),
     calendar: Path = CalendarOption,
 ) -> None:
-    """What the chase would send on which day, one combined message per unit and day. Sends nothing."""
+    """What the chase would send on which day, whether or not people are linked: per day, the
+    messages to units, heads and the coordinator, with their counts. Sends nothing."""
     from sqlmodel import Session
 
     from models.chase import preview as plan_preview
@@ -486,8 +494,10 @@ def preview(
     from models.workcal import load_calendar
 
     with Session(_database()) as session:
-        planned = plan_preview(session, plan, start.date(), end.date(), load_calendar(calendar), unit)
-    print(preview_text(planned) or "nothing to send in that range")
+        _check_plan(session, plan)
+        unit_id = _resolve_unit(session, unit) if unit else None
+        planned = plan_preview(session, plan, start.date(), end.date(), load_calendar(calendar), unit_id)
+    print(preview_text(planned, limit) or "nothing to send in that range")
 
 
 @app.command()

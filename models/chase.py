@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from models.lifecycle import ACTIVE
 from models.opening import schedule_of
+from models.periods import period_words
 from models.policies import PolicyStore
 from models.reminders import (ReminderPolicy, Stage, blocked_checks, due_stages, in_window, stages,
                               working_hours_between)
@@ -23,11 +24,12 @@ from models.workcal import VN, WorkingCalendar
 
 @dataclass
 class Planned:
-    """One combined message: to a unit (or its head, or the coordinator), on a day."""
+    """One combined message on a day: to a unit, to a unit's head, or to the plan's coordinator
+    (one a day for all units, as the chase sends it)."""
     day: dt.date
     to: str  # "unit", "head", "coordinator"
-    unit: str
-    items: list[tuple[str, str, str]] = field(default_factory=list)  # (task code, period, stage)
+    unit: str  # the recipient unit's name (the coordinator's, for "coordinator")
+    items: list[tuple[str, str, str, str]] = field(default_factory=list)  # (unit, task code, period, stage)
 
 
 @dataclass
@@ -73,29 +75,51 @@ def _blocked_since(session: Session, plan_id: str) -> dict[int, dt.datetime]:
 
 def preview(session: Session, plan_id: str, start: dt.date, end: dt.date, calendar: WorkingCalendar,
             unit_id: str | None = None) -> list[Planned]:
-    """Every reminder the policies would send between start and end (inclusive), by day."""
+    """Every reminder the policies would send between start and end (inclusive), by day, whether
+    or not anyone is linked yet: one message per unit, head and day, and one a day to the
+    coordinator for all units."""
+    plan = session.get(Plan, plan_id)
+    coordinator = session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
     messages: dict[tuple, Planned] = {}
-    for c in chased(session, session.get(Plan, plan_id), calendar, unit_id):
+    for c in chased(session, plan, calendar, unit_id):
         for stage in c.stages:
             day = stage.at.astimezone(VN).date()
             if start <= day <= end:
-                key = (day, stage.to, c.unit)
-                messages.setdefault(key, Planned(day, stage.to, c.unit)).items.append(
-                    (c.code, c.obligation.period, stage.name))
+                recipient = coordinator.name if stage.to == "coordinator" and coordinator else c.unit
+                messages.setdefault((day, ORDER[stage.to], recipient), Planned(day, stage.to, recipient)).items.append(
+                    (c.unit, c.code, c.obligation.period, stage.name))
     return [messages[k] for k in sorted(messages)]
 
 
-def preview_text(planned: list[Planned]) -> str:
+ORDER = {"unit": 0, "head": 1, "coordinator": 2}  # a day's messages: units first, the coordinator's last
+
+
+def preview_text(planned: list[Planned], limit: int = 10) -> str:
+    """Per day: how many messages to whom, then up to `limit` of them (0: all), each with its count."""
     by_day: dict[dt.date, list[Planned]] = defaultdict(list)
     for message in planned:
         by_day[message.day].append(message)
     lines = []
     for day, messages in by_day.items():
-        lines.append(f"{day:%d/%m/%Y}: {len(messages)} message(s)")
-        for m in messages:
-            items = ", ".join(f"{code} {period} {stage}" for code, period, stage in m.items)
-            lines.append(f"  → {m.unit}{'' if m.to == 'unit' else f' [{m.to}]'}: {items}")
+        kinds = Counter(m.to for m in messages)
+        split = ", ".join("1 to the coordinator" if to == "coordinator" else f"{n} to {to}{'s' if n > 1 else ''}"
+                          for to in ORDER if (n := kinds[to]))
+        lines.append(f"{day:%a %d/%m/%Y}: {len(messages)} message(s) ({split}), "
+                     f"{sum(len(m.items) for m in messages)} item(s)")
+        shown = messages if limit <= 0 else messages[:limit]
+        lines += [f"  → {_message_line(m)}" for m in shown]
+        if len(shown) < len(messages):
+            lines.append(f"  … {len(messages) - len(shown)} more message(s) that day (--limit 0 shows all)")
     return "\n".join(lines)
+
+
+def _message_line(m: Planned) -> str:
+    if m.to == "coordinator":
+        units = len({unit for unit, *_ in m.items})
+        return f"{m.unit} [coordinator]: {len(m.items)} item(s) of {units} unit(s)"
+    items = ", ".join(f"{code} {period_words(period, 'en')} {stage}" for _, code, period, stage in m.items[:6])
+    more = f", … {len(m.items) - 6} more" if len(m.items) > 6 else ""
+    return f"{m.unit}{' [head]' if m.to == 'head' else ''}: {len(m.items)} item(s): {items}{more}"
 
 
 # --- planning into the outbox ---------------------------------------------------------

@@ -1,5 +1,6 @@
 """The engine's commands end to end on a SQLite file: apply, open, event, status."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -54,6 +55,45 @@ def test_dry_run_says_so(dondoc, tmp_path):
     result = dondoc("plan", "apply", changed, "--org", ORG, "--dry-run")
     assert result.exit_code == 0 and "dry run: nothing changed" in result.stdout
     assert "already up to date" in dondoc("plan", "apply", PLAN, "--org", ORG).stdout
+
+
+@pytest.fixture
+def in_2019():
+    from models import clock
+    from models.workcal import VN
+
+    clock.travel_to(dt.datetime(2019, 7, 1, 8, tzinfo=VN))  # the quarter opens on its first day
+    yield
+    clock.back_to_now()
+
+
+def test_preview_counts_each_day_and_lists_up_to_the_limit(dondoc, in_2019):
+    dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3")
+    days = dondoc("preview", "--plan", PLAN_ID, "--from", "14/10/2019", "--to", "21/10/2019", "--limit", "3").stdout
+    # Monday 14/10, the quarter's deadline: each unit one message listing its tasks due; four days list
+    # three messages each (14, 16, 17, 18/10), the 21st its one
+    monday = re.search(r"Mon 14/10/2019: (\d+) message\(s\) \(\1 to units\), (\d+) item\(s\)", days)
+    assert monday and 100 < int(monday.group(1)) < int(monday.group(2))
+    assert days.count("  → ") == 4 * 3 + 1 and "more message(s) that day (--limit 0 shows all)" in days
+    # a week later the coordinator hears of every unit still late: one message, not one per unit
+    assert re.search(r"Mon 21/10/2019: 1 message\(s\) \(1 to the coordinator\), (\d+) item\(s\)\n"
+                     r"  → Sở Nội vụ \[coordinator\]: \1 item\(s\) of \d+ unit\(s\)", days)
+    everything = dondoc("preview", "--plan", PLAN_ID, "--from", "14/10/2019", "--to", "14/10/2019", "--limit", "0")
+    assert everything.stdout.count("  → ") == int(monday.group(1))
+    short = dondoc("preview", "--plan", PLAN_ID, "--from", "11/10/2019", "--to", "11/10/2019", "--unit", "xa-21550")
+    assert short.exit_code == 0 and "1 message(s) (1 to unit), 3 item(s)" in short.stdout
+    assert "1.1 Q3/2019 T-1" in short.stdout
+    unknown = dondoc("preview", "--plan", PLAN_ID, "--from", "11/10/2019", "--to", "11/10/2019", "--unit", "xa-1")
+    assert unknown.exit_code == 1 and "xa-1" in unknown.stderr
+
+
+def test_no_province_directory_is_assumed(dondoc, monkeypatch):
+    monkeypatch.delenv("DONDOC_ORG", raising=False)
+    for command in ("validate", "apply"):
+        missing = dondoc("plan", command, PLAN)
+        assert missing.exit_code == 1 and missing.stderr.startswith("error no org directory: give --org FILE")
+    monkeypatch.setenv("DONDOC_ORG", str(ORG))  # the admin's configured directory
+    assert "already up to date" in dondoc("plan", "apply", PLAN).stdout
 
 
 def test_invite_and_unlink(dondoc, tmp_path):

@@ -1,6 +1,7 @@
 """The coordinator's digest against obligations whose outcomes are set by hand and counted
 by hand: six communes' quarterly tasks 1.1, 1.3 and 2.2 of 2019-Q3 (deadline 14/10/2019)."""
 
+import os
 import re
 import datetime as dt
 
@@ -132,10 +133,12 @@ def test_the_demo_replays_the_quarter_and_prints_the_digest(tmp_path):
     from rich.console import Console
 
     from cli.demo import run_demo
-    from cli.paths import DEFAULT_CALENDAR, DEFAULT_ORG, DEFAULT_PLAN
+    from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN
 
     console = Console(record=True, width=200)
-    run_demo(console, tmp_path / "demo.db", DEFAULT_PLAN, DEFAULT_ORG, DEFAULT_CALENDAR)
+    environment = dict(os.environ)
+    run_demo(console, tmp_path / "demo.db", DEMO_PLAN, DEMO_ORG, DEFAULT_CALENDAR)
+    assert dict(os.environ) == environment  # its stand-ins' addresses do not outlive it
     output = console.export_text()
     assert len(SCENARIOS[2019].days(CAL)) == 18
     # the one not delivered: Hà Thị Nga's Telegram, blocked; her reminders fell back to e-mail

@@ -77,9 +77,9 @@ def test_preview_combines_a_units_reminders_per_day(applied):
     # Friday 11/10 is T-1 for the three quarterly tasks of the commune: one message, three items.
     (message,) = planned
     assert (message.day, message.to) == (dt.date(2019, 10, 11), "unit")
-    assert sorted(message.items) == [("1.1", "2019-Q3", "T-1"), ("1.3", "2019-Q3", "T-1"),
-                                     ("2.2", "2019-Q3", "T-1")]
-    assert "11/10/2019: 1 message(s)" in preview_text(planned)
+    assert sorted(code for _, code, _, _ in message.items) == ["1.1", "1.3", "2.2"]
+    assert {(period, stage) for _, _, period, stage in message.items} == {("2019-Q3", "T-1")}
+    assert "Fri 11/10/2019: 1 message(s) (1 to unit), 3 item(s)" in preview_text(planned)
 
 
 def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):

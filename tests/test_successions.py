@@ -169,7 +169,7 @@ def test_the_2026_demo_crosses_1_july_2025_then_chases_2026_q1(tmp_path, monkeyp
     from rich.console import Console
 
     from cli.demo import SCENARIOS, cross_2025
-    from cli.paths import DEFAULT_CALENDAR, DEFAULT_PLAN
+    from cli.paths import DEFAULT_CALENDAR, DEMO_PLAN
     from models import clock
     from models.apply import apply_plan
     from models.db import make_engine, upgrade
@@ -178,7 +178,7 @@ def test_the_2026_demo_crosses_1_july_2025_then_chases_2026_q1(tmp_path, monkeyp
     monkeypatch.setenv("DONDOC_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     upgrade(engine)
-    apply_plan(engine, DEFAULT_PLAN, load_directory(ORG), today=dt.date(2025, 4, 1))
+    apply_plan(engine, DEMO_PLAN, load_directory(ORG), today=dt.date(2025, 4, 1))
     console = Console(record=True, width=200)
     try:
         cross_2025(console, engine, tmp_path / "demo.db", GIA_LAI, DEFAULT_CALENDAR)
