@@ -224,6 +224,7 @@ def plan_apply(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
     reapply: bool = typer.Option(False, "--reapply", help="Open obligations also take the plan's current "
                                                           "reminder policy (new ones always do)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the summary and every change."),
 ) -> None:
     """Load a validated plan and its directory into the database, in one transaction."""
     from models.apply import apply_plan
@@ -236,15 +237,36 @@ def plan_apply(
         _print_problems(exc.problems, "red", "error")
         err.print("[red]nothing applied[/]")
         raise typer.Exit(1) from None
-    _print_changes(plan, changes, dry_run)
+    _print_changes(plan, changes, dry_run, as_json)
 
 
-def _print_changes(path: Path, changes: list[str], dry_run: bool) -> None:
-    for change in changes[:40]:
-        out.print(f"  {change}", highlight=False)
-    more = f" ({len(changes) - 40} more not shown)" if len(changes) > 40 else ""
-    verb = "would be applied (dry run: nothing changed)" if dry_run else "applied"
-    out.print(f"{path}: {len(changes)} change(s) {verb}{more}" if changes else f"{path}: already up to date")
+WORDS = {"unitclass": "unit classes", "classmember": "class memberships", "directory": "directories"}
+
+
+def _print_changes(path: Path, changes: list, dry_run: bool, as_json: bool = False) -> None:
+    """What apply changed (or would): counts per kind of row and action, then the first
+    changes one by one; --json gives every change."""
+    from models.apply import as_json as changes_json
+    from models.apply import lines, summary
+
+    if as_json:
+        print(json.dumps({"file": str(path), "dry_run": dry_run, **changes_json(changes)}, ensure_ascii=False,
+                         indent=2))
+        return
+    if not changes:
+        out.print(f"{path}: already up to date")
+        return
+    verb = "would change (dry run: nothing changed)" if dry_run else "changed"
+    out.print(f"{path}: {verb}:", highlight=False)
+    for subject, actions in summary(changes).items():
+        counts = " · ".join(f"{n} {action}" for action, n in actions.items())
+        out.print(f"  {WORDS.get(subject, subject + 's'):<18} {counts}", highlight=False)
+    out.print("in detail:")
+    described = lines(changes)
+    for line in described[:SHOWN]:
+        out.print(f"  {line}", highlight=False)
+    if len(described) > SHOWN:
+        out.print(f"  … {len(described) - SHOWN} more line(s) (every change: --json)", highlight=False)
 
 
 @contextmanager
@@ -890,6 +912,7 @@ def _date(text: str, option: str) -> dt.date:
 def org_apply(
     path: Path = typer.Argument(..., help="Org directory YAML."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the summary and every change."),
 ) -> None:
     """Load a directory into the database by itself (e.g. a new map's directory whose successions
     take over units already there), in one transaction."""
@@ -903,7 +926,7 @@ def org_apply(
         _print_problems(exc.problems, "red", "error")
         err.print("[red]nothing applied[/]")
         raise typer.Exit(1) from None
-    _print_changes(path, changes, dry_run)
+    _print_changes(path, changes, dry_run, as_json)
 
 
 @org_app.command("validate")

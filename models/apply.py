@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +38,64 @@ def qualify(directory_id: str, local_id: str | None) -> str | None:
     return f"{directory_id}/{local_id}" if local_id else None
 
 
+@dataclass(frozen=True)
+class Change:
+    """One thing `apply` changed (or, in a dry run, would change)."""
+    subject: str  # what kind of row: "task", "unit", "obligation", "link", "plan", …
+    action: str  # "added", "changed", "removed", "no longer listed", "moved", "cancelled", "opened", …
+    key: str  # which one: a task code, a unit id, an obligation id
+    detail: str = ""  # what happened, in a sentence when the action alone does not say it
+    count: int = 1  # rows it stands for (obligations opened for a task's new lead units)
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.key}: {self.detail or self.action}"
+
+
+# The order a summary lists subjects in: what changes people's work first.
+SUBJECTS = ("plan", "area", "task", "obligation", "link", "assignment", "unit", "unitclass", "classmember",
+            "contact", "directory")
+
+
+def by_subject(changes: list[Change]) -> list[Change]:
+    """The changes in SUBJECTS order, each subject's in the order they were made."""
+    order = {subject: i for i, subject in enumerate(SUBJECTS)}
+    return sorted(changes, key=lambda c: order.get(c.subject, len(order)))
+
+
+def summary(changes: list[Change]) -> dict[str, dict[str, int]]:
+    """{subject: {action: rows}}, subjects in SUBJECTS order: what a dry run is read for."""
+    grouped: dict[str, Counter] = {}
+    for change in by_subject(changes):
+        grouped.setdefault(change.subject, Counter())[change.action] += change.count
+    return {subject: dict(actions) for subject, actions in grouped.items()}
+
+
+def lines(changes: list[Change]) -> list[str]:
+    """One line per change, in SUBJECTS order; changes alike but for their key share one line
+    ("159 obligations: cancelled (task 1.3 was removed from the plan)")."""
+    alike: dict[tuple, list[Change]] = {}
+    for change in by_subject(changes):
+        alike.setdefault((change.subject, change.action, change.detail), []).append(change)
+    return [str(group[0]) if len(group) == 1 else f"{len(group)} {group[0].subject}s: {group[0].detail or group[0].action}"
+            for group in alike.values()]
+
+
+def as_json(changes: list[Change]) -> dict:
+    return {"summary": summary(changes), "changes": [asdict(c) for c in changes]}
+
+
+def notes(changes: list[Change], limit: int = 50) -> str:
+    """The first changes as the audit event's note."""
+    return "; ".join(str(c) for c in changes[:limit])
+
+
 class Sync:
     """Brings one table's rows in line with the rows the files describe."""
 
     def __init__(self, session: Session, actor: str):
         self.session = session
         self.actor = actor
-        self.changes: list[str] = []
+        self.changes: list[Change] = []
 
     def rows(self, model: type[SQLModel], key: tuple[str, ...], desired: list[dict[str, Any]],
              *where: Any) -> dict[tuple, SQLModel]:
@@ -56,13 +109,13 @@ class Sync:
             current = existing.pop(row_key, None)
             if current is None:
                 self.session.add(model(**row))
-                self.note(f"{name} {'/'.join(map(str, row_key))}: added")
+                self.note(Change(name, "added", "/".join(map(str, row_key))))
                 continue
             changed = [f for f, v in row.items() if getattr(current, f) != v]
             for field in changed:
                 setattr(current, field, row[field])
             if changed:
-                self.note(f"{name} {'/'.join(map(str, row_key))}: {', '.join(changed)} changed")
+                self.note(Change(name, "changed", "/".join(map(str, row_key)), f"{', '.join(changed)} changed"))
         self.session.flush()
         return existing
 
@@ -70,16 +123,16 @@ class Sync:
         dropped = [row for row in leftovers.values() if row.active]
         for row in dropped:
             row.active = False
-            self.note(f"{row.__tablename__} {getattr(row, 'code', None) or row.id}: no longer listed")
+            self.note(Change(row.__tablename__, "no longer listed", str(getattr(row, "code", None) or row.id)))
         return dropped
 
     def delete(self, leftovers: dict[tuple, SQLModel]) -> None:
         for row_key, row in leftovers.items():
             self.session.delete(row)
-            self.note(f"{row.__tablename__} {'/'.join(map(str, row_key))}: removed")
+            self.note(Change(row.__tablename__, "removed", "/".join(map(str, row_key))))
         self.session.flush()
 
-    def note(self, change: str) -> None:
+    def note(self, change: Change) -> None:
         self.changes.append(change)
 
 
@@ -154,7 +207,8 @@ def sync_successions(sync: Sync, directory: Directory) -> None:
                                      "successors_also": succ.also or None, "succession_share": succ.share,
                                      "succession_note": succ.closed or succ.note, "succession_by": d})
     for name in sorted(waiting):
-        sync.note(f"successions of {name}: waiting until its directory is applied (then apply this one again)")
+        sync.note(Change("directory", "waiting", name, "its successions wait until it is applied "
+                                                      "(then apply this one again)"))
     sync.session.flush()
     problems += _succession_cycles(sync.session, stated, directory)
     if problems:
@@ -166,7 +220,7 @@ def _set_succession(sync: Sync, unit: Unit, values: dict) -> None:
     for field in changed:
         setattr(unit, field, values[field])
     if changed:
-        sync.note(f"unit {unit.id}: succession {'cleared' if values['successor_on'] is None else 'set'}")
+        sync.note(Change("unit", f"succession {'cleared' if values['successor_on'] is None else 'set'}", unit.id))
 
 
 def _succession_cycles(session: Session, stated: dict, directory: Directory) -> list[Problem]:
@@ -180,7 +234,7 @@ def _succession_cycles(session: Session, stated: dict, directory: Directory) -> 
     return problems
 
 
-def apply_successions(session: Session, today: dt.date, actor: str) -> list[str]:
+def apply_successions(session: Session, today: dt.date, actor: str) -> list[Change]:
     """Open obligations of units succeeded by `today` go to their successors, each move an
     audit event naming both units; a dissolved unit's are closed as no longer applicable.
     Run by `plan apply` and by the daily flow on the effective date: a second run finds
@@ -201,7 +255,7 @@ def apply_successions(session: Session, today: dt.date, actor: str) -> list[str]
             note = f"no longer applicable: {old.name} ended on {old.successor_on}" + (
                 f" ({old.succession_note})" if old.succession_note else "")
             lifecycle.cancel(session, ob, actor, note)
-            changes.append(f"obligation {ob.id}: {note}")
+            changes.append(Change("obligation", "closed", str(ob.id), note))
             continue
         first, *others = targets
         note = f"{first.name} took over from {old.name} on {old.successor_on}"
@@ -219,21 +273,21 @@ def _answering(session: Session, unit_id: str, today: dt.date) -> str:
     return heirs[0].id if heirs else unit_id
 
 
-def _move_coordinators(session: Session, succeeded: dict[str, Unit], today: dt.date, actor: str) -> list[str]:
+def _move_coordinators(session: Session, succeeded: dict[str, Unit], today: dt.date, actor: str) -> list[Change]:
     """A plan's coordinating unit that was merged or renamed: its successor coordinates."""
     changes = []
     for plan in session.exec(select(Plan).where(Plan.coordinator_unit_id.in_(list(succeeded)))):
         heir = _answering(session, plan.coordinator_unit_id, today)
         if heir != plan.coordinator_unit_id:
-            note = f"{plan.id}: coordinated by {heir} from {succeeded[plan.coordinator_unit_id].successor_on}"
-            session.add(Event(kind="coordinator_moved", actor=actor, plan_id=plan.id, note=note,
+            note = f"coordinated by {heir} from {succeeded[plan.coordinator_unit_id].successor_on}"
+            session.add(Event(kind="coordinator_moved", actor=actor, plan_id=plan.id, note=f"{plan.id}: {note}",
                               before={"unit_id": plan.coordinator_unit_id}, after={"unit_id": heir}))
             plan.coordinator_unit_id = heir
-            changes.append(note)
+            changes.append(Change("plan", "coordinator moved", plan.id, note))
     return changes
 
 
-def _move_links(session: Session, succeeded: dict[str, Unit], today: dt.date, actor: str) -> list[str]:
+def _move_links(session: Session, succeeded: dict[str, Unit], today: dt.date, actor: str) -> list[Change]:
     """The people linked to a unit that was merged or renamed now speak for its successor (the
     officials of merged communes serve the new one); a dissolved unit's links end."""
     changes = []
@@ -248,7 +302,7 @@ def _move_links(session: Session, succeeded: dict[str, Unit], today: dt.date, ac
             link.unit_id = heir
         session.add(Event(kind="link_moved", actor=actor, note=note, before={"unit_id": old.id},
                           after={"unit_id": link.unit_id, "active": link.active}))
-        changes.append(note)
+        changes.append(Change("link", "moved" if link.active else "ended", link.contact, note))
     return changes
 
 
@@ -257,18 +311,19 @@ def unit_name(session: Session, unit_id: str) -> str:
     return unit.name if unit else unit_id
 
 
-def _move(session: Session, actor: str, ob: Obligation, unit_id: str, note: str) -> str:
+def _move(session: Session, actor: str, ob: Obligation, unit_id: str, note: str) -> Change:
     """Reassign, or cancel when the new unit already has this task for this period."""
     taken = session.exec(select(Obligation.id).where(
         Obligation.task_id == ob.task_id, Obligation.period == ob.period, Obligation.unit_id == unit_id)).first()
     if taken:
-        lifecycle.cancel(session, ob, actor, f"{note}; it already has obligation {taken}")
-    else:
-        lifecycle.reassign(session, ob, unit_id, actor, note)
-    return f"obligation {ob.id}: {note}"
+        note = f"{note}; it already has obligation {taken}"
+        lifecycle.cancel(session, ob, actor, note)
+        return Change("obligation", "cancelled", str(ob.id), note)
+    lifecycle.reassign(session, ob, unit_id, actor, note)
+    return Change("obligation", "moved", str(ob.id), note)
 
 
-def _copy(session: Session, actor: str, ob: Obligation, unit: Unit, note: str) -> str:
+def _copy(session: Session, actor: str, ob: Obligation, unit: Unit, note: str) -> Change:
     """The same duty for another successor of a split (share: all)."""
     row = {"task_id": ob.task_id, "unit_id": unit.id, "period": ob.period, "status": "open",
            "starts_on": ob.starts_on, "opened_at": utcnow(), "due_at": ob.due_at,
@@ -276,7 +331,7 @@ def _copy(session: Session, actor: str, ob: Obligation, unit: Unit, note: str) -
     if insert_new_obligations(session, [row]):
         session.add(Event(kind="obligation_shared", actor=actor, obligation_id=ob.id, note=note,
                           after={"unit": unit.id}))
-    return f"obligation {ob.id}: {note}"
+    return Change("obligation", "shared", str(ob.id), note)
 
 
 # --- the plan ----------------------------------------------------------------------
@@ -366,7 +421,8 @@ def follow_lead_change(sync: Sync, task_id: int, before: set[str], after: set[st
             for period, ob in periods.items() for unit_id in added]
     created = insert_new_obligations(sync.session, rows)
     if created:
-        sync.note(f"task {task_id}: {created} obligation(s) opened for new lead units")
+        sync.note(Change("obligation", "opened", f"of task {task_id}", f"{created} opened for new lead units",
+                         count=created))
 
 
 def _cancel_open(sync: Sync, task_ids: list[int], units: set[str] | None, note: str) -> None:
@@ -375,7 +431,7 @@ def _cancel_open(sync: Sync, task_ids: list[int], units: set[str] | None, note: 
     for ob in sync.session.exec(query):
         if units is None or ob.unit_id in units:
             lifecycle.cancel(sync.session, ob, sync.actor, note)
-            sync.note(f"obligation {ob.id}: cancelled ({note})")
+            sync.note(Change("obligation", "cancelled", str(ob.id), f"cancelled ({note})"))
 
 
 def _record_directory(session: Session, sync: Sync, directory: Directory, structural: bool, actor: str) -> None:
@@ -384,12 +440,12 @@ def _record_directory(session: Session, sync: Sync, directory: Directory, struct
     openings run again; a change of contacts alone concerns no opening."""
     if sync.changes:
         session.add(Event(kind="plan_applied" if structural else "directory_applied", actor=actor,
-                          note="; ".join(sync.changes[:50]),
+                          note=notes(sync.changes),
                           after={"directory": directory.spec.directory.id, "changes": len(sync.changes)}))
 
 
 def apply_directory(engine: Engine, directory: Directory, actor: str = "cli", dry_run: bool = False,
-                    today: dt.date | None = None) -> list[str]:
+                    today: dt.date | None = None) -> list[Change]:
     """Load a directory alone (its units, classes, contacts and the successions it states)
     in one transaction: a new map's directory that succeeds units already in the database."""
     today = today or utcnow().astimezone(VN).date()
@@ -405,7 +461,7 @@ def apply_directory(engine: Engine, directory: Directory, actor: str = "cli", dr
 
 
 def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, actor: str = "cli",
-               dry_run: bool = False, today: dt.date | None = None, reapply_reminders: bool = False) -> list[str]:
+               dry_run: bool = False, today: dt.date | None = None, reapply_reminders: bool = False) -> list[Change]:
     """Validate, then load plan and directory in one transaction. Returns what changed
     (with dry_run, what would change; nothing is kept). With reapply_reminders, open
     obligations take the plan's current reminder policy (new ones always do)."""
@@ -419,7 +475,7 @@ def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, acto
 
 
 def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_hash: str, actor: str = "cli",
-               dry_run: bool = False, today: dt.date | None = None, reapply_reminders: bool = False) -> list[str]:
+               dry_run: bool = False, today: dt.date | None = None, reapply_reminders: bool = False) -> list[Change]:
     """Load an already validated plan and its directory in one transaction."""
     today = today or utcnow().astimezone(VN).date()
     with Session(engine) as session:
@@ -431,11 +487,12 @@ def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_has
             if reapply_reminders:
                 moved = policies.reapply(session, spec.plan.id, actor)
                 if moved:
-                    sync.note(f"{moved} open obligation(s): now chased under the current reminder policy")
+                    sync.note(Change("obligation", "policy updated", "open", f"{moved} now chased under the current "
+                                                                             "reminder policy", count=moved))
             if len(sync.changes) > directory_changes:
                 session.add(Event(kind="plan_applied", actor=actor, plan_id=spec.plan.id,
                                   after={"content_hash": content_hash, "changes": len(sync.changes)},
-                                  note="; ".join(sync.changes[directory_changes:][:50])))
+                                  note=notes(sync.changes[directory_changes:])))
             session.rollback() if dry_run else session.commit()
         except BaseException:
             session.rollback()

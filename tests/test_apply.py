@@ -87,7 +87,7 @@ def test_a_changed_plan_keeps_history(engine, directory, tmp_path):
     path.write_text(text[:start].replace("lead: [Sở Công Thương, Điện lực Bình Định]", "lead: [Sở Công Thương]"),
                     encoding="utf-8")
     changes = apply_plan(engine, path, directory)
-    assert any("8.3: no longer listed" in c for c in changes)
+    assert any(str(c) == "task 8.3: no longer listed" for c in changes)
     with Session(engine) as session:
         dropped = session.exec(select(Task).where(Task.code == "8.3")).one()
         assert dropped.active is False  # kept for history, not deleted

@@ -57,6 +57,34 @@ def test_dry_run_says_so(dondoc, tmp_path):
     assert "already up to date" in dondoc("plan", "apply", PLAN, "--org", ORG).stdout
 
 
+def test_a_dry_run_counts_what_would_happen_to_people_s_work(dondoc, tmp_path):
+    import json
+
+    dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3")
+    text = PLAN.read_text(encoding="utf-8")
+    # 1.1 loses Sở Tư pháp for Sở Nội vụ (its obligation moves); 1.3, the communes' task, is dropped
+    text = text.replace("lead: [Sở Tư pháp, UBND cấp huyện, UBND cấp xã]", "lead: [Sở Nội vụ, UBND cấp huyện, UBND cấp xã]")
+    start = text.index("  - id: '1.3'")
+    text = text[:start] + text[text.index("  - id: '1.4'"):]
+    changed = tmp_path / "plan.yaml"
+    changed.write_text(text, encoding="utf-8")
+    human = dondoc("plan", "apply", changed, "--org", ORG, "--dry-run").stdout
+    machine = json.loads(dondoc("plan", "apply", changed, "--org", ORG, "--dry-run", "--json").stdout)
+    summary = machine["summary"]
+    assert summary["task"] == {"no longer listed": 1} and summary["obligation"]["moved"] == 1
+    cancelled = summary["obligation"]["cancelled"]
+    assert cancelled > 100 and len(machine["changes"]) == sum(n for actions in summary.values()
+                                                              for n in actions.values())
+    counts = re.search(r"\n  obligations +(.*)\n", human).group(1).split(" · ")
+    assert sorted(counts) == sorted(["1 moved", f"{cancelled} cancelled"])
+    # in detail: the task, then its obligations in one line, then the one that moved
+    assert (f"  task 1.3: no longer listed\n  {cancelled} obligations: cancelled (task 1.3 was removed from the "
+            "plan)\n  obligation ") in human
+    assert re.search(r"  obligation \d+: lead changed from binh-dinh/so-tu-phap to binh-dinh/so-noi-vu", human)
+    assert "dry run: nothing changed" in human
+    assert machine["dry_run"] and "already up to date" in dondoc("plan", "apply", PLAN, "--org", ORG).stdout
+
+
 @pytest.fixture
 def in_2019():
     from models import clock

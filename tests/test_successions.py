@@ -53,8 +53,8 @@ def _reports_before_and_after(engine):
     open_period(engine, "2025-Q2")
     before = {o.id: o.unit_id for o in obligations(engine, period="2025-Q2", status="open")}
     changes = apply_directory(engine, load_directory(GIA_LAI), today=dt.date(2025, 6, 30))
-    moved = [c for c in changes if "took over" in c]
-    assert moved and all(" Sở " in c for c in moved)  # on 30/6 only the departments reorganised on 1/3 moved
+    moved = [c for c in changes if c.action == "moved" and "took over" in c.detail]
+    assert moved and all(c.detail.startswith("Sở ") for c in moved)  # on 30/6 only the departments reorganised on 1/3 moved
     open_obligations.fn(as_of=ON, calendar=str(ROOT / "plans" / "calendar" / "vn.yaml"))
     return before
 
