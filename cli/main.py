@@ -12,25 +12,37 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
-from models.yamlio import InputError, Problem, dump_yaml
+from models.problems import InputError, Problem
 
 def _what_to_type(self, ctx) -> str | None:
-    """Help shows what a person types, not Python's types: nothing for a flag or free text,
-    DD/MM/YYYY for a day, PATH for a file, N for a number, or the option's own metavar."""
+    """Help shows what a person types, not Python's types: nothing for a flag, DD/MM/YYYY for a
+    day, PATH for a file, N for a number, the option's own metavar, else its name ("--plan PLAN")."""
     if self.metavar is not None:
         return self.metavar
     kind = self.type_descriptor
-    if self.is_flag or kind.annotation is bool:
+    if getattr(self, "is_flag", False) or kind.annotation is bool:
         return None
     if kind.is_datetime:
         return "DD/MM/YYYY"
-    return "PATH" if kind.is_path else ("N" if kind.annotation in (int, float) else None)
+    if kind.is_path:
+        return "PATH"
+    return "N" if kind.annotation in (int, float) else self.name.upper()
 
 
-typer.core.TyperOption.display_type_rich = _what_to_type  # typer 0.29 prints "<bool>", "<str>" otherwise
-typer.core.TyperArgument.display_type_rich = _what_to_type
+def _argument_name(self) -> str:
+    """An argument as usage lines write them: PLAN, [PATH]..., not {plan}."""
+    name = (self.metavar or self.name).upper() + ("..." if self.nargs != 1 else "")
+    return name if self.required else f"[{name}]"
 
-app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="dondoc: chase up a plan's responsibility matrix.")
+
+# typer 0.29 prints "<bool>", "<str>", "{plan}" otherwise (a test walks every command's help)
+typer.core.TyperOption.display_type_rich = _what_to_type
+typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # its name says what it is
+typer.core.TyperArgument._rich_display_name = _argument_name
+typer.core.TyperArgument._usage_display_name = _argument_name
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, rich_markup_mode=None,
+                  help="dondoc: chase up a plan's responsibility matrix.")
 plan_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Import, validate and apply plan YAML files.")
 org_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Draft and check org directories.")
 db_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="The database schema.")
@@ -167,6 +179,7 @@ def plan_import(
 ) -> None:
     """Read a plan's responsibility matrix into a plan YAML draft."""
     from models.intake import import_file
+    from models.yamlio import dump_yaml
 
     _refuse_overwrite(output, force)
     directory = _load_directory(org) if org else None
@@ -338,12 +351,11 @@ def status(
     """Counts by report category (done on time, done late, open within deadline, overdue, ...)."""
     from sqlmodel import Session
 
-    from models.opening import schedule_of
     from models.outbox import stopped_channels
     from models.render import status_text
-    from models.rollup import GROUPS, LABELS, rollup
+    from models.rollup import GROUPS, LABELS, due_soon_days, rollup
     from models.tables import utcnow
-    from models.workcal import VN
+    from models.clock import VN
 
     if by not in GROUPS or lang not in LABELS:
         err.print(f"[red]error[/] --by is one of {', '.join(GROUPS)}; --lang is vi or en")
@@ -352,8 +364,7 @@ def status(
     at = (dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of
           else utcnow().astimezone(VN))
     with Session(_database()) as session:
-        soon = schedule_of(_check_plan(session, plan)).due_soon_days
-        tallies = rollup(session, by, at, plan_id=plan, due_soon_days=soon)
+        tallies = rollup(session, by, at, plan_id=plan, due_soon_days=due_soon_days(_check_plan(session, plan)))
         stopped = stopped_channels(session)
     empty = f"{plan}: " + ("không có nghĩa vụ nào vào" if lang == "vi" else "no obligations at") + f" {at:%d/%m/%Y}"
     print(status_text(tallies, lang, empty))
@@ -374,7 +385,7 @@ def digest(
 
     from models.digest import WORDS, build_digest, digest_text
     from models.tables import utcnow
-    from models.workcal import VN
+    from models.clock import VN
 
     if lang not in WORDS:
         err.print("[red]error[/] --lang is vi or en")
@@ -446,7 +457,7 @@ def report(
     from models.report import build_report, report_html, report_pdf, report_xlsx
     from models.report_docx import report_docx
     from models.tables import utcnow
-    from models.workcal import VN
+    from models.clock import VN
 
     writers = {"xlsx": report_xlsx, "pdf": report_pdf, "docx": report_docx, "html": lambda r: report_html(r).encode()}
     if fmt not in writers or not (period or start or end):
@@ -627,7 +638,7 @@ def sms_usage(
     from sqlmodel import Session, select
 
     from models.tables import Outbox
-    from models.workcal import VN
+    from models.clock import VN
 
     with Session(_database()) as session:
         query = select(Outbox.payload).where(Outbox.channel == "sms", Outbox.state == "sent")
@@ -852,6 +863,7 @@ def org_import(
 ) -> None:
     """Draft a province's directory from the official lists (communes and wards with their codes)."""
     from models.orgdraft import draft_directory
+    from models.yamlio import dump_yaml
 
     _refuse_overwrite(output, force)
     try:
@@ -877,6 +889,7 @@ def org_migrate(
     """Draft the directory that succeeds old ones, with every old unit's successor(s) from the
     official conversion: merged and split communes, dissolved districts, reorganised departments."""
     from models.orgmigrate import MigrationError, migrate
+    from models.yamlio import dump_yaml
 
     if to_map != "2025":
         err.print(f"[red]error[/] --to-map {to_map}: only the 2025 map can be migrated to")

@@ -5,7 +5,9 @@ so everything that counts seconds (Telegram's limits in the outbox) still works.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")  # every day and deadline dondoc speaks of is Vietnam's
 _offset = dt.timedelta()
 
 

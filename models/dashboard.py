@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from models.digest import unreachable_units
 from models.lifecycle import ACTIVE
-from models.report import LEVEL_NAMES, on_time_rate
-from models.rollup import Category, Tally, category_at, code_key, in_scope, rollup
+from models.report import on_time_rate
+from models.rollup import LEVEL_NAMES, Category, Tally, category_at, code_key, in_scope, rollup
 from models.tables import (Area, Assignment, ChatLink, Contact, Event, Evidence, Invitation, Obligation, Outbox,
                            OutcomeIndex, Plan, ReminderSent, Task, Unit, utcnow)
 from models.text import fold

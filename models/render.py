@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from models.rollup import LABELS, Category, Tally
+from models.rollup import LABELS, LEVEL_NAMES, Category, Tally
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -29,7 +29,6 @@ def email_environment(html: bool) -> Environment:
 
 def status_text(tallies: list[Tally], lang: str, empty: str) -> str:
     """Counts by category per group, in Vietnamese (default) or English."""
-    from models.report import LEVEL_NAMES  # the levels as officials name them ("UBND cấp xã")
 
     labels = LABELS[lang]
     blocks = []

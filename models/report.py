@@ -19,17 +19,14 @@ from sqlmodel import Session, select
 from models.opening import schedule_of
 from models.plan import TargetSpec
 from models.render import environment
-from models.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, code_key, every_area, in_scope, rollup
+from models.rollup import (LABELS, LEVEL_NAMES, REPORT_FOUR, Category, Tally, category_at, code_key, every_area, in_scope,
+                           rollup)
 from models.asof import obligations_at
 from models.outcomes import plan_figures
 from models.periods import period_words
 from models.tables import Assignment, Event, Evidence, Obligation, OutcomeIndex, Plan, Task, Unit
 from models.workcal import VN
 
-LEVEL_NAMES = {"province": "Cấp tỉnh", "department": "Sở, ban, ngành", "central": "Cơ quan Trung ương",
-               "press": "Báo chí", "mass_org": "Tổ chức chính trị - xã hội", "district": "UBND cấp huyện",
-               "district_agency": "Cơ quan cấp huyện", "commune": "UBND cấp xã",
-               "commune_agency": "Cơ quan cấp xã", "other": "Khác"}
 PERIOD_ID = re.compile(r"\d{4}(-(Q[1-4]|H[12]|\d{2}))?")  # not "once", events or dated windows
 EXTENSION_EVENTS = {"extension_requested": "xin", "extension_approved": "đồng ý", "extension_denied": "không đồng ý"}
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from models.asof import obligations_at
 from models.tables import Area, Obligation, Task, Unit
-from models.workcal import VN
+from models.clock import VN
 
 
 class Category(StrEnum):
@@ -63,6 +63,24 @@ def category_at(at: dt.datetime, ob=Obligation):
         (ob.due_at < at, literal(Category.open_overdue.value)),
         else_=literal(Category.open_on_time.value),
     )
+
+
+# The levels of the directory as officials name them in reports ("UBND cấp xã").
+LEVEL_NAMES = {"province": "Cấp tỉnh", "department": "Sở, ban, ngành", "central": "Cơ quan Trung ương",
+               "press": "Báo chí", "mass_org": "Tổ chức chính trị - xã hội", "district": "UBND cấp huyện",
+               "district_agency": "Cơ quan cấp huyện", "commune": "UBND cấp xã",
+               "commune_agency": "Cơ quan cấp xã", "other": "Khác"}
+
+
+def due_soon_days(plan) -> int:
+    """The plan's "due soon" window, as `apply` stored it with the rest of its schedule (read
+    without the plan schema's models: `dondoc status` starts faster)."""
+    stored = (plan.schedule or {}).get("due_soon_days")
+    if stored is None:  # a plan row written without its schedule: the schema's default
+        from models.opening import schedule_of
+
+        return schedule_of(plan).due_soon_days
+    return stored
 
 
 def _flags(at: dt.datetime, due_soon_days: int, ob=Obligation):

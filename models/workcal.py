@@ -15,16 +15,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import holidays
 from pydantic import Field
 
+from models.clock import VN  # noqa: F401  (imported from here by most modules)
 from models.org import Strict
 from models.schema import check
 from models.yamlio import InputError, Problem, line_of, load_yaml
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ONE_DAY = dt.timedelta(days=1)
 
 

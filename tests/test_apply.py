@@ -25,6 +25,15 @@ def test_migrations_build_exactly_the_declared_schema(engine):
     assert diff == []
 
 
+def test_the_schema_head_known_without_alembic_is_alembic_s(engine):
+    from alembic.script import ScriptDirectory
+
+    from models.db import SCHEMA_HEAD, alembic_config, schema_revision
+
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == SCHEMA_HEAD
+    assert schema_revision(engine) == SCHEMA_HEAD
+
+
 def test_apply_loads_plan_and_directory(engine, directory):
     changes = apply_plan(engine, PLAN, directory)
     assert changes

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.report import LEVEL_NAMES
-from models.rollup import LABELS, Category
+from models.rollup import LABELS, LEVEL_NAMES, Category
 from models.workcal import VN
 
 WORDS: dict[str, dict[str, str]] = {
