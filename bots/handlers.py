@@ -396,8 +396,8 @@ def _blocked_reason(session, update, link, ob, task, waiting, text):
     lifecycle.mark_blocked(session, ob, text, _actor(update))
     notices.blocked(session, ob, task, text)
     link.awaiting = None
-    coordinator = session.get(Unit, session.get(Plan, task.plan_id).coordinator_unit_id).name
-    return [(link.chat_id, say(link.lang, "blocked_saved", code=task.code, coordinator=coordinator), None)]
+    return [(link.chat_id, say(link.lang, "blocked_saved", code=task.code,
+                               coordinator=notices.coordinator_name(session, task)), None)]
 
 
 def _coordinator_note(session, update, link, ob, task, waiting, text):
@@ -438,7 +438,8 @@ def _extension_reason(session, update, link, ob, task, waiting, text):
     lifecycle.request_extension(session, ob, until, text, _actor(update))
     link.awaiting = None
     notices.extension_request(session, ob, task, old, text)
-    return [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=day_text(until)), None)]
+    return [(link.chat_id, say(link.lang, "ext_sent", code=task.code, date=day_text(until),
+                               coordinator=notices.coordinator_name(session, task)), None)]
 
 
 _STEPS = {("progress", "percent"): _progress_percent, ("progress", "value"): _progress_value,

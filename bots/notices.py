@@ -15,11 +15,16 @@ from bots.texts import day_text, say
 from models import outbox
 from models.clock import utcnow
 from models.periods import period_words
-from models.tables import ChatLink, Obligation, Task, Unit
+from models.tables import ChatLink, Obligation, Plan, Task, Unit
 
 # A reason as long as a person may type still leaves room in a 4,096-character message for the
 # request, and for the decision added to it when the coordinator presses a button.
 SHOWN_REASON = 1500
+
+
+def coordinator_name(session: Session, task: Task) -> str:
+    """Who coordinates the task's plan, by name ("Sở Nội vụ"): the person is told who was told."""
+    return session.get(Unit, session.get(Plan, task.plan_id).coordinator_unit_id).name
 
 
 def extension_request(session: Session, ob: Obligation, task: Task, old_due: str, reason: str) -> None:

@@ -69,14 +69,16 @@ def _plan_number(session, items: list) -> str:
 
 
 def queue_reminder(session, key: str, link, items: list) -> int:
-    """A combined reminder into the outbox, in the link's channel."""
+    """A combined reminder into the outbox, in the link's channel, naming its plan."""
+    plan = _plan_number(session, items)
     if link.channel == "email":
-        subject, text, html = email_reminder(link, items)
+        subject, text, html = email_reminder(link, items, plan)
         return outbox.enqueue_email(session, key, link.address, subject, text, html, kind="reminder")
     if link.channel == "sms":
-        return outbox.enqueue_text(session, key, "sms", link.address, sms_reminder(link, items[0].unit, items),
+        return outbox.enqueue_text(session, key, "sms", link.address, sms_reminder(link, items[0].unit, items, plan),
                                    kind="reminder")
     if link.channel == "zalo":
-        return outbox.enqueue_text(session, key, "zalo", link.address, reminder_text(link, items), kind="reminder")
-    text, markup = render_reminder(link.lang, items, _plan_number(session, items))
+        return outbox.enqueue_text(session, key, "zalo", link.address, reminder_text(link, items, plan),
+                                   kind="reminder")
+    text, markup = render_reminder(link.lang, items, plan)
     return outbox.enqueue(session, key, link.chat_id, text, reply_markup=markup, kind="reminder")

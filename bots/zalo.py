@@ -29,7 +29,7 @@ from bots.config import tls_context
 from bots.delivery import Outcome, backoff
 from bots.handlers import context_deadline, parse_day
 from bots.redact import redact_secret
-from bots.texts import day_text, stage_text
+from bots.texts import catalogue, day_text, stage_text
 from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.outbox import Limits
@@ -128,40 +128,13 @@ def _redeem(session: Session, text: str, chat_id: str, now: dt.datetime) -> Chat
 
 # --- what the bot says on Zalo (plain text) --------------------------------------------------
 
-WORDS = {
-    "not_linked": "Tài khoản Zalo này chưa liên kết với đơn vị nào. Hãy gửi mã mời (dạng DD-XXXXX-XXXXX) do Sở "
-                  "Nội vụ cấp.",
-    "code_refused": "Mã mời không hợp lệ, đã dùng hoặc đã hết hạn. Xin Sở Nội vụ cấp mã mới.",
-    "linked": "Đã liên kết với {unit} ({contact}). Gõ DS để xem các nhiệm vụ đang mở.",
-    "list_head": "{unit} có {count} nhiệm vụ đang mở. Trả lời số thứ tự để báo cáo:",
-    "list_line": "{n}. [{code}] {task} ({period}, hạn {due})",
-    "list_empty": "Đơn vị không có nhiệm vụ nào đang mở.",
-    "reminder_head": "Nhắc việc: {count} nhiệm vụ. Trả lời số thứ tự để báo cáo:",
-    "reminder_line": "{n}. [{code}] {task} ({period}, hạn {due}, {stage})",
-    "menu": "Nhiệm vụ {code}: {task}\nHạn: {due}. Trả lời:\n1 Đã hoàn thành · 2 Tiến độ · 3 Vướng mắc · 4 Gia hạn"
-            "\n(0 để quay lại danh sách, HỦY để thoát)\nXem và gửi minh chứng trên trang theo dõi: {url}",
-    "ask_percent": "Tiến độ đạt bao nhiêu phần trăm? Trả lời một số từ 0 đến 100.",
-    "bad_percent": "Vui lòng trả lời một số từ 0 đến 100, ví dụ 60.",
-    "ask_reason": "Nêu ngắn gọn vướng mắc:",
-    "ask_date": "Xin gia hạn đến ngày nào? Ví dụ 30/9 hoặc 30/09/2019.",
-    "bad_date": "Không đọc được ngày, hoặc ngày không sau hạn hiện tại ({due}). Vui lòng gõ lại.",
-    "ask_ext_reason": "Lý do xin gia hạn:",
-    "done": "Đã ghi nhận hoàn thành nhiệm vụ {code}. Cảm ơn!",
-    "progress": "Đã ghi nhận tiến độ {percent}% cho nhiệm vụ {code}.",
-    "blocked": "Đã ghi nhận vướng mắc của nhiệm vụ {code}; cơ quan điều phối sẽ được báo.",
-    "extension": "Đã gửi đề nghị gia hạn nhiệm vụ {code} đến {date}.",
-    "evidence_first": "Nhiệm vụ {code} cần minh chứng trước khi báo hoàn thành: gửi minh chứng trên trang theo "
-                      "dõi hoặc qua Telegram.",
-    "refused": "Không thực hiện được: {reason}",
-    "cancelled": "Đã thoát. Gõ DS để xem danh sách nhiệm vụ.",
-    "help": "Gõ DS để xem các nhiệm vụ đang mở, rồi trả lời số thứ tự.",
-}
 LIST_WORDS = {"ds", "danh sach", "danh sách", "/mine", "mine", "list"}
 CANCEL_WORDS = {"huy", "hủy", "huỷ", "thoat", "thoát", "cancel", "/cancel"}
 
 
 def word(key: str, **values) -> str:
-    return WORDS[key].format(**values)
+    """What the Zalo bot says (templates/locale/vi/LC_MESSAGES/zalo.po; plain text)."""
+    return catalogue("zalo", "vi")[key].format(**values)
 
 
 def _line(key: str, n: int, ob: Obligation, task: Task, **extra) -> str:
@@ -170,11 +143,11 @@ def _line(key: str, n: int, ob: Obligation, task: Task, **extra) -> str:
     return word(key, n=n, code=task.code, task=text, period=period_words(ob.period), due=due, **extra)
 
 
-def reminder_text(link: ChatLink, items: list) -> str:
+def reminder_text(link: ChatLink, items: list, plan: str) -> str:
     """A combined reminder on Zalo: a numbered line per task; the reply's number opens it.
     The list is remembered on the link, so "2" means the second line."""
     items = sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code))
-    lines = [word("reminder_head", count=len(items))]
+    lines = [word("reminder_head", count=len(items), plan=plan)]
     for n, item in enumerate(items, 1):
         task = Task(code=item.code, text=item.task, timing_kind="")
         lines.append(_line("reminder_line", n, item.obligation, task, stage=stage_text("vi", item.stage)))
@@ -315,9 +288,9 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
         return say("progress", percent=int(number.group(1)))
     if step == "reason":
         lifecycle.mark_blocked(session, ob, text, actor)
-        notices.blocked(session, ob, session.get(Task, ob.task_id), text)
+        notices.blocked(session, ob, task, text)
         link.awaiting = None
-        return say("blocked")
+        return say("blocked", coordinator=notices.coordinator_name(session, task))
     if step == "date":
         day = parse_day(text, ob.due_at.date()) if ob.due_at else None
         if day is None or context_deadline(day) <= ob.due_at:
@@ -329,4 +302,4 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
                                 actor)
     link.awaiting = None
     notices.extension_request(session, ob, task, old, text)
-    return say("extension", date=day_text(ob.requested_due_at))
+    return say("extension", date=day_text(ob.requested_due_at), coordinator=notices.coordinator_name(session, task))

@@ -72,7 +72,7 @@ class OtherChannels:
     async def react(self) -> None:
         """The Zalo official answers each new reminder: the first line's number, then 1 (done)."""
         texts = self.zalo.world.received(ZALO_CHAT)
-        reminders = [t for t in texts if t.startswith("Nhắc việc:")]
+        reminders = [t for t in texts if t.startswith("Nhắc việc")]
         if len(reminders) > self.zalo_answered:
             self.zalo_answered = len(reminders)
             self.zalo.world.user_sends(ZALO_CHAT, "1")

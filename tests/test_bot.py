@@ -80,7 +80,7 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
 
             await press("Tiến độ")
             await last_text_contains(world, ASSIGNEE, "bao nhiêu phần trăm")
-            await say_("khoảng một nửa", "Vui lòng gõ một số từ 0 đến 100")
+            await say_("khoảng một nửa", "Đề nghị nhập một số từ 0 đến 100")
             await say_("60", "Ghi chú ngắn")
             await say_("đang tổng hợp số liệu", "Đã ghi nhận tiến độ 60%")
 
@@ -88,7 +88,7 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
             await say_("tuần sau", "Không đọc được ngày")
             await say_("1/10/2019", "phải sau hạn hiện tại")
             await say_("31/10", "Lý do xin gia hạn")
-            await say_("chờ số liệu của các thôn", "Đã gửi đề nghị gia hạn nhiệm vụ 1.1 đến 31/10/2019")
+            await say_("chờ số liệu của các thôn", "Đã gửi đề nghị gia hạn nhiệm vụ 1.1 đến ngày 31/10/2019 để Sở Nội vụ xem xét")
             await last_text_contains(world, COORDINATOR, "Đề nghị gia hạn")
             request = world.received(COORDINATOR)[-1]
             assert "từ 14/10/2019 đến 31/10/2019" in request.text and "chờ số liệu của các thôn" in request.text
@@ -239,7 +239,7 @@ def test_coordinator_commands_language_and_required_evidence(setup):
             await last_text_contains(world, COORDINATOR, "nhiệm vụ quá hạn")
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             world.user_sends(ASSIGNEE, "/status")
-            await last_text_contains(world, ASSIGNEE, "dành cho Sở Nội vụ")
+            await last_text_contains(world, ASSIGNEE, "dành cho cơ quan điều phối")
             world.user_sends(ASSIGNEE, "/lang en")
             await last_text_contains(world, ASSIGNEE, "Switched to English")
             count = len(world.received(ASSIGNEE))
@@ -376,7 +376,7 @@ def test_a_measured_task_asks_for_the_value_reached(setup):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             world.user_presses(ASSIGNEE, world.received(ASSIGNEE)[-1].message_id, data=f"p:{target.id}")
             await last_text_contains(world, ASSIGNEE, "bao nhiêu phần trăm")
-            for text, expect in (("60", "chỉ tiêu ≥ 40% hồ sơ tiếp nhận"), ("khoảng một nửa", "Vui lòng gõ một số"),
+            for text, expect in (("60", "chỉ tiêu ≥ 40% hồ sơ tiếp nhận"), ("khoảng một nửa", "Đề nghị nhập một số"),
                                  ("45,5", "Ghi chú ngắn"), ("-", "Đã ghi nhận tiến độ 60%")):
                 count = len(world.received(ASSIGNEE))
                 world.user_sends(ASSIGNEE, text)
@@ -539,3 +539,25 @@ def test_a_skip_button_for_the_note_and_huy_ends_any_question(setup):
     asyncio.run(scenario())
     after = obligation(engine)
     assert (after.status, after.progress) == ("open", 60)
+
+
+def test_every_catalogue_reads_and_the_languages_agree_key_for_key():
+    """The texts are gettext catalogues (templates/locale/): each reads with Babel; English has
+    every Vietnamese key, with the same {values} and Telegram tags; no text is empty or names
+    the Department of Home Affairs where the plan's coordinator is meant."""
+    import re
+
+    from bots.texts import LOCALE, catalogue
+
+    def shape(text):
+        return sorted(re.findall(r"\{(\w+)\}", text)), sorted(re.findall(r"</?\w+>", text))
+    domains = {path.stem for path in LOCALE.glob("*/LC_MESSAGES/*.po")}
+    assert domains == {"telegram", "zalo", "email", "sms"}
+    for domain in domains:
+        vi = catalogue(domain, "vi")
+        assert vi and all(vi.values()), domain
+        assert not [k for k, text in vi.items() if "Sở Nội vụ" in text], domain
+        if (LOCALE / "en" / "LC_MESSAGES" / f"{domain}.po").exists():
+            en = catalogue(domain, "en")
+            assert set(en) == set(vi), domain
+            assert {k: shape(t) for k, t in en.items()} == {k: shape(t) for k, t in vi.items()}, domain

@@ -92,7 +92,7 @@ def test_an_invitation_by_text_then_a_reminder_whose_link_opens_the_work(applied
         session.commit()
     assert deliver(applied, path).sent == 1
     reminder = stand_in.world.received("0912345678")[-1]
-    assert "7 nhiem vu can bao cao, han gan nhat" in reminder
+    assert "7 nhiem vu KH 53/KH-UBND can bao cao, han gan nhat" in reminder
     mine = re.search(r"https://dondoc\.example\.gov\.vn(/m\?l=\d+&e=\d+&s=[0-9a-f]+)", reminder).group(1)
     form = dict(re.findall(r'name="(l|e|s)" value="([^"]+)"', client.get(mine).text))
     opened = client.post("/m", data=form)

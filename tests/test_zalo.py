@@ -68,7 +68,7 @@ def test_linking_a_reminder_and_numbered_replies(zalo, caplog):
             stats = await Dispatcher(engine, ZaloTransport(client), ZALO_LIMITS.scaled(100)).drain()
             assert stats.sent == 1
             reminder = world.received(CHAT)[-1]
-            assert reminder.startswith("Nhắc việc: 7 nhiệm vụ") and "Quý III/2019" in reminder
+            assert reminder.startswith("Nhắc việc – Kế hoạch 53/KH-UBND: 7 nhiệm vụ") and "Quý III/2019" in reminder
             number = next(line.split(".")[0] for line in reminder.split("\n") if "[1.1]" in line)
 
             await says(number, "1 Đã hoàn thành · 2 Tiến độ · 3 Vướng mắc · 4 Gia hạn")
@@ -83,7 +83,7 @@ def test_linking_a_reminder_and_numbered_replies(zalo, caplog):
             await says("4", "gia hạn đến ngày nào")
             await says("1/10/2019", "không sau hạn hiện tại")
             await says("31/10", "Lý do")
-            await says("chờ số liệu các thôn", "Đã gửi đề nghị gia hạn nhiệm vụ 1.1 đến 31/10/2019")
+            await says("chờ số liệu các thôn", "Đã gửi đề nghị gia hạn nhiệm vụ 1.1 đến ngày 31/10/2019 để Sở Nội vụ")
         finally:
             stop.set()
             await polling
