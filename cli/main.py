@@ -488,6 +488,8 @@ def history(
     """Period by period: the four-way split and the on-time rate ("how has commune X done?")."""
     from sqlmodel import Session
 
+    from models.apply import unit_name
+    from models.periods import period_words
     from models.report import on_time_rate
     from models.rollup import LABELS, REPORT_FOUR, rollup
     from models.tables import utcnow
@@ -496,15 +498,19 @@ def history(
         err.print("[red]error[/] --lang is vi or en")
         raise typer.Exit(2)
     with Session(_database()) as session:
+        number = _check_plan(session, plan).number
         unit_id = _resolve_unit(session, unit) if unit else None
+        title = ("Kế hoạch " if lang == "vi" else "Plan ") + number + (f" · {unit_name(session, unit_id)}" if unit_id else "")
         tallies = rollup(session, "period", utcnow(), plan_id=plan, unit_id=unit_id,
                          due_from=start.date() if start else None, due_to=end.date() if end else None)
     labels = LABELS[lang]
-    table = Table("period", *(labels[c] for c in REPORT_FOUR), "on time" if lang == "en" else "đúng hạn",
-                  title=f"{plan}{' · ' + unit_id if unit_id else ''}")
+    table = Table("Kỳ" if lang == "vi" else "Period", *(labels[c] for c in REPORT_FOUR),
+                  "Đúng hạn" if lang == "vi" else "On time", title=title)
+    table.columns[0].no_wrap = True  # "Quý III/2019" reads as one
     for tally in tallies:
         rate = on_time_rate(tally)
-        table.add_row(tally.key[0], *(str(tally[c]) for c in REPORT_FOUR), f"{rate:.0%}" if rate is not None else "—")
+        table.add_row(period_words(tally.key[0], lang), *(str(tally[c]) for c in REPORT_FOUR),
+                      f"{rate:.0%}" if rate is not None else "—")
     out.print(table)
 
 

@@ -249,7 +249,7 @@ def _queue_digest(session: Session, plan: Plan, digest: Digest, run: DigestRun, 
     period's report as a document), e-mail with the report attached, Zalo as plain text."""
     key = f"digest:{plan.id}:{run.label}:{chat.chat_id if chat.channel == 'telegram' else chat.id}"
     if chat.channel == "email":
-        subject = f"[Đôn đốc] {plan.number} – {run.label}"
+        subject = f"[Đôn đốc] {plan.number} – {period_words(run.label)}"
         text = digest_text(digest, chat.lang)
         html_part = "<div>" + digest_text(digest, chat.lang, as_html=True).replace("\n", "<br>") + "</div>"
         return outbox.enqueue_email(session, key, chat.address, subject, text, html_part, kind="digest",
@@ -262,7 +262,7 @@ def _queue_digest(session: Session, plan: Plan, digest: Digest, run: DigestRun, 
                            reply_markup={"inline_keyboard": [[button]]})
     if report:
         added += outbox.enqueue_document(session, f"report:{plan.id}:{run.label}:{chat.chat_id}", chat.chat_id,
-                                         str(report.resolve()), f"{plan.number} – {run.label}")
+                                         str(report.resolve()), f"{plan.number} – {period_words(run.label)}")
     return added
 
 

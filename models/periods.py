@@ -94,6 +94,7 @@ def period_containing(months: int, day: dt.date, basis: Basis) -> Period:
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _WINDOW = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{4})(\d{2})(\d{2})$")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")  # an ISO week, as weekly digests are labelled
 
 
@@ -120,6 +121,8 @@ def period_words(period_id: str, lang: str = "vi") -> str:
         return f"{d1}/{m1}/{y1} – {d2}/{m2}/{y2}"
     if week := _WEEK.match(period_id):
         return _week_words(int(week.group(1)), int(week.group(2)), vi)
+    if _DAY.fullmatch(period_id):  # a digest asked for on a day: "2019-10-20" → "20/10/2019"
+        return f"{dt.date.fromisoformat(period_id):%d/%m/%Y}"
     m = _ID.match(period_id)
     if not m:
         return period_id

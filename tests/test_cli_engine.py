@@ -115,6 +115,14 @@ def test_preview_counts_each_day_and_lists_up_to_the_limit(dondoc, in_2019):
     assert unknown.exit_code == 1 and "xa-1" in unknown.stderr
 
 
+def test_history_names_the_plan_the_unit_and_the_periods_as_officials_do(dondoc):
+    dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3")
+    shown = dondoc("history", "--plan", PLAN_ID, "--unit", "xa-21550").stdout
+    assert "Kế hoạch 53/KH-UBND · UBND phường Nhơn Bình" in shown and "Kỳ" in shown and "Quý III/2019" in shown
+    assert "Period" in dondoc("history", "--plan", PLAN_ID, "--lang", "en").stdout
+    assert dondoc("history", "--plan", "nope").exit_code == 1
+
+
 def test_no_province_directory_is_assumed(dondoc, monkeypatch):
     monkeypatch.delenv("DONDOC_ORG", raising=False)
     for command in ("validate", "apply"):

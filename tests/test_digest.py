@@ -213,7 +213,8 @@ def test_the_pdf_report_renders(outcomes, tmp_path):
     for part in ("UBND TỈNH BÌNH ĐỊNH", "SỞ NỘI VỤ", "Số: ……/BC-……", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                  "Độc lập - Tự do - Hạnh phúc", "Bình Định, ngày …… tháng …… năm 2019", "BÁO CÁO",
                  "Quý III/2019 – UBND phường Nhơn Phú", "Nơi nhận:", "(Ký, ghi rõ họ tên, đóng dấu)",
-                 f"Trang 1/{len(pdf)}", "Thường xuyên (không thời hạn)", "Tạm hoãn, hủy"):
+                 f"Trang 1/{len(pdf)}", "Thường xuyên (không thời hạn)", "Tạm hoãn, hủy",
+                 "Vướng mắc, ghi chú", "Vướng mắc: thiếu kinh phí"):  # the unit's own words, beside its row
         assert part in text, part
     image = pdf[0].render(scale=1).to_pil()
     image.save(tmp_path / "page1.png")

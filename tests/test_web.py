@@ -291,7 +291,10 @@ def test_bad_outcome_files_name_the_line_and_field(tmp_path):
     ("2019-Q3", "Quý III/2019", "Q3/2019"), ("2026-H1", "6 tháng đầu năm 2026", "First half of 2026"),
     ("2026-H2", "6 tháng cuối năm 2026", "Second half of 2026"), ("2019-07", "Tháng 7/2019", "July 2019"),
     ("2019", "Năm 2019", "Year 2019"), ("20190701-20190930", "01/07/2019 – 30/09/2019", "01/07/2019 – 30/09/2019"),
-    ("event-2019-08-01", "Sự kiện ngày 01/08/2019", "Event of 01/08/2019")])
+    ("event-2019-08-01", "Sự kiện ngày 01/08/2019", "Event of 01/08/2019"),
+    ("2019-W42", "Tuần 42 (14–18/10/2019)", "Week 42 (14–18/10/2019)"),
+    ("2019-W01", "Tuần 1 (31/12/2018–04/01/2019)", "Week 1 (31/12/2018–04/01/2019)"),
+    ("2019-10-20", "20/10/2019", "20/10/2019")])  # a digest asked for on a day
 def test_periods_as_people_write_them(period, vi, en):
     assert period_words(period, "vi") == vi and period_words(period, "en") == en
 
