@@ -66,7 +66,7 @@ def test_chase_and_digest_flows_queue_once_per_moment(configured, tmp_path):
         sent = sorted((r.kind, r.payload["text"].split("\n")[0]) for r in rows if r.kind != "document")
         (document,) = [r for r in rows if r.kind == "document"]
     assert document.payload["document"].endswith("reports/bao-cao-binh-dinh-53-2019-2019-Q3.xlsx")
-    assert document.payload["text"] == "53/KH-UBND – 2019-Q3" and document.chat_id == 900
+    assert document.payload["text"] == "53/KH-UBND – Quý III/2019" and document.chat_id == 900
     assert [kind for kind, _ in sent] == ["digest", "digest", "digest", "reminder"]
     assert [head for _, head in sent[:3]] == [
         "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> (Tuần 40 (30/09–04/10/2019))",
