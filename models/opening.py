@@ -8,11 +8,13 @@ PostgreSQL or SQLite, still create each obligation once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, func, text
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -102,8 +104,8 @@ class Opener:
 
     def __init__(self, session: Session, plan_id: str, calendar: WorkingCalendar, actor: str = "cli",
                  now: dt.datetime | None = None, tasks: list[Task] | None = None, plan: Plan | None = None,
-                 runs: dict[tuple[str, str], int] | None = None):
-        """`tasks`, `plan` and `runs` (the versions of the openings made, by plan and what) are
+                 runs: dict[tuple[str, str], tuple[int, str | None]] | None = None):
+        """`tasks`, `plan` and `runs` (the versions and inputs of the openings made, by plan and what) are
         given when many plans open in one session and were read together."""
         self.session, self.calendar, self.actor, self.now = session, calendar, actor, now
         self.runs = runs
@@ -155,27 +157,43 @@ class Opener:
     def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
         version = plan_version(self.session, self.plan.id)
         if self.runs is not None:
-            done = self.runs.get((self.plan.id, what))
+            done, done_inputs = self.runs.get((self.plan.id, what), (None, None))
         else:
             run = self.session.get(OpeningRun, (self.plan.id, what))
-            done = run.matrix_version if run else None
+            done, done_inputs = (run.matrix_version, run.inputs) if run else (None, None)
         if done == version:
             return 0  # nothing applied since this very opening completed
         now = self.now or utcnow()
         rows = [{"task_id": o.task.id, "period": o.period, "starts_on": o.starts_on, "due_at": o.due_at,
                  "no_deadline": o.no_deadline, "policy_id": self._policy_id(o.task)} for o in openings]
-        created = self._open_rows(rows, now, on)
-        merged = self._merged_leads({o.task.id for o in openings}, on)
-        created += sum(self._open_for_successors(row, now, on, merged[row["task_id"]]) for row in rows
-                       if row["task_id"] in merged)
+        inputs = self._inputs(rows)
+        created = 0
+        if inputs != done_inputs:  # else: applied elsewhere, the same inputs, nothing new
+            created = self._open_rows(rows, now, on)
+            merged = self._merged_leads({o.task.id for o in openings}, on)
+            created += sum(self._open_for_successors(row, now, on, merged[row["task_id"]]) for row in rows
+                           if row["task_id"] in merged)
         if created:
             self.session.add(Event(kind="obligations_opened", actor=self.actor, plan_id=self.plan.id,
                                    after={"what": what, "created": created}))
         record = (_insert(self.session)(OpeningRun.__table__)
-                  .values(plan_id=self.plan.id, what=what, matrix_version=version)
-                  .on_conflict_do_update(index_elements=["plan_id", "what"], set_={"matrix_version": version}))
+                  .values(plan_id=self.plan.id, what=what, matrix_version=version, inputs=inputs)
+                  .on_conflict_do_update(index_elements=["plan_id", "what"],
+                                         set_={"matrix_version": version, "inputs": inputs}))
         self.session.connection().execute(record)  # an upsert: a concurrent run may have written it
         return created
+
+    def _inputs(self, rows: list[dict]) -> str:
+        """A digest of everything the opening's insert depends on: the tasks' rows, the plan's
+        lead assignments (how many, which: sums of their ids, which only grow) and the versions
+        of the directories its units live in (their units' state changes only when one is
+        applied). Obligations are never deleted, so equal inputs create nothing again: a re-run
+        after a change elsewhere tries no insert."""
+        sums = self.session.info.setdefault("assignment_sums", {})
+        if self.plan.id not in sums:
+            sums.update(assignment_sums(self.session, [self.plan.id]))
+        inputs = (rows, sums.get(self.plan.id), directory_versions(self.session, self.plan.id))
+        return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
     def _policy_id(self, task: Task) -> int:
         """The reminder policy version a task opens with; tasks without their own share one."""
@@ -277,6 +295,24 @@ def plan_version(session: Session, plan_id: str) -> int:
     return max([own.get(plan_id, 0), every] + [by_directory.get(d, 0) for d in plan_directories.get(plan_id, ())])
 
 
+def assignment_sums(session: Session, plan_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+    """Per plan, its lead assignments as (how many, the sum of their ids, a sum of their ids
+    mixed): any assignment added or removed changes them (ids are never reused). Read from an
+    index alone, for many plans in one query."""
+    a, t = Assignment.__table__.c, Task.__table__.c
+    query = (core_select(t.plan_id, func.count(), func.sum(a.id), func.sum((a.id * 2654435761) % 4294967291))
+             .select_from(Assignment.__table__.join(Task.__table__, t.id == a.task_id))
+             .where(t.plan_id.in_(plan_ids), a.role == "lead").group_by(t.plan_id))
+    return {plan_id: tuple(sums) for plan_id, *sums in session.connection().execute(query)}
+
+
+def directory_versions(session: Session, plan_id: str) -> list[tuple[str, int]]:
+    """The structural versions of the directories the plan's units live in or went to."""
+    plan_version(session, plan_id)  # reads the versions for the session
+    _, _, by_directory, plan_directories = session.info["matrix_versions"]
+    return sorted((d, by_directory.get(d, 0)) for d in plan_directories.get(plan_id, ()))
+
+
 def _matrix_versions(session: Session):
     own = dict(session.exec(select(Event.plan_id, func.max(Event.id))
                             .where(Event.kind == "plan_applied", Event.plan_id.is_not(None))
@@ -327,14 +363,16 @@ def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, ac
     plan. One look at the runs made tells which plans had something applied since their last
     opening; only those are opened, their tasks and policy versions loaded together."""
     plans = session.exec(select(Plan).order_by(Plan.id)).all()
-    runs = {(run.plan_id, run.what): run.matrix_version for run in session.exec(select(OpeningRun))}
-    due = [plan for plan in plans if runs.get((plan.id, _what(plan, day, period))) != plan_version(session, plan.id)]
+    runs = {(run.plan_id, run.what): (run.matrix_version, run.inputs) for run in session.exec(select(OpeningRun))}
+    due = [plan for plan in plans
+           if runs.get((plan.id, _what(plan, day, period)), (None,))[0] != plan_version(session, plan.id)]
     tasks: dict[str, list[Task]] = {plan.id: [] for plan in due}
     if due:
         table = Task.__table__  # plain rows: the opening reads tasks, it never changes them
         for task in session.connection().execute(select(table).where(table.c.plan_id.in_(list(tasks)), table.c.active)):
             tasks[task.plan_id].append(task)
         preload_policy_versions(session, list(tasks))
+        session.info.setdefault("assignment_sums", {}).update(assignment_sums(session, list(tasks)))
     created = {plan.id: 0 for plan in plans}
     for plan in due:
         opener = Opener(session, plan.id, calendar, actor=actor, now=now, tasks=tasks[plan.id], plan=plan, runs=runs)

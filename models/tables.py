@@ -188,6 +188,9 @@ class OpeningRun(SQLModel, table=True):
     plan_id: str = Field(foreign_key="plan.id", primary_key=True, max_length=80)
     what: str = Field(primary_key=True, max_length=80)  # "period 2019-Q3", "as of 2019-08-01", ...
     matrix_version: int  # the newest plan_applied event id at the time
+    # A digest of what its insert depended on (the tasks' rows, the plan's live lead units): a
+    # re-run after a change elsewhere finds it equal and creates nothing without trying.
+    inputs: str | None = Field(default=None, max_length=64)
 
 
 class Event(SQLModel, table=True):

@@ -356,3 +356,37 @@ def test_a_directory_change_reopens_only_the_plans_it_concerns(applied, director
                           after={"directory": directory_changed, "changes": 1} if directory_changed else None))
         session.commit()
     assert (reopen() != first) is runs_again
+
+
+def test_a_reopening_whose_inputs_did_not_change_tries_no_insert_and_one_that_did_opens(applied, monkeypatch):
+    """A change elsewhere makes every plan's opening run again: with the same tasks and the same
+    live lead units it inserts nothing (its inputs' digest says so); a lead unit added opens."""
+    from models import opening
+    from models.opening import open_all_plans
+    from models.tables import Assignment, OpeningRun
+
+    def reopen() -> int:
+        with Session(applied) as session:
+            created = sum(open_all_plans(session, JULY, CAL, "test", period="2019-Q3").values())
+            session.commit()
+            return created
+
+    def change_elsewhere() -> None:
+        with Session(applied) as session:
+            session.add(Event(kind="plan_applied", actor="test", note="a change naming no directory"))
+            session.commit()
+
+    assert reopen() == 1463
+    inserts = []
+    monkeypatch.setattr(opening.Opener, "_open_rows", lambda self, *a: inserts.append(a) or 0)
+    change_elsewhere()
+    assert reopen() == 0 and inserts == []  # the same inputs: not even tried
+    monkeypatch.undo()
+    with Session(applied) as session:
+        task = session.exec(select(Task).where(Task.plan_id == PLAN_ID, Task.code == "2.2")).one()
+        session.add(Assignment(task_id=task.id, unit_id="binh-dinh/so-noi-vu", role="lead", phrase="Sở Nội vụ"))
+        session.commit()
+    change_elsewhere()
+    assert reopen() == 1  # Sở Nội vụ's 2.2 for 2019-Q3
+    with Session(applied) as session:
+        assert all(run.inputs for run in session.exec(select(OpeningRun)))
