@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, func, text
+from sqlalchemy import BigInteger, Boolean, Date, Integer, String, and_, bindparam, cast, func, literal, text
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -300,10 +300,11 @@ def assignment_sums(session: Session, plan_ids: list[str]) -> dict[str, tuple[in
     mixed): any assignment added or removed changes them (ids are never reused). Read from an
     index alone, for many plans in one query."""
     a, t = Assignment.__table__.c, Task.__table__.c
-    query = (core_select(t.plan_id, func.count(), func.sum(a.id), func.sum((a.id * 2654435761) % 4294967291))
+    mixed = (cast(a.id, BigInteger) * literal(2654435761, BigInteger)) % literal(4294967291, BigInteger)
+    query = (core_select(t.plan_id, func.count(), func.sum(a.id), func.sum(mixed))
              .select_from(Assignment.__table__.join(Task.__table__, t.id == a.task_id))
              .where(t.plan_id.in_(plan_ids), a.role == "lead").group_by(t.plan_id))
-    return {plan_id: tuple(sums) for plan_id, *sums in session.connection().execute(query)}
+    return {plan_id: tuple(int(n) for n in sums) for plan_id, *sums in session.connection().execute(query)}
 
 
 def directory_versions(session: Session, plan_id: str) -> list[tuple[str, int]]:
