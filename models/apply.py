@@ -371,6 +371,8 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
     all_tasks = select(Task.id).where(Task.plan_id == info.id)
     sync.delete(sync.rows(Assignment, ("task_id", "unit_id", "role"), _assignments(spec, directory, task_ids),
                           Assignment.task_id.in_(all_tasks)))
+    if any(change.subject == "assignment" for change in sync.changes):
+        sync.session.get(Plan, info.id).leads_version += 1  # openings see their inputs changed
     after = _leads(sync.session, list(task_ids.values()))
     for task_id in task_ids.values():
         follow_lead_change(sync, task_id, before.get(task_id, set()), after.get(task_id, set()))

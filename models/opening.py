@@ -13,8 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, String, and_, bindparam, cast, func, literal, text
-from sqlalchemy import select as core_select
+from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -184,15 +183,11 @@ class Opener:
         return created
 
     def _inputs(self, rows: list[dict]) -> str:
-        """A digest of everything the opening's insert depends on: the tasks' rows, the plan's
-        lead assignments (how many, which: sums of their ids, which only grow) and the versions
-        of the directories its units live in (their units' state changes only when one is
-        applied). Obligations are never deleted, so equal inputs create nothing again: a re-run
-        after a change elsewhere tries no insert."""
-        sums = self.session.info.setdefault("assignment_sums", {})
-        if self.plan.id not in sums:
-            sums.update(assignment_sums(self.session, [self.plan.id]))
-        inputs = (rows, sums.get(self.plan.id), directory_versions(self.session, self.plan.id))
+        """A digest of everything the opening's insert depends on: the tasks' rows, the version
+        of the plan's lead assignments and those of the directories its units live in (a unit's
+        state changes only when its directory is applied). Obligations are never deleted, so
+        equal inputs create nothing again: a re-run after a change elsewhere tries no insert."""
+        inputs = (rows, self.plan.leads_version, directory_versions(self.session, self.plan.id))
         return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
     def _policy_id(self, task: Task) -> int:
@@ -295,18 +290,6 @@ def plan_version(session: Session, plan_id: str) -> int:
     return max([own.get(plan_id, 0), every] + [by_directory.get(d, 0) for d in plan_directories.get(plan_id, ())])
 
 
-def assignment_sums(session: Session, plan_ids: list[str]) -> dict[str, tuple[int, int, int]]:
-    """Per plan, its lead assignments as (how many, the sum of their ids, a sum of their ids
-    mixed): any assignment added or removed changes them (ids are never reused). Read from an
-    index alone, for many plans in one query."""
-    a, t = Assignment.__table__.c, Task.__table__.c
-    mixed = (cast(a.id, BigInteger) * literal(2654435761, BigInteger)) % literal(4294967291, BigInteger)
-    query = (core_select(t.plan_id, func.count(), func.sum(a.id), func.sum(mixed))
-             .select_from(Assignment.__table__.join(Task.__table__, t.id == a.task_id))
-             .where(t.plan_id.in_(plan_ids), a.role == "lead").group_by(t.plan_id))
-    return {plan_id: tuple(int(n) for n in sums) for plan_id, *sums in session.connection().execute(query)}
-
-
 def directory_versions(session: Session, plan_id: str) -> list[tuple[str, int]]:
     """The structural versions of the directories the plan's units live in or went to."""
     plan_version(session, plan_id)  # reads the versions for the session
@@ -373,7 +356,6 @@ def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, ac
         for task in session.connection().execute(select(table).where(table.c.plan_id.in_(list(tasks)), table.c.active)):
             tasks[task.plan_id].append(task)
         preload_policy_versions(session, list(tasks))
-        session.info.setdefault("assignment_sums", {}).update(assignment_sums(session, list(tasks)))
     created = {plan.id: 0 for plan in plans}
     for plan in due:
         opener = Opener(session, plan.id, calendar, actor=actor, now=now, tasks=tasks[plan.id], plan=plan, runs=runs)

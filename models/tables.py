@@ -106,6 +106,8 @@ class Plan(SQLModel, table=True):
     # key: a district may apply its plan before the province's is in this database.
     parent_plan_id: str | None = Field(default=None, max_length=80, index=True)
     applied_at: dt.datetime | None = _time()
+    # Counts the applies that changed the plan's lead assignments (what an opening joins with).
+    leads_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Area(SQLModel, table=True):

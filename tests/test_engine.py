@@ -358,35 +358,32 @@ def test_a_directory_change_reopens_only_the_plans_it_concerns(applied, director
     assert (reopen() != first) is runs_again
 
 
-def test_a_reopening_whose_inputs_did_not_change_tries_no_insert_and_one_that_did_opens(applied, monkeypatch):
-    """A change elsewhere makes every plan's opening run again: with the same tasks and the same
-    live lead units it inserts nothing (its inputs' digest says so); a lead unit added opens."""
+def test_a_reopening_whose_inputs_did_not_change_tries_no_insert(applied, directory, tmp_path, monkeypatch):
+    """A change elsewhere, or a plan edit that leaves tasks and leads alone, makes the openings
+    run again: with the same inputs they try no insert (their digest says so); an edit of the
+    leads makes them try."""
     from models import opening
     from models.opening import open_all_plans
-    from models.tables import Assignment, OpeningRun
 
-    def reopen() -> int:
+    tried = []
+    monkeypatch.setattr(opening.Opener, "_open_rows", lambda self, *a: tried.append(a) or 0)
+
+    def reopen() -> list:
+        tried.clear()
         with Session(applied) as session:
-            created = sum(open_all_plans(session, JULY, CAL, "test", period="2019-Q3").values())
+            open_all_plans(session, JULY, CAL, "test", period="2019-Q3")
             session.commit()
-            return created
+        return tried
 
-    def change_elsewhere() -> None:
-        with Session(applied) as session:
-            session.add(Event(kind="plan_applied", actor="test", note="a change naming no directory"))
-            session.commit()
-
-    assert reopen() == 1463
-    inserts = []
-    monkeypatch.setattr(opening.Opener, "_open_rows", lambda self, *a: inserts.append(a) or 0)
-    change_elsewhere()
-    assert reopen() == 0 and inserts == []  # the same inputs: not even tried
-    monkeypatch.undo()
+    assert len(reopen()) == 1  # the first opening
     with Session(applied) as session:
-        task = session.exec(select(Task).where(Task.plan_id == PLAN_ID, Task.code == "2.2")).one()
-        session.add(Assignment(task_id=task.id, unit_id="binh-dinh/so-noi-vu", role="lead", phrase="Sở Nội vụ"))
+        session.add(Event(kind="plan_applied", actor="test", note="a change naming no directory"))
         session.commit()
-    change_elsewhere()
-    assert reopen() == 1  # Sở Nội vụ's 2.2 for 2019-Q3
-    with Session(applied) as session:
-        assert all(run.inputs for run in session.exec(select(OpeningRun)))
+    assert reopen() == []
+    text_only = edited_plan(tmp_path, ("Công khai, minh bạch thu chi ngân sách cấp xã.", "Công khai thu chi."))
+    assert apply_plan(applied, text_only, directory, today=JULY)
+    assert reopen() == []
+    leads = edited_plan(tmp_path, ("Công khai, minh bạch thu chi ngân sách cấp xã.\n    lead: [UBND cấp xã]",
+                                   "Công khai thu chi.\n    lead: [UBND cấp xã, Sở Nội vụ]"), name="leads.yaml")
+    assert apply_plan(applied, leads, directory, today=JULY)
+    assert len(reopen()) == 1
