@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from models.lifecycle import ACTIVE
@@ -35,7 +37,7 @@ class Planned:
 @dataclass
 class Chased:
     """An open obligation of a plan and its stages under the policy it was opened with."""
-    obligation: Obligation
+    obligation: Obligation  # as a plain row of its columns: read, never changed (a run reads thousands)
     code: str
     unit: str  # the unit's name
     policy: ReminderPolicy
@@ -46,14 +48,16 @@ class Chased:
 def chased(session: Session, plan: Plan, calendar: WorkingCalendar, unit_id: str | None = None) -> Iterator[Chased]:
     fallback = schedule_of(plan).reminders
     store = PolicyStore(session, plan)
-    query = (select(Obligation, Task.code, Unit.name, Task.text).join(Task, Task.id == Obligation.task_id)
-             .join(Unit, Unit.id == Obligation.unit_id)
+    query = (select(Obligation.__table__, Task.code.label("task_code"), Unit.name.label("unit_name"),
+                    Task.text.label("task_text"))
+             .join(Task, Task.id == Obligation.task_id).join(Unit, Unit.id == Obligation.unit_id)
              .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE])))
     if unit_id:
         query = query.where(Obligation.unit_id == unit_id)
     known: dict[tuple, list[Stage]] = {}  # obligations opened together share their stages: work them out once
     blocked_at = _blocked_since(session, plan.id)
-    for ob, code, unit, text in session.exec(query):
+    for ob in session.connection().execute(query):
+        code, unit, text = ob.task_code, ob.unit_name, ob.task_text
         policy = store.policy(ob.policy_id, fallback)
         if ob.status == "blocked" and ob.id in blocked_at:  # asked about the blocker, not told it is late
             yield Chased(ob, code, unit, policy, blocked_checks(blocked_at[ob.id], policy, calendar), text)
@@ -162,15 +166,28 @@ def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: W
                     per_link[link.id].append(Item(c.obligation, c.code, c.unit, stage.name, c.task))
     for link_id, item in _fallbacks(session, active, links, sent, now, calendar):
         per_link[link_id].append(item)
-    added = 0
+    added, planned = 0, {}
     for link_id, items in per_link.items():
         link = links.by_id[link_id]
         pairs = sorted((i.obligation.id, i.stage) for i in items)
         key = "chase:{}:{}".format(_recipient(link), hashlib.sha1(repr(pairs).encode()).hexdigest()[:16])
         added += queue(session, key, link, items)
         for obligation_id, stage in pairs:
-            session.merge(ReminderSent(obligation_id=obligation_id, stage=_sent_as(stage, link), outbox_key=key))
+            planned[(obligation_id, _sent_as(stage, link))] = key
+    _record_sent(session, planned, now)
     return added
+
+
+def _record_sent(session: Session, planned: dict[tuple[int, str], str], now: dt.datetime) -> None:
+    """Each (obligation, stage) planned, with the outbox row it went in: one upsert for all
+    (a stage planned again, on another channel, names its newest row)."""
+    if not planned:
+        return
+    rows = [{"obligation_id": ob, "stage": stage, "outbox_key": key, "at": now} for (ob, stage), key in planned.items()]
+    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(ReminderSent)
+    session.execute(insert.on_conflict_do_update(index_elements=["obligation_id", "stage"],
+                                                 set_={"outbox_key": insert.excluded.outbox_key,
+                                                       "at": insert.excluded.at}), rows)
 
 
 CHANNELS = ("telegram", "zalo", "email", "sms")  # a person's channels are tried in this order
@@ -192,15 +209,17 @@ def _fallbacks(session: Session, active: dict, links: "_Links", sent: set, now: 
     obligation since it went, for the policy's hours, or it could not be delivered at all."""
     if not active:
         return
-    latest: dict[tuple[int, str], tuple[ReminderSent, Outbox]] = {}
-    rows = session.exec(select(ReminderSent, Outbox).join(Outbox, Outbox.idempotency_key == ReminderSent.outbox_key)
+    latest: dict[tuple[int, str], tuple] = {}
+    rows = session.exec(select(ReminderSent.obligation_id, ReminderSent.stage, ReminderSent.at, Outbox.state,
+                               Outbox.sent_at, Outbox.created_at, Outbox.channel, Outbox.chat_id, Outbox.address)
+                        .join(Outbox, Outbox.idempotency_key == ReminderSent.outbox_key)
                         .where(ReminderSent.obligation_id.in_(list(active))))
-    for reminder, row in rows:
+    for reminder in rows:  # plain rows: a run reads thousands
         base = reminder.stage.split("@")[0]
-        if (reminder.obligation_id, base) not in latest or reminder.at > latest[(reminder.obligation_id, base)][0].at:
-            latest[(reminder.obligation_id, base)] = (reminder, row)
+        if (reminder.obligation_id, base) not in latest or reminder.at > latest[(reminder.obligation_id, base)].at:
+            latest[(reminder.obligation_id, base)] = reminder
     acted = _last_action(session, list(active))
-    for (obligation_id, base), (reminder, row) in latest.items():
+    for (obligation_id, base), row in latest.items():
         c = active[obligation_id]
         went = row.sent_at or row.created_at
         undelivered = row.state == "failed"
