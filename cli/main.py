@@ -253,14 +253,11 @@ def plan_apply(
     _print_changes(plan, changes, dry_run, as_json)
 
 
-WORDS = {"unitclass": "unit classes", "classmember": "class memberships", "directory": "directories"}
-
-
 def _print_changes(path: Path, changes: list, dry_run: bool, as_json: bool = False) -> None:
-    """What apply changed (or would): counts per kind of row and action, then the first
-    changes one by one; --json gives every change."""
+    """What apply changed (or would): counts per kind of row and action, then the changes,
+    alike ones on one line (up to SHOWN lines); --json gives every change."""
     from models.apply import as_json as changes_json
-    from models.apply import lines, summary
+    from models.apply import lines, plural, summary
 
     if as_json:
         print(json.dumps({"file": str(path), "dry_run": dry_run, **changes_json(changes)}, ensure_ascii=False,
@@ -273,7 +270,7 @@ def _print_changes(path: Path, changes: list, dry_run: bool, as_json: bool = Fal
     out.print(f"{path}: {verb}:", highlight=False)
     for subject, actions in summary(changes).items():
         counts = " · ".join(f"{n} {action}" for action, n in actions.items())
-        out.print(f"  {WORDS.get(subject, subject + 's'):<18} {counts}", highlight=False)
+        out.print(f"  {plural(subject):<18} {counts}", highlight=False)
     out.print("in detail:")
     described = lines(changes)
     for line in described[:SHOWN]:

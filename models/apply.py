@@ -56,6 +56,14 @@ SUBJECTS = ("plan", "area", "task", "obligation", "link", "assignment", "unit", 
             "contact", "directory")
 
 
+_PLURALS = {"unitclass": "unit classes", "classmember": "class memberships", "directory": "directories"}
+
+
+def plural(subject: str) -> str:
+    """"task" → "tasks", "unitclass" → "unit classes": a subject as a summary names it."""
+    return _PLURALS.get(subject, subject + "s")
+
+
 def by_subject(changes: list[Change]) -> list[Change]:
     """The changes in SUBJECTS order, each subject's in the order they were made."""
     order = {subject: i for i, subject in enumerate(SUBJECTS)}
@@ -76,8 +84,8 @@ def lines(changes: list[Change]) -> list[str]:
     alike: dict[tuple, list[Change]] = {}
     for change in by_subject(changes):
         alike.setdefault((change.subject, change.action, change.detail), []).append(change)
-    return [str(group[0]) if len(group) == 1 else f"{len(group)} {group[0].subject}s: {group[0].detail or group[0].action}"
-            for group in alike.values()]
+    return [str(group[0]) if len(group) == 1 else f"{len(group)} {plural(group[0].subject)}: "
+                                                  f"{group[0].detail or group[0].action}" for group in alike.values()]
 
 
 def as_json(changes: list[Change]) -> dict:
