@@ -164,7 +164,7 @@ def plan_reminders(session: Session, plan_id: str, now: dt.datetime, calendar: W
             if (c.obligation.id, stage.name) not in sent:
                 for link in links.of(c.obligation.unit_id, to):
                     per_link[link.id].append(Item(c.obligation, c.code, c.unit, stage.name, c.task))
-    for link_id, item in _fallbacks(session, active, links, sent, now, calendar):
+    for link_id, item in _fallbacks(session, plan_id, active, links, sent, now, calendar):
         per_link[link_id].append(item)
     added, planned = 0, {}
     for link_id, items in per_link.items():
@@ -203,7 +203,7 @@ def _sent_as(stage: str, link: ChatLink) -> str:
     return stage if "@" not in stage else f"{stage.split('@')[0]}@{link.channel}"
 
 
-def _fallbacks(session: Session, active: dict, links: "_Links", sent: set, now: dt.datetime,
+def _fallbacks(session: Session, plan_id: str, active: dict, links: "_Links", sent: set, now: dt.datetime,
                calendar: WorkingCalendar):
     """(link, item) for each reminder to pass to its person's next channel: nobody acted on its
     obligation since it went, for the policy's hours, or it could not be delivered at all."""
@@ -213,12 +213,14 @@ def _fallbacks(session: Session, active: dict, links: "_Links", sent: set, now: 
     rows = session.exec(select(ReminderSent.obligation_id, ReminderSent.stage, ReminderSent.at, Outbox.state,
                                Outbox.sent_at, Outbox.created_at, Outbox.channel, Outbox.chat_id, Outbox.address)
                         .join(Outbox, Outbox.idempotency_key == ReminderSent.outbox_key)
-                        .where(ReminderSent.obligation_id.in_(list(active))))
+                        .where(ReminderSent.obligation_id.in_(_open_of(plan_id))))
     for reminder in rows:  # plain rows: a run reads thousands
+        if reminder.obligation_id not in active:
+            continue  # outside its working hours now
         base = reminder.stage.split("@")[0]
         if (reminder.obligation_id, base) not in latest or reminder.at > latest[(reminder.obligation_id, base)].at:
             latest[(reminder.obligation_id, base)] = reminder
-    acted = _last_action(session, list(active))
+    acted = _last_action(session, plan_id)
     for (obligation_id, base), row in latest.items():
         c = active[obligation_id]
         went = row.sent_at or row.created_at
@@ -232,10 +234,17 @@ def _fallbacks(session: Session, active: dict, links: "_Links", sent: set, now: 
             yield following.id, Item(c.obligation, c.code, c.unit, f"{base}@", c.task)
 
 
-def _last_action(session: Session, obligation_ids: list[int]) -> dict[int, dt.datetime]:
-    """When someone last acted on each obligation (a report, a request, a decision)."""
+def _last_action(session: Session, plan_id: str) -> dict[int, dt.datetime]:
+    """When someone last acted on each open obligation of the plan (a report, a request, a decision)."""
     return dict(session.exec(select(Event.obligation_id, func.max(Event.at))
-                             .where(Event.obligation_id.in_(obligation_ids)).group_by(Event.obligation_id)).all())
+                             .where(Event.obligation_id.in_(_open_of(plan_id))).group_by(Event.obligation_id)).all())
+
+
+def _open_of(plan_id: str):
+    """The ids of the plan's open obligations, as a subquery: a plan may have more than the
+    32,766 values SQLite takes in one IN list."""
+    return (select(Obligation.id).join(Task, Task.id == Obligation.task_id)
+            .where(Task.plan_id == plan_id, Obligation.status.in_([s.value for s in ACTIVE])))
 
 
 class _Links:
