@@ -260,3 +260,42 @@ def test_a_blocked_task_is_asked_about_its_blocker_weekly_not_told_it_is_late(ap
     (blocked,) = [line for line in lines if line.startswith("• 1.1 ")]
     assert blocked.endswith("đang vướng mắc: đã có hướng giải quyết chưa?")  # 5 working days on: 15/10, then 22/10
     assert any(line.startswith("• 1.3 ") and line.endswith("đã quá hạn") for line in lines)  # the others: overdue
+
+
+def test_a_reminder_nobody_acted_on_passes_to_the_person_s_next_channel_once(applied):
+    """An's Telegram reminder went at 09:00 on Friday 11/10 and nobody acted on it: after the
+    policy's 8 working hours it goes again by e-mail (once); Bình, who reported, gets no repeat."""
+    from sqlmodel import Session, select
+
+    from bots.reminders import queue_reminder
+    from models import lifecycle
+    from models.chase import plan_reminders
+    from models.opening import Opener
+    from models.tables import ChatLink, Obligation, Outbox, Task
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
+        for chat, unit, name in ((501, "binh-dinh/xa-21550", "An"), (502, "binh-dinh/xa-21553", "Bình")):
+            session.add(ChatLink(chat_id=chat, unit_id=unit, contact=name))
+            session.add(ChatLink(channel="email", address=f"{chat}@x.gov.vn", unit_id=unit, contact=name))
+        session.commit()
+
+        def chase(moment):
+            added = plan_reminders(session, "binh-dinh-53-2019", at(moment), CAL, queue_reminder)
+            session.commit()
+            return added
+        assert chase("2019-10-11 09:00") == 2  # T-1 on Telegram, to each
+        for row in session.exec(select(Outbox)):
+            row.state, row.sent_at = "sent", at("2019-10-11 09:00")
+        bình_task = session.exec(select(Obligation).join(Task).where(
+            Obligation.unit_id == "binh-dinh/xa-21553", Task.code == "2.2")).one()
+        lifecycle.report_progress(session, bình_task, 40, "test")  # Bình acted on one of hers
+        session.commit()
+        assert chase("2019-10-11 16:00") == 0  # 7 working hours: not yet
+        assert chase("2019-10-14 09:00") >= 1  # Monday: 8 working hours later
+        mails = session.exec(select(Outbox).where(Outbox.channel == "email")).all()
+        texts = {m.address: m.payload["text"] for m in mails}
+        assert sorted(texts) == ["501@x.gov.vn", "502@x.gov.vn"] and len(mails) == 2
+        assert "có 7 nhiệm vụ" in texts["501@x.gov.vn"] and "\n2.2. " in texts["501@x.gov.vn"]
+        assert "có 6 nhiệm vụ" in texts["502@x.gov.vn"] and "\n2.2. " not in texts["502@x.gov.vn"]  # she acted
+        assert chase("2019-10-14 10:00") == 0  # once
