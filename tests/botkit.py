@@ -1,6 +1,7 @@
 """Driving the real bot against the Telegram stand-in, shared by the bot's and the web's tests."""
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from telegram import Bot
 
@@ -32,9 +33,11 @@ async def card_of(world, chat, code):
                                      if r.reply_markup and r.text.startswith(f"Nhiệm vụ {code}")), None))
 
 
-async def running(engine, server, folder):
+@asynccontextmanager
+async def bot_running(engine, server, folder):
     """The bot as `dondoc serve` runs it: polling, and a Telegram dispatcher delivering the
-    outbox (the messages one person's action sends to others) in the same budget."""
+    outbox (the messages one person's action sends to others) in the same budget; stopped as
+    serve stops it when the scenario ends."""
     pacer = Pacer(Limits())
     application = build_application(server.world.token, engine, folder / "evidence", base_url=server.base_url,
                                     base_file_url=server.base_file_url, pacer=pacer)
@@ -45,15 +48,12 @@ async def running(engine, server, folder):
     await bot.initialize()
     stop_delivery = asyncio.Event()
     delivery = asyncio.create_task(Dispatcher(engine, TelegramTransport(bot, pacer)).drain(stop=stop_delivery))
-    application.bot_data["delivery"] = (stop_delivery, delivery, bot)
-    return application
-
-
-async def stop(application):
-    stop_delivery, delivery, bot = application.bot_data["delivery"]
-    stop_delivery.set()
-    await delivery
-    await bot.shutdown()
-    await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
+    try:
+        yield application
+    finally:
+        stop_delivery.set()
+        await delivery
+        await bot.shutdown()
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()

@@ -13,7 +13,7 @@ from bots import service
 from bots.handlers import parse_day
 from bots.standin.server import StandIn
 from bots.standin.world import Limits, World, until
-from tests.botkit import card_of, last_text_contains, link, running, stop, texts
+from tests.botkit import bot_running, card_of, last_text_contains, link, texts
 from models.opening import Opener
 from models.tables import ChatLink, Event, Evidence, Obligation, Outbox, Task
 from models.workcal import VN, WorkingCalendar
@@ -55,8 +55,7 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
     world = server.world
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết với UBND phường Nhơn Bình")
             await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
 
@@ -107,8 +106,6 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
             again = world.user_presses(ASSIGNEE, card.message_id, "Đã hoàn thành")
             answer = await until(lambda: world.answer_of(again))
             assert answer["show_alert"] and "đã hoàn thành" in answer["text"]
-        finally:
-            await stop(app)
     asyncio.run(scenario())
 
     done = obligation(engine)
@@ -131,8 +128,7 @@ def test_a_forged_callback_from_another_chat_changes_nothing(setup):
     target = obligation(engine)
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, ATTACKER, tokens[ATTACKER], "Đã liên kết")
             own = world.received(ATTACKER)[-1]
             answers = []
@@ -143,8 +139,6 @@ def test_a_forged_callback_from_another_chat_changes_nothing(setup):
             world.user_starts(12345)
             await last_text_contains(world, 12345, "chưa được liên kết")
             return answers
-        finally:
-            await stop(app)
     answers = asyncio.run(scenario())
     # a report is refused on the press itself; a decision answers the press first, then says why
     assert "không có quyền" in answers[0]["text"] and "không có quyền" in answers[2]["text"]
@@ -161,8 +155,7 @@ def test_a_redelivered_update_is_handled_once(setup):
     world = server.world
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             with world.lock:
                 replay = dict(world.updates[-1]) if world.updates else None
@@ -172,8 +165,6 @@ def test_a_redelivered_update_is_handled_once(setup):
                 world.on_update()
             await asyncio.sleep(1.0)
             return first, len(world.received(ASSIGNEE))
-        finally:
-            await stop(app)
     before, after = asyncio.run(scenario())
     assert before == after
     with Session(engine) as session:
@@ -205,15 +196,12 @@ def test_the_token_never_reaches_the_logs(setup, caplog):
     caplog.set_level(logging.DEBUG)
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             server.world.user_starts(ASSIGNEE, tokens[ASSIGNEE])
             await last_text_contains(server.world, ASSIGNEE, "Đã liên kết")
             logging.getLogger("test").error("boom", exc_info=RuntimeError(f"url {server.base_url}{server.world.token}"))
             encoded = quote(server.world.token, safe="")  # as an evidence download's URL carries it
             logging.getLogger("httpx").info("HTTP Request: GET http://x/file/bot%s/doc.pdf", encoded)
-        finally:
-            await stop(app)
     asyncio.run(scenario())
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx logged its URLs ...
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
@@ -230,8 +218,7 @@ def test_coordinator_commands_language_and_required_evidence(setup):
         session.commit()
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
             world.user_sends(COORDINATOR, "/status")
             await last_text_contains(world, COORDINATOR, "binh-dinh-53-2019 1")
@@ -253,8 +240,6 @@ def test_coordinator_commands_language_and_required_evidence(setup):
             await last_text_contains(world, ASSIGNEE, 'Evidence "photo-')
             world.user_presses(ASSIGNEE, card.message_id, "Done")
             await last_text_contains(world, ASSIGNEE, "Task 1.1 recorded as done")
-        finally:
-            await stop(app)
     asyncio.run(scenario())
     overdue_lines = [t for t in texts(world, COORDINATOR) if "quá hạn" in t][-1]
     assert "UBND phường Nhơn Bình (thành phố Quy Nhơn): 3 nhiệm vụ quá hạn" in overdue_lines
@@ -267,8 +252,7 @@ def test_a_group_chat_links_to_a_unit(setup):
     world.add_group(-7001, "UBND phường Nhơn Bình")
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             # t.me/<bot>?startgroup=<token> makes Telegram send this command into the group.
             world.user_sends(ASSIGNEE, f"/start@dondoc_bot {tokens[ASSIGNEE]}", chat_id=-7001)
             await last_text_contains(world, -7001, "Đã liên kết với UBND phường Nhơn Bình")
@@ -289,8 +273,6 @@ def test_a_group_chat_links_to_a_unit(setup):
             assert world.received(-7001)[-1].message_id == question.message_id
             world.user_sends(ASSIGNEE, "80", chat_id=-7001, reply_to=question.message_id)
             await last_text_contains(world, -7001, "Ghi chú ngắn")
-        finally:
-            await stop(app)
     asyncio.run(scenario())
     assert obligation(engine, code="1.3").status == "done"
     with Session(engine) as session:
@@ -304,15 +286,12 @@ def test_a_reminders_task_button_opens_the_card(setup):
     target = obligation(engine, code="2.2")
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             linked = world.received(ASSIGNEE)[-1]
             world.user_presses(ASSIGNEE, linked.message_id, data=f"c:{target.id}")  # as a reminder's "2.2"
             await last_text_contains(world, ASSIGNEE, "Nhiệm vụ 2.2")
             return world.received(ASSIGNEE)[-1]
-        finally:
-            await stop(app)
     shown = asyncio.run(scenario())
     assert shown.text.startswith("Nhiệm vụ 2.2") and "Kỳ: Quý III/2019" in shown.text
     labels = [b["text"] for row in shown.reply_markup["inline_keyboard"] for b in row]
@@ -333,8 +312,7 @@ def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup)
     world = server.world
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             with Session(engine) as session:
@@ -350,8 +328,6 @@ def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup)
             world.user_presses(COORDINATOR, digest.message_id, "Báo cáo đầy đủ (Excel)")
             sent = await until(lambda: next((r for r in world.received(COORDINATOR) if r.document), None))
             return world.answer_of(refused), sent, digest
-        finally:
-            await stop(app)
     refusal, sent, digest = asyncio.run(scenario())
     assert "Tổng hợp tình hình thực hiện" in digest.text and "(Tuần 42 (14–18/10/2019))" in digest.text
     assert refusal["show_alert"] and "không có quyền" in refusal["text"]
@@ -371,8 +347,7 @@ def test_a_measured_task_asks_for_the_value_reached(setup):
     target = obligation(engine, code="1.1")
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             world.user_presses(ASSIGNEE, world.received(ASSIGNEE)[-1].message_id, data=f"p:{target.id}")
             await last_text_contains(world, ASSIGNEE, "bao nhiêu phần trăm")
@@ -381,8 +356,6 @@ def test_a_measured_task_asks_for_the_value_reached(setup):
                 count = len(world.received(ASSIGNEE))
                 world.user_sends(ASSIGNEE, text)
                 await last_text_contains(world, ASSIGNEE, expect, count)
-        finally:
-            await stop(app)
     asyncio.run(scenario())
     reported = obligation(engine, code="1.1")
     assert (reported.progress, reported.value) == (60, 45.5)
@@ -423,8 +396,7 @@ def test_a_blocked_bot_buries_the_link_at_once_and_an_unblock_restores_it(setup)
                     if "Không liên lạc được" in r.payload["text"]]
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
             world.user_blocks(ASSIGNEE)  # Telegram tells the bot (my_chat_member: kicked)
@@ -435,8 +407,6 @@ def test_a_blocked_bot_buries_the_link_at_once_and_an_unblock_restores_it(setup)
             world.user_starts(ASSIGNEE)  # unblocks: my_chat_member member, then /start
             await until(lambda: link_of(ASSIGNEE).active)
             await last_text_contains(world, ASSIGNEE, "/mine")  # greeted as linked, with the help text
-        finally:
-            await stop(app)
     asyncio.run(scenario())
 
 
@@ -449,14 +419,11 @@ def test_a_group_upgraded_to_a_supergroup_keeps_its_link_at_once(setup):
         session.commit()
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             new_id = world.group_migrates(-4001)  # the service messages, in the old chat and the new
             await until(lambda: _chat_of_link(engine, "nhóm") == new_id)
             world.user_sends(ASSIGNEE, "/status", chat_id=new_id)
             await last_text_contains(world, new_id, "binh-dinh-53-2019")  # the supergroup is the coordinator's
-        finally:
-            await stop(app)
     asyncio.run(scenario())
     with Session(engine) as session:
         assert len(session.exec(select(Event).where(Event.kind == "chat_migrated")).all()) == 1
@@ -476,8 +443,7 @@ def test_a_blocked_report_reaches_the_coordinator_who_replies_sets_a_date_and_po
         await until(lambda: world.answer_of(query) is not None)
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
             card = await card_of(world, ASSIGNEE, "1.1")
@@ -501,8 +467,6 @@ def test_a_blocked_report_reaches_the_coordinator_who_replies_sets_a_date_and_po
 
             await press(COORDINATOR, report, "Tạm hoãn")
             await last_text_contains(world, ASSIGNEE, "Nhiệm vụ 1.1 được tạm hoãn")
-        finally:
-            await stop(app)
     asyncio.run(scenario())
     after = obligation(engine)
     assert after.status == "postponed" and after.due_at.astimezone(VN).date() == dt.date(2099, 11, 30)
@@ -516,8 +480,7 @@ def test_a_skip_button_for_the_note_and_huy_ends_any_question(setup):
     world = server.world
 
     async def scenario():
-        app = await running(engine, server, folder)
-        try:
+        async with bot_running(engine, server, folder):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             card = await card_of(world, ASSIGNEE, "1.1")
             world.user_presses(ASSIGNEE, card.message_id, "Tiến độ")
@@ -534,8 +497,6 @@ def test_a_skip_button_for_the_note_and_huy_ends_any_question(setup):
             count = len(world.received(ASSIGNEE))
             world.user_sends(ASSIGNEE, "chưa có kinh phí")  # no longer an answer to anything
             await last_text_contains(world, ASSIGNEE, "/mine", count)
-        finally:
-            await stop(app)
     asyncio.run(scenario())
     after = obligation(engine)
     assert (after.status, after.progress) == ("open", 60)

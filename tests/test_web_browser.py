@@ -16,7 +16,7 @@ from models import lifecycle
 from models.opening import Opener
 from models.tables import Obligation, Task
 from models.workcal import VN, WorkingCalendar
-from tests.botkit import last_text_contains, link, running, stop, texts
+from tests.botkit import bot_running, last_text_contains, link, texts
 from web.app import create_app
 from web.server import Background
 
@@ -67,8 +67,7 @@ def test_the_coordinators_week_in_a_browser(world_and_web):
     world = stand_in.world
 
     async def scenario():
-        bot_app = await running(engine, stand_in, folder)
-        try:
+        async with bot_running(engine, stand_in, folder):
             await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
             await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
             seen = len(texts(world, COORDINATOR))
@@ -85,8 +84,6 @@ def test_the_coordinators_week_in_a_browser(world_and_web):
 
             # the decision reaches the commune through the outbox, delivered as `dondoc serve` does
             await last_text_contains(world, ASSIGNEE, "Đã đồng ý gia hạn nhiệm vụ 1.1 đến 31/10/2019")
-        finally:
-            await stop(bot_app)
 
     async def _week(page, engine, url):
         await page.goto(url)
