@@ -21,7 +21,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bots import delivery, notices, service
 from bots.service import InvitationError, NotAllowed
-from bots.texts import day_text, say
+from bots.texts import day_text, say, template
 from models import lifecycle
 from models.lifecycle import ACTIVE, DomainError
 from models.outbox import MAX_TEXT
@@ -275,10 +275,11 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def decided(lang: str, request: str, decision: str) -> str:
-    """The request with the decision under it, cut so that it stays within one message."""
+    """The request (its plain text, as Telegram gives it back) with the decision (HTML, made by
+    `say`) under it, cut so that it stays within one message."""
     room = MAX_TEXT - len(decision) - 4
     shown = request if len(request) <= room else request[:room - 1] + "…"
-    return say(lang, "decided", text=shown, decision=html.unescape(decision))  # say escapes both
+    return template(lang, "decided").format(text=html.escape(shown, quote=False), decision=decision)
 
 
 def _question(link: ChatLink) -> ForceReply | None:

@@ -25,10 +25,14 @@ def catalogue(domain: str, lang: str) -> dict[str, str]:
         return {message.id: message.string for message in read_po(po) if message.id}
 
 
+def template(lang: str, key: str) -> str:
+    """The Telegram text for `key` in `lang` (Vietnamese for a language we do not have), unfilled."""
+    return catalogue("telegram", lang if lang in LANGUAGES else "vi")[key]
+
+
 def say(lang: str, key: str, **values: object) -> str:
     """The text for `key` in `lang`, with values HTML-escaped (they come from users and plans)."""
-    template = catalogue("telegram", lang if lang in LANGUAGES else "vi")[key]
-    return template.format(**{k: html.escape(str(v), quote=False) for k, v in values.items()})
+    return template(lang, key).format(**{k: html.escape(str(v), quote=False) for k, v in values.items()})
 
 
 def day_text(moment: dt.datetime | None) -> str:
