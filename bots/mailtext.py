@@ -8,6 +8,7 @@ from models.periods import period_words
 from models.render import email_environment
 from web.links import join_mark, obligation_mark
 
+
 def _words(lang: str) -> dict[str, str]:
     """The e-mail texts (templates/locale/<lang>/LC_MESSAGES/email.po)."""
     return catalogue("email", lang if lang in LANGUAGES else "vi")

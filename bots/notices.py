@@ -52,8 +52,7 @@ def blocked(session: Session, ob: Obligation, task: Task, reason: str) -> None:
                                        {"text": say(lang, "b_new_due"), "callback_data": f"g:{ob.id}"}]]}
         due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
         return say(lang, "blocked_request", unit=unit, code=task.code, period=period_words(ob.period, lang), due=due,
-                   text=text,
-                   reason=reason), markup
+                   text=text, reason=reason), markup
     _send(session, service.coordinator_chats(session, ob), make, f"blocked:{ob.id}")
 
 

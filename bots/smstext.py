@@ -6,6 +6,7 @@ from __future__ import annotations
 from bots.texts import catalogue, day_text
 from web.links import join_mark, mine_mark
 
+
 def _say(key: str, **values) -> str:
     """A text message (templates/locale/vi/LC_MESSAGES/sms.po)."""
     return catalogue("sms", "vi")[key].format(**values)

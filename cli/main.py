@@ -14,6 +14,7 @@ from rich.table import Table
 from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
 from models.problems import InputError, Problem
 
+
 def _what_to_type(self, ctx) -> str | None:
     """Help shows what a person types, not Python's types: nothing for a flag, DD/MM/YYYY for a
     day, PATH for a file, N for a number, the option's own metavar, else its name ("--plan PLAN")."""
