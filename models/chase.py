@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from models.db import insert_for
 from models.lifecycle import ACTIVE
 from models.opening import schedule_of
 from models.periods import period_words
@@ -184,7 +183,7 @@ def _record_sent(session: Session, planned: dict[tuple[int, str], str], now: dt.
     if not planned:
         return
     rows = [{"obligation_id": ob, "stage": stage, "outbox_key": key, "at": now} for (ob, stage), key in planned.items()]
-    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(ReminderSent)
+    insert = insert_for(session)(ReminderSent)
     session.execute(insert.on_conflict_do_update(index_elements=["obligation_id", "stage"],
                                                  set_={"outbox_key": insert.excluded.outbox_key,
                                                        "at": insert.excluded.at}), rows)

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, func, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from models.db import insert_for
 from models.periods import MONTHS, Period, parse_period, period_containing
 from models.policies import PolicyStore, preload_policy_versions, task_policy
 from models.plan import DueRule, ScheduleSpec, TaskSchedule
@@ -175,7 +174,7 @@ class Opener:
         if created:
             self.session.add(Event(kind="obligations_opened", actor=self.actor, plan_id=self.plan.id,
                                    after={"what": what, "created": created}))
-        record = (_insert(self.session)(OpeningRun.__table__)
+        record = (insert_for(self.session)(OpeningRun.__table__)
                   .values(plan_id=self.plan.id, what=what, matrix_version=version, inputs=inputs)
                   .on_conflict_do_update(index_elements=["plan_id", "what"],
                                          set_={"matrix_version": version, "inputs": inputs}))
@@ -274,10 +273,6 @@ OPEN_COLUMNS = ["task_id", "unit_id", "period", "status", "starts_on", "opened_a
                 "no_deadline", "policy_id"]
 
 
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def plan_version(session: Session, plan_id: str) -> int:
     """The matrix version a plan's openings are made against: the newest plan_applied event
     naming the plan, or naming a directory the plan's units live in or were succeeded by (a
@@ -333,7 +328,7 @@ def insert_new_obligations(session: Session, rows: list[dict]) -> int:
     """Insert the rows whose (task, unit, period) is not there yet; return how many were new."""
     if not rows:
         return 0
-    statement = (_insert(session)(Obligation).on_conflict_do_nothing(index_elements=["task_id", "unit_id", "period"])
+    statement = (insert_for(session)(Obligation).on_conflict_do_nothing(index_elements=["task_id", "unit_id", "period"])
                  .returning(Obligation.id))
     created = 0
     for start in range(0, len(rows), 5000):

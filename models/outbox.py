@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, or_, update
 from sqlalchemy.orm import aliased
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from models.db import insert_for
 from models.tables import Event, Outbox, utcnow
 
 MAX_TEXT = 4096
@@ -101,7 +100,7 @@ def enqueue_document(session: Session, key: str, chat_id: int, path: str, captio
 
 def _insert_new(session: Session, rows: list[dict]) -> int:
     """Insert the rows whose idempotency key is new; return how many were."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session)
     statement = (insert(Outbox.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
                  .returning(Outbox.__table__.c.id))
     return sum(len(session.connection().execute(statement, row).all()) for row in rows)

@@ -11,10 +11,9 @@ import hashlib
 import json
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from models.db import insert_for
 from models.lifecycle import NOT_CLOSED
 from models.plan import ScheduleSpec, TaskSchedule
 from models.reminders import ReminderPolicy
@@ -48,7 +47,7 @@ class PolicyStore:
                 select(ReminderPolicyVersion.digest, ReminderPolicyVersion.id)
                 .where(ReminderPolicyVersion.plan_id == self.plan.id)).all())
         if digest not in self.ids:
-            insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            insert = insert_for(self.session)
             self.session.connection().execute(
                 insert(ReminderPolicyVersion.__table__).values(plan_id=self.plan.id, digest=digest, body=body)
                 .on_conflict_do_nothing(index_elements=["plan_id", "digest"]))  # a concurrent run may have it
