@@ -137,10 +137,14 @@ def word(key: str, **values) -> str:
     return catalogue("zalo", "vi")[key].format(**values)
 
 
+def _due(ob: Obligation) -> str:
+    """A deadline as a line shows it; a check-in has none."""
+    return word("no_deadline") if ob.no_deadline else day_text(ob.due_at)
+
+
 def _line(key: str, n: int, ob: Obligation, task: Task, **extra) -> str:
     text = task.text if len(task.text) <= 120 else task.text[:117] + "…"
-    due = "thường xuyên" if ob.no_deadline else day_text(ob.due_at)
-    return word(key, n=n, code=task.code, task=text, period=period_words(ob.period), due=due, **extra)
+    return word(key, n=n, code=task.code, task=text, period=period_words(ob.period), due=_due(ob), **extra)
 
 
 def reminder_text(link: ChatLink, items: list, plan: str) -> str:
@@ -255,8 +259,7 @@ def _choose(session: Session, link: ChatLink, ids: list[int], n: int) -> str:
 
 def _menu(link: ChatLink, ob: Obligation, task: Task) -> str:
     """The task and its numbered choices, with a signed link to its page (sent, never stored)."""
-    due = "thường xuyên" if ob.no_deadline else day_text(ob.due_at)
-    return word("menu", code=task.code, task=task.text[:300], due=due,
+    return word("menu", code=task.code, task=task.text[:300], due=_due(ob),
                 url=signed_url(f"/o/{ob.id}", link.id, utcnow()))
 
 
