@@ -32,6 +32,7 @@ from bots.config import api_urls, telegram_token, zalo_settings
 from bots.delivery import Pacer
 from flows.schedules import Scheduled
 from models.outbox import Limits
+from models.tokens import same_secret
 
 log = logging.getLogger("dondoc.serve")
 FLOW_GRACE = 1.0  # seconds a stopping process waits for a flow run in progress (each plan commits on its own)
@@ -93,7 +94,7 @@ class TelegramHook:
         self.loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, data: dict, given_secret: str) -> bool:
-        if self.application is None or not secrets.compare_digest(given_secret, self.secret):
+        if self.application is None or not same_secret(self.secret, given_secret):
             return False
         update = Update.de_json(data, self.application.bot)
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.application.update_queue.put(update), self.loop))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from models.tables import Event, Plan, Unit, WebLogin, WebSession, utcnow
+from models.tokens import same_secret
 
 LINK_LIFETIME = dt.timedelta(minutes=10)
 SESSION_LIFETIME = dt.timedelta(hours=12)  # a working day; then a new link from the bot
@@ -98,7 +98,7 @@ def csrf_token(cookie: str) -> str:
 
 
 def csrf_ok(cookie: str, submitted: str | None) -> bool:
-    return bool(submitted) and hmac.compare_digest(csrf_token(cookie), submitted)
+    return same_secret(csrf_token(cookie), submitted)
 
 
 # --- what a signed-in person may see and do ----------------------------------------

@@ -79,7 +79,10 @@ def test_the_coordinators_week_in_a_browser(world_and_web):
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = await browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+                refused = []  # what the Content-Security-Policy blocked: nothing of ours may need an exception
+                page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
                 await _week(page, engine, url)
+                assert refused == []
                 await browser.close()
 
             # the decision reaches the commune through the outbox, delivered as `dondoc serve` does

@@ -5,22 +5,23 @@ link previews open links)."""
 
 from __future__ import annotations
 
-import hmac
 import os
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bots.texts import stage_text
 from models import dashboard, lifecycle
 from models.clock import utcnow
+from models.tokens import same_secret
 from models.periods import period_words
 from models.report import on_time_rate, on_time_trend
 from models.rollup import LABELS, REPORT_FOUR, Tally
@@ -29,7 +30,8 @@ from models.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, cs
                              redeem_login_link, session_of, viewer_of)
 from bots.service import MAX_EVIDENCE
 from web import actions, charts, words
-from web.links import signature_ok
+from web.links import signature_ok, web_url
+from web.security import Guard
 
 ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "dondoc_session"
@@ -60,6 +62,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine, app.state.evidence, app.state.bot = engine, Path(evidence_folder), bot_username
     app.state.zalo, app.state.telegram = zalo, telegram
+    app.add_middleware(Guard, public_url=web_url())
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     templates = _templates()
 
@@ -133,7 +136,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     async def zalo_webhook(request: Request):
         secret = os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET", "")
         given = request.headers.get("X-Bot-Api-Secret-Token", "")
-        if not secret or not hmac.compare_digest(secret, given) or app.state.zalo is None:
+        if not same_secret(secret, given) or app.state.zalo is None:
             return Response(status_code=403)
         try:
             update = await request.json()
@@ -259,24 +262,30 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
                       options=dashboard.filter_options(session, viewer, filters.plan))
 
     @app.get("/obligations/{obligation_id}", response_class=HTMLResponse)
-    def obligation(request: Request, obligation_id: int, done: str = "", error: str = "",
-                   viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
-        found = dashboard.obligation_page(session, viewer, obligation_id, utcnow())
-        if found is None:
-            raise NotFound()
-        return render(request, "obligation.html.j2", viewer, p=found, acted=done, error=error,
-                      may_decide=viewer.may_decide(found.plan.id),
-                      may_report=viewer.role == "assignee" and viewer.unit_id == found.ob.unit_id)
+    def obligation(request: Request, obligation_id: int, done: str = "", viewer: Viewer = Depends(signed_in)):
+        return obligation_page(request, viewer, obligation_id, acted=bool(done))
+
+    def obligation_page(request: Request, viewer: Viewer, obligation_id: int, acted: bool = False,
+                        refused: str | None = None) -> HTMLResponse:
+        """The page, with what was just done or why it was refused (said here, never carried
+        in the URL: a link could then make the page say anything)."""
+        with Session(engine, expire_on_commit=False) as session:
+            found = dashboard.obligation_page(session, viewer, obligation_id, utcnow())
+            if found is None:
+                raise NotFound()
+            return render(request, "obligation.html.j2", viewer, 400 if refused else 200, p=found, acted=acted,
+                          error=refused, may_decide=viewer.may_decide(found.plan.id),
+                          may_report=viewer.role == "assignee" and viewer.unit_id == found.ob.unit_id)
 
     @app.post("/obligations/{obligation_id}")
     async def act(request: Request, obligation_id: int, viewer: Viewer = Depends(checked)):
         form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
-        return await _run(lambda: _act(obligation_id, viewer, form))
+        refused = await _run(lambda: _apply(obligation_id, viewer, form))
+        return await _after_action(request, viewer, obligation_id, refused)
 
-    def _act(obligation_id: int, viewer: Viewer, form: dict) -> Response:
-        refused = _apply(obligation_id, viewer, form)
+    async def _after_action(request: Request, viewer: Viewer, obligation_id: int, refused: str | None) -> Response:
         if refused:
-            return RedirectResponse(f"/obligations/{obligation_id}?error={quote(refused)}", 303)
+            return await _run(lambda: obligation_page(request, viewer, obligation_id, refused=refused))
         return RedirectResponse(f"/obligations/{obligation_id}?done=1", 303)
 
     def _apply(obligation_id: int, viewer: Viewer, form: dict) -> str | None:
@@ -300,7 +309,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     async def upload(request: Request, obligation_id: int, viewer: Viewer = Depends(signed_in)):
         """An assignee's file of proof, kept as the bot keeps one (by content, at most 20 MB)."""
         if int(request.headers.get("content-length") or 0) > MAX_EVIDENCE + (64 << 10):
-            return Response(words.word(_lang(request), "evidence_size"), status_code=413)  # refused unread
+            return render(request, "error.html.j2", viewer, 413, message_key="evidence_size")  # refused unread
         form = await request.form()
         if not csrf_ok(request.cookies.get(COOKIE, ""), str(form.get("csrf", ""))):
             raise Forbidden()
@@ -308,10 +317,13 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         if upload is None or not hasattr(upload, "read"):
             return RedirectResponse(f"/obligations/{obligation_id}", 303)
         content = await upload.read(MAX_EVIDENCE + 1)
-        return await _run(lambda: _store(obligation_id, viewer, content, upload.filename or "file",
-                                          upload.content_type, form.get("lang", "vi")))
+        refused = await _run(lambda: _store(obligation_id, viewer, content, upload.filename or "file",
+                                             upload.content_type, _lang(request)))
+        return await _after_action(request, viewer, obligation_id, refused)
 
-    def _store(obligation_id: int, viewer: Viewer, content: bytes, name: str, mime: str | None, lang) -> Response:
+    def _store(obligation_id: int, viewer: Viewer, content: bytes, name: str, mime: str | None,
+               lang: str) -> str | None:
+        """Keep the file; why it was refused, if it was."""
         from bots.service import store_evidence
 
         with Session(engine) as session:
@@ -322,11 +334,10 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             if viewer.role != "assignee" or viewer.unit_id != ob.unit_id:
                 raise Forbidden()
             if len(content) > MAX_EVIDENCE or not content:
-                message = words.word(str(lang), "evidence_size")
-                return RedirectResponse(f"/obligations/{obligation_id}?error={quote(message)}", 303)
+                return words.word(lang, "evidence_size")
             store_evidence(session, ob, content, Path(name).name[:200], mime, viewer.actor, app.state.evidence)
             session.commit()
-        return RedirectResponse(f"/obligations/{obligation_id}?done=1", 303)
+        return None
 
     @app.get("/evidence/{evidence_id}")
     def evidence(evidence_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
@@ -438,7 +449,7 @@ async def _run(work):
 
 def _qr(text: str) -> str:
     import segno
-    return segno.make(text, error="m").svg_inline(scale=4)
+    return Markup(segno.make(text, error="m").svg_inline(scale=4))  # drawn from the QR's bits: no text of ours
 
 
 def _lang(request: Request) -> str:
@@ -446,7 +457,11 @@ def _lang(request: Request) -> str:
 
 
 def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=ROOT / "templates" / "web")
+    # Every value is escaped, whatever a template's name: Starlette's default escapes only
+    # files named *.html, and ours are *.html.j2. A piece of markup we build ourselves (a
+    # chart, a QR code) is a markupsafe.Markup made from escaped parts.
+    loader = FileSystemLoader(ROOT / "templates" / "web")
+    templates = Jinja2Templates(env=Environment(loader=loader, autoescape=True))
     templates.env.globals.update(day=words.day, day_time=words.day_time, WORDS_KEYS=set(words.WORDS["vi"]),
                                  channel_name=words.channel_name)
     return templates

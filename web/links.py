@@ -16,6 +16,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
+from models.tokens import same_secret
+
 DEFAULT_URL = "http://127.0.0.1:8080"
 SIGNED_LIFETIME = dt.timedelta(days=14)  # a reminder's link still opens after a fortnight's leave
 
@@ -55,7 +57,7 @@ def signed_url(path: str, link_id: int, now: dt.datetime) -> str:
 def signature_ok(path: str, link_id: int, expires: int, signature: str, now: dt.datetime) -> bool:
     if expires < now.timestamp():
         return False
-    return hmac.compare_digest(_signature(path, link_id, expires), signature or "")
+    return same_secret(_signature(path, link_id, expires), signature)
 
 
 # --- links in queued messages -------------------------------------------------------------

@@ -1,0 +1,149 @@
+"""Nothing from outside runs in the dashboard: every value is escaped by construction, the
+policy forbids inline script and style, and a POST from another site is refused."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import lxml.html
+import pytest
+from sqlmodel import Session
+
+from bots.service import store_evidence
+from models import lifecycle
+from models.tables import Area, ChatLink, Plan, Task, Unit
+from models.workcal import VN
+from tests.hostile import ATTRIBUTE, SCRIPT, TELEGRAM_TAGS, URL
+from tests.test_web import COMMUNE, COORDINATOR_UNIT, PLAN, _obligation, csrf_of, sign_in, web  # noqa: F401
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "web"
+
+
+def assert_inert(page: str, where: str) -> None:
+    """No script but our own file, no event handler, no inline style, no script URL."""
+    for element in lxml.html.fromstring(page).iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = element.tag.lower()
+        assert tag not in ("img", "iframe", "object", "embed", "base"), (where, tag)
+        if tag == "script":
+            assert element.get("src", "").startswith("/static/") and not (element.text or "").strip(), where
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), (where, name, value)
+            assert name.lower() != "style", (where, value)
+            assert not value.strip().lower().startswith("javascript:"), (where, name, value)
+
+
+def visible(page: str) -> str:
+    return lxml.html.fromstring(page).text_content()
+
+
+@pytest.fixture
+def hostile_web(web, tmp_path):
+    """The dashboard after people typed markup everywhere: the plan, area, task and unit
+    names, notes, reasons, a contact's name, an evidence file's name."""
+    engine, client = web
+    with Session(engine) as session:
+        session.get(Plan, PLAN).title = SCRIPT
+        session.get(Area, (PLAN, "1")).title = ATTRIBUTE
+        ob = _obligation(session, COMMUNE, "2.2")
+        session.get(Task, ob.task_id).text = f"{SCRIPT} {ATTRIBUTE}"
+        session.get(Unit, COMMUNE).name = f"UBND {ATTRIBUTE}"
+        lifecycle.request_extension(session, ob, dt.datetime(2019, 10, 30, tzinfo=VN), SCRIPT, "test")
+        lifecycle.add_note(session, _obligation(session, COMMUNE, "1.1"), "test", ATTRIBUTE)
+        lifecycle.add_note(session, _obligation(session, COMMUNE, "1.3"), "test", TELEGRAM_TAGS)
+        store_evidence(session, ob, b"%PDF-1.4", f"{ATTRIBUTE}.pdf", "application/pdf", "test", tmp_path / "ev")
+        session.add(ChatLink(chat_id=777, unit_id=COMMUNE, contact=SCRIPT, active=False, dead_reason=ATTRIBUTE))
+        session.commit()
+        return engine, client, ob.id
+
+
+def test_no_template_can_render_a_value_unescaped():
+    """Escaping is on for every template, and no template turns it off for a value: markup
+    of our own (charts, QR codes) comes from code, built from escaped parts."""
+    from web.app import _templates
+
+    env = _templates().env
+    assert env.autoescape is True
+    names = sorted(TEMPLATES.glob("*.j2"))
+    assert len(names) > 10
+    for path in names:
+        assert not re.search(r"\|\s*safe\b|autoescape\s+false|Markup", path.read_text()), path.name
+    assert env.from_string("{{ value }}").render(value=SCRIPT) == "&lt;script&gt;alert(&#34;dondoc&#34;)&lt;/script&gt;"
+
+
+@pytest.mark.parametrize("role, unit, contact", [
+    ("coordinator", COORDINATOR_UNIT, ATTRIBUTE),
+    ("viewer", "binh-dinh/ubnd-tinh", SCRIPT),
+    ("assignee", COMMUNE, f"An {SCRIPT}"),
+])
+def test_hostile_values_are_shown_as_text_on_every_page(hostile_web, role, unit, contact):
+    engine, client, ob_id = hostile_web
+    sign_in(engine, client, unit=unit, role=role, contact=contact)
+    pages = ["/", f"/plans/{PLAN}", f"/plans/{PLAN}/areas/1", "/obligations", f"/obligations?plan={PLAN}&blocked=1",
+             f"/obligations/{ob_id}", f"/units/{COMMUNE}", "/decisions", "/reach"]
+    shown = ""
+    for path in pages:
+        answer = client.get(path)
+        assert answer.status_code in (200, 403, 404), (path, answer.status_code)
+        assert_inert(answer.text, f"{role} {path}")
+        assert "Content-Security-Policy" in answer.headers and answer.headers["X-Frame-Options"] == "DENY"
+        shown += visible(answer.text)
+    assert contact in shown  # the person's own name, as typed, as text
+    assert ATTRIBUTE in shown and SCRIPT in shown  # hostile values are shown, not dropped
+
+
+def test_values_from_the_address_are_never_markup(hostile_web):
+    engine, client, ob_id = hostile_web
+    for path, params in [("/login", {"token": ATTRIBUTE}), ("/o/1", {"l": 1, "e": 1, "s": ATTRIBUTE}),
+                         ("/signin", {"error": SCRIPT})]:
+        answer = client.get(path, params=params)
+        assert_inert(answer.text, path)
+    assert_inert(client.get("/join/" + ATTRIBUTE.replace("/", "")).text, "/join")
+    sign_in(engine, client)
+    for params in ({"q": ATTRIBUTE, "unit": SCRIPT, "plan": PLAN}, {"category": URL, "task": ATTRIBUTE},
+                   {"page": "999999", "area": SCRIPT, "plan": PLAN}):
+        answer = client.get("/obligations", params=params)
+        assert answer.status_code in (200, 404) and "Traceback" not in answer.text
+        assert_inert(answer.text, f"/obligations {params}")
+    # a message on the obligation's page comes from the action just refused, never from the address
+    page = client.get(f"/obligations/{ob_id}", params={"error": "Tài khoản bị khóa, gọi 0900 000 000"}).text
+    assert "0900 000 000" not in page
+
+
+def test_every_page_forbids_inline_script_and_framing(web):
+    engine, client = web
+    sign_in(engine, client)
+    for path in ("/", "/signin", "/static/dondoc.css", "/nowhere"):
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_post_from_another_site_is_refused_before_any_route(web):
+    engine, client = web
+    token = None
+    with Session(engine) as session:
+        from models.weblogin import create_login_link
+
+        token = create_login_link(session, COORDINATOR_UNIT, "Lê", "coordinator", "test")
+        session.commit()
+    for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
+        answer = client.post("/login", data={"token": token}, headers={"Origin": origin})
+        assert answer.status_code == 403, origin
+    assert client.post("/login", data={"token": token}, headers={"Referer": "https://evil.example/x"}).status_code == 403
+    # the link was not used by the refused posts: our own page still signs in with it
+    assert client.post("/login", data={"token": token}, headers={"Origin": "http://testserver"}).status_code == 303
+
+
+def test_odd_secrets_are_refused_not_errors(web):
+    engine, client = web
+    sign_in(engine, client)
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "1.1")
+    for csrf in ("ñ" * 64, "\u202e", "'\x00'"):
+        assert client.post(f"/obligations/{ob.id}", data={"action": "note", "note": "x", "csrf": csrf}).status_code == 403
+    answer = client.post("/hooks/zalo", json={}, headers={"X-Bot-Api-Secret-Token": "ñ".encode()})
+    assert answer.status_code == 403
+    assert client.get("/o/1", params={"l": 1, "e": 99999999999, "s": "ñ" * 32}).status_code == 400
