@@ -25,18 +25,18 @@ from sqlmodel import Session, select  # noqa: E402
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes  # noqa: E402
 
-from bots import service  # noqa: E402
-from bots.app import build_application  # noqa: E402
-from bots.delivery import Pacer  # noqa: E402
+from models.access import people as linking  # noqa: E402
+from bots.telegram.app import build_application  # noqa: E402
+from bots.outbox.dispatch import Pacer  # noqa: E402
 from bots.standin.server import StandIn  # noqa: E402
 from bots.standin.world import Limits, World  # noqa: E402
-from models.apply import apply_plan  # noqa: E402
-from models.db import make_engine, upgrade  # noqa: E402
-from models.opening import Opener  # noqa: E402
-from models.org import load_directory  # noqa: E402
-from models.outbox import Limits as OutboxLimits  # noqa: E402
-from models.tables import Obligation, Task, Unit  # noqa: E402
-from models.workcal import WorkingCalendar  # noqa: E402
+from models.engine.apply import apply_plan  # noqa: E402
+from models.store.db import make_engine, upgrade  # noqa: E402
+from models.engine.opening import Opener  # noqa: E402
+from models.org.directory import load_directory  # noqa: E402
+from models.chase.outbox import Limits as OutboxLimits  # noqa: E402
+from models.store.tables import Obligation, Task, Unit  # noqa: E402
+from models.calendar.workcal import WorkingCalendar  # noqa: E402
 
 PLAN = ROOT / "plans" / "binh-dinh-53-2019.yaml"
 LOOSER = 1000  # the stand-in's limits, this many times Telegram's: the bench measures handling, not limits
@@ -57,7 +57,7 @@ def prepare_database(url: str, users: int) -> dict[int, tuple[str, int]]:
         people = {}
         for index in range(users):
             obligation_id, unit_id = rows[index % len(rows)]
-            people[10_000 + index] = (service.create_invitation(session, unit_id, f"user {index}"), obligation_id)
+            people[10_000 + index] = (linking.create_invitation(session, unit_id, f"user {index}"), obligation_id)
         session.commit()
     engine.dispose()
     return people

@@ -26,14 +26,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session, select  # noqa: E402
 
-from bots.delivery import Dispatcher  # noqa: E402
-from bots.email import EMAIL_LIMITS, EmailTransport, SmtpSettings  # noqa: E402
-from bots.sms import SMS_LIMITS, SmsTransport, load_gateway  # noqa: E402
+from bots.outbox.dispatch import Dispatcher  # noqa: E402
+from bots.email.transport import EMAIL_LIMITS, EmailTransport, SmtpSettings  # noqa: E402
+from bots.sms.transport import SMS_LIMITS, SmsTransport, load_gateway  # noqa: E402
 from bots.standin.local import LocalChannels  # noqa: E402
-from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport  # noqa: E402
-from models import outbox  # noqa: E402
-from models.db import make_engine, upgrade  # noqa: E402
-from models.tables import Outbox  # noqa: E402
+from bots.zalo.transport import ZALO_LIMITS, ZaloClient, ZaloTransport  # noqa: E402
+from models.chase import outbox  # noqa: E402
+from models.store.db import make_engine, upgrade  # noqa: E402
+from models.store.tables import Outbox  # noqa: E402
 
 
 def queue(engine, channel: str, addresses: list[str]) -> None:

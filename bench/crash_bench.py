@@ -32,16 +32,17 @@ from sqlmodel import Session, func, select  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
-from bots.delivery import Dispatcher, TelegramTransport  # noqa: E402
-from bots.email import EMAIL_LIMITS, EmailTransport, SmtpSettings  # noqa: E402
-from bots.sms import SMS_LIMITS, SmsTransport, load_gateway  # noqa: E402
+from bots.outbox.dispatch import Dispatcher  # noqa: E402
+from bots.telegram.transport import TelegramTransport
+from bots.email.transport import EMAIL_LIMITS, EmailTransport, SmtpSettings  # noqa: E402
+from bots.sms.transport import SMS_LIMITS, SmsTransport, load_gateway  # noqa: E402
 from bots.standin.local import LocalChannels  # noqa: E402
-from bots.zalo import ZALO_LIMITS, ZaloClient, ZaloTransport  # noqa: E402
+from bots.zalo.transport import ZALO_LIMITS, ZaloClient, ZaloTransport  # noqa: E402
 from delivery_bench import RemoteStandIn  # noqa: E402
-from models import outbox  # noqa: E402
-from models.db import make_engine, upgrade  # noqa: E402
-from models.outbox import Limits  # noqa: E402
-from models.tables import Outbox  # noqa: E402
+from models.chase import outbox  # noqa: E402
+from models.store.db import make_engine, upgrade  # noqa: E402
+from models.chase.outbox import Limits  # noqa: E402
+from models.store.tables import Outbox  # noqa: E402
 
 SCALE = 10
 STALE = dt.timedelta(seconds=3)

@@ -40,12 +40,13 @@ from telegram import Bot  # noqa: E402
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
-from bots.delivery import Dispatcher, TelegramTransport  # noqa: E402
+from bots.outbox.dispatch import Dispatcher  # noqa: E402
+from bots.telegram.transport import TelegramTransport
 from bots.standin.world import Limits as TelegramLimits  # noqa: E402
 from bots.standin.world import World  # noqa: E402
-from models import outbox  # noqa: E402
-from models.db import make_engine, upgrade  # noqa: E402
-from models.outbox import Limits  # noqa: E402
+from models.chase import outbox  # noqa: E402
+from models.store.db import make_engine, upgrade  # noqa: E402
+from models.chase.outbox import Limits  # noqa: E402
 
 SCALE = 10
 POOL = 64  # concurrent connections to Telegram, the same for both senders

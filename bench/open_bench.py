@@ -37,15 +37,15 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from models.apply import apply_spec  # noqa: E402
-from models.db import make_engine, upgrade  # noqa: E402
-from models.opening import open_all_plans  # noqa: E402
-from models.org import Directory, DirectorySpec  # noqa: E402
-from models.orgdraft import _bare, _divisions, draft_directory  # noqa: E402
-from models.plan import load_plan  # noqa: E402
-from models.rollup import rollup  # noqa: E402
-from models.tables import Obligation, Plan  # noqa: E402
-from models.workcal import VN, WorkingCalendar  # noqa: E402
+from models.engine.apply import apply_spec  # noqa: E402
+from models.store.db import make_engine, upgrade  # noqa: E402
+from models.engine.opening import open_all_plans  # noqa: E402
+from models.org.directory import Directory, DirectorySpec  # noqa: E402
+from models.org.draft import _bare, _divisions, draft_directory  # noqa: E402
+from models.plans.plan import load_plan  # noqa: E402
+from models.report.rollup import rollup  # noqa: E402
+from models.store.tables import Obligation, Plan  # noqa: E402
+from models.calendar.workcal import VN, WorkingCalendar  # noqa: E402
 
 PLAN = ROOT / "plans" / "binh-dinh-53-2019.yaml"
 QUARTER = "2019-Q3"
@@ -124,7 +124,7 @@ def _empty(engine) -> None:
 def edit_one_plan(engine, plan_id: str) -> None:
     """A `plan apply` of one province's plan with a task's text edited: that plan's opening
     runs again in full; the others have nothing applied since theirs."""
-    from models.tables import Event, Task
+    from models.store.tables import Event, Task
     with Session(engine) as session:
         task = session.exec(select(Task).where(Task.plan_id == plan_id, Task.code == "1.1")).one()
         task.text += " (sửa đổi)"
@@ -135,7 +135,7 @@ def edit_one_plan(engine, plan_id: str) -> None:
 def touch_directory(engine, plan_id: str) -> None:
     """A structural change of one province's directory (a commune added), recorded as
     `dondoc org apply` records it: that province's plan runs again in full, the others not."""
-    from models.tables import Event
+    from models.store.tables import Event
     with Session(engine) as session:
         directory = session.get(Plan, plan_id).directory_id
         session.add(Event(kind="plan_applied", actor="bench", note="unit added",
@@ -146,7 +146,7 @@ def touch_directory(engine, plan_id: str) -> None:
 def touch_matrix(engine) -> None:
     """A change that names no directory (as events written before directories were named did):
     it may concern every plan, so every plan's opening runs again in full."""
-    from models.tables import Event
+    from models.store.tables import Event
     with Session(engine) as session:
         session.add(Event(kind="plan_applied", actor="bench", note="directory changed"))
         session.commit()

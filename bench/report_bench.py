@@ -27,17 +27,17 @@ from sqlmodel import Session, select  # noqa: E402
 
 from open_bench import build  # noqa: E402
 from best_of import best_of  # noqa: E402
-from models.db import make_engine  # noqa: E402
-from models.digest import build_digest, digest_text  # noqa: E402
-from models.opening import Opener  # noqa: E402
-from models.report import build_report, report_xlsx  # noqa: E402
-from models.rollup import rollup  # noqa: E402
-from models.tables import Obligation, Plan  # noqa: E402
-from models.workcal import VN, WorkingCalendar  # noqa: E402
+from models.store.db import make_engine  # noqa: E402
+from models.report.digest import build_digest, digest_text  # noqa: E402
+from models.engine.opening import Opener  # noqa: E402
+from models.report.period import build_report, report_xlsx  # noqa: E402
+from models.report.rollup import rollup  # noqa: E402
+from models.store.tables import Obligation, Plan  # noqa: E402
+from models.calendar.workcal import VN, WorkingCalendar  # noqa: E402
 
 AT = dt.datetime(2019, 10, 20, 12, tzinfo=VN)
 PLAN = "binh-dinh-53-2019"
-# The same four-way judgement as models.rollup.category_at, written by hand in SQL.
+# The same four-way judgement as models.report.rollup.category_at, written by hand in SQL.
 BARE = """
 SELECT u.directory_id, CASE
     WHEN o.status = 'cancelled' THEN 'cancelled'

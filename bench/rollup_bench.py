@@ -34,14 +34,14 @@ from best_of import best_of  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from models.apply import apply_spec  # noqa: E402
-from models.db import make_engine, upgrade  # noqa: E402
-from models.opening import Opener  # noqa: E402
-from models.org import Directory, DirectorySpec  # noqa: E402
-from models.orgdraft import draft_2025  # noqa: E402
-from models.plan import PlanSpec  # noqa: E402
-from models.rollup import rollup  # noqa: E402
-from models.workcal import VN, WorkingCalendar  # noqa: E402
+from models.engine.apply import apply_spec  # noqa: E402
+from models.store.db import make_engine, upgrade  # noqa: E402
+from models.engine.opening import Opener  # noqa: E402
+from models.org.directory import Directory, DirectorySpec  # noqa: E402
+from models.org.draft import draft_2025  # noqa: E402
+from models.plans.plan import PlanSpec  # noqa: E402
+from models.report.rollup import rollup  # noqa: E402
+from models.calendar.workcal import VN, WorkingCalendar  # noqa: E402
 
 PERIOD = "2025-Q3"
 AS_OF = dt.datetime(2025, 10, 20, 12, tzinfo=VN)
@@ -54,14 +54,14 @@ CATEGORY = """CASE
     WHEN {o}.no_deadline THEN 'no_deadline'
     WHEN {o}.due_at < :at THEN 'overdue'
     ELSE 'open' END"""
-# The same outputs as models.rollup: count, due soon (within 7 days), extended.
+# The same outputs as models.report.rollup: count, due soon (within 7 days), extended.
 BARE = """SELECT u.directory_id, {category}, count(*),
     sum(CASE WHEN o.status IN ('open', 'blocked', 'extension_requested') AND NOT o.no_deadline
              AND o.due_at >= :at AND o.due_at <= :soon THEN 1 ELSE 0 END),
     sum(CASE WHEN o.status != 'cancelled' AND o.due_at != o.original_due_at THEN 1 ELSE 0 END)
 FROM {source} JOIN task t ON t.id = o.task_id JOIN unit u ON u.id = o.unit_id
 WHERE o.starts_on <= :day {where} GROUP BY 1, 2"""
-# The state as of :at, rebuilt the way models.asof does, by hand.
+# The state as of :at, rebuilt the way models.engine.asof does, by hand.
 AS_OF_SOURCE = """(SELECT ob.id, ob.task_id, ob.period, ob.starts_on, ob.no_deadline, ob.original_due_at,
     CASE WHEN ob.status = 'done' AND ob.done_at <= :at THEN ob.status
          WHEN e.id IS NULL THEN ob.status ELSE e.was_status END AS status,
@@ -111,7 +111,7 @@ def build(url: str, provinces: int, quarters: int) -> int:
 def history(conn) -> None:
     """A fifth done (on time, or a week late), one in ten extended by a month two days after
     its first deadline: the extension an event at its moment, with the state before it, as
-    models.lifecycle writes them."""
+    models.engine.lifecycle writes them."""
     def plus(column: str, days: int) -> str:
         if conn.dialect.name == "postgresql":
             return f"{column} + interval '{days} days'"

@@ -4,7 +4,7 @@ runs of a fresh process, printed beside the floors measured in the same run:
 
 - the interpreter alone (`python -c pass`);
 - the least a command that reads our tables must import: typer, SQLModel and
-  `models.tables` (the declared schema), in one process that does nothing else.
+  `models.store.tables` (the declared schema), in one process that does nothing else.
 
     uv run python bench/start_bench.py [--runs 7]
 
@@ -49,8 +49,8 @@ def main() -> None:
         python = str(BIN / "python")
         rows = [
             ("python -c pass (floor)", best_start([python, "-c", "pass"], runs, env)),
-            ("import typer, sqlmodel, models.tables (floor)",
-             best_start([python, "-c", "import typer, sqlmodel, models.tables"], runs, env)),
+            ("import typer, sqlmodel, models.store.tables (floor)",
+             best_start([python, "-c", "import typer, sqlmodel, models.store.tables"], runs, env)),
             ("dondoc --help", best_start([str(DONDOC), "--help"], runs, env)),
             ("dondoc status --plan binh-dinh-53-2019",
              best_start([str(DONDOC), "status", "--plan", "binh-dinh-53-2019"], runs, env)),

@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from ruamel.yaml import YAML  # noqa: E402
 
 from best_of import best_of  # noqa: E402
-from models.org import load_directory  # noqa: E402
-from models.validate import validate_plan  # noqa: E402
-from models.yamlio import MAX_INPUT_BYTES  # noqa: E402
+from models.org.directory import load_directory  # noqa: E402
+from models.plans.validate import validate_plan  # noqa: E402
+from models.common.yamlio import MAX_INPUT_BYTES  # noqa: E402
 
 PLAN = ROOT / "plans" / "binh-dinh-53-2019.yaml"
 ORG = ROOT / "plans" / "org" / "binh-dinh.yaml"

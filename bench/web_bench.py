@@ -35,10 +35,10 @@ from rollup_bench import CATEGORY, build  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from models.clock import utcnow  # noqa: E402
-from models.db import make_engine  # noqa: E402
-from models.tables import Plan  # noqa: E402
-from models.weblogin import create_login_link  # noqa: E402
+from models.common.clock import utcnow  # noqa: E402
+from models.store.db import make_engine  # noqa: E402
+from models.store.tables import Plan  # noqa: E402
+from models.access.weblogin import create_login_link  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.server import Background  # noqa: E402
 

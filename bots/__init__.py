@@ -1,4 +1,8 @@
-"""The Telegram side: the bot (python-telegram-bot) and the local Bot API stand-in."""
+"""The channels people are reached on, one folder each (`telegram`, `zalo`, `email`, `sms`:
+transport, conversation, layout), what they share (`outbox`: dispatch, pacing, reminders),
+the long-running process (`serve`, which also mounts the web dashboard) and the providers'
+stand-ins for tests and the demo (`standin`). May import models and web; models and web
+never import bots."""
 
 import os
 

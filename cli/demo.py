@@ -25,20 +25,20 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session, select
 
-from bots import service
-from bots.app import build_application
+from models.access import people
+from bots.telegram.app import build_application
 from bots.standin.server import StandIn
 from cli.demo_channels import OtherChannels
 from bots.standin.world import Limits as TelegramLimits
 from bots.standin.world import World, until
-from models import clock
-from models.apply import apply_directory, apply_plan, unit_name
-from models.db import make_engine, upgrade
-from models.digest import build_digest, digest_text
-from models.org import load_directory
-from models.tables import Obligation, Outbox, Unit
-from models.validate import validate_plan
-from models.workcal import VN, load_calendar
+from models.common import clock
+from models.engine.apply import apply_directory, apply_plan, unit_name
+from models.store.db import make_engine, upgrade
+from models.report.digest import build_digest, digest_text
+from models.org.directory import load_directory
+from models.store.tables import Obligation, Outbox, Unit
+from models.plans.validate import validate_plan
+from models.calendar.workcal import VN, load_calendar
 
 PLAN_ID = "binh-dinh-53-2019"
 COORDINATOR = (900, "so-noi-vu", "Lê Thị Hoa (chuyên viên Sở Nội vụ)")
@@ -73,9 +73,9 @@ class Scenario:
     other_units: tuple[str, str, str, str]  # on Zalo, by e-mail, by SMS, and blocked on Telegram
 
     def cast(self) -> list["Contact"]:
-        people = [Contact(601 + i, unit, name, behaviour)
-                  for i, (unit, name, behaviour) in enumerate(zip(self.units, PEOPLE, BEHAVIOURS))]
-        return people + [Contact(607, self.units[-1], "Bùi Văn Giang (Chủ tịch UBND)", "silent", role="head")]
+        contacts = [Contact(601 + i, unit, name, behaviour)
+                    for i, (unit, name, behaviour) in enumerate(zip(self.units, PEOPLE, BEHAVIOURS))]
+        return contacts + [Contact(607, self.units[-1], "Bùi Văn Giang (Chủ tịch UBND)", "silent", role="head")]
 
     def days(self, calendar) -> list[dt.date]:
         """The quarter's first day, then every working day from a week before the deadline
@@ -132,7 +132,7 @@ class Demo:
 
     async def link(self, contact: Contact) -> None:
         with Session(self.engine) as session:
-            token = service.create_invitation(session, contact.unit_id, contact.name, contact.role)
+            token = people.create_invitation(session, contact.unit_id, contact.name, contact.role)
             session.commit()
         self.world.add_user(contact.user_id, contact.name.split(" (")[0])
         self.world.user_starts(contact.user_id, token)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bots.service import invite_by_address, redeem_address_invitation
+from models.access.people import invite_by_address, redeem_address_invitation
 from bots.standin.local import LocalChannels
-from bots.zalo import ZaloBot, ZaloClient, invite_on_zalo
-from models.tables import ChatLink, Outbox, ReminderSent
-from web.links import invitation_token
+from bots.zalo.conversation import ZaloBot, invite_on_zalo
+from bots.zalo.transport import ZaloClient
+from models.store.tables import ChatLink, Outbox, ReminderSent
+from models.access.signed import invitation_token
 
 ZALO_CHAT = "zl-demo-7c1f"
 PHONE = "0912345678"

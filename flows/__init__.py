@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 
 from sqlmodel import Session, select
 
-from models.db import make_engine, transaction, upgrade
-from models.runlock import Busy, run_lock
-from models.tables import Plan, utcnow
+from models.store.db import make_engine, transaction, upgrade
+from models.store.runlock import Busy, run_lock
+from models.store.tables import Plan, utcnow
 
 CALENDAR = "plans/calendar/vn.yaml"
 T = TypeVar("T")

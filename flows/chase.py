@@ -6,10 +6,10 @@ import datetime as dt
 
 from prefect import flow
 
-from bots.reminders import queue_reminder
+from bots.outbox.reminders import queue_reminder
 from flows import CALENDAR, database, each_plan, exclusive, moment, run_logger
-from models.chase import plan_reminders
-from models.workcal import load_calendar
+from models.chase.planning import plan_reminders
+from models.calendar.workcal import load_calendar
 
 
 @flow(name="chase", log_prints=False)

@@ -1,5 +1,5 @@
-"""Draining the outbox, as a Prefect flow over `bots.delivery`: one dispatcher per channel
-configured (`bots.channels`), side by side. `dondoc serve` runs the same dispatchers as a
+"""Draining the outbox, as a Prefect flow over `bots.outbox.dispatch`: one dispatcher per channel
+configured (`bots.outbox.channels`), side by side. `dondoc serve` runs the same dispatchers as a
 long-running loop instead; this flow is for the Prefect server + workers path."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from contextlib import AsyncExitStack
 
 from prefect import flow
 
-from bots.channels import open_dispatchers
-from bots.delivery import DeliveryStats
+from bots.outbox.channels import open_dispatchers
+from bots.outbox.dispatch import DeliveryStats
 from flows import database, exclusive, run_logger
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from prefect import flow
 
 from flows import CALENDAR, database, each_plan, exclusive, moment, run_logger
-from models.digest import send_digests
-from models.workcal import load_calendar
+from models.report.digest import send_digests
+from models.calendar.workcal import load_calendar
 
 
 @flow(name="digest", log_prints=False)

@@ -1,4 +1,4 @@
-"""The daily opening of obligations, as a Prefect flow over `models.opening`."""
+"""The daily opening of obligations, as a Prefect flow over `models.engine.opening`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import datetime as dt
 from prefect import flow
 
 from flows import CALENDAR, database, exclusive, run_logger
-from models.apply import apply_successions
-from models.db import transaction
-from models.opening import open_all_plans
-from models.tables import utcnow
-from models.workcal import VN, load_calendar
+from models.engine.apply import apply_successions
+from models.store.db import transaction
+from models.engine.opening import open_all_plans
+from models.store.tables import utcnow
+from models.calendar.workcal import VN, load_calendar
 
 
 @flow(name="open_obligations", log_prints=False)

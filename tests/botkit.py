@@ -5,10 +5,11 @@ from contextlib import asynccontextmanager
 
 from telegram import Bot
 
-from bots.app import build_application
-from bots.delivery import Dispatcher, Pacer, TelegramTransport
+from bots.telegram.app import build_application
+from bots.outbox.dispatch import Dispatcher, Pacer
+from bots.telegram.transport import TelegramTransport
 from bots.standin.world import until
-from models.outbox import Limits
+from models.chase.outbox import Limits
 
 
 async def link(world, chat, token, expect):

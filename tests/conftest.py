@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from models.apply import apply_plan
-from models.db import make_engine, upgrade
-from models.org import load_directory
+from models.engine.apply import apply_plan
+from models.store.db import make_engine, upgrade
+from models.org.directory import load_directory
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -6,10 +6,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-import models.apply
-from models.apply import apply_plan
-from models.tables import Assignment, ClassMember, Event, Plan, Task, Unit
-from models.yamlio import InputError
+import models.engine.apply
+from models.engine.apply import apply_plan
+from models.store.tables import Assignment, ClassMember, Event, Plan, Task, Unit
+from models.common.yamlio import InputError
 from tests.conftest import PLAN
 
 
@@ -28,7 +28,7 @@ def test_migrations_build_exactly_the_declared_schema(engine):
 def test_the_schema_head_known_without_alembic_is_alembic_s(engine):
     from alembic.script import ScriptDirectory
 
-    from models.db import SCHEMA_HEAD, alembic_config, schema_revision
+    from models.store.db import SCHEMA_HEAD, alembic_config, schema_revision
 
     assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == SCHEMA_HEAD
     assert schema_revision(engine) == SCHEMA_HEAD
@@ -69,7 +69,7 @@ def test_a_failed_apply_leaves_the_database_as_it_was(engine, directory, monkeyp
 
     try:
         path.write_text(changed, encoding="utf-8")
-        monkeypatch.setattr(models.apply, "_assignments", crash)  # after units, plan and tasks were written
+        monkeypatch.setattr(models.engine.apply, "_assignments", crash)  # after units, plan and tasks were written
         with pytest.raises(RuntimeError):
             apply_plan(engine, path, directory)
     finally:
@@ -109,7 +109,7 @@ def test_a_changed_plan_keeps_history(engine, directory, tmp_path):
 
 def test_migrations_upgrade_a_database_that_already_has_data(tmp_path, directory):
     """0003 adds a NOT NULL column to task: rows applied under 0002 must survive it."""
-    from models.db import make_engine, upgrade
+    from models.store.db import make_engine, upgrade
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, "0002")
     with engine.begin() as conn:

@@ -9,14 +9,14 @@ from urllib.parse import quote
 import pytest
 from sqlmodel import Session, select
 
-from bots import service
-from bots.handlers import parse_day
+from models.access import people
+from models.calendar.days import parse_day
 from bots.standin.server import StandIn
 from bots.standin.world import Limits, World, until
 from tests.botkit import bot_running, card_of, last_text_contains, link, texts
-from models.opening import Opener
-from models.tables import ChatLink, Event, Evidence, Obligation, Outbox, Task
-from models.workcal import VN, WorkingCalendar
+from models.engine.opening import Opener
+from models.store.tables import ChatLink, Event, Evidence, Obligation, Outbox, Task
+from models.calendar.workcal import VN, WorkingCalendar
 
 COMMUNE, OTHER_COMMUNE, COORDINATOR_UNIT = "binh-dinh/xa-21550", "binh-dinh/xa-21553", "binh-dinh/so-noi-vu"
 ASSIGNEE, ATTACKER, COORDINATOR = 501, 777, 900
@@ -33,9 +33,9 @@ def setup(applied, server, tmp_path):
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", WorkingCalendar()).period("2019-Q3")
         tokens = {
-            ASSIGNEE: service.create_invitation(session, COMMUNE, "Nguyễn Văn An"),
-            ATTACKER: service.create_invitation(session, OTHER_COMMUNE, "Trần Thị Bình"),
-            COORDINATOR: service.create_invitation(session, COORDINATOR_UNIT, "Lê Chuyên viên", role="coordinator"),
+            ASSIGNEE: people.create_invitation(session, COMMUNE, "Nguyễn Văn An"),
+            ATTACKER: people.create_invitation(session, OTHER_COMMUNE, "Trần Thị Bình"),
+            COORDINATOR: people.create_invitation(session, COORDINATOR_UNIT, "Lê Chuyên viên", role="coordinator"),
         }
         session.commit()
     world = server.reset(World(limits=Limits().scaled(1000)))
@@ -173,13 +173,13 @@ def test_a_redelivered_update_is_handled_once(setup):
 
 def test_invitations_are_single_use_and_expire(applied):
     with Session(applied) as session:
-        token = service.create_invitation(session, COMMUNE, "An", now=dt.datetime(2019, 7, 1, tzinfo=VN))
-        old = service.create_invitation(session, COMMUNE, "Cũ", now=dt.datetime(2019, 1, 1, tzinfo=VN))
+        token = people.create_invitation(session, COMMUNE, "An", now=dt.datetime(2019, 7, 1, tzinfo=VN))
+        old = people.create_invitation(session, COMMUNE, "Cũ", now=dt.datetime(2019, 1, 1, tzinfo=VN))
         assert len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
-        service.redeem_invitation(session, token, 1, "vi", now=dt.datetime(2019, 7, 2, tzinfo=VN))
+        people.redeem_invitation(session, token, 1, "vi", now=dt.datetime(2019, 7, 2, tzinfo=VN))
         for bad, reason in ((token, "used"), (old, "expired"), ("nope", "unknown"), ("x" * 65, "unknown")):
-            with pytest.raises(service.InvitationError) as caught:
-                service.redeem_invitation(session, bad, 2, "vi", now=dt.datetime(2019, 7, 2, tzinfo=VN))
+            with pytest.raises(people.InvitationError) as caught:
+                people.redeem_invitation(session, bad, 2, "vi", now=dt.datetime(2019, 7, 2, tzinfo=VN))
             assert str(caught.value) == reason
 
 
@@ -304,9 +304,10 @@ def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup)
     from openpyxl import load_workbook
     from telegram import Bot
 
-    from bots.delivery import Dispatcher, TelegramTransport
-    from models.digest import send_digests
-    from models.outbox import Limits as OutboxLimits
+    from bots.outbox.dispatch import Dispatcher
+    from bots.telegram.transport import TelegramTransport
+    from models.report.digest import send_digests
+    from models.chase.outbox import Limits as OutboxLimits
 
     engine, server, tokens, folder = setup
     world = server.world
@@ -362,8 +363,8 @@ def test_a_measured_task_asks_for_the_value_reached(setup):
 
 
 def test_the_report_counts_targets_met_and_not_met(applied):
-    from models import lifecycle
-    from models.report import build_report, targets_summary
+    from models.engine import lifecycle
+    from models.report.period import build_report, targets_summary
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", WorkingCalendar()).period("2019-Q3")
@@ -508,12 +509,12 @@ def test_every_catalogue_reads_and_the_languages_agree_key_for_key():
     the Department of Home Affairs where the plan's coordinator is meant."""
     import re
 
-    from bots.texts import LOCALE, catalogue
+    from models.common.texts import LOCALE, catalogue
 
     def shape(text):
         return sorted(re.findall(r"\{(\w+)\}", text)), sorted(re.findall(r"</?\w+>", text))
     domains = {path.stem for path in LOCALE.glob("*/LC_MESSAGES/*.po")}
-    assert domains == {"telegram", "zalo", "email", "sms"}
+    assert domains == {"telegram", "zalo", "email", "sms", "web"}
     for domain in domains:
         vi = catalogue(domain, "vi")
         assert vi and all(vi.values()), domain

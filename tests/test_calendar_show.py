@@ -6,7 +6,7 @@ import json
 from typer.testing import CliRunner
 
 from cli.main import app
-from models.workcal import CalendarSpec, WorkingCalendar, load_calendar
+from models.calendar.workcal import CalendarSpec, WorkingCalendar, load_calendar
 from tests.conftest import ROOT
 
 runner = CliRunner()

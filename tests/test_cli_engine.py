@@ -87,8 +87,8 @@ def test_a_dry_run_counts_what_would_happen_to_people_s_work(dondoc, tmp_path):
 
 @pytest.fixture
 def in_2019():
-    from models import clock
-    from models.workcal import VN
+    from models.common import clock
+    from models.calendar.workcal import VN
 
     clock.travel_to(dt.datetime(2019, 7, 1, 8, tzinfo=VN))  # the quarter opens on its first day
     yield
@@ -144,8 +144,8 @@ def test_invite_and_unlink(dondoc, tmp_path):
 def test_invitations_in_bulk_from_a_csv_all_or_none(dondoc, tmp_path, monkeypatch):
     from sqlmodel import Session, select
 
-    from models.db import make_engine
-    from models.tables import Invitation, Outbox
+    from models.store.db import make_engine
+    from models.store.tables import Invitation, Outbox
 
     good = tmp_path / "contacts.csv"
     good.write_text("unit,contact,channel,address,role\n"

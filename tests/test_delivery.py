@@ -10,13 +10,14 @@ import pytest
 from sqlmodel import Session, func, select
 from telegram import Bot
 
-from bots.delivery import Dispatcher, TelegramTransport
+from bots.outbox.dispatch import Dispatcher
+from bots.telegram.transport import TelegramTransport
 from bots.standin.server import StandIn
 from bots.standin.world import Faults, World
 from bots.standin.world import Limits as TelegramLimits
-from models import outbox
-from models.outbox import Limits, split_text
-from models.tables import ChatLink, Event, Outbox, utcnow
+from models.chase import outbox
+from models.chase.outbox import Limits, split_text
+from models.store.tables import ChatLink, Event, Outbox, utcnow
 
 FAST = 5  # limits scaled 5x: 30 messages per 200 ms, 1 per chat per 200 ms
 

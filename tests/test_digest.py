@@ -9,15 +9,16 @@ import pytest
 from sqlmodel import Session, select
 
 from cli.demo import SCENARIOS
-from models import clock, lifecycle
-from models.digest import build_digest, digest_text, due_digests, send_digests
-from models.opening import Opener
-from models.plan import DigestPolicy
-from models.periods import Basis
-from models.tables import ChatLink, DigestRun, Obligation, Outbox, Plan, Task
-from models.timing import TimingKind
-from models.workcal import VN, WorkingCalendar
-from models.yamlio import InputError
+from models.common import clock
+from models.engine import lifecycle
+from models.report.digest import build_digest, digest_text, due_digests, send_digests
+from models.engine.opening import Opener
+from models.plans.plan import DigestPolicy
+from models.calendar.periods import Basis
+from models.store.tables import ChatLink, DigestRun, Obligation, Outbox, Plan, Task
+from models.plans.timing import TimingKind
+from models.calendar.workcal import VN, WorkingCalendar
+from models.common.yamlio import InputError
 
 CAL = WorkingCalendar()
 PLAN = "binh-dinh-53-2019"
@@ -164,7 +165,7 @@ def test_the_xlsx_report_reads_back_as_the_database_says(outcomes):
 
     from openpyxl import load_workbook
 
-    from models.report import COLUMNS, build_report, report_xlsx
+    from models.report.period import COLUMNS, build_report, report_xlsx
 
     with Session(outcomes) as s:
         count = len(s.exec(select(Obligation.id).where(Obligation.period == "2019-Q3")).all())
@@ -201,7 +202,7 @@ def test_the_xlsx_report_reads_back_as_the_database_says(outcomes):
 def test_the_pdf_report_renders(outcomes, tmp_path):
     import pypdfium2
 
-    from models.report import build_report, report_pdf
+    from models.report.period import build_report, report_pdf
 
     with Session(outcomes) as s:
         report = build_report(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3", unit_id=B)
@@ -222,12 +223,12 @@ def test_the_pdf_report_renders(outcomes, tmp_path):
     assert len(image.convert("L").getcolors()) > 10  # drawn: text and the chart's colours, not a blank page
     pdf.close()
     # the area table adds up to every obligation of the report, check-ins included
-    from models.report import beyond_four
+    from models.report.period import beyond_four
     assert sum(beyond_four(t)[2] for _, _, t in report.by_area) == len(report.rows)
 
 
 def _plan_file(folder, doc) -> str:
-    from models.yamlio import dump_yaml
+    from models.common.yamlio import dump_yaml
 
     path = folder / f"{doc['plan']['id']}.yaml"
     path.write_text(dump_yaml(doc), encoding="utf-8")
@@ -235,9 +236,9 @@ def _plan_file(folder, doc) -> str:
 
 
 def test_a_provinces_report_shows_district_and_commune_plans_under_its_tasks(applied, directory, tmp_path):
-    from models.apply import apply_plan
-    from models.report import build_report
-    from models.validate import validate_plan
+    from models.engine.apply import apply_plan
+    from models.report.period import build_report
+    from models.plans.validate import validate_plan
 
     city = {"plan": {"id": "quy-nhon-12-2019", "number": "12/KH-UBND", "title": "Thực hiện Kế hoạch 53/KH-UBND",
                      "issued_by": "UBND thành phố Quy Nhơn", "issued_on": "2019-07-05",
@@ -333,8 +334,8 @@ def test_the_docx_report_is_an_administrative_document_built_from_the_numbers(ou
 
     from docx import Document
 
-    from models.report import build_report
-    from models.report_docx import report_docx
+    from models.report.period import build_report
+    from models.report.word import report_docx
 
     with Session(outcomes) as s:
         report = build_report(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3")

@@ -17,16 +17,16 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from bots.delivery import Dispatcher
-from bots.email import EMAIL_LIMITS, EmailTransport, SmtpSettings
-from bots.mailtext import email_invitation
-from bots.reminders import queue_reminder
-from models import outbox
-from models.chase import plan_reminders
-from models.opening import Opener
-from models.tables import ChatLink, Event, Outbox
-from models.workcal import VN, WorkingCalendar
-from bots.service import invite_by_address
+from bots.outbox.dispatch import Dispatcher
+from bots.email.transport import EMAIL_LIMITS, EmailTransport, SmtpSettings
+from bots.email.layout import email_invitation
+from bots.outbox.reminders import queue_reminder
+from models.chase import outbox
+from models.chase.planning import plan_reminders
+from models.engine.opening import Opener
+from models.store.tables import ChatLink, Event, Outbox
+from models.calendar.workcal import VN, WorkingCalendar
+from models.access.people import invite_by_address
 from web.app import create_app
 
 PLAN, COMMUNE = "binh-dinh-53-2019", "binh-dinh/xa-21550"

@@ -6,14 +6,15 @@ import threading
 import pytest
 from sqlmodel import Session, func, select
 
-from models import clock, lifecycle
-from models.apply import apply_plan
-from models.lifecycle import DomainError
-from models.opening import Opener, OpeningError
-from models.org import load_directory
-from models.rollup import Category, category_of, rollup
-from models.tables import Event, Obligation, Task, utcnow
-from models.workcal import VN, WorkingCalendar
+from models.common import clock
+from models.engine import lifecycle
+from models.engine.apply import apply_plan
+from models.engine.lifecycle import DomainError
+from models.engine.opening import Opener, OpeningError
+from models.org.directory import load_directory
+from models.report.rollup import Category, category_of, rollup
+from models.store.tables import Event, Obligation, Task, utcnow
+from models.calendar.workcal import VN, WorkingCalendar
 from tests.conftest import ORG, PLAN
 
 PLAN_ID = "binh-dinh-53-2019"
@@ -340,8 +341,8 @@ def test_a_merged_commune_hands_its_obligations_to_the_successor(applied, tmp_pa
 def test_a_directory_change_reopens_only_the_plans_it_concerns(applied, directory_changed, runs_again):
     """Bình Định's plan depends on its own directory, and on Gia Lai's once Gia Lai states
     successions of its units; a change naming no directory may concern any plan."""
-    from models.opening import open_all_plans
-    from models.tables import OpeningRun, Unit
+    from models.engine.opening import open_all_plans
+    from models.store.tables import OpeningRun, Unit
 
     def reopen() -> int:
         with Session(applied) as session:
@@ -362,8 +363,8 @@ def test_a_reopening_whose_inputs_did_not_change_tries_no_insert(applied, direct
     """A change elsewhere, or a plan edit that leaves tasks and leads alone, makes the openings
     run again: with the same inputs they try no insert (their digest says so); an edit of the
     leads makes them try."""
-    from models import opening
-    from models.opening import open_all_plans
+    from models.engine import opening
+    from models.engine.opening import open_all_plans
 
     tried = []
     monkeypatch.setattr(opening.Opener, "_open_rows", lambda self, *a: tried.append(a) or 0)

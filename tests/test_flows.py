@@ -20,10 +20,10 @@ from flows.chase import chase
 from flows.deliver import deliver
 from flows.digest import digest
 from flows.opening import open_obligations
-from models import outbox
-from models.runlock import Busy, run_lock
-from models.tables import ChatLink, Outbox
-from models.workcal import VN
+from models.chase import outbox
+from models.store.runlock import Busy, run_lock
+from models.store.tables import ChatLink, Outbox
+from models.calendar.workcal import VN
 from tests.conftest import ROOT
 
 CALENDAR = str(ROOT / "plans" / "calendar" / "vn.yaml")
@@ -89,8 +89,8 @@ def test_a_flow_whose_lock_is_held_does_nothing(configured):
 
 HOLD = """
 import sys, time
-from models.db import make_engine
-from models.runlock import run_lock
+from models.store.db import make_engine
+from models.store.runlock import run_lock
 with run_lock(make_engine(sys.argv[1]), "chase"):
     print("held", flush=True)
     time.sleep(60)

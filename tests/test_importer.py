@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.intake import import_plan
+from models.plans.intake import import_plan
 from tests.conftest import PLAN_TEXT
 
 H, X, S = "UBND cấp huyện", "UBND cấp xã", "Các sở, ban, ngành"

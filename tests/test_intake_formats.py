@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from models.intake import import_file, import_plan
-from models.yamlio import load_yaml
+from models.plans.intake import import_file, import_plan
+from models.common.yamlio import load_yaml
 from tests.conftest import ORG, PLAN
 from tests.plan_files import write_docx, write_html, write_pdf
 from tests.test_importer import EXPECTED

@@ -4,7 +4,7 @@ every cell of every task row as a person reads it (transcribed by hand from the 
 
 import pytest
 
-from models.intake import import_file
+from models.plans.intake import import_file
 from tests.conftest import SHARED
 
 REAL = SHARED / "plans" / "real-2025"

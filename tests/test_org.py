@@ -2,8 +2,8 @@
 
 import pytest
 
-from models.org import cycles, load_directory
-from models.yamlio import InputError
+from models.org.directory import cycles, load_directory
+from models.common.yamlio import InputError
 from tests.conftest import ROOT
 
 
@@ -78,7 +78,7 @@ def test_directory_errors_name_file_line_and_field(tmp_path, units, expected):
 # --- today's map ---------------------------------------------------------------------------
 
 def test_todays_gia_lai_is_drafted_from_the_2025_map():
-    from models.orgdraft import draft_directory
+    from models.org.draft import draft_directory
     draft = draft_directory("Gia Lai")
     units = draft["units"]
     communes = [u for u in units if u["level"] == "commune"]
@@ -93,14 +93,14 @@ def test_todays_gia_lai_is_drafted_from_the_2025_map():
 
 
 def test_the_old_map_is_drafted_from_the_same_installation():
-    from models.orgdraft import draft_directory
+    from models.org.draft import draft_directory
     draft = draft_directory("Bình Định", "2020")
     assert sum(u["level"] == "commune" for u in draft["units"]) == 159
     assert sum(u["level"] == "district" for u in draft["units"]) == 11
 
 
 def test_a_province_merged_in_2025_says_where_it_went():
-    from models.orgdraft import draft_directory
+    from models.org.draft import draft_directory
     with pytest.raises(LookupError, match='became part of Gia Lai on 1 July 2025'):
         draft_directory("Bình Định")
 

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from sqlalchemy import func
 from hypothesis import strategies as st
 
-from models.reminders import ReminderPolicy, due_stages, in_window, stages
-from models.workcal import VN, WorkingCalendar
+from models.calendar.reminders import ReminderPolicy, due_stages, in_window, stages
+from models.calendar.workcal import VN, WorkingCalendar
 
 CAL = WorkingCalendar()
 POLICY = ReminderPolicy()
@@ -66,8 +66,8 @@ def test_every_stage_is_inside_working_hours_on_a_working_day(opened, days):
 def test_preview_combines_a_units_reminders_per_day(applied):
     from sqlmodel import Session
 
-    from models.chase import preview, preview_text
-    from models.opening import Opener
+    from models.chase.planning import preview, preview_text
+    from models.engine.opening import Opener
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
@@ -85,10 +85,10 @@ def test_preview_combines_a_units_reminders_per_day(applied):
 def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
     from sqlmodel import Session, select
 
-    from bots.reminders import queue_reminder
-    from models.chase import plan_reminders
-    from models.opening import Opener
-    from models.tables import ChatLink, Obligation, Outbox
+    from bots.outbox.reminders import queue_reminder
+    from models.chase.planning import plan_reminders
+    from models.engine.opening import Opener
+    from models.store.tables import ChatLink, Obligation, Outbox
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
@@ -129,11 +129,11 @@ def test_the_chase_puts_one_message_per_chat_in_the_outbox_once(applied):
 def test_escalation_reaches_the_units_head_and_obligations_keep_their_policy(applied):
     from sqlmodel import Session, select
 
-    from bots.reminders import queue_reminder
-    from models import policies
-    from models.chase import plan_reminders
-    from models.opening import Opener
-    from models.tables import ChatLink, Obligation, Outbox, Plan
+    from bots.outbox.reminders import queue_reminder
+    from models.engine import policies
+    from models.chase.planning import plan_reminders
+    from models.engine.opening import Opener
+    from models.store.tables import ChatLink, Obligation, Outbox, Plan
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
@@ -161,11 +161,11 @@ def test_a_reminder_nobody_acts_on_goes_to_the_persons_next_channel(applied):
     dead link passes its reminder on at the next run."""
     from sqlmodel import Session, select
 
-    from bots.reminders import queue_reminder
-    from models import lifecycle
-    from models.chase import plan_reminders
-    from models.opening import Opener
-    from models.tables import ChatLink, Obligation, Outbox, ReminderSent, Task
+    from bots.outbox.reminders import queue_reminder
+    from models.engine import lifecycle
+    from models.chase.planning import plan_reminders
+    from models.engine.opening import Opener
+    from models.store.tables import ChatLink, Obligation, Outbox, ReminderSent, Task
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
@@ -209,10 +209,10 @@ def test_a_person_who_chose_zalo_first_gets_reminders_there(applied):
     """The directory says An reads Zalo, then e-mail: her Telegram link comes last."""
     from sqlmodel import Session, select
 
-    from bots.reminders import queue_reminder
-    from models.chase import plan_reminders
-    from models.opening import Opener
-    from models.tables import ChatLink, Contact, Outbox
+    from bots.outbox.reminders import queue_reminder
+    from models.chase.planning import plan_reminders
+    from models.engine.opening import Opener
+    from models.store.tables import ChatLink, Contact, Outbox
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
@@ -236,11 +236,12 @@ def test_a_reminder_window_across_midnight_is_refused():
 def test_a_blocked_task_is_asked_about_its_blocker_weekly_not_told_it_is_late(applied):
     from sqlmodel import Session, select
 
-    from bots.reminders import queue_reminder
-    from models import clock, lifecycle
-    from models.chase import plan_reminders
-    from models.opening import Opener
-    from models.tables import ChatLink, Obligation, Outbox, Task
+    from bots.outbox.reminders import queue_reminder
+    from models.common import clock
+    from models.engine import lifecycle
+    from models.chase.planning import plan_reminders
+    from models.engine.opening import Opener
+    from models.store.tables import ChatLink, Obligation, Outbox, Task
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
@@ -267,11 +268,11 @@ def test_a_reminder_nobody_acted_on_passes_to_the_person_s_next_channel_once(app
     policy's 8 working hours it goes again by e-mail (once); Bình, who reported, gets no repeat."""
     from sqlmodel import Session, select
 
-    from bots.reminders import queue_reminder
-    from models import lifecycle
-    from models.chase import plan_reminders
-    from models.opening import Opener
-    from models.tables import ChatLink, Obligation, Outbox, Task
+    from bots.outbox.reminders import queue_reminder
+    from models.engine import lifecycle
+    from models.chase.planning import plan_reminders
+    from models.engine.opening import Opener
+    from models.store.tables import ChatLink, Obligation, Outbox, Task
 
     with Session(applied) as session:
         Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")

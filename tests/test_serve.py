@@ -17,13 +17,13 @@ import pytest
 from sqlmodel import Session, select
 from telegram.error import BadRequest
 
-from bots.serve import Refused, Serving, run_flow, serve, _start_schedules
+from cli.serve import Refused, Serving, run_flow, serve, _start_schedules
 from bots.standin.server import StandIn
 from bots.standin.world import World, until
 from flows.opening import open_obligations
 from flows.schedules import load_schedules
-from models import outbox
-from models.tables import Outbox
+from models.chase import outbox
+from models.store.tables import Outbox
 from tests.botkit import last_text_contains
 from tests.conftest import ROOT
 

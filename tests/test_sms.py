@@ -11,19 +11,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from bots.delivery import Dispatcher
-from bots.reminders import queue_reminder
-from bots.service import invite_by_address
-from bots.sms import SMS_LIMITS, SmsTransport, load_gateway
-from bots.smstext import sms_invitation
+from bots.outbox.dispatch import Dispatcher
+from bots.outbox.reminders import queue_reminder
+from models.access.people import invite_by_address
+from bots.sms.transport import SMS_LIMITS, SmsTransport, load_gateway
+from bots.sms.layout import sms_invitation
 from bots.standin.sms import BUSY_CODE, DEAD_CODE, SmsStandIn
-from models import outbox
-from models.chase import plan_reminders
-from models.opening import Opener
-from models.sms import count_segments, for_gateway
-from models.tables import ChatLink, Event, Outbox
-from models.workcal import VN, WorkingCalendar
-from models.yamlio import InputError
+from models.chase import outbox
+from models.chase.planning import plan_reminders
+from models.engine.opening import Opener
+from bots.sms.segments import count_segments, for_gateway
+from models.store.tables import ChatLink, Event, Outbox
+from models.calendar.workcal import VN, WorkingCalendar
+from models.common.yamlio import InputError
 from tests.conftest import ROOT
 from web.app import create_app
 

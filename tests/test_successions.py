@@ -8,10 +8,10 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from flows.opening import open_obligations
-from models.apply import apply_directory
-from models.org import load_directory
-from models.tables import ChatLink, Event, Obligation, Unit
-from models.yamlio import InputError
+from models.engine.apply import apply_directory
+from models.org.directory import load_directory
+from models.store.tables import ChatLink, Event, Obligation, Unit
+from models.common.yamlio import InputError
 from tests.conftest import ORG, ROOT
 from tests.test_engine import obligations, open_period
 
@@ -92,7 +92,7 @@ def test_open_obligations_follow_on_the_date_with_history_kept(applied, monkeypa
     assert {o.unit_id for o in q3 if o.unit_id.startswith("gia-lai/xa-")} <= {
         f"gia-lai/{u.id}" for u in load_directory(GIA_LAI).spec.units}
     with Session(applied) as session:  # Bình Định's Sở Nội vụ coordinates as Gia Lai's now
-        from models.tables import Plan
+        from models.store.tables import Plan
         assert session.get(Plan, "binh-dinh-53-2019").coordinator_unit_id == "gia-lai/so-noi-vu"
     # A second run on the same day moves nothing more.
     open_obligations.fn(as_of=ON, calendar=str(ROOT / "plans" / "calendar" / "vn.yaml"))
@@ -150,7 +150,7 @@ def test_a_cycle_across_directories_is_refused_when_applied(applied, tmp_path):
 
 
 def test_an_old_plan_on_todays_map_is_told_what_changed(directory, gia_lai):
-    from models.validate import validate_plan
+    from models.plans.validate import validate_plan
     from tests.conftest import PLAN
     report = validate_plan(PLAN, directory, [gia_lai], as_of=dt.date(2026, 1, 5))
     assert report.ok
@@ -170,10 +170,10 @@ def test_the_2026_demo_crosses_1_july_2025_then_chases_2026_q1(tmp_path, monkeyp
 
     from cli.demo import SCENARIOS, cross_2025
     from cli.paths import DEFAULT_CALENDAR, DEMO_PLAN
-    from models import clock
-    from models.apply import apply_plan
-    from models.db import make_engine, upgrade
-    from models.workcal import load_calendar
+    from models.common import clock
+    from models.engine.apply import apply_plan
+    from models.store.db import make_engine, upgrade
+    from models.calendar.workcal import load_calendar
 
     monkeypatch.setenv("DONDOC_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from models.text import fold, key
-from models.timing import TimingKind, parse_timing
+from models.common.text import fold, key
+from models.plans.timing import TimingKind, parse_timing
 
 
 def nfd(text: str) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.timing import RULES, parse_timing, plan_year
+from models.plans.timing import RULES, parse_timing, plan_year
 
 # rule → [(cell, expected YAML without the phrase)]
 EXAMPLES = {

@@ -134,7 +134,7 @@ def test_import_refuses_a_file_that_is_not_utf8(tmp_path):
 
 
 def test_a_plan_or_directory_over_the_size_limit_is_refused_in_one_line(tmp_path):
-    from models.yamlio import MAX_INPUT_BYTES
+    from models.common.yamlio import MAX_INPUT_BYTES
 
     huge = tmp_path / "huge.yaml"
     huge.write_text("# padding\n" * (MAX_INPUT_BYTES // 10 + 1), encoding="utf-8")

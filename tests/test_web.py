@@ -11,15 +11,15 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from bots import service
-from models import lifecycle
-from models.opening import Opener
-from models.outcomes import load_outcomes, record_outcomes
-from models.periods import period_words
-from models.tables import ChatLink, Event, Obligation, Outbox, Task, WebLogin
-from models.weblogin import create_login_link
-from models.workcal import VN, WorkingCalendar
-from models.yamlio import InputError
+from models.access import people
+from models.engine import lifecycle
+from models.engine.opening import Opener
+from models.report.outcomes import load_outcomes, record_outcomes
+from models.calendar.periods import period_words
+from models.store.tables import ChatLink, Event, Obligation, Outbox, Task, WebLogin
+from models.access.weblogin import create_login_link
+from models.calendar.workcal import VN, WorkingCalendar
+from models.common.yamlio import InputError
 from web.app import create_app
 
 PLAN = "binh-dinh-53-2019"
@@ -231,7 +231,7 @@ def test_a_coordinator_invites_from_the_reach_page(web):
     assert answer.status_code == 200 and "<svg" in answer.text and "/start " in answer.text
     token = re.search(r"/start ([A-Za-z0-9_-]{20,})", answer.text).group(1)
     with Session(engine) as session:
-        link = service.redeem_invitation(session, token, 4242, "vi")
+        link = people.redeem_invitation(session, token, 4242, "vi")
         assert link.unit_id == OTHER_COMMUNE
 
 
@@ -301,9 +301,9 @@ def test_periods_as_people_write_them(period, vi, en):
 
 def test_a_former_district_reaches_the_wards_that_took_over_its_communes(applied):
     """After 1 July 2025: Quy Nhơn city's communes live on in Gia Lai's new wards."""
-    from models.apply import apply_directory
-    from models.dashboard import former_district_units
-    from models.org import load_directory
+    from models.engine.apply import apply_directory
+    from models.report.dashboard import former_district_units
+    from models.org.directory import load_directory
     from tests.conftest import ROOT
 
     apply_directory(applied, load_directory(ROOT / "plans" / "org" / "gia-lai.yaml"), today=dt.date(2025, 6, 30))
@@ -337,7 +337,7 @@ def test_an_assignee_sends_evidence_from_the_page(web, tmp_path):
 def test_a_long_reason_still_reaches_the_coordinator_with_room_for_the_decision(web):
     """The longest reason allowed leaves the request to the coordinator's chat well under
     Telegram's 4,096 (the decision is added to it later); a longer one is refused, named."""
-    from bots import notices
+    from models.chase import notices
 
     engine, _ = web
     with Session(engine) as session:

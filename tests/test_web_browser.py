@@ -9,13 +9,13 @@ import shutil
 import pytest
 from sqlmodel import Session, select
 
-from bots import service
+from models.access import people
 from bots.standin.server import StandIn
 from bots.standin.world import Limits, World
-from models import lifecycle
-from models.opening import Opener
-from models.tables import Obligation, Task
-from models.workcal import VN, WorkingCalendar
+from models.engine import lifecycle
+from models.engine.opening import Opener
+from models.store.tables import Obligation, Task
+from models.calendar.workcal import VN, WorkingCalendar
 from tests.botkit import bot_running, last_text_contains, link, texts
 from web.app import create_app
 from web.server import Background
@@ -36,13 +36,13 @@ def world_and_web(applied, tmp_path, monkeypatch):
     with Session(applied) as session:
         Opener(session, PLAN, WorkingCalendar()).period("2019-Q3")
         ob = _obligation(session, "1.1")
-        service.store_evidence(session, ob, b"%PDF-1.4 bien ban hop thon", "bien-ban.pdf", "application/pdf",
+        people.store_evidence(session, ob, b"%PDF-1.4 bien ban hop thon", "bien-ban.pdf", "application/pdf",
                                "test", tmp_path / "evidence")
         lifecycle.request_extension(session, ob, dt.datetime(2019, 10, 31, 23, 59, tzinfo=VN),
                                     "chờ số liệu của các thôn", "test")
         lifecycle.mark_blocked(session, _obligation(session, "1.3"), "chưa có kinh phí", "test")
-        tokens = {ASSIGNEE: service.create_invitation(session, COMMUNE, "Nguyễn Văn An"),
-                  COORDINATOR: service.create_invitation(session, COORDINATOR_UNIT, "Lê Chuyên viên",
+        tokens = {ASSIGNEE: people.create_invitation(session, COMMUNE, "Nguyễn Văn An"),
+                  COORDINATOR: people.create_invitation(session, COORDINATOR_UNIT, "Lê Chuyên viên",
                                                          role="coordinator")}
         session.commit()
     web = Background(create_app(applied, tmp_path / "evidence"), port=0).start()

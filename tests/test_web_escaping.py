@@ -9,10 +9,10 @@ import lxml.html
 import pytest
 from sqlmodel import Session
 
-from bots.service import store_evidence
-from models import lifecycle
-from models.tables import Area, ChatLink, Plan, Task, Unit
-from models.workcal import VN
+from models.access.people import store_evidence
+from models.engine import lifecycle
+from models.store.tables import Area, ChatLink, Plan, Task, Unit
+from models.calendar.workcal import VN
 from tests.hostile import ATTRIBUTE, SCRIPT, TELEGRAM_TAGS, URL
 from tests.test_web import COMMUNE, COORDINATOR_UNIT, PLAN, _obligation, csrf_of, sign_in, web  # noqa: F401
 
@@ -125,7 +125,7 @@ def test_a_post_from_another_site_is_refused_before_any_route(web):
     engine, client = web
     token = None
     with Session(engine) as session:
-        from models.weblogin import create_login_link
+        from models.access.weblogin import create_login_link
 
         token = create_login_link(session, COORDINATOR_UNIT, "Lê", "coordinator", "test")
         session.commit()

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.periods import Basis, parse_period, period_containing
-from models.workcal import VN, CalendarSpec, DayNote, WorkingCalendar, load_calendar
-from models.yamlio import InputError
+from models.calendar.periods import Basis, parse_period, period_containing
+from models.calendar.workcal import VN, CalendarSpec, DayNote, WorkingCalendar, load_calendar
+from models.common.yamlio import InputError
 
 D = dt.date
 CAL = WorkingCalendar()

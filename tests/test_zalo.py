@@ -9,16 +9,17 @@ import logging
 import pytest
 from sqlmodel import Session, select
 
-from bots.delivery import Dispatcher
-from bots.reminders import queue_reminder
+from bots.outbox.dispatch import Dispatcher
+from bots.outbox.reminders import queue_reminder
 from bots.standin.zalo import ZaloStandIn
 from bots.standin.world import until
-from bots.zalo import ZALO_LIMITS, ZaloBot, ZaloClient, ZaloTransport, invite_on_zalo
-from models import outbox
-from models.chase import plan_reminders
-from models.opening import Opener
-from models.tables import ChatLink, Event, Obligation, Outbox, Task
-from models.workcal import VN, WorkingCalendar
+from bots.zalo.transport import ZALO_LIMITS, ZaloClient, ZaloTransport
+from bots.zalo.conversation import ZaloBot, invite_on_zalo
+from models.chase import outbox
+from models.chase.planning import plan_reminders
+from models.engine.opening import Opener
+from models.store.tables import ChatLink, Event, Obligation, Outbox, Task
+from models.calendar.workcal import VN, WorkingCalendar
 
 PLAN, COMMUNE, CHAT = "binh-dinh-53-2019", "binh-dinh/xa-21550", "e4ea2cd5189df1c3a88c"
 

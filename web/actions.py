@@ -8,13 +8,13 @@ import re
 
 from sqlmodel import Session, select
 
-from bots import notices
-from bots.handlers import context_deadline, parse_day
-from bots.texts import day_text
-from models import lifecycle
-from models.lifecycle import DomainError
-from models.tables import Event, Evidence, Obligation, Task
-from models.weblogin import Viewer
+from models.chase import notices
+from models.calendar.days import context_deadline, parse_day
+from models.common.texts import day_text
+from models.engine import lifecycle
+from models.engine.lifecycle import DomainError
+from models.store.tables import Event, Evidence, Obligation, Task
+from models.access.weblogin import Viewer
 
 ASSIGNEE_ACTIONS = ("done", "progress", "blocked", "extension")
 COORDINATOR_ACTIONS = ("approve", "deny", "postpone", "resume", "note")

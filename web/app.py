@@ -1,4 +1,4 @@
-"""The coordinator's web dashboard: thin routes over models.dashboard (what pages show) and
+"""The coordinator's web dashboard: thin routes over models.report.dashboard (what pages show) and
 web.actions (what people do). Every page needs a session from a sign-in link; every POST
 carries the session's CSRF token; a GET never changes anything (mail scanners and chat
 link previews open links)."""
@@ -18,19 +18,21 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bots.texts import stage_text
-from models import dashboard, lifecycle
-from models.clock import utcnow
-from models.tokens import same_secret
-from models.periods import period_words
-from models.report import on_time_rate, on_time_trend
-from models.rollup import LABELS, REPORT_FOUR, Tally
-from models.tables import Area, ChatLink, Evidence, Obligation, Plan
-from models.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session, open_session,
-                             redeem_login_link, session_of, viewer_of)
-from bots.service import MAX_EVIDENCE
-from web import actions, charts, words
-from web.links import signature_ok, web_url
+from models.common.texts import stage_text
+from models.report import dashboard
+from models.engine import lifecycle
+from models.common.clock import utcnow
+from models.common.tokens import same_secret
+from models.calendar.periods import period_words
+from models.report.period import on_time_rate, on_time_trend
+from models.report.rollup import LABELS, REPORT_FOUR, Tally
+from models.store.tables import Area, ChatLink, Evidence, Obligation, Plan
+from models.access.weblogin import SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session, open_session, redeem_login_link, session_of, viewer_of
+from models.access.people import MAX_EVIDENCE
+from web import actions
+from web import charts
+from web import words
+from models.access.signed import signature_ok, web_url
 from web.security import Guard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +59,7 @@ EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None = None, zalo=None,
                telegram=None) -> FastAPI:
-    """`zalo`: a bots.zalo.ZaloBot that answers what Zalo posts to /hooks/zalo (webhook mode);
+    """`zalo`: a bots.zalo.conversation.ZaloBot that answers what Zalo posts to /hooks/zalo (webhook mode);
     `telegram`: `dondoc serve`'s feeder of what Telegram posts to /hooks/telegram (webhook mode)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine, app.state.evidence, app.state.bot = engine, Path(evidence_folder), bot_username
@@ -186,7 +188,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
 
     @app.post("/join/{token}", response_class=HTMLResponse)
     def join(request: Request, token: str, session: Session = Depends(database)):
-        from bots.service import InvitationError, redeem_address_invitation
+        from models.access.people import InvitationError, redeem_address_invitation
 
         try:
             link = redeem_address_invitation(session, token)
@@ -324,7 +326,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     def _store(obligation_id: int, viewer: Viewer, content: bytes, name: str, mime: str | None,
                lang: str) -> str | None:
         """Keep the file; why it was refused, if it was."""
-        from bots.service import store_evidence
+        from models.access.people import store_evidence
 
         with Session(engine) as session:
             found = dashboard.visible_obligation(session, viewer, obligation_id)
@@ -387,8 +389,8 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     @app.post("/reach/invite", response_class=HTMLResponse)
     def invite(request: Request, unit_id: str = Form(""), contact: str = Form(""), role: str = Form("assignee"),
                viewer: Viewer = Depends(checked), session: Session = Depends(database)):
-        from bots.service import create_invitation
-        from models.tables import Unit
+        from models.access.people import create_invitation
+        from models.store.tables import Unit
 
         unit = session.get(Unit, unit_id)
         if viewer.role != "coordinator" or unit is None or role not in ("assignee", "head") or not contact.strip():
@@ -403,8 +405,8 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
 
     @app.get("/export.{fmt}")
     def export(request: Request, fmt: str, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
-        from models.report import build_report, narrowed, report_pdf, report_xlsx
-        from models.report_docx import report_docx
+        from models.report.period import build_report, narrowed, report_pdf, report_xlsx
+        from models.report.word import report_docx
 
         filters = dashboard.Filters.from_query(request.query_params)
         if fmt not in EXPORTS or not filters.plan:
@@ -462,7 +464,7 @@ def _templates() -> Jinja2Templates:
     # chart, a QR code) is a markupsafe.Markup made from escaped parts.
     loader = FileSystemLoader(ROOT / "templates" / "web")
     templates = Jinja2Templates(env=Environment(loader=loader, autoescape=True))
-    templates.env.globals.update(day=words.day, day_time=words.day_time, WORDS_KEYS=set(words.WORDS["vi"]),
+    templates.env.globals.update(day=words.day, day_time=words.day_time, WORDS_KEYS=set(words.words("vi")),
                                  channel_name=words.channel_name)
     return templates
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from models.rollup import REPORT_FOUR, Category, Tally
+from models.report.rollup import REPORT_FOUR, Category, Tally
 
 COLOURS = {Category.done_on_time: "#009E73", Category.done_late: "#56B4E9",
            Category.open_on_time: "#F0E442", Category.open_overdue: "#D55E00"}

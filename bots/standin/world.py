@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from bots.standin.entities import EntityError, visible_text
-from models.outbox import Limits  # the same limits dondoc keeps: Telegram's, from its FAQ
+from models.chase.outbox import Limits  # the same limits dondoc keeps: Telegram's, from its FAQ
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64

@@ -1,0 +1,84 @@
+"""The text of a combined reminder: one message per chat listing every task due a word.
+The coordinator's escalation is a summary per unit instead: a province has hundreds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from bots.email.layout import email_reminder
+from bots.sms.layout import sms_reminder
+from models.common.texts import day_text, say, stage_text
+from bots.zalo.layout import reminder_text
+from models.chase import outbox
+from models.calendar.periods import period_words
+from models.store.tables import Plan, Task
+
+CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
+UNITS_SHOWN = 30  # units named in the coordinator's summary (most overdue first); /overdue lists all
+
+
+def shortened(text: str, most: int = 80) -> str:
+    """A task's text cut at a word to fit a reminder line on a phone."""
+    if len(text) <= most:
+        return text
+    return text[:most].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def render_reminder(lang: str, items: list, plan_number: str = "") -> tuple[str, dict | None]:
+    """Text and inline keyboard for one chat: a line and a button per obligation (the button
+    opens its card), or, for the coordinator, a line per unit with overdue tasks."""
+    if all(i.stage == "escalate-coordinator" for i in items):
+        return _coordinator_summary(lang, items), None
+    lines = [say(lang, "reminder_head", count=len(items), plan=plan_number)]
+    items = sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code))
+    for item in items:
+        ob = item.obligation
+        due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
+        lines.append(say(lang, "reminder_line", code=item.code, task=shortened(item.task), period=period_words(ob.period, lang),
+                         due=due, stage=stage_text(lang, item.stage)))
+    escalation = any(i.stage.startswith("escalate") for i in items)
+    # Buttons in the order of the lines; a task due for two periods names the period too.
+    repeated = {i.code for i in items if sum(j.code == i.code for j in items) > 1}
+    buttons = [{"text": f"{i.code} · {i.obligation.period}" if i.code in repeated else i.code,
+                "callback_data": f"c:{i.obligation.id}"} for i in items]
+    markup = None if escalation else {"inline_keyboard": [buttons[n:n + 4] for n in range(0, len(buttons), 4)]}
+    return "\n".join(lines), markup
+
+
+def _coordinator_summary(lang: str, items: list) -> str:
+    by_unit: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        by_unit[item.unit].append(item.code)
+    lines = [say(lang, "escalation_head", count=len(items), units=len(by_unit))]
+    ranked = sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    for unit, codes in ranked[:UNITS_SHOWN]:
+        shown = ", ".join(sorted(set(codes))[:CODES_SHOWN]) + ("…" if len(set(codes)) > CODES_SHOWN else "")
+        lines.append(say(lang, "escalation_line", unit=unit, count=len(codes), codes=shown))
+    if len(ranked) > UNITS_SHOWN:
+        lines.append(say(lang, "escalation_more", units=len(ranked) - UNITS_SHOWN))
+    lines.append(say(lang, "escalation_tail"))
+    return "\n".join(lines)
+
+
+# --- by channel ------------------------------------------------------------------------
+
+def _plan_number(session, items: list) -> str:
+    """The plan the reminder is for (a reminder is made for one plan at a time)."""
+    task = session.get(Task, items[0].obligation.task_id)
+    return session.get(Plan, task.plan_id).number
+
+
+def queue_reminder(session, key: str, link, items: list) -> int:
+    """A combined reminder into the outbox, in the link's channel, naming its plan."""
+    plan = _plan_number(session, items)
+    if link.channel == "email":
+        subject, text, html = email_reminder(link, items, plan)
+        return outbox.enqueue_email(session, key, link.address, subject, text, html, kind="reminder")
+    if link.channel == "sms":
+        return outbox.enqueue_text(session, key, "sms", link.address, sms_reminder(link, items[0].unit, items, plan),
+                                   kind="reminder")
+    if link.channel == "zalo":
+        return outbox.enqueue_text(session, key, "zalo", link.address, reminder_text(link, items, plan),
+                                   kind="reminder")
+    text, markup = render_reminder(link.lang, items, plan)
+    return outbox.enqueue(session, key, link.chat_id, text, reply_markup=markup, kind="reminder")

@@ -1,0 +1,173 @@
+"""People: `invite`, `unlink`, and the dashboard (`web`, `web login-link`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cli.shared import database, err, find_unit, out, resolve_unit
+
+commands = typer.Typer()  # commands at the top level: dondoc people
+web_app = typer.Typer(invoke_without_command=True, pretty_exceptions_show_locals=False,
+                      help="The web dashboard: serve it, or print a sign-in link.")
+
+
+@commands.command()
+def invite(
+    unit: str = typer.Option(None, "--unit", help='Unit id, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
+    contact: str = typer.Option(None, "--contact", help="Who will use the link (name, role)."),
+    role: str = typer.Option("assignee", "--role",
+                             help="assignee; head (the unit's leader: also gets escalations); "
+                                  "coordinator (approves extensions, gets digests)."),
+    group: bool = typer.Option(False, "--group", help="A link that adds the bot to a group chat."),
+    channel: str = typer.Option("telegram", "--channel", help="telegram (print a link to send); zalo (print a "
+                                "pairing code the person sends to the Zalo bot); email or sms (send the invitation "
+                                "to --address: the person confirms from the message)."),
+    address: str = typer.Option(None, "--address", help="The e-mail address or phone number (email, sms)."),
+    csv_file: Path = typer.Option(None, "--csv", help="Invite many: a CSV with the columns unit, contact, channel, "
+                                  "address, role (one person and channel a row); all or none are invited."),
+) -> None:
+    """Single-use invitations (valid 7 days) that tie a person's Telegram chat, Zalo chat,
+    e-mail address or phone to a unit."""
+    from sqlmodel import Session
+
+    rows = _invitation_rows(csv_file) if csv_file else [(None, unit, contact, channel, address, role)]
+    if not csv_file and not (unit and contact):
+        err.print("[red]error[/] --unit and --contact (or --csv FILE)")
+        raise typer.Exit(2)
+    lines, problems = [], []
+    with Session(database()) as session:
+        for line, unit_, contact_, channel_, address_, role_ in rows:
+            where = f"{csv_file}:{line}: " if csv_file else ""
+            try:
+                lines.append(_invite_one(session, find_unit(session, unit_), contact_, role_, channel_, address_,
+                                         group))
+            except ValueError as exc:
+                problems.append(f"{where}{exc}")
+        if problems:
+            session.rollback()
+            for problem in problems:
+                err.print(f"[red]error[/] {problem}", highlight=False)
+            raise typer.Exit(1)
+        session.commit()
+    for text in lines:
+        out.print(text, highlight=False)
+
+
+def _invitation_rows(path: Path) -> list[tuple]:
+    import csv
+
+    try:
+        reader = csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines())
+        rows = [(reader.line_num, r.get("unit", "").strip(), (r.get("contact") or "").strip(),
+                 (r.get("channel") or "telegram").strip(), (r.get("address") or "").strip() or None,
+                 (r.get("role") or "assignee").strip()) for r in reader]
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error[/] {path}: cannot read it ({exc.__class__.__name__})")
+        raise typer.Exit(1) from None
+    if not rows:
+        err.print(f"[red]error[/] {path}: no rows (columns: unit, contact, channel, address, role)")
+        raise typer.Exit(1)
+    return rows
+
+
+
+
+def _invite_one(session, unit_id: str, contact: str, role: str, channel: str, address: str | None,
+                group: bool = False) -> str:
+    """One invitation; the line to hand out (a link, a code) or say where it was sent."""
+    import os
+
+    from models.access.people import ROLES, create_invitation
+
+    if not contact:
+        raise ValueError("contact: a name is needed")
+    if role not in ROLES:
+        raise ValueError(f"role: one of {', '.join(ROLES)}, not {role!r}")
+    if channel not in ("telegram", "zalo", "email", "sms") or (channel in ("email", "sms")) != bool(address):
+        raise ValueError("channel: telegram, zalo, email or sms; an address goes with email and sms")
+    if channel in ("email", "sms"):
+        return _invite_by_address(session, channel, unit_id, contact, address, role)
+    if channel == "zalo":
+        from bots.zalo.conversation import invite_on_zalo
+        code = invite_on_zalo(session, unit_id, contact, role)
+        return f"{contact}: Zalo pairing code (single use, 7 days; sent to the Zalo bot): {code}"
+    token = create_invitation(session, unit_id, contact, role)
+    username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
+    return f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}"
+
+
+@web_app.callback()
+def web(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
+) -> None:
+    """Serve the dashboard for the configured database (sign in with a link from /web in the bot)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import os
+
+    import uvicorn
+
+    from web.app import create_app
+
+    app_ = create_app(database(), evidence, os.environ.get("DONDOC_BOT_USERNAME"))
+    out.print(f"dashboard on http://{host}:{port}/ (Ctrl+C stops it)", highlight=False)
+    uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@web_app.command("login-link")
+def web_login_link(
+    unit: str = typer.Option(..., "--unit", help='Unit id, e.g. "so-noi-vu" or "binh-dinh/so-noi-vu".'),
+    contact: str = typer.Option(..., "--contact", help="Who will use the link (name)."),
+    role: str = typer.Option("coordinator", "--role", help="coordinator (acts for the plans the unit coordinates), "
+                                                           "viewer (read-only), or assignee (the unit's own work)."),
+) -> None:
+    """A single-use sign-in link for the dashboard, valid 10 minutes."""
+    from sqlmodel import Session
+
+    from models.access.weblogin import WEB_ROLES, create_login_link
+    from models.access.signed import login_url
+
+    if role not in WEB_ROLES:
+        err.print(f"[red]error[/] --role is one of {', '.join(WEB_ROLES)}")
+        raise typer.Exit(2)
+    with Session(database()) as session:
+        token = create_login_link(session, resolve_unit(session, unit), contact, role, "cli")
+        session.commit()
+    out.print(login_url(token), highlight=False)
+
+
+def _invite_by_address(session, channel: str, unit_id: str, contact: str, address: str, role: str) -> str:
+    from bots.email.layout import email_invitation
+    from models.access.people import invite_by_address
+    from bots.sms.layout import sms_invitation
+    from models.chase import outbox
+    from models.store.tables import Unit
+
+    invitation = invite_by_address(session, channel, unit_id, contact, address, role)
+    unit_name, key = session.get(Unit, unit_id).name, f"invitation:{invitation.id}"
+    if channel == "email":
+        subject, text, html = email_invitation(contact, unit_name, invitation.id)
+        outbox.enqueue_email(session, key, invitation.address, subject, text, html, kind="invitation")
+    else:
+        outbox.enqueue_text(session, key, "sms", invitation.address, sms_invitation(contact, unit_name, invitation.id),
+                            kind="invitation")
+    return f"{contact}: invitation to {invitation.address} queued (the deliver flow or `dondoc serve` sends it)"
+
+
+@commands.command()
+def unlink(chat: int = typer.Option(..., "--chat", help="Telegram chat id.")) -> None:
+    """Stop a chat from speaking for its unit."""
+    from sqlmodel import Session
+
+    from models.access.people import unlink as unlink_chat
+
+    with Session(database()) as session:
+        done = unlink_chat(session, chat, actor="cli")
+        session.commit()
+    out.print(f"chat {chat}: unlinked" if done else f"chat {chat} was not linked")
+    raise typer.Exit(0 if done else 1)

@@ -1,0 +1,150 @@
+"""Running dondoc: `serve`, `open`, `event record`, `db upgrade`, `calendar show`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
+from cli.shared import (CalendarOption, DATE_FORMATS, PlanIdOption, check_day, clean_exit, database, err, fail,
+                        make_opener, out)
+
+commands = typer.Typer()  # commands at the top level: dondoc running
+event_app = typer.Typer(no_args_is_help=True, help="Events that open on_event tasks.")
+db_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="The database schema.")
+calendar_app = typer.Typer(no_args_is_help=True, help="The working calendar.")
+
+
+@commands.command()
+def demo(
+    database: Path = typer.Option(ROOT / "var" / "demo.db", help="SQLite file for the demo."),
+    year: int = typer.Option(2019, "--year", help="2019: the plan's third quarter of 2019; 2026: the plan "
+                                                  "crossing 1 July 2025 into today's Gia Lai, then 2026-Q1."),
+) -> None:
+    """The main job on the shipped Bình Định plan, with no server and no token: a quarter
+    replayed day by day, simulated contacts answering the bot, and the coordinator's digest."""
+    from cli.demo import SCENARIOS, run_demo
+
+    if year not in SCENARIOS:
+        err.print(f"[red]error[/] --year {year}: expected one of {', '.join(map(str, SCENARIOS))}")
+        raise typer.Exit(1)
+    run_demo(out, database, DEMO_PLAN, DEMO_ORG, DEFAULT_CALENDAR, year, ROOT / "plans" / "org" / "gia-lai.yaml")
+
+
+@commands.command()
+def serve(
+    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder for evidence files."),
+    web_host: str = typer.Option("127.0.0.1", "--web-host", help="Address the dashboard listens on."),
+    web_port: int = typer.Option(8080, "--web-port", help="Port of the dashboard (0: do not serve it)."),
+    schedules: bool = typer.Option(True, "--schedules/--no-schedules",
+                                   help="Fire the flows on prefect.yaml's crons here (--no-schedules when a Prefect "
+                                        "worker runs them)."),
+    webhook: str | None = typer.Option(None, "--webhook", metavar="URL",
+                                       help="Telegram posts updates to this https URL, which your reverse proxy "
+                                            "forwards to the dashboard's /hooks/telegram (default: polling)."),
+    drop_pending: bool = typer.Option(False, "--drop-pending-updates", help="Drop the updates Telegram kept while "
+                                      "the bot was away."),
+    log_level: str = typer.Option("INFO", "--log-level", envvar="DONDOC_LOG_LEVEL", metavar="LEVEL",
+                                  help="DEBUG, INFO, WARNING or ERROR (also DONDOC_LOG_LEVEL)."),
+) -> None:
+    """Answer people, deliver the outbox, serve the dashboard and fire the scheduled flows, in
+    this one process until SIGTERM or Ctrl-C. Every channel's credentials are checked first.
+    Telegram's token: DONDOC_TELEGRAM_TOKEN (or the Prefect Secret block dondoc-telegram-token)."""
+    import logging
+    import os
+
+    from telegram.error import TelegramError
+
+    from bots.telegram.config import NoToken
+    from cli.serve import Refused, Serving, run
+    from flows.schedules import load_schedules
+
+    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        fail(f"--log-level {log_level}: expected DEBUG, INFO, WARNING or ERROR")
+    if webhook and not web_port:
+        fail("--webhook: Telegram posts to the dashboard's /hooks/telegram; serve the dashboard (--web-port)")
+    # after the imports: importing Prefect sets up logging of its own
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    serving = Serving(database(), evidence, (web_host, web_port) if web_port else None,
+                      load_schedules() if schedules else [], webhook, drop_pending, os.environ.get("DONDOC_BOT_USERNAME"))
+    try:
+        run(serving)
+    except (NoToken, Refused) as exc:
+        fail(str(exc))
+    except TelegramError as exc:  # e.g. Telegram refused the webhook's address
+        fail(f"Telegram: {exc.message}")
+
+
+@commands.command("open")
+def open_obligations(
+    plan: str = PlanIdOption,
+    period: str = typer.Option(None, "--period", help="2019-Q3, 2019-H1, 2019 or 2019-07."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS,
+                                      help="Open everything due to be open on this day."),
+    calendar: Path = CalendarOption,
+) -> None:
+    """Open the obligations of a period (idempotent: running it again creates nothing)."""
+    from models.store.db import transaction
+
+    if (period is None) == (as_of is None):
+        err.print("[red]error[/] give exactly one of --period and --as-of")
+        raise typer.Exit(2)
+    check_day("--as-of", as_of)
+    with clean_exit(), transaction(database()) as session:
+        opener = make_opener(session, plan, calendar)
+        created = opener.period(period) if period is not None else opener.as_of(as_of.date())
+    out.print(f"{plan}: {created} obligation(s) opened")
+
+
+@event_app.command("record")
+def event_record(
+    plan: str = PlanIdOption,
+    task: str = typer.Option(..., "--task", help='Task id, e.g. "2.4".'),
+    date: dt.datetime = typer.Option(..., "--date", formats=DATE_FORMATS, help="When the event happened."),
+    note: str = typer.Option(None, "--note", help="What happened (e.g. the decision's number)."),
+    calendar: Path = CalendarOption,
+) -> None:
+    """Record the event an on_event task waits for; its obligations open, due N working days later."""
+    from models.store.db import transaction
+
+    with clean_exit(), transaction(database()) as session:
+        created = make_opener(session, plan, calendar).event(task, date.date(), note)
+    out.print(f"{plan} task {task}: event of {date:%d/%m/%Y} recorded, {created} obligation(s) opened")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest migration."""
+    engine = database(create=True)
+    out.print(f"database schema up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+@calendar_app.command("show")
+def calendar_show(
+    year: int = typer.Argument(..., help="The year, e.g. 2026."),
+    calendar: Path = CalendarOption,
+    as_json: bool = typer.Option(False, "--json", help='{"days_off": [...], "working_days": [...]}'),
+) -> None:
+    """Every weekday off and every worked weekend day of a year, with where each comes from."""
+    from models.calendar.workcal import load_calendar
+
+    if not 1900 <= year <= 2200:
+        err.print(f"[red]error[/] year {year}: expected a year between 1900 and 2200")
+        raise typer.Exit(1)
+    with clean_exit():
+        cal = load_calendar(calendar)
+    days_off, working = cal.exceptions(year)
+    if as_json:
+        print(json.dumps({"days_off": [d.day.isoformat() for d in days_off],
+                          "working_days": [d.day.isoformat() for d in working]}))
+        return
+    table = Table(title=f"{year}: {len(days_off)} weekday(s) off, {len(working)} weekend day(s) worked")
+    for column in ("date", "", "source"):
+        table.add_column(column)
+    for info in sorted([*days_off, *working], key=lambda d: d.day):
+        table.add_row(f"{info.day:%a %d/%m/%Y}", "worked" if info.working else "off", info.source)
+    out.print(table)

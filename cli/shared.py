@@ -1,0 +1,196 @@
+"""What the commands share: the consoles, the common options, and one way each to fail,
+to reach the database, to read a directory and to check what was typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cli.paths import DEFAULT_CALENDAR
+from models.common.problems import InputError, Problem
+
+
+SHOWN = 20  # lines of one kind a command prints before counting the rest
+
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+out = Console(soft_wrap=True)  # a message stays one line, whatever the terminal width
+
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+OrgOption = typer.Option(None, "--org", envvar="DONDOC_ORG", metavar="PATH",
+                         help="Org directory YAML (default: the one DONDOC_ORG names, if set).")
+
+
+CalendarOption = typer.Option(DEFAULT_CALENDAR, "--calendar", help="Working-calendar YAML (swapped days).")
+
+
+PlanIdOption = typer.Option(..., "--plan", help="Plan id, as in the plan YAML.")
+
+
+def print_problems(problems: list[Problem], style: str, label: str) -> None:
+    for problem in problems:
+        err.print(f"[{style}]{label}[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+
+
+def directory_or_exit(path: Path | None):
+    from models.org.directory import load_directory
+
+    if path is None:  # no province's directory is assumed: the admin names theirs
+        fail("no org directory: give --org FILE (e.g. --org plans/org/gia-lai.yaml), "
+              "or set DONDOC_ORG to your installation's directory")
+    try:
+        return load_directory(path)
+    except InputError as exc:
+        print_problems(exc.problems, "red", "error")
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def clean_exit():
+    """A bad calendar file, plan, task or period ends the command with its message, exit 1."""
+    from models.engine.opening import OpeningError
+
+    try:
+        yield
+    except InputError as exc:
+        print_problems(exc.problems, "red", "error")
+        raise typer.Exit(1) from None
+    except OpeningError as exc:
+        err.print(f"[red]error[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+def check_day(option: str, day: dt.datetime | None) -> None:
+    from models.calendar.periods import YEARS
+
+    if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
+        err.print(f"[red]error[/] {option} {day:%Y-%m-%d}: the year must be {YEARS[0]}-{YEARS[1]}")
+        raise typer.Exit(2)
+
+
+def check_plan(session, plan: str):
+    """The plan's row; exit 1 with one line when the database has no such plan."""
+    from models.store.tables import Plan
+
+    row = session.get(Plan, plan)
+    if row is None:
+        fail(f'no plan "{plan}" in the database (apply it first)')
+    return row
+
+
+def check_period(session, plan: str, period: str | None) -> None:
+    """A report or digest of a period the plan has obligations in; else say which it has."""
+    from models.report.dashboard import plan_periods
+
+    if period is None:
+        return
+    periods = plan_periods(session, plan)
+    if period not in periods:
+        shown = ", ".join(periods[-12:]) or "none opened yet"
+        err.print(f'[red]error[/] --period "{period}": {plan} has no obligations in it (its periods: {shown})')
+        raise typer.Exit(1)
+
+
+def resolve_unit(session, unit: str) -> str:
+    """A unit id as typed ("xa-21550" or "binh-dinh/xa-21550") → its full id; exit 1 if unknown."""
+    try:
+        return find_unit(session, unit)
+    except ValueError as exc:
+        err.print(f"[red]error[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def refuse_overwrite(output: Path, force: bool) -> None:
+    if output.exists() and not force:
+        fail(f"{output} exists (perhaps edited by hand): choose another name, or --force")
+
+
+def fail(message: str) -> None:
+    err.print(f"[red]error[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def database(create: bool = False):
+    """The configured database, its schema brought up to date first. A SQLite file that is not
+    there is an error (a mistyped path must not become a new, empty database), unless the
+    command is one that makes databases (`plan apply`, `org apply`, `db upgrade`)."""
+    from sqlalchemy.engine import make_url
+
+    from models.store.db import database_url, make_engine, upgrade
+
+    url = make_url(database_url())
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database).resolve()
+        if not path.parent.is_dir():
+            fail(f"database {path}: folder {path.parent} does not exist (DONDOC_DATABASE_URL)")
+        if not create and not path.exists():
+            fail(f"no database at {path}: apply a plan first (dondoc plan apply …), or point DONDOC_DATABASE_URL "
+                  f"at yours (the demo's: sqlite:///{Path('var/demo.db').resolve()})")
+    engine = make_engine()
+    upgrade(engine)
+    return engine
+
+
+def parse_date(text: str, option: str) -> dt.date:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    err.print(f"[red]error[/] {option} {text}: expected a date as YYYY-MM-DD or dd/mm/yyyy")
+    raise typer.Exit(1)
+
+
+def make_opener(session, plan_id: str, calendar: Path):
+    from models.engine.opening import Opener
+    from models.calendar.workcal import load_calendar
+
+    return Opener(session, plan_id, load_calendar(calendar), actor="cli")
+
+
+def print_changes(path: Path, changes: list, dry_run: bool, as_json: bool = False) -> None:
+    """What apply changed (or would): counts per kind of row and action, then the changes,
+    alike ones on one line (up to SHOWN lines); --json gives every change."""
+    from models.engine.apply import as_json as changes_json
+    from models.engine.apply import lines, plural, summary
+
+    if as_json:
+        print(json.dumps({"file": str(path), "dry_run": dry_run, **changes_json(changes)}, ensure_ascii=False,
+                         indent=2))
+        return
+    if not changes:
+        out.print(f"{path}: already up to date")
+        return
+    verb = "would change (dry run: nothing changed)" if dry_run else "changed"
+    out.print(f"{path}: {verb}:", highlight=False)
+    for subject, actions in summary(changes).items():
+        counts = " · ".join(f"{n} {action}" for action, n in actions.items())
+        out.print(f"  {plural(subject):<18} {counts}", highlight=False)
+    out.print("in detail:")
+    described = lines(changes)
+    for line in described[:SHOWN]:
+        out.print(f"  {line}", highlight=False)
+    if len(described) > SHOWN:
+        out.print(f"  … {len(described) - SHOWN} more line(s) (every change: --json)", highlight=False)
+
+
+def find_unit(session, unit: str) -> str:
+    from sqlmodel import select
+
+    from models.store.tables import Unit
+
+    matches = session.exec(select(Unit.id).where((Unit.id == unit) | Unit.id.endswith("/" + unit))).all()
+    if len(matches) != 1:
+        raise ValueError(f'unit: {"no" if not matches else "more than one"} unit "{unit}"'
+                         + (f": {', '.join(matches)}" if matches else ""))
+    return matches[0]

@@ -1,0 +1,64 @@
+"""Normalising Vietnamese text so that the same words typed differently compare equal.
+
+Admins type unit names by hand, plans are copied from web pages, and the same
+syllable can arrive in NFC or NFD, with the tone mark on either vowel ("hoà" vs
+"hòa", the old and new placement rules), in any case and with stray spaces.
+"""
+
+import re
+import unicodedata
+
+# The five Vietnamese tone marks as combining characters (NFD). The other
+# combining marks (circumflex, breve, horn) change the letter, not the tone.
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\S+")
+
+
+def nfc(text: str) -> str:
+    """NFC form with runs of white space (including non-breaking) folded to one space."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _tone_free_syllable(word: str) -> str:
+    """Move a syllable's tone mark to its end, so both placement rules give one key."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [c for c in decomposed if c in TONE_MARKS]
+    base = "".join(c for c in decomposed if c not in TONE_MARKS)
+    return unicodedata.normalize("NFC", base) + "".join(tones)
+
+
+def key(text: str) -> str:
+    """Comparison key: case, Unicode form, tone-mark placement and spacing ignored.
+
+    Letters and their diacritics still count, so "Sở Tư Phap" does not match
+    "Sở Tư pháp": a missing accent is a typo to report, not a name to accept.
+    """
+    folded = nfc(text).casefold()
+    return _WORD.sub(lambda m: _tone_free_syllable(m.group()), folded)
+
+
+def fold(text: str) -> str:
+    """Key with every diacritic removed (đ → d): for pattern matching and suggestions."""
+    decomposed = unicodedata.normalize("NFD", nfc(text).casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.replace("đ", "d")
+
+
+def slug(text: str) -> str:
+    """ASCII identifier from a Vietnamese name: "Sở Tư pháp" → "so-tu-phap"."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def without_diacritics(text: str) -> str:
+    """The same text with every diacritic removed, case kept (đ → d, Đ → D): what a text
+    message without Unicode carries."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.replace("đ", "d").replace("Đ", "D")
+
+
+def code_key(code: str) -> tuple:
+    """"1.10" after "1.9": a dotted code's numbers compared as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in code.split("."))

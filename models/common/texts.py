@@ -1,0 +1,58 @@
+"""What people read, in Vietnamese (the default) and English: gettext catalogues in
+templates/locale/<lang>/LC_MESSAGES/, one per channel (telegram, zalo, email, sms) and one for
+the dashboard (web). Telegram's texts are HTML and every value put into them is escaped by `say`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+from pathlib import Path
+
+from models.common.clock import VN
+
+LOCALE = Path(__file__).resolve().parents[2] / "templates" / "locale"
+LANGUAGES = ("vi", "en")  # vi is the default; a person picks en with /lang en
+
+
+@functools.cache
+def catalogue(domain: str, lang: str) -> dict[str, str]:
+    """{key: text} of templates/locale/<lang>/LC_MESSAGES/<domain>.po, the gettext catalogue
+    translators edit (msgid is the key the code asks for)."""
+    from babel.messages.pofile import read_po
+
+    with (LOCALE / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as po:
+        return {message.id: message.string for message in read_po(po) if message.id}
+
+
+def template(lang: str, key: str) -> str:
+    """The Telegram text for `key` in `lang` (Vietnamese for a language we do not have), unfilled."""
+    return catalogue("telegram", lang if lang in LANGUAGES else "vi")[key]
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    """The text for `key` in `lang`, with values HTML-escaped (they come from users and plans)."""
+    return template(lang, key).format(**{k: html.escape(str(v), quote=False) for k, v in values.items()})
+
+
+def day_text(moment: dt.datetime | None) -> str:
+    """A deadline as people in Vietnam write it: 14/10/2019 (— when there is none)."""
+    return moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "—"
+
+
+STAGE_KEYS = {"open": "stage_open", "due": "stage_due", "escalate-head": "stage_head",
+              "escalate-coordinator": "stage_coordinator"}
+
+
+def stage_text(lang: str, stage: str) -> str:
+    """A reminder stage in words: "T-3" → "còn 3 ngày làm việc" (on any channel: "T-3@zalo")."""
+    stage = stage.split("@")[0]
+    if stage.startswith("T-"):
+        return say(lang, "stage_before", days=stage[2:])
+    if stage.startswith("overdue-"):
+        return say(lang, "stage_overdue")
+    if stage.startswith("checkin-"):
+        return say(lang, "stage_checkin")
+    if stage.startswith("blocked-"):
+        return say(lang, "stage_blocked")
+    return say(lang, STAGE_KEYS[stage])

@@ -1,0 +1,138 @@
+"""Unit phrases in a plan's lead and coordinating cells, with or without a directory.
+
+`plans/vocab/units.yaml` ships the generic names every province uses: the classes of
+the two-level and three-level systems ("UBND các xã, phường, đặc khu"), the provincial
+departments before and after the 2025 mergers with their abbreviations ("Sở KH&CN"),
+and the words that name parties outside government ("Doanh nghiệp"). A cell is split
+into the phrases a person would list:
+
+- a known name is taken whole, so "UBND các phường, xã" keeps its inner comma and two
+  names with no separator ("Sở Khoa học và Công nghệ Sở Công Thương") come apart;
+- otherwise a phrase runs to the next ";" or ",", or to a "và" that a known name follows;
+- a fragment that only qualifies the one before ("có liên quan", "khoản 1") stays with it;
+- "… cấp tỉnh, cấp xã" lists the same body at two levels: both are written out.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from models.common.text import fold, key, nfc
+from models.common.yamlio import load_yaml
+
+VOCABULARY = Path(__file__).resolve().parents[2] / "plans" / "vocab" / "units.yaml"
+
+_TOKEN = re.compile(r"[;,]|[^\s;,]+")
+_SEPARATORS = {";", ","}
+# Words that start a fragment qualifying the phrase before it, not naming a unit.
+_QUALIFIERS = {key(w) for w in ("có", "liên", "trên", "thuộc", "khoản", "điểm", "mục", "điều", "tại", "trong", "theo",
+                                 "khu", "cụm")}
+_LEVEL = re.compile(r"^cấp (tỉnh|huyện|xã|cơ sở|thành phố)$", re.IGNORECASE)
+
+
+def _tokens(text: str) -> list[re.Match]:
+    return list(_TOKEN.finditer(text))
+
+
+def name_key(text: str) -> str:
+    """Key of a name: case, Unicode form, tone placement, punctuation spacing and a
+    trailing full stop ignored."""
+    return " ".join(key(t.group()) for t in _tokens(nfc(text).rstrip(" ."))).strip()
+
+
+class Vocabulary:
+    """Known names → their canonical name; and the outside-government words."""
+
+    def __init__(self, doc: dict):
+        self.canonical: dict[str, str] = {}
+        for entry in [*doc.get("classes", []), *doc.get("units", [])]:
+            for name in [entry["name"], *entry.get("aliases", [])]:
+                self.canonical.setdefault(name_key(name), entry["name"])
+        self.outside = [fold(w) for w in doc.get("outside", [])]
+
+    def is_outside(self, phrase: str) -> bool:
+        """A party outside government (businesses, investors, citizens): informed, never chased."""
+        folded = fold(phrase)
+        return any(folded == w or folded.startswith(w + " ") for w in self.outside)
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict:
+    return load_yaml(VOCABULARY)
+
+
+def vocabulary_entries(kind: str) -> list[dict]:
+    """The shipped "classes" or "units", as written in the YAML."""
+    return list(_document().get(kind, []))
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    return Vocabulary(_document())
+
+
+class Splitter:
+    """Splits a cell into unit phrases using a set of known name keys."""
+
+    def __init__(self, known: set[str]):
+        self.known = known
+        self.longest = max((len(k.split(" ")) for k in known), default=1)
+
+    def split(self, cell: str) -> list[str]:
+        text = nfc(cell)
+        tokens = _tokens(text)
+        spans: list[tuple[int, int]] = []  # token ranges of the phrases
+        i = 0
+        while i < len(tokens):
+            word = tokens[i].group()
+            if word in _SEPARATORS or word.casefold() in {"và", "."}:
+                i += 1
+                continue
+            known = self._known_at(tokens, i)
+            end = self._extended(tokens, known) if known else self._fragment_end(tokens, i)
+            if spans and not known and key(word) in _QUALIFIERS and word[:1].islower():
+                spans[-1] = (spans[-1][0], end)  # "có liên quan", "khoản 1": part of the phrase before
+            else:
+                spans.append((i, end))
+            i = end
+        phrases = [text[tokens[a].start():tokens[b - 1].end()].rstrip(" .;,") for a, b in spans]
+        return _write_out_levels([p for p in phrases if p])
+
+    def _known_at(self, tokens: list[re.Match], start: int) -> int | None:
+        for end in range(min(len(tokens), start + self.longest), start, -1):
+            if " ".join(key(t.group()) for t in tokens[start:end]).rstrip(" .") in self.known:
+                return end
+        return None
+
+    def _extended(self, tokens: list[re.Match], end: int) -> int:
+        """A known name goes on to the next separator when words follow it directly
+        ("Sở Tài chính tỉnh Đồng Nai", "UBND các phường, xã có liên quan"), unless they
+        start another known name ("Sở Khoa học và Công nghệ Sở Công Thương")."""
+        if end >= len(tokens) or tokens[end].group() in _SEPARATORS or tokens[end].group().casefold() == "và" \
+                or self._known_at(tokens, end):
+            return end
+        return self._fragment_end(tokens, end)
+
+    def _fragment_end(self, tokens: list[re.Match], start: int) -> int:
+        end = start + 1
+        while end < len(tokens) and tokens[end].group() not in _SEPARATORS:
+            if tokens[end].group().casefold() == "và" and self._known_at(tokens, end + 1):
+                break
+            if end > start + 1 and tokens[end].group() in ("Sở", "UBND") and self._known_at(tokens, end):
+                break  # a second name with no separator: "Ban Quản lý … Sở Công Thương"
+            end += 1
+        return end
+
+
+def _write_out_levels(phrases: list[str]) -> list[str]:
+    """"Ban Chỉ huy Phòng thủ dân sự cấp tỉnh", "cấp xã" → the body named at both levels."""
+    out: list[str] = []
+    for phrase in phrases:
+        m = _LEVEL.match(phrase)
+        if m and out and (head := re.match(r"(.+?)\s+cấp \S+(?: \S+)?$", out[-1])):
+            out.append(f"{head.group(1)} {phrase}")
+        else:
+            out.append(phrase)
+    return out

@@ -1,0 +1,430 @@
+"""The one interpreter of rows: from a document's tables to the plan's areas and tasks.
+
+Readers only find cells. This module knows what a responsibility matrix looks like:
+a header whose columns are recognised by meaning, sections at several levels (A, I,
+1) that become areas, numbered task rows, rows with no number of their own that
+continue the task above (merged cells), repeated headers, and the cut a copied page
+can leave ("….."). It never shifts a cell silently: what it cannot read with
+certainty is reported with the line and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from models.plans.intake.planinfo import read_plan_info
+from models.plans.intake.rows import Cell, Document, Row
+from models.org.directory import Directory
+from models.common.text import fold
+from models.plans.timing import TimingKind, parse_timing, plan_year
+from models.common.yamlio import Problem, flow
+
+# Header cell → column role, by the words it contains (diacritics ignored); first match wins.
+HEADER_WORDS = [
+    ("id", [r"^(?:so )?t\.?t\.?$", r"^stt$", r"^so thu tu$"]),
+    ("timing", [r"thoi gian", r"thoi han", r"^tien do", r"moc thoi gian"]),
+    ("lead", [r"chu tri", r"(?:don vi|co quan) thuc hien", r"chiu trach nhiem", r"^don vi$", r"^co quan$"]),
+    ("coordinating", [r"phoi hop"]),
+    ("outputs", [r"san pham", r"ket qua"]),
+    ("funding", [r"kinh phi", r"nguon von"]),
+    ("note", [r"ghi chu"]),
+    ("text", [r"nhiem vu", r"noi dung", r"cong viec", r"giai phap", r"hoat dong"]),
+]
+REQUIRED = ("text", "lead")
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
+         "XVI", "XVII", "XVIII", "XIX", "XX"]
+LETTERS = list("ABCDEFGHKLMNOPQRSTUVXY")  # Vietnamese lists skip I, J, W, Z
+_NUMBER = re.compile(r"^\d+(?:\.\d+)*$")
+_ITEM = re.compile(r"^(?P<letter>[a-z])\s*[).]?$")  # "a)", "b." (đ is left out of ids)
+_ELLIPSIS = re.compile(r"^[.…\s-]{3,}$|^…+$")
+SUFFIXES = "bcdefghiklmnopqrstuvxy"
+
+
+def header_role(text: str) -> str | None:
+    folded = fold(text).strip(" .:*")
+    for role, patterns in HEADER_WORDS:
+        if any(re.search(p, folded) for p in patterns):
+            return role
+    return None
+
+
+def header_roles(texts: list[str]) -> list[str | None] | None:
+    """Column roles when these cells are a matrix header, else None."""
+    roles = [header_role(t) if t else None for t in texts]
+    known = [r for r in roles if r]
+    if not all(r in known for r in REQUIRED) or len(known) < 3 or len(set(known)) != len(known):
+        return None
+    return roles
+
+
+def _sub_header(roles: list[str | None], row: Row) -> list[str | None] | None:
+    """A second header row under cells merged across columns ("Đơn vị thực hiện" over
+    "Chủ trì" | "Phối hợp"): the roles with the sub-headings' meanings, or None."""
+    own = [(i, c) for i, c in enumerate(row.cells[:len(roles)]) if not c.empty and not c.spanned and not c.merged]
+    if not own or not all(header_role(c.text) for _, c in own):
+        return None
+    refined = list(roles)
+    for i, cell in own:
+        refined[i] = header_role(cell.text)
+    known = [r for r in refined if r]
+    return refined if len(set(known)) == len(known) and all(r in known for r in REQUIRED) else None
+
+
+def label_kind(label: str) -> str | None:
+    """"IV" → roman, "B" → letter, "2" → arabic; anything else is not a section label."""
+    if label in ROMAN:
+        return "roman"
+    if label in LETTERS:
+        return "letter"
+    if label.isdigit():
+        return "arabic"
+    return None
+
+
+def previous_label(label: str) -> str | None:
+    for labels in (ROMAN, LETTERS):
+        if label in labels:
+            i = labels.index(label)
+            return labels[i - 1] if i else None
+    return str(int(label) - 1) if label.isdigit() and int(label) > 1 else None
+
+
+_LABELLED = re.compile(r"^(?P<label>[IVX]+|[A-Y]|\d+)[.)]\s+(?P<title>.+)$", re.DOTALL)
+
+
+def split_label(text: str) -> tuple[str, str] | None:
+    """"I. NÂNG CAO NHẬN THỨC" in one cell → ("I", "NÂNG CAO NHẬN THỨC"), for a heading in capitals."""
+    m = _LABELLED.match(text.strip())
+    if m and label_kind(m["label"]) and sum(c.isupper() for c in m["title"]) >= 0.8 * sum(
+            c.isalpha() for c in m["title"]):
+        return m["label"], m["title"].strip()
+    return None
+
+
+def _next_label(label: str) -> str | None:
+    for labels in (ROMAN, LETTERS):
+        if label in labels and labels.index(label) + 1 < len(labels):
+            return labels[labels.index(label) + 1]
+    return str(int(label) + 1) if label.isdigit() else None
+
+
+def is_ellipsis(text: str) -> bool:
+    return bool(_ELLIPSIS.match(text.strip()))
+
+
+@dataclass
+class Section:
+    kind: str
+    label: str
+
+
+@dataclass
+class TaskRow:
+    path: tuple[str, ...]  # labels of the sections it is in
+    number: str  # as printed ("1", "1.1"); "" for a row continuing the task above
+    cells: dict[str, Cell]
+    line: int | None
+    where: str
+    suffix: str = ""  # "b", "c": rows continuing a numbered task
+
+
+@dataclass
+class Result:
+    plan: dict | None
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+class Interpreter:
+    def __init__(self, source: str, directory: Directory):
+        self.source, self.directory = source, directory
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.sections: list[Section] = []
+        self.areas: dict[str, str] = {}  # id → title, in order
+        self.rows: list[TaskRow] = []
+        self.cut_at: int | None = None  # line of a "….." cut; rows after it may be in a lost section
+        self.orphans: list[TaskRow] = []
+
+    def problem(self, row: Row | TaskRow | None, field_: str, message: str, warning: bool = False,
+                cell: Cell | None = None) -> None:
+        line = (cell.line if cell is not None and cell.line else None) or (row.line if row else None)
+        where = f" ({row.where})" if row is not None and row.where and not line else ""
+        (self.warnings if warning else self.errors).append(Problem(self.source, line, field_, message + where))
+
+    # --- the table ------------------------------------------------------------------
+
+    def find_matrix(self, doc: Document) -> tuple[list[str | None], list[Row]] | None:
+        """The header's roles and the body rows: the first table with a matrix header,
+        and the tables after it with the same header or the same width (a table split
+        across pages)."""
+        roles, body = None, []
+        for table in doc.tables:
+            start = None
+            for i, row in enumerate(table):
+                found = header_roles(row.texts())
+                if found is not None and (roles is None or found == roles):
+                    roles, start = found, i + 1
+                    if start < len(table) and (refined := _sub_header(roles, table[start])):
+                        roles, start = refined, start + 1
+                    break
+            if start is not None:
+                body += table[start:]
+            elif roles is not None and table and len(table[0].cells) == len(roles):
+                body += table
+        if roles is None:
+            self.problem(None, "header", "no responsibility matrix found: no table has a header with the "
+                         'columns for the task ("Nhiệm vụ", "Nội dung") and the lead unit ("Cơ quan chủ trì")')
+            return None
+        return roles, body
+
+    def read(self, doc: Document) -> Result:
+        found = self.find_matrix(doc)
+        if found is None:
+            return Result(None, self.errors, self.warnings)
+        roles, body = found
+        unknown = [i for i, r in enumerate(roles) if r is None and i > 0]
+        if unknown:
+            self.problem(None, "header", f"column(s) {', '.join(str(i + 1) for i in unknown)} not recognised: "
+                         "left out", warning=True)
+        above: list[Cell] = [Cell() for _ in roles]
+        for row in body:
+            cells = self._inherit(row, above, len(roles))
+            above = cells
+            self._row(row, roles, cells)
+        self._place_orphans(None)
+        if not self.rows:
+            self.problem(None, "table", "the matrix has a header but no task rows")
+        info, missing = read_plan_info(doc.text, self.directory)
+        for name in missing:
+            self.problem(None, f"plan.{name}", "not found in the text: fill it in by hand", warning=True)
+        plan = {"plan": flow(info), "areas": [{"id": a, "title": t} for a, t in self.areas.items()],
+                "tasks": self._tasks(plan_year(info["title"]))}
+        return Result(None if self.errors else plan, self.errors, self.warnings)
+
+    @staticmethod
+    def _inherit(row: Row, above: list[Cell], width: int) -> list[Cell]:
+        cells = list(row.cells[:width]) + [Cell() for _ in range(width - len(row.cells))]
+        return [above[i] if c.spanned and c.empty else c for i, c in enumerate(cells)]
+
+    def _row(self, row: Row, roles: list[str | None], cells: list[Cell]) -> None:
+        texts = [c.text for c, m in zip(cells, row.cells) if not m.merged] if row.cells else []
+        if not any(texts):
+            return
+        if all(is_ellipsis(t) for t in texts if t):
+            self.cut_at = row.line or 0
+            self.problem(row, "table", "the text is cut here (an ellipsis line): rows may be missing from the "
+                         "source", warning=True)
+            return
+        own = [c for c in row.cells if not c.empty and not c.merged and not c.spanned]
+        if _numbers_the_columns(row):
+            return  # "(1) (2) (3) …" under the header
+        if header_roles([c.text for c in row.cells]) is not None or \
+                (len(own) >= 2 and all(header_role(c.text) for c in own)):
+            return  # the header repeated after a page break
+        if row.problem:
+            first = row.cells[0].text if row.cells else ""
+            self.problem(row, f"row {first}".strip(), row.problem)
+            return
+        by_role = {r: c for r, c in zip(roles, cells) if r}
+        number = by_role["id"].text.rstrip(".") if "id" in by_role and not row.cells[0].spanned else ""
+        own_texts = [c.text for c in row.cells if not c.empty and not c.merged and not c.spanned]
+        if len(own_texts) == 1 and (labelled := split_label(own_texts[0])):
+            number, title = labelled
+            self._open_section(label_kind(number), number, title)
+            return
+        if self._section(row, number, by_role, cells):
+            return
+        self._task(row, number, by_role)
+
+    def _section(self, row: Row, number: str, by_role: dict[str, Cell], cells: list[Cell]) -> bool:
+        """A heading row: a label ("II", "B", "3") and a title, no lead and no timing. A dotted
+        number ("5.1") heads a sub-section only when the whole row is set in bold."""
+        own = [c for c in row.cells if not c.empty and not c.merged and not c.spanned]
+        content = [c for c in own if c.text.rstrip(".") != number]
+        kind = label_kind(number)
+        if kind is None and _NUMBER.match(number) and own and all(c.bold for c in own):
+            kind = f"sub{number.count('.')}"
+        if kind is None or len(content) != 1 or not (by_role.get("timing") or Cell()).empty:
+            return False
+        if not kind.startswith("sub") and not (by_role.get("lead") or Cell()).empty:
+            return False
+        self._open_section(kind, number, content[0].text)
+        return True
+
+    def _open_section(self, kind: str, label: str, title: str) -> None:
+        self._place_orphans(label, kind)
+        depth = next((i for i, s in enumerate(self.sections) if s.kind == kind), len(self.sections))
+        path = [s.label for s in self.sections[:depth]]
+        if ".".join([*path, label]) in self.areas:  # "IV" twice: the second is the next one, "V"
+            following = _next_label(label)
+            if following is None or ".".join([*path, following]) in self.areas:
+                self.problem(None, f"area {'.'.join([*path, label])}", f'section "{label}" appears twice')
+            else:
+                self.problem(None, f"area {'.'.join([*path, label])}", f'section "{label}" appears twice: the '
+                             f'second ("{title}") is read as "{following}"', warning=True)
+                label = following
+        self.sections[depth:] = [Section(kind, label)]
+        self.areas[".".join(s.label for s in self.sections)] = title
+        self.cut_at = None
+
+    def _task(self, row: Row, number: str, by_role: dict[str, Cell]) -> None:
+        path = tuple(s.label for s in self.sections)
+        if item := _ITEM.match(number):  # "a)", "b." under a numbered task: its parts
+            parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)
+            if parent is None:
+                self.problem(row, f"row {number}", "a lettered item with no numbered task above it")
+                return
+            self.rows.append(TaskRow(path, parent.number, by_role, row.line, row.where, item["letter"]))
+            return
+        if not number:
+            parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)
+            if parent is None:
+                self.problem(row, "row", "a task row with no number and no numbered task above it in its "
+                             "section: give it a number in the source")
+                return
+            taken = sum(1 for t in self.rows if t.path == path and t.number == parent.number and t.suffix)
+            task = TaskRow(path, parent.number, by_role, row.line, row.where, SUFFIXES[taken])
+        else:
+            task = TaskRow(path, number, by_role, row.line, row.where)
+            if self.cut_at is not None and self._restarts(task):
+                self.orphans.append(task)
+            else:
+                self._check_jump(task)
+        for part in _run_together(task, self.directory):
+            self.rows.append(part)
+
+    def _check_jump(self, task: TaskRow) -> None:
+        before = [t for t in self.rows if t.path == task.path and t.number and not t.suffix]
+        if not before or not _NUMBER.match(task.number) or not _NUMBER.match(before[-1].number):
+            return
+        last, this = _number_key(before[-1].number), _number_key(task.number)
+        if len(last) == len(this) and last[:-1] == this[:-1] and this[-1] > last[-1] + 1:
+            self.problem(task, f"row {task.number}", f"numbering jumps from {before[-1].number} to "
+                         f"{task.number}: is a row missing from the source?", warning=True)
+
+    def _restarts(self, task: TaskRow) -> bool:
+        """After a cut, numbering that goes back means the rows belong to a lost section."""
+        before = [t for t in self.rows if t.path == task.path and t.number and t not in self.orphans]
+        return bool(before) and _number_key(task.number) <= _number_key(before[-1].number)
+
+    def _place_orphans(self, label: str | None, kind: str | None = None) -> None:
+        """Rows after a cut whose section was lost belong to the section just before the next
+        one ("VII" → "VI"), when that section was not seen; otherwise they cannot be placed."""
+        if not self.orphans:
+            return
+        lost = previous_label(label) if label else None
+        parent = tuple(s.label for s in self.sections if s.kind != kind)[:len(self.orphans[0].path) - 1]
+        lost_path = (*parent, lost) if lost else None
+        if lost_path is None or ".".join(lost_path) in self.areas:
+            first = self.orphans[0]
+            self.problem(first, f"row {first.number}", "the numbering restarts after a cut in the text and "
+                         "the section these rows belong to is not in the source: add its heading row")
+        else:
+            self.areas[".".join(lost_path)] = "(tiêu đề mục bị mất trong văn bản nguồn)"
+            self.problem(self.orphans[0], f"area {'.'.join(lost_path)}",
+                         f"the rows after the cut belong to section {lost}, whose heading is lost: "
+                         "fill in its title", warning=True)
+            for task in self.orphans:
+                task.path = lost_path
+        self.orphans = []
+
+    # --- tasks ----------------------------------------------------------------------
+
+    def _tasks(self, year: int | None) -> list[dict]:
+        ids = _unique_ids(self.rows)
+        return [self._task_dict(ids[i], row, year) for i, row in enumerate(self.rows)]
+
+    def _task_dict(self, task_id: str, row: TaskRow, year: int | None) -> dict:
+        def cell(role: str) -> Cell:
+            return row.cells.get(role) or Cell()
+
+        task: dict = {"id": task_id}
+        if row.path:
+            task["area"] = ".".join(row.path)
+        task["text"] = cell("text").text
+        if not task["text"]:
+            self.problem(row, f"task {task_id}.text", "the task has no text")
+        for column in ("lead", "coordinating"):
+            task[column] = flow(self.phrases(cell(column)))
+            for phrase in task[column] if self.directory.units else ():
+                if self.directory.resolve(phrase) is None and not self.directory.is_outside(phrase):
+                    hint = self.directory.suggest(phrase)
+                    self.problem(row, f"task {task_id}.{column}", f'"{phrase}" is not in the directory'
+                                 + (f' (did you mean "{hint}"?)' if hint else ""), warning=True, cell=cell(column))
+        if not task["lead"]:
+            self.problem(row, f"task {task_id}.lead", "no lead unit in this row")
+        timing = parse_timing(cell("timing").text, year)
+        if timing.kind is TimingKind.unknown:
+            self.problem(row, f"task {task_id}.timing", f'timing "{timing.phrase}" is not understood: kept '
+                         "verbatim, needs an admin decision", warning=True, cell=cell("timing"))
+        task["timing"] = flow(timing.as_yaml())
+        for extra in ("outputs", "funding", "note"):
+            if cell(extra).text:
+                task[extra] = cell(extra).text
+        return task
+
+    def phrases(self, cell: Cell) -> list[str]:
+        parts = cell.lines if cell.paragraphs else (cell.text,) if cell.lines else ()
+        return [p for part in parts for p in self.directory.split(part)]
+
+
+def _numbers_the_columns(row: Row) -> bool:
+    texts = [c.text.strip("()") for c in row.cells if not c.merged]
+    return len(texts) >= 3 and texts == [str(i) for i in range(1, len(texts) + 1)]
+
+
+def _number_key(number: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in number.split(".")) if _NUMBER.match(number) else (0,)
+
+
+def _unique_ids(rows: list[TaskRow]) -> list[str]:
+    """The document's own numbers; where a number repeats in the plan, prefixed with the
+    section label in which numbering restarts ("II.3", "A.2.7")."""
+    depth = max((len(r.path) for r in rows), default=0)
+    for levels in [(), *[(k,) for k in range(depth)], tuple(range(depth))]:
+        ids = []
+        for r in rows:
+            prefix = [r.path[k] for k in levels if k < len(r.path)]
+            ids.append(".".join([*prefix, r.number, *([r.suffix] if r.suffix else [])]))
+        if len(set(ids)) == len(ids):
+            return ids
+    return ids
+
+
+def _run_together(task: TaskRow, directory: Directory) -> list[TaskRow]:
+    """Two table rows whose row break was lost arrive as one row holding two sentences of
+    task text, two lead lines and two coordinating lines. Split only when every count agrees
+    and each lead line is a whole unit phrase; otherwise the row is one task."""
+    text, lead, coord = (task.cells.get(r) or Cell() for r in ("text", "lead", "coordinating"))
+    sentences = _sentences(text.lines)
+    k = len(sentences)
+    if k < 2 or text.paragraphs or len(lead.lines) != k or len(coord.lines) not in (0, k):
+        return [task]
+    if not all(directory.split(line) and all(directory.knows(p) for p in directory.split(line))
+               for line in lead.lines):
+        return [task]
+    parts = []
+    for i in range(k):
+        cells = dict(task.cells)
+        cells["text"] = Cell(sentences[i], text.line)
+        cells["lead"] = Cell((lead.lines[i],), lead.line)
+        if coord.lines:
+            cells["coordinating"] = Cell((coord.lines[i],), coord.line)
+        parts.append(TaskRow(task.path, task.number, cells, task.line, task.where,
+                             task.suffix if i == 0 else SUFFIXES[i - 1]))
+    return parts
+
+
+def _sentences(lines: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Lines grouped into sentences that end at a line ending with a full stop."""
+    groups, current = [], []
+    for line in lines:
+        current.append(line)
+        if line.endswith("."):
+            groups.append(tuple(current))
+            current = []
+    if current:
+        groups.append(tuple(current))
+    return groups

@@ -1,0 +1,313 @@
+"""The coordinator's digest: where a plan stands, what changed since the last one, and
+what needs the coordinator (extensions waiting, units nobody can reach, messages that may
+not have arrived). Built from single SQL aggregations; rendered by `templates/digest.j2`
+as Telegram HTML or as plain text for the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.chase import outbox
+from models.engine.lifecycle import ACTIVE
+from models.engine.opening import schedule_of, untracked_tasks
+from models.calendar.periods import period_words, MONTHS, Period, period_containing
+from models.plans.plan import DigestPolicy
+from models.report.render import environment
+from models.report.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
+from models.engine.asof import obligations_at
+from models.store.tables import ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
+from models.calendar.workcal import VN, WorkingCalendar
+
+CHANGE_KINDS = ("done", "progress", "blocked", "extension_requested", "extension_approved", "extension_denied",
+                "postponed", "cancelled")
+
+
+@dataclass
+class Digest:
+    plan: Plan
+    at: dt.datetime
+    kind: str  # "weekly", "period-end", "manual"
+    label: str  # "2019-W42", "2019-Q3"
+    total: Tally
+    areas: list[tuple[str, str, Tally]]
+    worst_units: list[tuple[str, int]]  # (unit name, overdue obligations)
+    extensions: list[dict]  # waiting for the coordinator
+    unreachable: list[tuple[str, str, str]]  # (unit id, name, why): lead units with open work and no live chat
+    uncertain: int  # messages whose delivery nobody can confirm
+    reach: dict[str, int] = field(default_factory=dict)  # channel → units reached on it
+    blockers: list[dict] = field(default_factory=list)  # blocked obligations, with what blocks them
+    newly_unreachable: list[tuple[str, str]] = field(default_factory=list)  # (name, why): lost since the previous
+    worst_tie: tuple[int, int] | None = None  # (units, overdue each): a tie at the end of worst_units
+    untracked: list[str] = field(default_factory=list)  # task codes that open nothing until timed
+    previous_at: dt.datetime | None = None
+    deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
+    events: dict[str, int] = field(default_factory=dict)  # what assignees and coordinators did since
+
+    def totals(self) -> dict[str, int]:
+        return {c.value: self.total[c] for c in Category} | {"due_soon": self.total.due_soon,
+                                                             "extended": self.total.extended,
+                                                             "unreachable": len(self.unreachable)}
+
+
+def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "manual", label: str = "",
+                 period: str | None = None, top_units: int | None = None) -> Digest:
+    """The digest of a plan as it stands at `at` (only one period's obligations if given)."""
+    plan = session.get(Plan, plan_id)
+    schedule = schedule_of(plan)
+    top = top_units or schedule.digest.top_units
+    tallies = rollup(session, "area", at, plan_id=plan_id, due_soon_days=schedule.due_soon_days, period=period)
+    digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", Tally.summed(("total",), tallies),
+                    every_area(session, plan_id, tallies),
+                    [], _extensions(session, plan_id), unreachable_units(session, plan), _uncertain(session, plan),
+                    _reach(session, plan), _blockers(session, plan_id, period))
+    digest.worst_units, digest.worst_tie = _worst_units(session, plan_id, at, top, period)
+    digest.untracked = untracked_tasks(session, plan_id)
+    _since_previous(session, digest)
+    return digest
+
+
+def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int,
+                 period: str | None) -> tuple[list[tuple[str, int]], tuple[int, int] | None]:
+    """The units with the most overdue obligations, the longest overdue first among equals,
+    and, when the list would end inside a tie, that tie as one line: (units, count)."""
+    overdue = func.count()
+    ob = obligations_at(at)
+    query = (select(Unit.name, overdue).select_from(ob).join(Task, Task.id == ob.task_id)
+             .join(Unit, Unit.id == ob.unit_id).where(category_at(at, ob) == Category.open_overdue.value)
+             .group_by(Unit.name).order_by(overdue.desc(), func.min(ob.due_at), Unit.name))
+    ranked = list(session.exec(in_scope(query, at, plan_id=plan_id, period=period, ob=ob)))
+    if len(ranked) <= top or ranked[top - 1][1] != ranked[top][1]:
+        return [(name, count) for name, count in ranked[:top]], None
+    tied = ranked[top - 1][1]
+    return [(name, count) for name, count in ranked[:top] if count > tied], \
+        (sum(1 for _, count in ranked if count == tied), tied)
+
+
+def _extensions(session: Session, plan_id: str) -> list[dict]:
+    rows = session.exec(select(Obligation, Task.code, Unit.name).join(Task, Task.id == Obligation.task_id)
+                        .join(Unit, Unit.id == Obligation.unit_id)
+                        .where(Task.plan_id == plan_id, Obligation.status == "extension_requested")
+                        .order_by(Obligation.requested_due_at, Unit.name))
+    return [{"unit": unit, "code": code, "period": ob.period, "due": ob.due_at, "requested": ob.requested_due_at,
+             "reason": ob.note or ""} for ob, code, unit in rows]
+
+
+def _blockers(session: Session, plan_id: str, period: str | None) -> list[dict]:
+    """What the units say blocks them (the reason they gave), oldest report first."""
+    query = (select(Obligation, Task.code, Unit.name).join(Task, Task.id == Obligation.task_id)
+             .join(Unit, Unit.id == Obligation.unit_id)
+             .where(Task.plan_id == plan_id, Obligation.status == "blocked").order_by(Obligation.id))
+    if period:
+        query = query.where(Obligation.period == period)
+    return [{"unit": unit, "code": code, "period": ob.period, "reason": ob.note or ""}
+            for ob, code, unit in session.exec(query)]
+
+
+def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str]]:
+    """Units with active obligations that no live chat speaks for: their dead link's reason,
+    or "never linked"."""
+    open_units = (select(Obligation.unit_id).join(Task, Task.id == Obligation.task_id)
+                  .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE])).distinct())
+    live = select(ChatLink.unit_id).where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]))
+    rows = session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(open_units), Unit.id.not_in(live))
+                        .order_by(Unit.name)).all()
+    dead = {unit_id: reason for unit_id, reason in session.exec(
+        select(ChatLink.unit_id, ChatLink.dead_reason).where(ChatLink.dead_reason.is_not(None)))}
+    return [(unit_id, name, dead.get(unit_id, "")) for unit_id, name in rows]
+
+
+def _reach(session: Session, plan: Plan) -> dict[str, int]:
+    """Units of the plan's directory that someone on each channel speaks for."""
+    rows = session.exec(select(ChatLink.channel, func.count(func.distinct(ChatLink.unit_id)))
+                        .where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]),
+                               ChatLink.unit_id.startswith(plan.directory_id + "/")).group_by(ChatLink.channel))
+    return dict(rows.all())
+
+
+def _uncertain(session: Session, plan: Plan) -> int:
+    """Outbox rows to this plan's directory's chats that may or may not have been delivered."""
+    chats = select(ChatLink.chat_id).where(ChatLink.unit_id.startswith(plan.directory_id + "/"))
+    return session.exec(select(func.count()).select_from(Outbox)
+                        .where(Outbox.state == "uncertain", Outbox.chat_id.in_(chats))).one()
+
+
+def _since_previous(session: Session, digest: Digest) -> None:
+    previous = session.exec(select(DigestRun).where(DigestRun.plan_id == digest.plan.id,
+                                                    DigestRun.kind == digest.kind, DigestRun.label != digest.label)
+                            .order_by(DigestRun.made_at.desc())).first()
+    if previous is None:
+        return
+    digest.previous_at = previous.made_at
+    now = digest.totals()
+    digest.deltas = {key: now.get(key, 0) - (previous.totals or {}).get(key, 0) for key in now}
+    rows = session.exec(select(Event.kind, func.count()).join(Obligation, Obligation.id == Event.obligation_id)
+                        .join(Task, Task.id == Obligation.task_id)
+                        .where(Task.plan_id == digest.plan.id, Event.at > previous.made_at, Event.at <= digest.at,
+                               Event.kind.in_(CHANGE_KINDS))
+                        .group_by(Event.kind))
+    digest.events = dict(rows.all())
+    lost = set(session.exec(select(ChatLink.unit_id).where(ChatLink.unlinked_at > previous.made_at,
+                                                           ChatLink.unlinked_at <= digest.at)))
+    digest.newly_unreachable = [(name, why) for unit_id, name, why in digest.unreachable if unit_id in lost]
+
+
+# --- rendering ------------------------------------------------------------------
+
+WORDS = {
+    "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến", "total": "Tổng số nhiệm vụ của các đơn vị",
+           "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
+           "extensions": "Đề nghị gia hạn chờ xử lý", "blockers": "Vướng mắc chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
+           "untracked": "Chưa xác định thời hạn (chưa theo dõi)", "tasks": "nhiệm vụ",
+           "units": "đơn vị", "tie": "{n} đơn vị, mỗi đơn vị {count} nhiệm vụ", "since": "so với lần trước", "newly": "mới mất liên lạc",
+           "full_list": "danh sách đầy đủ: trang theo dõi, mục Liên lạc",
+           "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
+           "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
+           "period-end": "cuối kỳ", "manual": "theo yêu cầu", "more": "và {n} mục khác",
+           "report_button": "Báo cáo đầy đủ (Excel)",
+           "events": {"done": "báo hoàn thành", "progress": "cập nhật tiến độ", "blocked": "báo vướng mắc",
+                      "extension_requested": "xin gia hạn", "extension_approved": "được gia hạn",
+                      "extension_denied": "không được gia hạn", "postponed": "tạm hoãn", "cancelled": "hủy"}},
+    "en": {"title": "Progress digest", "as_of": "as of", "total": "All obligations", "by_area": "By area (done on time / done late / open in time / overdue)",
+           "worst": "Units with the most overdue obligations", "extensions": "Extension requests waiting",
+           "blockers": "Blockers waiting",
+           "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
+           "untracked": "No timing set yet (not tracked)", "tasks": "tasks",
+           "units": "units", "tie": "{n} units with {count} each", "never_linked": "never linked",
+           "since": "since last time", "newly": "newly lost",
+           "full_list": "the full list: the dashboard's Reach page",
+           "uncertain": "Messages whose delivery is unconfirmed (check by phone)",
+           "changes": "Changes since the previous digest", "none": "none", "weekly": "weekly",
+           "period-end": "period end", "manual": "on request", "more": "and {n} more",
+           "report_button": "Full report (Excel)",
+           "events": {"done": "reported done", "progress": "progress reports", "blocked": "blocked",
+                      "extension_requested": "extensions asked", "extension_approved": "extensions approved",
+                      "extension_denied": "extensions denied", "postponed": "postponed", "cancelled": "cancelled"}},
+}
+LISTED = 10  # extension requests and unreachable units listed by name; the rest counted
+
+
+def digest_text(digest: Digest, lang: str = "vi", as_html: bool = False) -> str:
+    """The digest in Vietnamese (default) or English: Telegram HTML, or plain text for the CLI."""
+    escape = (lambda v: html.escape(str(v), quote=False)) if as_html else str
+    bold = (lambda v: f"<b>{escape(v)}</b>") if as_html else str
+    labels = LABELS[lang]
+    four = [(labels[c], digest.total[c], digest.deltas.get(c.value)) for c in REPORT_FOUR]
+    extra = [(labels[c], digest.total[c], digest.deltas.get(c.value))
+             for c in (Category.no_deadline, Category.postponed) if digest.total[c]]
+    extra += [(labels[k], n, digest.deltas.get(k)) for k, n in (("due_soon", digest.total.due_soon),
+                                                                ("extended", digest.total.extended)) if n]
+    areas = [(code, title, [t[c] for c in REPORT_FOUR]) for code, title, t in digest.areas]
+    return environment().get_template("digest.j2").render(
+        d=digest, w=WORDS[lang], four=four, extra=extra, areas=areas, e=escape, b=bold, listed=LISTED,
+        per=lambda period: period_words(period, lang),
+        local=lambda moment: moment.astimezone(VN)).strip()
+
+
+# --- sending -------------------------------------------------------------------
+
+def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: WorkingCalendar,
+                 reports: Path | None = None) -> int:
+    """Queue the digests due now to every coordinator chat of the plan, each label once
+    (a second run the same week finds it made); after a period ends, also the period's
+    Excel report, written into the `reports` folder. Returns the outbox rows added."""
+    plan = session.get(Plan, plan_id)
+    schedule = schedule_of(plan)
+    made = set(session.exec(select(DigestRun.label).where(DigestRun.plan_id == plan_id)))
+    chats = session.exec(select(ChatLink).where(ChatLink.unit_id == plan.coordinator_unit_id,
+                                                ChatLink.role == "coordinator", ChatLink.active)).all()
+    added = 0
+    for kind, label, period in due_digests(schedule.digest, schedule.basis, now, calendar):
+        if label in made:
+            continue
+        if kind == "period-end" and not _tracked(session, plan_id, period):
+            continue  # a period that ended before any of it was tracked: nothing to report
+        digest = build_digest(session, plan_id, now, kind, label, period)
+        run = DigestRun(plan_id=plan_id, kind=kind, label=label, made_at=now, totals=digest.totals())
+        session.add(run)
+        session.flush()  # its id goes in the report button
+        report = _write_report(session, plan, now, period, reports) if kind == "period-end" and reports else None
+        for chat in chats:
+            added += _queue_digest(session, plan, digest, run, chat, report)
+    return added
+
+
+def _tracked(session: Session, plan_id: str, period: str) -> bool:
+    return session.exec(select(Obligation.id).join(Task, Task.id == Obligation.task_id)
+                        .where(Task.plan_id == plan_id, Obligation.period == period).limit(1)).first() is not None
+
+
+def _queue_digest(session: Session, plan: Plan, digest: Digest, run: DigestRun, chat: ChatLink,
+                  report: Path | None) -> int:
+    """One coordinator's digest on their channel: Telegram with the report button (and the
+    period's report as a document), e-mail with the report attached, Zalo as plain text."""
+    key = f"digest:{plan.id}:{run.label}:{chat.chat_id if chat.channel == 'telegram' else chat.id}"
+    if chat.channel == "email":
+        subject = f"[Đôn đốc] {plan.number} – {period_words(run.label)}"
+        text = digest_text(digest, chat.lang)
+        html_part = "<div>" + digest_text(digest, chat.lang, as_html=True).replace("\n", "<br>") + "</div>"
+        return outbox.enqueue_email(session, key, chat.address, subject, text, html_part, kind="digest",
+                                    attachments=[str(report.resolve())] if report else None)
+    if chat.channel != "telegram":
+        return outbox.enqueue_text(session, key, chat.channel, chat.address, digest_text(digest, chat.lang)[:2000],
+                                   kind="digest")
+    button = {"text": WORDS[chat.lang]["report_button"], "callback_data": f"r:{run.id}"}
+    added = outbox.enqueue(session, key, chat.chat_id, digest_text(digest, chat.lang, as_html=True), kind="digest",
+                           reply_markup={"inline_keyboard": [[button]]})
+    if report:
+        added += outbox.enqueue_document(session, f"report:{plan.id}:{run.label}:{chat.chat_id}", chat.chat_id,
+                                         str(report.resolve()), f"{plan.number} – {period_words(run.label)}")
+    return added
+
+
+def _write_report(session: Session, plan: Plan, now: dt.datetime, period: str, reports: Path) -> Path:
+    """The period's Excel report, written once for every coordinator's message to carry."""
+    from models.report.period import build_report, report_xlsx
+
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / f"bao-cao-{plan.id}-{period}.xlsx"
+    path.write_bytes(report_xlsx(build_report(session, plan.id, now, period=period)))
+    return path
+
+
+def report_scope(session: Session, run: DigestRun, basis) -> str:
+    """The period a digest's "full report" covers: the ended period for a period-end digest,
+    else the latest quarter with obligations begun by then (the one being chased)."""
+    if run.kind == "period-end":
+        return run.label
+    latest = session.exec(select(func.max(Obligation.period)).join(Task, Task.id == Obligation.task_id)
+                          .where(Task.plan_id == run.plan_id, Obligation.period.like("____-Q_"),
+                                 Obligation.starts_on <= run.made_at.astimezone(VN).date())).one()
+    return latest or period_containing(3, run.made_at.astimezone(VN).date(), basis).id
+
+
+# --- when digests are due -------------------------------------------------------
+
+def due_digests(policy: DigestPolicy, basis, now: dt.datetime, calendar: WorkingCalendar) -> list[tuple[str, str, str | None]]:
+    """(kind, label, period) of the digests whose moment has come this week: the weekly one
+    from its weekday and time, the period-end one from the first working day after the period.
+    A digest already made (same label) is skipped by the caller."""
+    local = now.astimezone(VN)
+    due = []
+    week_start = local.date() - dt.timedelta(days=local.isoweekday() - 1)
+    weekly_at = dt.datetime.combine(week_start + dt.timedelta(days=policy.weekday - 1), policy.at, tzinfo=VN)
+    if local >= weekly_at:
+        year, week, _ = local.isocalendar()
+        due.append(("weekly", f"{year}-W{week:02d}", None))
+    if policy.period_end:
+        current = period_containing(MONTHS[policy.period_end.value], local.date(), basis)
+        ended = _previous(current, basis)
+        moment = dt.datetime.combine(calendar.add_working_days(ended.end, 1), policy.at, tzinfo=VN)
+        if moment <= local < moment + dt.timedelta(days=7):  # a fresh install does not send last year's
+            due.append(("period-end", ended.id, ended.id))
+    return due
+
+
+def _previous(period: Period, basis) -> Period:
+    return period_containing(period.months, period.start - dt.timedelta(days=1), basis)
