@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from models.common.problems import InputError
-from cli.shared import (CalendarOption, DATE_FORMATS, PlanIdOption, check_day, check_period, check_plan, database,
+from cli.shared import (CalendarOption, DATE_FORMATS, PlanIdOption, check_day, check_span, check_period, check_plan, database,
                         err, out, print_problems, resolve_unit)
 
 commands = typer.Typer()  # commands at the top level: dondoc reports
@@ -98,8 +98,8 @@ def report(
     if fmt not in writers or not (period or start or end):
         err.print("[red]error[/] --format is xlsx, pdf, docx or html; give --period or --from/--to")
         raise typer.Exit(2)
-    for option, day in (("--as-of", as_of), ("--from", start), ("--to", end)):
-        check_day(option, day)
+    check_day("--as-of", as_of)
+    check_span(start, end)
     at = dt.datetime.combine(as_of.date(), dt.time(23, 59, 59), tzinfo=VN) if as_of else utcnow()
     with Session(database()) as session:
         check_plan(session, plan)
@@ -121,6 +121,7 @@ def history(
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
     """Period by period: the four-way split and the on-time rate ("how has commune X done?")."""
+    check_span(start, end)
     from sqlmodel import Session
 
     from models.engine.apply import unit_name
@@ -161,6 +162,7 @@ def preview(
 ) -> None:
     """What the chase would send on which day, whether or not people are linked: per day, the
     messages to units, heads and the coordinator, with their counts. Sends nothing."""
+    check_span(start, end)
     from sqlmodel import Session
 
     from models.chase.planning import preview as plan_preview

@@ -111,6 +111,7 @@ def event_record(
     """Record the event an on_event task waits for; its obligations open, due N working days later."""
     from models.store.db import transaction
 
+    check_day("--date", date)
     with clean_exit(), transaction(database()) as session:
         created = make_opener(session, plan, calendar).event(task, date.date(), note)
     out.print(f"{plan} task {task}: event of {date:%d/%m/%Y} recorded, {created} obligation(s) opened")

@@ -78,6 +78,15 @@ def check_day(option: str, day: dt.datetime | None) -> None:
         raise typer.Exit(2)
 
 
+def check_span(start: dt.datetime | None, end: dt.datetime | None) -> None:
+    """Both days within the years dondoc counts, and --from not after --to."""
+    check_day("--from", start)
+    check_day("--to", end)
+    if start is not None and end is not None and start > end:
+        err.print(f"[red]error[/] --from {start:%d/%m/%Y} is after --to {end:%d/%m/%Y}: nothing lies between them")
+        raise typer.Exit(2)
+
+
 def check_plan(session, plan: str):
     """The plan's row; exit 1 with one line when the database has no such plan."""
     from models.store.tables import Plan

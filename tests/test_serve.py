@@ -24,7 +24,7 @@ from flows.opening import open_obligations
 from flows.schedules import load_schedules
 from models.chase import outbox
 from models.store.tables import Outbox
-from tests.botkit import last_text_contains
+from tests.botkit import last_text_contains, texts
 from tests.conftest import ROOT
 
 CALENDAR = str(ROOT / "plans" / "calendar" / "vn.yaml")
@@ -34,6 +34,7 @@ CALENDAR = str(ROOT / "plans" / "calendar" / "vn.yaml")
 def telegram(monkeypatch):
     world = World()
     world.add_user(501, "An")
+    world.add_user(502, "Bình")
     with StandIn(world) as server:
         monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", world.token)
         monkeypatch.setenv("DONDOC_TELEGRAM_API", server.base_url)
@@ -107,7 +108,14 @@ def _absent(token: str, text: str) -> bool:
     return all(form not in text for form in (token, quote(token, safe=""), token.split(":")[1]))
 
 
-def test_serve_at_debug_stops_on_sigterm_within_5_s_and_never_prints_the_token(applied, telegram, tmp_path):
+def test_serve_at_debug_stops_on_sigterm_within_5_s_and_never_prints_a_credential(applied, telegram, tmp_path):
+    """At DEBUG, PTB logs every update and every reply: the bot token, a person's invitation
+    and the sign-in link the bot sends them are never among what is printed."""
+    from models.access.people import create_invitation
+
+    with Session(applied) as session:
+        invitation = create_invitation(session, "binh-dinh/so-noi-vu", "Lê Chuyên viên", "coordinator")
+        session.commit()
     process = _serve_process(applied, telegram, telegram.world.token, "--log-level", "DEBUG",
                              "--evidence", str(tmp_path / "evidence"))
     lines = []
@@ -115,8 +123,15 @@ def test_serve_at_debug_stops_on_sigterm_within_5_s_and_never_prints_the_token(a
         lines.append(line)
         if "serving: telegram" in line:
             break
-    telegram.world.user_starts(501)
-    asyncio.run(last_text_contains(telegram.world, 501, "chưa được liên kết"))
+    world = telegram.world
+    world.user_starts(502)
+    asyncio.run(last_text_contains(world, 502, "chưa được liên kết"))
+    world.user_starts(501, invitation)
+    asyncio.run(last_text_contains(world, 501, "vai trò điều phối"))
+    time.sleep(1.1)  # Telegram's one message a second to a chat, as the stand-in keeps it
+    world.user_sends(501, "/web")
+    asyncio.run(last_text_contains(world, 501, "/login?token="))
+    sign_in = next(t for t in texts(world, 501) if "/login?token=" in t).split("token=")[1].split()[0]
     stopping = time.monotonic()
     process.send_signal(signal.SIGTERM)
     rest, _ = process.communicate(timeout=10)
@@ -124,6 +139,7 @@ def test_serve_at_debug_stops_on_sigterm_within_5_s_and_never_prints_the_token(a
     printed = "".join(lines) + rest
     assert "getUpdates" in printed and "[bot-token]" in printed  # httpx logged its URLs at DEBUG ...
     assert _absent(telegram.world.token, printed)  # ... never the token
+    assert "/start" in printed and invitation not in printed and sign_in not in printed  # nor a person's credentials
     kept = [p for p in tmp_path.rglob("*") if p.is_file()]  # nor the files it wrote (a SQLite database too)
     assert all(_absent(telegram.world.token, p.read_bytes().decode("utf-8", "replace")) for p in kept)
 

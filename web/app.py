@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models.common.texts import stage_text
@@ -27,13 +28,16 @@ from models.calendar.periods import period_words
 from models.report.period import on_time_rate, on_time_trend
 from models.report.rollup import LABELS, REPORT_FOUR, Tally
 from models.store.tables import Area, ChatLink, Evidence, Obligation, Plan
-from models.access.weblogin import SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session, open_session, redeem_login_link, session_of, viewer_of
-from models.access.people import MAX_EVIDENCE
+from models.access.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session,
+                                    open_session, redeem_login_link, session_of, signed_link_used, viewer_of)
+from models.access.people import EVIDENCE_TYPES, MAX_EVIDENCE
+from models.chase.notices import send_fresh_link
 from web import actions
 from web import charts
 from web import words
 from models.access.signed import signature_ok, web_url
 from web.security import Guard
+from models.common.text import is_number
 
 ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "dondoc_session"
@@ -144,7 +148,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             update = await request.json()
         except ValueError:
             return Response(status_code=400)
-        await app.state.zalo.handle(update)
+        await app.state.zalo.handle_safely(update)  # a message that cannot be answered is logged, not a 500
         return Response(status_code=200)
 
     @app.post("/hooks/telegram")
@@ -163,8 +167,24 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     @app.get("/o/{obligation_id}", response_class=HTMLResponse)
     @app.get("/m", response_class=HTMLResponse)
     def signed_confirm(request: Request, l: int = 0, e: int = 0, s: str = "", session: Session = Depends(database)):
-        ok = _signed_link(session, request.url.path, l, e, s) is not None
-        return render(request, "signed.html.j2", None, 200 if ok else 400, ok=ok, l=l, e=e, s=s[:64])
+        link = _signed_link(session, request.url.path, l, e, s)
+        used = link is not None and signed_link_used(session, s)
+        ok = link is not None and not used
+        return render(request, "signed.html.j2", None, 200 if ok else 400, ok=ok, used=used, l=l, e=e, s=s[:64])
+
+    @app.post("/o/{obligation_id}/fresh", response_class=HTMLResponse)
+    @app.post("/m/fresh", response_class=HTMLResponse)
+    def fresh_link(request: Request, l: int = Form(0), e: int = Form(0), s: str = Form(""),
+                   session: Session = Depends(database)):
+        """A used link asks for a new one: sent to the person's own address, never shown here."""
+        path = request.url.path.removesuffix("/fresh")
+        link = _signed_link(session, path, l, e, s)
+        if link is None:
+            return render(request, "signed.html.j2", None, 400, ok=False)
+        obligation_id = request.path_params.get("obligation_id")
+        send_fresh_link(session, link, int(obligation_id) if obligation_id else None, utcnow())
+        session.commit()
+        return render(request, "signed.html.j2", None, 200, ok=False, fresh=True)
 
     @app.post("/o/{obligation_id}")
     @app.post("/m")
@@ -176,8 +196,15 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         ob = session.get(Obligation, obligation_id) if obligation_id else None
         if link is None or (obligation_id and (ob is None or ob.unit_id != link.unit_id)):
             return render(request, "signed.html.j2", None, 400, ok=False)
-        cookie, _ = open_session(session, link.unit_id, link.contact, "assignee", utcnow(), link.channel)
-        session.commit()
+        if signed_link_used(session, s):
+            return render(request, "signed.html.j2", None, 400, ok=False, used=True, l=l, e=e, s=s[:64])
+        cookie, _ = open_session(session, link.unit_id, link.contact, "assignee", utcnow(), link.channel,
+                                 link_signature=s)
+        try:
+            session.commit()
+        except IntegrityError:  # the same link pressed twice at once: the other press signed in
+            session.rollback()
+            return render(request, "signed.html.j2", None, 400, ok=False, used=True, l=l, e=e, s=s[:64])
         response = RedirectResponse(f"/obligations/{obligation_id}" if obligation_id else "/obligations", 303)
         _set_session_cookie(request, response, cookie)
         return response
@@ -326,7 +353,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     def _store(obligation_id: int, viewer: Viewer, content: bytes, name: str, mime: str | None,
                lang: str) -> str | None:
         """Keep the file; why it was refused, if it was."""
-        from models.access.people import store_evidence
+        from models.access.people import EvidenceRefused, store_evidence
 
         with Session(engine) as session:
             found = dashboard.visible_obligation(session, viewer, obligation_id)
@@ -335,9 +362,10 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             ob, _ = found
             if viewer.role != "assignee" or viewer.unit_id != ob.unit_id:
                 raise Forbidden()
-            if len(content) > MAX_EVIDENCE or not content:
-                return words.word(lang, "evidence_size")
-            store_evidence(session, ob, content, Path(name).name[:200], mime, viewer.actor, app.state.evidence)
+            try:
+                store_evidence(session, ob, content, name, mime, viewer.actor, app.state.evidence)
+            except EvidenceRefused as refused:
+                return words.word(lang, refused.key)
             session.commit()
         return None
 
@@ -349,7 +377,10 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         path = app.state.evidence / item.sha256[:2] / item.sha256
         if not path.is_file():
             raise NotFound()
-        return FileResponse(path, media_type=item.mime_type or "application/octet-stream", filename=item.file_name)
+        # always a download, typed by its name's extension: a file never renders in our origin
+        return FileResponse(path, media_type=EVIDENCE_TYPES.get(Path(item.file_name).suffix.lower(),
+                                                                "application/octet-stream"),
+                            filename=item.file_name, content_disposition_type="attachment")
 
     @app.get("/units/{unit_id:path}", response_class=HTMLResponse)
     def unit(request: Request, unit_id: str, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
@@ -361,13 +392,15 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     @app.get("/decisions", response_class=HTMLResponse)
     def decisions(request: Request, done: int = -1, of: int = 0, viewer: Viewer = Depends(signed_in),
                   session: Session = Depends(database)):
+        if viewer.role == "assignee":  # an assignee's own requests are on their obligations' pages
+            raise Forbidden()
         waiting, blocked = dashboard.decisions(session, viewer, utcnow())
         return render(request, "decisions.html.j2", viewer, waiting=waiting, blocked=blocked, done=done, of=of)
 
     @app.post("/decisions")
     async def decide_many(request: Request, viewer: Viewer = Depends(checked)):
         form = await request.form()
-        ids = [int(i) for i in form.getlist("ob") if str(i).isdigit()]
+        ids = [int(i) for i in form.getlist("ob") if is_number(str(i))]
         fields = {"action": str(form.get("action", "")), "note": str(form.get("note", "")), "lang": _lang(request)}
         return await _run(lambda: _decide_many(viewer, ids, fields))
 
@@ -384,6 +417,8 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
 
     @app.get("/reach", response_class=HTMLResponse)
     def reach(request: Request, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        if viewer.role != "coordinator":  # people's names and dead links: for whoever invites them
+            raise Forbidden()
         return render(request, "reach.html.j2", viewer, r=dashboard.reach(session, viewer))
 
     @app.post("/reach/invite", response_class=HTMLResponse)

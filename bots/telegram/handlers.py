@@ -476,14 +476,18 @@ async def evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     content = bytes(await (await attachment.get_file()).download_as_bytearray())
     name = getattr(attachment, "file_name", None) or f"photo-{attachment.file_unique_id}.jpg"
-    with database(context) as session:
-        link = people.active_link(session, update.effective_chat.id)
-        ob = session.get(Obligation, waiting["obligation"])
-        task = session.get(Task, ob.task_id)
-        people.store_evidence(session, ob, content, name, getattr(attachment, "mime_type", "image/jpeg"),
-                               _actor(update), Path(context.bot_data["evidence_folder"]))
-        link.awaiting = None
-    await reply(update, say(lang, "evidence_saved", name=name, code=task.code))
+    try:
+        with database(context) as session:
+            link = people.active_link(session, update.effective_chat.id)
+            ob = session.get(Obligation, waiting["obligation"])
+            task = session.get(Task, ob.task_id)
+            kept = people.store_evidence(session, ob, content, name, getattr(attachment, "mime_type", None),
+                                         _actor(update), Path(context.bot_data["evidence_folder"]))
+            link.awaiting = None
+    except people.EvidenceRefused as refused:
+        await reply(update, say(lang, "evidence_too_big" if refused.key == "evidence_size" else "evidence_type"))
+        return
+    await reply(update, say(lang, "evidence_saved", name=kept.file_name, code=task.code))
 
 
 # --- the coordinator ---------------------------------------------------------------

@@ -15,7 +15,8 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bots.outbox.dispatch import Outcome, Pacer, backoff
-from models.store.tables import Outbox
+from models.access.signed import fill
+from models.store.tables import Outbox, utcnow
 
 
 class TelegramTransport:
@@ -52,7 +53,7 @@ class TelegramTransport:
                     caption=payload.get("text"))
             else:
                 message = await self.bot.send_message(
-                    row.chat_id, payload["text"], parse_mode=payload.get("parse_mode"),
+                    row.chat_id, fill(payload["text"], utcnow(), html=payload.get("parse_mode") == "HTML"), parse_mode=payload.get("parse_mode"),
                     reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None)
             return Outcome("sent", message_id=message.message_id)
         except RetryAfter as exc:

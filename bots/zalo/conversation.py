@@ -22,6 +22,7 @@ from models.access.people import InvitationError, link_address, new_invitation, 
 from models.access.signed import signed_url
 from models.calendar.days import context_deadline, parse_day
 from models.chase import notices
+from models.common.text import plain_text
 from models.common.texts import day_text
 from models.engine import lifecycle
 from models.engine.lifecycle import ACTIVE, DomainError
@@ -29,6 +30,7 @@ from models.store.tables import ChatLink, Event, Evidence, Obligation, Task, Uni
 
 log = logging.getLogger("dondoc.zalo")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed on a phone
+NUMBER = re.compile(r"[0-9]{1,4}")
 LIST_WORDS = {"ds", "danh sach", "danh sách", "/mine", "mine", "list"}
 CANCEL_WORDS = {"huy", "hủy", "huỷ", "thoat", "thoát", "cancel", "/cancel"}
 
@@ -80,11 +82,19 @@ class ZaloBot:
                 await asyncio.sleep(2)
                 continue
             if update:
-                await self.handle(update)
+                await self.handle_safely(update)
+
+    async def handle_safely(self, update: dict) -> None:
+        """Answer one update; whatever it holds, the bot goes on answering the others."""
+        try:
+            await self.handle(update)
+        except Exception:  # noqa: BLE001 - one message must never stop Zalo for everyone
+            log.exception("a Zalo update could not be answered; the bot goes on")
 
     async def handle(self, update: dict) -> None:
         message = (update or {}).get("message") or {}
-        chat_id, text = str((message.get("chat") or {}).get("id", "")), (message.get("text") or "").strip()
+        chat_id = str((message.get("chat") or {}).get("id", ""))
+        text = plain_text(str(message.get("text") or "")).strip()[:4000]
         if not chat_id or message.get("message_id") in self._seen:
             return
         self._seen.add(message.get("message_id"))
@@ -119,7 +129,7 @@ def answer(session: Session, chat_id: str, text: str, now: dt.datetime) -> list[
     try:
         if "obligation" in waiting:
             return _step(session, link, waiting, text, now)
-        if "list" in waiting and text.isdigit():
+        if "list" in waiting and NUMBER.fullmatch(text):  # not str.isdigit: "²" is a digit to it
             return [(chat_id, _choose(session, link, waiting["list"], int(text)))]
     except DomainError as exc:
         link.awaiting = None
@@ -177,7 +187,7 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
         link.awaiting = {**waiting, "step": following[text][0]}
         return say(following[text][1])
     if step == "percent":
-        number = re.fullmatch(r"(\d{1,3})\s*%?", text)
+        number = re.fullmatch(r"([0-9]{1,3})\s*%?", text)
         if number is None or int(number.group(1)) > 100:
             return say("bad_percent")
         lifecycle.report_progress(session, ob, int(number.group(1)), actor)

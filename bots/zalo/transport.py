@@ -17,7 +17,8 @@ from bots.outbox.dispatch import Outcome, backoff
 from bots.outbox.net import tls_context
 from bots.outbox.redact import redact_secret
 from models.chase.outbox import Limits
-from models.store.tables import Outbox
+from models.access.signed import fill
+from models.store.tables import Outbox, utcnow
 
 API = "https://bot-api.zaloplatforms.com/bot"
 # Not published by the platform: kept well under Telegram's, one message a second per chat.
@@ -71,7 +72,8 @@ class ZaloTransport:
 
     async def send(self, row: Outbox) -> Outcome:
         try:
-            await self.client.call("sendMessage", chat_id=row.address, text=(row.payload or {})["text"])
+            text = fill((row.payload or {})["text"], utcnow())  # links are signed as the message leaves
+            await self.client.call("sendMessage", chat_id=row.address, text=text)
             return Outcome("sent")
         except ZaloError as exc:
             if exc.code in (403, 404):

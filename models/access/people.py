@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.engine.lifecycle import ACTIVE
+from models.access.weblogin import end_sessions_of
+from models.common.text import plain_text
 from models.store.tables import ChatLink, Event, Evidence, Invitation, Obligation, Plan, SeenUpdate, Task, utcnow
 
 INVITATION_LIFETIME = dt.timedelta(days=7)
@@ -144,6 +146,7 @@ def unlink(session: Session, chat_id: int, actor: str) -> bool:
         return False
     link.active, link.unlinked_at = False, utcnow()
     session.add(Event(kind="chat_unlinked", actor=actor, before={"chat": chat_id, "unit": link.unit_id}))
+    end_sessions_of(session, link.unit_id, link.contact)  # no longer speaks for the unit anywhere
     return True
 
 
@@ -188,11 +191,43 @@ def open_for_unit(session: Session, unit_id: str) -> list[tuple[Obligation, Task
 
 # --- evidence and updates ----------------------------------------------------------
 
+# Evidence is a document or a picture: minutes, a decision, a photo of a meeting. A page, a
+# script or a program is refused (an HTML file served back would run in the dashboard's origin).
+EVIDENCE_TYPES = {
+    ".pdf": "application/pdf", ".doc": "application/msword", ".rtf": "application/rtf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".txt": "text/plain", ".csv": "text/csv", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".gif": "image/gif", ".webp": "image/webp", ".heic": "image/heic", ".tif": "image/tiff", ".tiff": "image/tiff"}
+
+
+class EvidenceRefused(ValueError):
+    """A file that cannot be kept as evidence; the key names why (evidence_size, evidence_type)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def evidence_name(file_name: str) -> str:
+    """The name a file is kept and shown under: its last path part, printable, no bidi tricks."""
+    name = plain_text(file_name.replace("\\", "/").rsplit("/", 1)[-1]).strip()[:200]
+    return name or "tep"
+
+
 def store_evidence(session: Session, ob: Obligation, content: bytes, file_name: str, mime_type: str | None,
                    actor: str, folder: Path) -> Evidence:
-    """Keep the file under its sha256 (the same file twice is stored once) and link it."""
-    if len(content) > MAX_EVIDENCE:
-        raise ValueError(f"file over {MAX_EVIDENCE >> 20} MB")
+    """Keep the file under its sha256 (the same file twice is stored once) and link it. Its type
+    is the one its name says, from EVIDENCE_TYPES, never what the sender claimed."""
+    if len(content) > MAX_EVIDENCE or not content:
+        raise EvidenceRefused("evidence_size")
+    file_name = evidence_name(file_name)
+    mime_type = EVIDENCE_TYPES.get(Path(file_name).suffix.lower())
+    if mime_type is None:
+        raise EvidenceRefused("evidence_type")
     digest = hashlib.sha256(content).hexdigest()
     path = folder / digest[:2] / digest
     if not path.exists():

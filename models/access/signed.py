@@ -89,8 +89,13 @@ def invitation_token(invitation_id: int) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
 
 
-def fill(text: str, now: dt.datetime) -> str:
+def fill(text: str, now: dt.datetime, html: bool = False) -> str:
+    """The text with its marks replaced by working links (HTML-escaped for a Telegram HTML text)."""
     def link(match: re.Match) -> str:
+        url = address(match)
+        return url.replace("&", "&amp;") if html else url
+
+    def address(match: re.Match) -> str:
         kind, first, second = match.group(1), int(match.group(2)), match.group(3)
         if kind == "o" and second:
             return signed_url(f"/o/{first}", int(second), now)

@@ -66,11 +66,13 @@ def redeem_login_link(session: Session, token: str, now: dt.datetime | None = No
 
 
 def open_session(session: Session, unit_id: str, contact: str, role: str, now: dt.datetime,
-                 how: str) -> tuple[str, WebSession]:
-    """A new session for one person, and the cookie token that names it."""
+                 how: str, link_signature: str | None = None) -> tuple[str, WebSession]:
+    """A new session for one person, and the cookie token that names it. `link_signature`: the
+    signed link that opened it, which can then open no other (the unique column says so)."""
     cookie = secrets.token_urlsafe(32)
     web_session = WebSession(token_hash=_hash(cookie), unit_id=unit_id, contact=contact, role=role,
-                             created_at=now, expires_at=now + SESSION_LIFETIME)
+                             created_at=now, expires_at=now + SESSION_LIFETIME,
+                             link_signature=_hash(link_signature) if link_signature else None)
     session.add(web_session)
     session.add(Event(kind="web_signed_in", actor=f"web:{contact}", after={"unit": unit_id, "role": role, "by": how}))
     return cookie, web_session
@@ -84,6 +86,19 @@ def session_of(session: Session, cookie: str | None, now: dt.datetime | None = N
     if found is None or found.ended_at is not None or found.expires_at <= (now or utcnow()):
         return None
     return found
+
+
+def signed_link_used(session: Session, signature: str) -> bool:
+    return session.exec(select(WebSession.id).where(WebSession.link_signature == _hash(signature))).first() is not None
+
+
+def end_sessions_of(session: Session, unit_id: str, contact: str, now: dt.datetime | None = None) -> int:
+    """End every live session of one person (unlinked, or erased): they sign in again or not at all."""
+    live = session.exec(select(WebSession).where(WebSession.unit_id == unit_id, WebSession.contact == contact,
+                                                 WebSession.ended_at.is_(None))).all()
+    for web_session in live:
+        web_session.ended_at = now or utcnow()
+    return len(live)
 
 
 def end_session(session: Session, cookie: str) -> None:

@@ -86,3 +86,20 @@ def queue_plain(session: Session, key: str, link: ChatLink, text: str) -> int:
         return outbox.enqueue_email(session, key, link.address, f"[Đôn đốc] {subject}", text,
                                     "<p>" + html.escape(text).replace("\n", "<br>") + "</p>", kind="notice")
     return outbox.enqueue_text(session, key, link.channel, link.address, text, kind="notice")
+
+
+FRESH_EVERY = 600  # seconds: asking again within ten minutes sends nothing more
+
+
+def send_fresh_link(session: Session, link: ChatLink, obligation_id: int | None, now) -> None:
+    """A new signed link, to the address the person linked (a used or stale one asked for it).
+    The queued text holds a mark; the link itself is signed as the message leaves."""
+    from models.access.signed import mine_mark, obligation_mark
+
+    mark = obligation_mark(obligation_id, link.id) if obligation_id else mine_mark(link.id)
+    bucket = int(now.timestamp()) // FRESH_EVERY
+    text = say(link.lang, "fresh_link", url=mark)
+    if link.channel == "telegram":
+        outbox.enqueue(session, f"fresh:{link.id}:{obligation_id}:{bucket}", link.chat_id, text, None, kind="notice")
+    else:
+        queue_plain(session, f"fresh:{link.id}:{obligation_id}:{bucket}", link, text)

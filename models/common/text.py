@@ -61,4 +61,23 @@ def without_diacritics(text: str) -> str:
 
 def code_key(code: str) -> tuple:
     """"1.10" after "1.9": a dotted code's numbers compared as numbers."""
-    return tuple(int(part) if part.isdigit() else part for part in code.split("."))
+    return tuple(int(part) if is_number(part) else part for part in code.split("."))
+
+
+# Characters nobody means to type: C0 and C1 controls but tab and newline (a bell, an escape
+# sequence, NUL, which PostgreSQL refuses in text), the bidi overrides and isolates that make
+# "hồ sơ\u202eexe.fdp" read as "hồ sơpdf.exe", lone surrogates and the non-characters that
+# XML (Excel, Word) refuses.
+_UNTYPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def plain_text(text: str) -> str:
+    """Text from outside (a chat, a form, a file name, a plan cell) as we keep and show it:
+    printable characters, tabs and line breaks; carriage returns become line breaks."""
+    return _UNTYPED.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def is_number(text: str) -> bool:
+    """Digits 0-9 only: what int() takes. str.isdigit() also says yes to "²" and "①", on
+    which int() raises, so one such character typed anywhere became a crash."""
+    return text.isascii() and text.isdigit()

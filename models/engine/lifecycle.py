@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from models.common.text import plain_text
 from models.store.tables import Event, Obligation, utcnow
 
 
@@ -61,7 +62,10 @@ def _bounded(text: str | None) -> None:
 
 def _change(session: Session, ob: Obligation, action: str, actor: str, allowed: set[Status],
             why: str | None = None, **fields: Any) -> Obligation:
-    """Check the transition is allowed, apply the field changes, write the event."""
+    """Check the transition is allowed, apply the field changes, write the event. Text typed by
+    people (a note, a reason) is kept as `plain_text`: no control characters, NUL or bidi overrides."""
+    why = plain_text(why) if why is not None else None
+    fields = {k: plain_text(v) if isinstance(v, str) and not isinstance(v, Status) else v for k, v in fields.items()}
     _bounded(why)
     if ob.status not in allowed:
         raise DomainError(f"cannot {action.replace('_', ' ')}: obligation {ob.id} is {ob.status}")

@@ -28,6 +28,7 @@ from models.calendar.reminders import ReminderPolicy
 from models.common.schema import check
 from models.plans.timing import PERIODIC, Timing, TimingKind, day_month
 from models.common.yamlio import load_yaml
+from models.common.text import is_number
 
 TASK_ID_PATTERN = r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$"
 
@@ -84,7 +85,7 @@ class TimingSpec(Strict):
         if value is None:
             return None
         parts = value.split("/")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts) or not day_month(*parts):
+        if len(parts) != 2 or not all(is_number(p) for p in parts) or not day_month(*parts):
             raise ValueError(f'expected a day of the year as dd/mm that exists every year, got "{value}"')
         return day_month(*parts)
 

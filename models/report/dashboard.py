@@ -15,7 +15,7 @@ from models.report.digest import unreachable_units
 from models.engine.lifecycle import ACTIVE
 from models.report.period import on_time_rate
 from models.report.rollup import LEVEL_NAMES, Category, Tally, category_at, in_scope, rollup
-from models.common.text import code_key
+from models.common.text import code_key, is_number
 from models.store.tables import Area, Assignment, ChatLink, Contact, Event, Evidence, Invitation, Obligation, Outbox, OutcomeIndex, Plan, ReminderSent, Task, Unit, utcnow
 from models.common.text import fold
 from models.access.weblogin import Viewer
@@ -48,7 +48,7 @@ class Filters:
             if f.type == "bool":
                 values[f.name] = raw in ("1", "on", "true")
             elif f.type == "int":
-                values[f.name] = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+                values[f.name] = int(raw) if is_number(raw) and 0 < int(raw) < 100_000 else 1
             else:
                 values[f.name] = raw
         if values["category"] not in {c.value for c in Category}:
@@ -403,9 +403,22 @@ class UnitPage:
     successor: Unit | None
 
 
+def sees_unit(session: Session, viewer: Viewer, unit_id: str) -> bool:
+    """A unit's page (contacts, links) is for leaders, the unit itself, and the coordinators of
+    plans that give it work (as lead or partner, now or in an obligation it held)."""
+    if viewer.role == "viewer" or viewer.unit_id == unit_id:
+        return True
+    if viewer.role != "coordinator" or not viewer.plan_ids:
+        return False
+    in_plans = select(Task.id).where(Task.plan_id.in_(viewer.plan_ids))
+    assigned = select(Assignment.id).where(Assignment.unit_id == unit_id, Assignment.task_id.in_(in_plans))
+    held = select(Obligation.id).where(Obligation.unit_id == unit_id, Obligation.task_id.in_(in_plans))
+    return bool(session.exec(select(or_(assigned.exists(), held.exists()))).one())
+
+
 def unit_page(session: Session, viewer: Viewer, unit_id: str, at: dt.datetime) -> UnitPage | None:
     unit = session.get(Unit, unit_id)
-    if unit is None or (viewer.unit_only and viewer.unit_only != unit_id):
+    if unit is None or not sees_unit(session, viewer, unit_id):
         return None
     record = []
     for plan in visible_plans(session, viewer):
@@ -504,6 +517,6 @@ def yearly_rates(tallies: list[Tally]) -> list[tuple[str, float | None]]:
     per_year: dict[str, list[Tally]] = defaultdict(list)
     for tally in tallies:
         year = tally.key[-1][:4]
-        if year.isdigit():
+        if is_number(year):
             per_year[year].append(tally)
     return sorted((year, on_time_rate(Tally.summed((year,), group))) for year, group in per_year.items())

@@ -20,7 +20,7 @@ from models.engine.opening import schedule_of
 from models.plans.plan import TargetSpec
 from models.report.render import environment
 from models.report.rollup import LABELS, LEVEL_NAMES, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
-from models.common.text import code_key
+from models.common.text import code_key, plain_text
 from models.engine.asof import obligations_at
 from models.report.outcomes import plan_figures
 from models.calendar.periods import period_words
@@ -265,6 +265,12 @@ def row_values(row: Row) -> list:
             row.blocked, row.note]
 
 
+def _append(sheet, values: list) -> None:
+    """A row of the workbook; text as Excel takes it (one control character in a note made
+    the whole export fail)."""
+    sheet.append([plain_text(v) if isinstance(v, str) else v for v in values])
+
+
 def report_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
@@ -275,32 +281,32 @@ def report_xlsx(report: Report) -> bytes:
     summary = book.active
     summary.title = "Tổng hợp"
     bold = Font(bold=True)
-    summary.append([f"{report.plan.number}: {report.plan.title}"])
-    summary.append([f"Kỳ báo cáo: {report.title}; số liệu tính đến {report.at.astimezone(VN):%H:%M %d/%m/%Y}"])
-    summary.append([])
+    _append(summary, [f"{report.plan.number}: {report.plan.title}"])
+    _append(summary, [f"Kỳ báo cáo: {report.title}; số liệu tính đến {report.at.astimezone(VN):%H:%M %d/%m/%Y}"])
+    _append(summary, [])
     header = ["Lĩnh vực", "Tên lĩnh vực"] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Tổng"]
-    summary.append(header)
+    _append(summary, header)
     first = summary.max_row
     for code, title, tally in report.by_area:
-        summary.append([code, title] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
+        _append(summary, [code, title] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
     last = summary.max_row
-    summary.append([])
-    summary.append(["Cấp đơn vị", ""] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Tổng"])
+    _append(summary, [])
+    _append(summary, ["Cấp đơn vị", ""] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Tổng"])
     level_header = summary.max_row
     for name, tally in report.by_level:
-        summary.append([name, ""] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
+        _append(summary, [name, ""] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
     met, missed, unreported = targets_summary(report)
     if met + missed + unreported:
-        summary.append([])
-        summary.append(["Chỉ tiêu định lượng", "", "Đạt", "Không đạt", "Chưa báo cáo"])
-        summary.append(["", "", met, missed, unreported])
+        _append(summary, [])
+        _append(summary, ["Chỉ tiêu định lượng", "", "Đạt", "Không đạt", "Chưa báo cáo"])
+        _append(summary, ["", "", met, missed, unreported])
         for cell in summary[summary.max_row - 1]:
             cell.font = bold
-    summary.append([])
-    summary.append(["Kỳ", "Tỷ lệ đúng hạn"])
+    _append(summary, [])
+    _append(summary, ["Kỳ", "Tỷ lệ đúng hạn"])
     trend_header = summary.max_row
     for period, rate in report.trend:
-        summary.append([period, rate])
+        _append(summary, [period, rate])
         summary.cell(summary.max_row, 2).number_format = "0%"
     for row_number in (first, level_header, trend_header):
         for cell in summary[row_number]:
@@ -327,30 +333,30 @@ def report_xlsx(report: Report) -> bytes:
         summary.add_chart(trend, "J26")
 
     if report.outcomes:
-        summary.append([])
-        summary.append(["Chỉ số kết quả", "Nội dung", "Năm", "Điểm", "Thang điểm", "Xếp hạng", "Nguồn"])
+        _append(summary, [])
+        _append(summary, ["Chỉ số kết quả", "Nội dung", "Năm", "Điểm", "Thang điểm", "Xếp hạng", "Nguồn"])
         for cell in summary[summary.max_row]:
             cell.font = bold
         for figure in report.outcomes:
-            summary.append([figure.name, figure.dimension, figure.year, figure.score, figure.scale,
+            _append(summary, [figure.name, figure.dimension, figure.year, figure.score, figure.scale,
                             f"{figure.rank}/{figure.rank_of}" if figure.rank else "", figure.source])
 
     if report.cascade:
         lower = book.create_sheet("Cấp dưới")
-        lower.append(["Nhiệm vụ của kế hoạch này", "Cấp", "Kế hoạch cấp dưới", "Nhiệm vụ"]
+        _append(lower, ["Nhiệm vụ của kế hoạch này", "Cấp", "Kế hoạch cấp dưới", "Nhiệm vụ"]
                      + [LABELS["vi"][c] for c in REPORT_FOUR])
         for cell in lower[1]:
             cell.font = bold
         for line in report.cascade:
-            lower.append([line.top_task, line.depth, line.plan_number, line.task] + [line.tally[c] for c in REPORT_FOUR])
+            _append(lower, [line.top_task, line.depth, line.plan_number, line.task] + [line.tally[c] for c in REPORT_FOUR])
         lower.freeze_panes = "A2"
 
     detail = book.create_sheet("Chi tiết")
-    detail.append(COLUMNS)
+    _append(detail, COLUMNS)
     for cell in detail[1]:
         cell.font, cell.alignment = bold, Alignment(wrap_text=True, vertical="top")
     for row in report.rows:
-        detail.append(row_values(row))
+        _append(detail, row_values(row))
     for column in (8, 9, 11):
         for cell in detail.iter_rows(min_row=2, min_col=column, max_col=column):
             cell[0].number_format = "dd/mm/yyyy"

@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from models.calendar.periods import period_words
+from models.common.text import plain_text
 from models.report.period import Report, beyond_four, place_of
 from models.report.rollup import LABELS, REPORT_FOUR, Category, Tally
 
@@ -52,7 +53,7 @@ def _line(container, text: str, bold: bool = False, italic: bool = False, size: 
           align=CENTER, underline: bool = False, first: bool = False):
     paragraph = container.paragraphs[0] if first else container.add_paragraph()
     paragraph.alignment = align
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(plain_text(text))
     run.bold, run.italic, run.underline = bold, italic, underline
     if size:
         run.font.size = Pt(size)
@@ -79,7 +80,9 @@ def _body(document, report: Report) -> None:
     four = {c: total[c] for c in REPORT_FOUR}
     done = four[Category.done_on_time] + four[Category.done_late]
     dated = sum(four.values())
-    paragraph = document.add_paragraph
+    def paragraph(text: str):  # Word refuses control characters: a note may hold one
+        return document.add_paragraph(plain_text(text))
+
     paragraph("1. Tình hình chung").runs[0].bold = True
     paragraph(f"Trong kỳ báo cáo ({period_words(report.title)}), "
               f"{len(report.rows)} nhiệm vụ của {report.unit or 'các đơn vị'} được theo dõi, trong đó "
@@ -121,7 +124,7 @@ def _area_table(document, report: Report) -> None:
     for code, title, tally in report.by_area:
         values = [f"{code}. {title}"] + [str(tally[c]) for c in REPORT_FOUR] + [str(n) for n in beyond_four(tally)]
         for cell, value in zip(table.add_row().cells, values):
-            cell.paragraphs[0].add_run(value).font.size = Pt(11)
+            cell.paragraphs[0].add_run(plain_text(value)).font.size = Pt(11)
 
 
 def _closing(document, report: Report) -> None:

@@ -338,6 +338,8 @@ class WebSession(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
     ended_at: dt.datetime | None = _time()
+    # SHA-256 of the signed e-mail/SMS link that opened it: such a link signs in once
+    link_signature: str | None = Field(default=None, unique=True, max_length=64)
 
 
 class OutcomeIndex(SQLModel, table=True):

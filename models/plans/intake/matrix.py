@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from models.plans.intake.planinfo import read_plan_info
 from models.plans.intake.rows import Cell, Document, Row
 from models.org.directory import Directory
-from models.common.text import fold
+from models.common.text import fold, is_number
 from models.plans.timing import TimingKind, parse_timing, plan_year
 from models.common.yamlio import Problem, flow
 
@@ -77,7 +77,7 @@ def label_kind(label: str) -> str | None:
         return "roman"
     if label in LETTERS:
         return "letter"
-    if label.isdigit():
+    if is_number(label):
         return "arabic"
     return None
 
@@ -87,7 +87,7 @@ def previous_label(label: str) -> str | None:
         if label in labels:
             i = labels.index(label)
             return labels[i - 1] if i else None
-    return str(int(label) - 1) if label.isdigit() and int(label) > 1 else None
+    return str(int(label) - 1) if is_number(label) and int(label) > 1 else None
 
 
 _LABELLED = re.compile(r"^(?P<label>[IVX]+|[A-Y]|\d+)[.)]\s+(?P<title>.+)$", re.DOTALL)
@@ -106,7 +106,7 @@ def _next_label(label: str) -> str | None:
     for labels in (ROMAN, LETTERS):
         if label in labels and labels.index(label) + 1 < len(labels):
             return labels[labels.index(label) + 1]
-    return str(int(label) + 1) if label.isdigit() else None
+    return str(int(label) + 1) if is_number(label) else None
 
 
 def is_ellipsis(text: str) -> bool:

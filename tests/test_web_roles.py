@@ -1,0 +1,88 @@
+"""Who may see and do what on the dashboard: every role against every page and action."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from models.store.tables import Obligation
+from tests.test_web import COMMUNE, OTHER_COMMUNE, PLAN, _obligation, csrf_of, sign_in, web  # noqa: F401
+
+ROLES = {  # who signs in: (unit, role)
+    "coordinator": ("binh-dinh/so-noi-vu", "coordinator"),
+    "viewer": ("binh-dinh/ubnd-tinh", "viewer"),
+    "assignee": (COMMUNE, "assignee"),
+    "other_coordinator": ("binh-dinh/so-tu-phap", "coordinator"),  # coordinates no plan
+}
+# page -> status per role (coordinator, viewer, assignee, other coordinator)
+PAGES = {
+    "/": (200, 200, 200, 200),
+    f"/plans/{PLAN}": (200, 200, 200, 404),
+    "/obligations/{mine}": (200, 200, 200, 404),
+    "/obligations/{theirs}": (200, 200, 404, 404),
+    f"/units/{COMMUNE}": (200, 200, 200, 404),
+    f"/units/{OTHER_COMMUNE}": (200, 200, 404, 404),
+    "/units/binh-dinh/so-noi-vu": (200, 200, 404, 404),
+    "/decisions": (200, 200, 403, 200),
+    "/reach": (200, 403, 403, 200),
+    f"/export.xlsx?plan={PLAN}": (200, 200, 200, 404),
+}
+
+
+@pytest.fixture
+def ids(web):
+    engine, _ = web
+    with Session(engine) as session:
+        return {"mine": _obligation(session, COMMUNE, "1.1").id, "theirs": _obligation(session, OTHER_COMMUNE, "1.1").id}
+
+
+def _signed_in(web, who: str) -> TestClient:
+    engine, client = web
+    unit, role = ROLES[who]
+    sign_in(engine, client, unit=unit, role=role, contact=f"Người {who}")
+    return client
+
+
+@pytest.mark.parametrize("who", list(ROLES))
+def test_every_page_for_every_role(web, ids, who):
+    client = _signed_in(web, who)
+    column = list(ROLES).index(who)
+    seen = {path: client.get(path.format(**ids)).status_code for path in PAGES}
+    assert seen == {path: codes[column] for path, codes in PAGES.items()}
+    nav = client.get("/").text
+    assert ('href="/reach"' in nav) == (ROLES[who][1] == "coordinator")
+
+
+# action -> (form, obligation, allowed roles); the rest are refused and change nothing
+ACTIONS = [
+    ({"action": "approve"}, "mine", {"coordinator"}),
+    ({"action": "note", "note": "đề nghị bổ sung"}, "mine", {"coordinator"}),
+    ({"action": "postpone"}, "mine", {"coordinator"}),
+    ({"action": "progress", "percent": "30"}, "mine", {"assignee"}),
+    ({"action": "done"}, "mine", {"assignee"}),
+    ({"action": "progress", "percent": "30"}, "theirs", set()),
+]
+
+
+@pytest.mark.parametrize("who", list(ROLES))
+@pytest.mark.parametrize("form, which, allowed", ACTIONS)
+def test_every_action_for_every_role(web, ids, who, form, which, allowed):
+    engine, _ = web
+    client = _signed_in(web, who)
+    csrf = csrf_of(client.get("/").text)
+    with Session(engine) as session:
+        before = session.get(Obligation, ids[which]).model_dump()
+    answer = client.post(f"/obligations/{ids[which]}", data={**form, "csrf": csrf})
+    if who in allowed:
+        assert answer.status_code == 303, answer.text
+    else:
+        assert answer.status_code in (403, 404)
+        with Session(engine) as session:
+            assert session.get(Obligation, ids[which]).model_dump() == before
+
+
+@pytest.mark.parametrize("who", list(ROLES))
+def test_only_a_coordinator_invites_and_only_to_their_plans(web, who):
+    client = _signed_in(web, who)
+    csrf = csrf_of(client.get("/").text)
+    answer = client.post("/reach/invite", data={"unit_id": OTHER_COMMUNE, "contact": "Trần Bình", "csrf": csrf})
+    assert answer.status_code == (200 if who == "coordinator" else 403)
