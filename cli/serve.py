@@ -1,5 +1,7 @@
 """`dondoc serve`: the long-running process. In one event loop it
-- checks every channel's credentials first (a refused token stops it before anything starts),
+- checks every channel's credentials first, side by side: a channel that refuses them is
+  reported and left out (when every channel refuses, nothing starts), one that cannot be
+  reached (Telegram without its proxy) is tried again while the rest runs,
 - answers people: the Telegram bot (polling, or updates posted to the dashboard's
   /hooks/telegram in webhook mode) and the Zalo bot,
 - delivers: one dispatcher per channel drains the outbox as a loop, so a queued message
@@ -24,13 +26,15 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
 from bots.telegram.app import build_application
-from bots.outbox.channels import open_dispatchers
+from bots.outbox.channels import FIRST_WAIT, LONGEST_WAIT, check, deliver_supervised, open_dispatchers
 from bots.telegram.config import api_urls, telegram_token
 from bots.zalo.transport import zalo_settings
 from bots.outbox.dispatch import Pacer
+from bots.telegram.transport import REFUSED_TOKEN
 from flows.schedules import Scheduled
 from models.chase.outbox import Limits
 from models.common.tokens import same_secret
@@ -59,9 +63,13 @@ async def serve(serving: Serving, stop: asyncio.Event, started: asyncio.Event | 
     """Run until `stop` is set; raises Refused before starting anything when a token is refused."""
     async with AsyncExitStack() as stack:
         pacer = Pacer(Limits())  # Telegram's budget, shared by the outbox and the bot's replies
-        dispatchers, refused = await open_dispatchers(stack, serving.engine, pacer)
-        if refused:
-            raise Refused("; ".join(f"{channel}: {stats.stopped}" for channel, stats in refused.items()))
+        dispatchers = open_dispatchers(stack, serving.engine, pacer)
+        problems = await check(serving.engine, dispatchers)
+        refused = {channel: why.removeprefix("refused: ") for channel, why in problems.items()
+                   if why.startswith("refused")}
+        if len(refused) == len(dispatchers):  # nothing could ever be delivered: say so, start nothing
+            raise Refused("; ".join(f"{channel}: {why}" for channel, why in refused.items()))
+        dispatchers = {channel: d for channel, d in dispatchers.items() if channel not in refused}
         hook = TelegramHook() if serving.webhook and "telegram" in dispatchers else None
         zalo = zalo_settings()
         # With DONDOC_ZALO_WEBHOOK_SECRET, Zalo posts messages to the dashboard's /hooks/zalo (after
@@ -69,13 +77,17 @@ async def serve(serving: Serving, stop: asyncio.Event, started: asyncio.Event | 
         zalo_posts = bool(zalo and os.environ.get("DONDOC_ZALO_WEBHOOK_SECRET"))
         _start_web(serving, stack, hook, zalo if zalo_posts else None)
         if "telegram" in dispatchers:
-            await _start_telegram(serving, stack, hook, pacer)
-        if zalo and not zalo_posts:
+            if "telegram" in problems:  # unreachable now (no route, a proxy down): the rest runs meanwhile
+                _background(stack, _telegram_when_reachable(serving, stack, hook, pacer, stop), "telegram-bot")
+            else:
+                await _start_telegram(serving, stack, hook, pacer)
+        if "zalo" in dispatchers and not zalo_posts:
             _poll_zalo(serving, stack, zalo, stop)
         scheduler = _start_schedules(serving.schedules)
-        loops = [asyncio.create_task(d.drain(stop=stop), name=f"deliver-{channel}")
-                 for channel, d in dispatchers.items()]
-        log.info("serving: %s%s", ", ".join(dispatchers), "" if serving.schedules else " (no schedules)")
+        loops = [asyncio.create_task(deliver_supervised(serving.engine, channel, d, stop, channel not in problems),
+                                     name=f"deliver-{channel}") for channel, d in dispatchers.items()]
+        log.info("serving: %s%s", ", ".join(c + (" (unreachable, retrying)" if c in problems else "")
+                                             for c in dispatchers), "" if serving.schedules else " (no schedules)")
         if started:
             started.set()
         await stop.wait()
@@ -118,6 +130,33 @@ async def _start_telegram(serving: Serving, stack: AsyncExitStack, hook: Telegra
         stack.push_async_callback(application.updater.stop)
     await application.start()
     stack.push_async_callback(application.stop)
+
+
+async def _telegram_when_reachable(serving: Serving, stack: AsyncExitStack, hook: "TelegramHook | None",
+                                   pacer: Pacer, stop: asyncio.Event) -> None:
+    """The bot starts answering once Telegram can be reached, tried again after a growing wait."""
+    wait = FIRST_WAIT
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), wait)
+            return
+        except TimeoutError:
+            pass
+        try:
+            await _start_telegram(serving, stack, hook, pacer)
+            log.info("telegram: reachable again, the bot answers")
+            return
+        except InvalidToken:
+            log.error("telegram: %s", REFUSED_TOKEN)
+            return
+        except (NetworkError, TimedOut) as exc:
+            wait = min(wait * 2, LONGEST_WAIT)
+            log.warning("telegram: still unreachable (%s); trying again in %.0f s", type(exc).__name__, wait)
+
+
+def _background(stack: AsyncExitStack, work, name: str) -> None:
+    task = asyncio.create_task(work, name=name)
+    stack.push_async_callback(_cancelled, task)
 
 
 def _start_web(serving: Serving, stack: AsyncExitStack, telegram_hook: TelegramHook | None,

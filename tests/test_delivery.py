@@ -232,3 +232,52 @@ def test_the_deliver_flow_with_a_rejected_token_says_so_without_it(engine, serve
     summary = deliver.fn(idle_timeout=0.0)
     assert "refused the bot token" in summary["telegram"]["stopped"] and states(engine) == {"pending": 1}
     assert revoked not in caplog.text and revoked not in repr(summary)
+
+
+class AlwaysBusy:
+    """A channel whose every send is answered 'try later' (a relay or gateway that is down)."""
+    channel = "sms"
+    pacer = None
+
+    async def check(self) -> None:
+        return None
+
+    async def send(self, row):
+        from bots.outbox.dispatch import Outcome
+        return Outcome("retry", wait=dt.timedelta(seconds=1), error="gateway down")
+
+
+def test_a_channel_that_keeps_failing_cannot_hold_a_run(engine):
+    """The deliver flow's drain ends within its time, rows back to pending for the next run."""
+    import time
+
+    with Session(engine) as session:
+        outbox.enqueue_text(session, "down", "sms", "0900000000", "Nhắc việc")
+        session.commit()
+    began = time.monotonic()
+    stats = asyncio.run(Dispatcher(engine, AlwaysBusy(), Limits().scaled(100)).drain(idle_timeout=0.1, within=1.5))
+    assert time.monotonic() - began < 5 and stats.retried >= 1
+    with Session(engine) as session:
+        assert session.exec(select(Outbox.state)).one() == "pending"
+
+
+def test_the_deliver_flow_reports_a_channel_it_cannot_reach_and_ends(engine, monkeypatch):
+    import socket
+
+    from flows.deliver import deliver
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for name in ("DONDOC_TELEGRAM_TOKEN", "DONDOC_ZALO_TOKEN", "DONDOC_SMS_GATEWAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DONDOC_SMTP_URL", f"smtp://127.0.0.1:{closed}")
+    monkeypatch.setenv("DONDOC_MAIL_FROM", "dondoc@example.gov.vn")
+    monkeypatch.setenv("DONDOC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    with Session(engine) as session:
+        outbox.enqueue_email(session, "mail", "an@xa.gov.vn", "Nhắc việc", "Nội dung", "")
+        session.commit()
+    summary = deliver.fn(idle_timeout=0.1, within=5)
+    assert summary["email"]["stopped"].startswith("unreachable")
+    with Session(engine) as session:
+        assert session.exec(select(Outbox.state)).one() == "pending"

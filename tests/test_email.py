@@ -155,12 +155,19 @@ def test_refused_and_busy_addresses(applied, smtp):
     assert links["busy@example.gov.vn"].active is True
 
 
-def test_a_wrong_password_retries_and_never_shows_the_password(applied, smtp, monkeypatch):
+def test_a_wrong_password_stops_the_channel_and_never_shows_the_password(applied, smtp, monkeypatch):
+    """Every message would fail alike: the check at start says so, a send stops the channel
+    (the row waits for the admin's fix), and the password is in neither."""
+    from bots.outbox.dispatch import ChannelRefused
+
     monkeypatch.setenv("DONDOC_SMTP_PASSWORD", "wrong-" + PASSWORD)
     with Session(applied) as session:
         outbox.enqueue_email(session, "test:login", "someone@example.gov.vn", "Thử", "Nội dung", "")
         session.commit()
     transport = EmailTransport(SmtpSettings.from_env())
+    with pytest.raises(ChannelRefused, match="refused the login") as refused:
+        asyncio.run(transport.check())
+    assert PASSWORD not in str(refused.value)
     dispatcher = Dispatcher(applied, transport, EMAIL_LIMITS.scaled(100))
 
     async def one_round():
@@ -168,7 +175,8 @@ def test_a_wrong_password_retries_and_never_shows_the_password(applied, smtp, mo
     asyncio.run(one_round())
     with Session(applied) as session:
         row = session.exec(select(Outbox)).one()
-    assert row.state == "pending" and "login refused" in row.last_error and PASSWORD not in row.last_error
+    assert row.state == "pending" and "refused the login" in row.last_error and PASSWORD not in row.last_error
+    assert "refused the login" in dispatcher.stats.stopped
     assert not smtp.messages
 
 

@@ -25,6 +25,7 @@ from flows.schedules import load_schedules
 from models.chase import outbox
 from models.store.tables import Outbox
 from tests.botkit import last_text_contains, texts
+from tests.test_email import smtp  # noqa: F401  (the fixture)
 from tests.conftest import ROOT
 
 CALENDAR = str(ROOT / "plans" / "calendar" / "vn.yaml")
@@ -74,6 +75,42 @@ def test_a_refused_token_stops_serve_before_anything_starts(applied, telegram, t
     with pytest.raises(Refused) as refused:
         asyncio.run(scenario())
     assert "refused the bot token" in str(refused.value) and "revoked-token" not in str(refused.value)
+
+
+def test_serve_runs_without_telegram_and_each_channel_fails_alone(applied, telegram, smtp, tmp_path, monkeypatch):
+    """Telegram cannot be reached (no route from Vietnam's carriers without a proxy), Zalo's
+    token is refused: the dashboard and e-mail are not taken down with them. Zalo's refusal
+    and Telegram's absence are on the record for `dondoc status`; a queued e-mail leaves."""
+    from bots.standin.zalo import ZaloStandIn
+
+    with socket.socket() as probe:  # a port nothing listens on: Telegram unreachable
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("DONDOC_TELEGRAM_API", f"http://127.0.0.1:{closed}/bot")
+    with Session(applied) as session:
+        outbox.enqueue_email(session, "mail", "an@xa.gov.vn", "Nhắc việc", "Nội dung", "")
+        session.commit()
+
+    async def scenario(zalo: ZaloStandIn) -> list[str]:
+        monkeypatch.setenv("DONDOC_ZALO_TOKEN", "999:not-the-stand-ins-token")
+        monkeypatch.setenv("DONDOC_ZALO_API", zalo.base_url)
+        stop, started = asyncio.Event(), asyncio.Event()
+        serving = Serving(applied, tmp_path / "evidence", web=("127.0.0.1", 0))
+        running = asyncio.create_task(serve(serving, stop, started))
+        await asyncio.wait_for(started.wait(), 60)
+        await until(lambda: smtp.messages, timeout=10)
+        async with httpx.AsyncClient() as client:
+            page = await client.get(f"{serving.web_url}/signin")
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        return [str(page.status_code)]
+    with ZaloStandIn() as zalo:
+        assert asyncio.run(scenario(zalo)) == ["200"]
+    with Session(applied) as session:
+        stops = {channel: why for channel, _, why, _ in outbox.stopped_channels(session)}
+    assert stops["telegram"].startswith("unreachable") and "DONDOC_TELEGRAM_PROXY" in stops["telegram"]
+    assert stops["zalo"].startswith("refused") and "not-the-stand-ins-token" not in stops["zalo"]
+    assert "email" not in stops
 
 
 def test_serve_schedules_the_same_crons_and_runs_a_flow_in_a_thread(applied, monkeypatch, prefect_harness):

@@ -24,7 +24,7 @@ import aiosmtplib
 
 from sqlmodel import select
 
-from bots.outbox.dispatch import Outcome, backoff, bury_link
+from bots.outbox.dispatch import ChannelDown, ChannelRefused, Outcome, backoff, bury_link
 from bots.outbox.redact import redact_secret
 from models.chase.outbox import Limits
 from models.store.tables import ChatLink, Outbox, utcnow
@@ -100,10 +100,32 @@ class EmailTransport:
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
 
+    def _client(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        return aiosmtplib.SMTP(hostname=s.host, port=s.port, use_tls=s.implicit_tls, timeout=s.timeout,
+                               start_tls=None if not s.implicit_tls else False)
+
+    async def check(self) -> None:
+        """The relay takes our login (connect, STARTTLS, AUTH, QUIT), or say why not."""
+        client = self._client()
+        try:
+            await client.connect()
+            if self.settings.username:
+                await client.login(self.settings.username, self.settings.password or "")
+            await client.quit()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise ChannelRefused(f"the SMTP server refused the login ({exc.code}): check DONDOC_SMTP_URL's user "
+                                 f"and DONDOC_SMTP_PASSWORD") from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise ChannelDown(f"SMTP server {self.settings.host}:{self.settings.port} unreachable "
+                              f"({type(exc).__name__}): retrying") from None
+        finally:
+            if client.is_connected:
+                client.close()
+
     async def send(self, row: Outbox) -> Outcome:
         s = self.settings
-        client = aiosmtplib.SMTP(hostname=s.host, port=s.port, use_tls=s.implicit_tls, timeout=s.timeout,
-                                 start_tls=None if not s.implicit_tls else False)
+        client = self._client()
         try:
             message = build_message(row, s.sender)
         except OSError as exc:  # an attachment went missing: no use trying again
@@ -112,8 +134,8 @@ class EmailTransport:
             await client.connect()
             if s.username:
                 await client.login(s.username, s.password or "")
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            return Outcome("retry", wait=backoff(row), error=f"SMTP login refused ({exc.code})")
+        except aiosmtplib.SMTPAuthenticationError as exc:  # every message would fail alike: stop, tell the admin
+            return Outcome("fatal", error=f"the SMTP server refused the login ({exc.code}): check the password")
         except (aiosmtplib.SMTPException, OSError) as exc:  # nothing was sent yet
             return Outcome("retry", wait=backoff(row), error=f"SMTP server unreachable: {type(exc).__name__}")
         try:

@@ -1,9 +1,15 @@
 """The channels this installation is configured for, each as an outbox dispatcher: Telegram
 or Zalo when its token is set, e-mail when an SMTP server is, SMS when a gateway file is
-(DONDOC_SMS_GATEWAY). Used by the `deliver` flow and by `dondoc serve`'s delivery loop."""
+(DONDOC_SMS_GATEWAY). Used by the `deliver` flow and by `dondoc serve`'s delivery loops.
+
+Each channel fails alone: its credentials are checked on their own (a refusal stops that
+channel and is recorded for the admin; an unreachable service is tried again), and a
+channel's loop that fails is logged, recorded and restarted after a growing wait."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -11,20 +17,20 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 from telegram import Bot
-from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
-from bots.telegram.config import NoToken, api_urls, telegram_proxy, telegram_token
-from bots.outbox.net import tls_context
-from bots.zalo.transport import zalo_settings
-from bots.outbox.dispatch import DeliveryStats, Dispatcher, Pacer
-from bots.telegram.transport import TelegramTransport
 from bots.email.transport import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
+from bots.outbox.dispatch import ChannelDown, ChannelRefused, DeliveryStats, Dispatcher, Pacer
+from bots.outbox.net import tls_context
 from bots.sms.transport import SMS_LIMITS, SmsTransport, load_gateway
-from bots.zalo.transport import ZALO_LIMITS, ZaloClient, ZaloTransport
+from bots.telegram.config import NoToken, api_urls, telegram_proxy, telegram_token
+from bots.telegram.transport import TelegramTransport
+from bots.zalo.transport import ZALO_LIMITS, ZaloClient, ZaloTransport, zalo_settings
 from models.chase import outbox
 
-REFUSED_TOKEN = "Telegram refused the bot token (401/404): set a valid one"
+log = logging.getLogger("dondoc.channels")
+FIRST_WAIT, LONGEST_WAIT = 5.0, 300.0  # seconds before a failed channel is tried again, doubling
+CHECK_TIMEOUT = 30.0  # seconds a credentials check may take before the channel counts as unreachable
 
 
 def telegram_bot(token: str) -> Bot:
@@ -37,21 +43,16 @@ def telegram_bot(token: str) -> Bot:
                get_updates_request=HTTPXRequest(connection_pool_size=1, proxy=proxy, httpx_kwargs=tls))
 
 
-async def open_dispatchers(stack: AsyncExitStack, engine: Engine, pacer: Pacer | None = None
-                           ) -> tuple[dict[str, Dispatcher], dict[str, DeliveryStats]]:
-    """(a dispatcher per configured channel, the channels that refused us with why). Their
-    clients close with `stack`. `pacer`: Telegram's budget, when the bot's replies share it."""
-    dispatchers, refused = {}, {}
+def open_dispatchers(stack: AsyncExitStack, engine: Engine, pacer: Pacer | None = None) -> dict[str, Dispatcher]:
+    """A dispatcher per configured channel, nothing contacted yet; their clients close with
+    `stack`. `pacer`: Telegram's budget, when the bot's replies share it."""
+    dispatchers = {}
     try:
-        bot = await stack.enter_async_context(telegram_bot(telegram_token()))
+        bot = telegram_bot(telegram_token())
+        stack.push_async_callback(bot.shutdown)
         dispatchers["telegram"] = Dispatcher(engine, TelegramTransport(bot, pacer))
     except NoToken:
         pass
-    except InvalidToken:  # its message carries the token: say why without it
-        refused["telegram"] = DeliveryStats(stopped=REFUSED_TOKEN)
-        with Session(engine) as session:
-            outbox.record_stop(session, "telegram", REFUSED_TOKEN)
-            session.commit()
     try:
         dispatchers["email"] = Dispatcher(engine, EmailTransport(SmtpSettings.from_env()), EMAIL_LIMITS)
     except NoSmtp:
@@ -64,6 +65,70 @@ async def open_dispatchers(stack: AsyncExitStack, engine: Engine, pacer: Pacer |
         client = ZaloClient(*zalo)
         stack.push_async_callback(client.close)
         dispatchers["zalo"] = Dispatcher(engine, ZaloTransport(client), ZALO_LIMITS)
-    if not dispatchers and not refused:
-        raise NoToken("no channel configured: set DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN or DONDOC_SMTP_URL")
-    return dispatchers, refused
+    if not dispatchers:
+        raise NoToken("no channel configured: set DONDOC_TELEGRAM_TOKEN, DONDOC_ZALO_TOKEN, DONDOC_SMTP_URL "
+                      "or DONDOC_SMS_GATEWAY")
+    return dispatchers
+
+
+async def check(engine: Engine, dispatchers: dict[str, Dispatcher]) -> dict[str, str]:
+    """Every channel's credentials, side by side: {channel: why it cannot deliver now} for
+    those that cannot ("refused: …" or "unreachable: …"), each recorded for the admin."""
+    async def one(channel: str, dispatcher: Dispatcher) -> tuple[str, str | None]:
+        try:
+            await asyncio.wait_for(dispatcher.transport.check(), CHECK_TIMEOUT)
+            return channel, None
+        except ChannelRefused as exc:
+            return channel, f"refused: {exc}"
+        except (ChannelDown, TimeoutError) as exc:
+            return channel, f"unreachable: {exc or 'no answer within %gs' % CHECK_TIMEOUT}"
+    found = dict(await asyncio.gather(*(one(c, d) for c, d in dispatchers.items())))
+    problems = {channel: why for channel, why in found.items() if why}
+    for channel, why in problems.items():
+        _record(engine, channel, why)
+        (log.error if why.startswith("refused") else log.warning)("%s: %s", channel, why)
+    return problems
+
+
+async def deliver_supervised(engine: Engine, channel: str, dispatcher: Dispatcher, stop: asyncio.Event,
+                             reachable: bool = True) -> DeliveryStats:
+    """Deliver on one channel until `stop`: a refusal of our credentials ends this channel
+    alone; an unreachable service or a failed loop is retried after a growing wait."""
+    wait = FIRST_WAIT
+    while not stop.is_set():
+        if not reachable:
+            if await _slept(stop, wait):
+                break
+            wait = min(wait * 2, LONGEST_WAIT)
+            problem = (await check(engine, {channel: dispatcher})).get(channel)
+            if problem and problem.startswith("refused"):
+                return DeliveryStats(stopped=problem)
+            reachable = problem is None
+            continue
+        try:
+            stats = await dispatcher.drain(stop=stop)
+            if stats.stopped or stop.is_set():  # refused mid-run (recorded by the dispatcher), or asked to stop
+                return stats
+        except Exception as exc:  # noqa: BLE001 - a channel's failure must not stop the others
+            log.exception("%s: delivery failed; restarting it in %.0f s", channel, wait)
+            _record(engine, channel, f"delivery failed ({type(exc).__name__}): restarting")
+            dispatcher.stats.stopped = ""
+            if await _slept(stop, wait):
+                break
+            wait = min(wait * 2, LONGEST_WAIT)
+    return dispatcher.stats
+
+
+async def _slept(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep; True when `stop` was set meanwhile."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+        return True
+    except TimeoutError:
+        return False
+
+
+def _record(engine: Engine, channel: str, why: str) -> None:
+    with Session(engine) as session:
+        outbox.record_stop(session, channel, why)
+        session.commit()

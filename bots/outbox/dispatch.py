@@ -31,6 +31,15 @@ IDLE_POLL = 1.0  # seconds between looks at an empty outbox, in the long-running
 GRACE = 3.0  # seconds a stopping dispatcher gives the sends in flight
 
 
+class ChannelRefused(Exception):
+    """The channel refuses our credentials (a token, a key, a password): nothing will go until
+    the admin fixes them. Permanent; the message says what to fix, without the secret."""
+
+
+class ChannelDown(Exception):
+    """The channel cannot be reached now (no route, a proxy down, a 5xx): try again later."""
+
+
 @dataclass
 class Outcome:
     kind: str  # "sent", "retry", "migrated", "dead", "failed", "uncertain", "fatal" (the channel refuses us)
@@ -158,14 +167,17 @@ class Dispatcher:
         self._paused_until: dt.datetime | None = None
         self._left: set[int] = set()  # rows handed to the channel, not yet recorded
 
-    async def drain(self, idle_timeout: float = 0.0, stop: asyncio.Event | None = None) -> DeliveryStats:
+    async def drain(self, idle_timeout: float = 0.0, stop: asyncio.Event | None = None,
+                    within: float | None = None) -> DeliveryStats:
         """Send until nothing is left to send (waiting out limits and retries), or, with
         `idle_timeout`, until nothing new arrived for that long. With `stop`, run until it is
         set (a long-running loop that looks for new rows every IDLE_POLL seconds when idle),
-        then finish or release what is in hand."""
+        then finish or release what is in hand. With `within` (seconds), stop then at the
+        latest, releasing what is in hand: a channel that keeps failing cannot hold a run."""
         self._recover()
         loop = asyncio.get_running_loop()
         idle_since, in_flight = loop.time(), set()
+        ends = loop.time() + within if within is not None else None
         while True:
             if self.stats.stopped:  # the channel refused our credentials: nothing more can go
                 await asyncio.gather(*in_flight)
@@ -174,7 +186,7 @@ class Dispatcher:
                     outbox.record_stop(session, self.transport.channel, self.stats.stopped)
                     session.commit()
                 return self.stats
-            if stop is not None and stop.is_set():
+            if (stop is not None and stop.is_set()) or (ends is not None and loop.time() >= ends):
                 await self._finish(in_flight)
                 return self.stats
             rows = self._claim()
@@ -190,7 +202,8 @@ class Dispatcher:
                 return self.stats
             if not in_flight:
                 self._recover()  # a row another dispatcher left `sending` when it died
-            await _sleep_unless(stop, IDLE_POLL if stop is not None and idle else self._pause())
+            pause = IDLE_POLL if stop is not None and idle else self._pause()
+            await _sleep_unless(stop, pause if ends is None else max(0.0, min(pause, ends - loop.time())))
 
     async def _finish(self, in_flight: set[asyncio.Task]) -> None:
         """Stopping: let sends in flight end within GRACE seconds; rows still in hand go back

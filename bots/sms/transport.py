@@ -81,6 +81,10 @@ class SmsTransport:
             for name in _SECRET.findall(value):
                 redact_secret(os.environ[name])
 
+    async def check(self) -> None:
+        """Gateways share no way to test keys without sending: the first answer's code (keys,
+        balance, brandname refused) stops the channel instead, and the admin is told."""
+
     def _body(self, row: Outbox, text: str) -> dict[str, str]:
         values = {"phone": phone_for(self.spec, row.address or ""), "text": text,
                   "unicode": "1" if self.spec.diacritics else "0", "id": str(row.id)}

@@ -49,8 +49,8 @@ class ZaloWorld:
                    "chat": {"id": chat_id, "chat_type": "PRIVATE"},
                    "from": {"id": chat_id, "display_name": self.users.get(chat_id, "")}}
         update = {"event_name": "message.text.received", "message": message}
-        if self.webhook:
-            httpx.post(self.webhook["url"], json=update, timeout=30,
+        if self.webhook:  # the webhook's body, as the platform documents it, wraps the update in a result
+            httpx.post(self.webhook["url"], json={"ok": True, "result": update}, timeout=30,
                        headers={"X-Bot-Api-Secret-Token": self.webhook["secret_token"]})
             return
         with self.lock:
@@ -88,8 +88,7 @@ class ZaloStandIn:
     async def _api(self, request: Request) -> JSONResponse:
         if request.path_params["token"] != self.world.token:
             return _error(401, "Unauthorized: invalid bot token")
-        body = await request.body()
-        params = (await request.json()) if body else {}
+        params = {**request.query_params, **await _body(request)}  # the platform takes all three encodings
         method = request.path_params["method"]
         if method == "getMe":
             return _ok({"id": self.world.token.split(":")[0], "account_name": "bot.dondoc", "account_type": "BASIC",
@@ -116,8 +115,8 @@ class ZaloStandIn:
             with self.world.lock:
                 if self.world.pending:
                     return _ok(self.world.pending.pop(0))
-            if time.monotonic() >= deadline:
-                return _ok(None)
+            if time.monotonic() >= deadline:  # the platform's answer to a long poll that ended empty
+                return _error(408, "Request timeout")
             await asyncio.sleep(0.02)
 
     def _send(self, chat_id: str, text: str) -> JSONResponse:
@@ -145,6 +144,17 @@ class ZaloStandIn:
         else:
             return _error(404, f"unknown control action {action}")
         return _ok(True)
+
+
+async def _body(request: Request) -> dict:
+    """A request's parameters, sent as JSON, as a form (urlencoded or multipart), or not at all."""
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("application/json"):
+        body = await request.body()
+        return (await request.json()) if body else {}
+    if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return {}
 
 
 def _ok(result) -> JSONResponse:

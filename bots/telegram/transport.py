@@ -14,9 +14,11 @@ import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bots.outbox.dispatch import Outcome, Pacer, backoff
+from bots.outbox.dispatch import ChannelDown, ChannelRefused, Outcome, Pacer, backoff
 from models.access.signed import fill
 from models.store.tables import Outbox, utcnow
+
+REFUSED_TOKEN = "Telegram refused the bot token (401/404): set a valid one"
 
 
 class TelegramTransport:
@@ -25,6 +27,16 @@ class TelegramTransport:
     def __init__(self, bot: Bot, pacer: Pacer | None = None):
         self.bot = bot
         self.pacer = pacer
+
+    async def check(self) -> None:
+        """Telegram takes our token (getMe, through the proxy if one is set), or say why not."""
+        try:
+            await self.bot.initialize()  # getMe; a failed try is simply tried again later
+        except InvalidToken:
+            raise ChannelRefused(REFUSED_TOKEN) from None  # its own message carries the token
+        except (NetworkError, TimedOut) as exc:
+            raise ChannelDown(f"Telegram unreachable ({type(exc).__name__}): retrying; is a proxy needed "
+                              f"(DONDOC_TELEGRAM_PROXY)?") from None
 
     async def ready(self, row: Outbox) -> None:
         """Wait until this row may leave (the pacer's turn); nothing has left yet."""
@@ -66,7 +78,7 @@ class TelegramTransport:
         except BadRequest as exc:
             return Outcome("dead" if "chat not found" in exc.message.lower() else "failed", error=exc.message)
         except InvalidToken:
-            return Outcome("fatal", error="Telegram refused the bot token (401/404): set a valid one")
+            return Outcome("fatal", error=REFUSED_TOKEN)
         except TimedOut as exc:
             if isinstance(exc.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout)):
                 return Outcome("retry", wait=backoff(row), error="could not connect")

@@ -77,7 +77,16 @@ class ZaloBot:
         while not stop.is_set():
             try:
                 update = await self.client.call("getUpdates", timeout=str(self.poll_timeout))
-            except (ZaloError, httpx.HTTPError) as exc:
+            except ZaloError as exc:
+                if exc.code == 408:  # the platform's word for a long poll that ended empty
+                    continue
+                if exc.code in (401, 403, 404):  # the token: polling cannot work until the admin fixes it
+                    log.error("Zalo refused the bot token (%s): the Zalo bot stops answering", exc.code)
+                    return
+                log.warning("getUpdates failed: %s", exc)
+                await asyncio.sleep(2)
+                continue
+            except httpx.HTTPError as exc:
                 log.warning("getUpdates failed: %s", exc)
                 await asyncio.sleep(2)
                 continue
@@ -92,7 +101,12 @@ class ZaloBot:
             log.exception("a Zalo update could not be answered; the bot goes on")
 
     async def handle(self, update: dict) -> None:
-        message = (update or {}).get("message") or {}
+        """One update, as getUpdates returns it or as the webhook posts it (wrapped in
+        {"ok": true, "result": …}); only text messages are read, anything else is answered
+        with the help."""
+        if isinstance(update, dict) and "result" in update and "message" not in update:
+            update = update.get("result")
+        message = (update or {}).get("message") or {} if isinstance(update, dict) else {}
         chat_id = str((message.get("chat") or {}).get("id", ""))
         text = plain_text(str(message.get("text") or "")).strip()[:4000]
         if not chat_id or message.get("message_id") in self._seen:

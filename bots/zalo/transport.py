@@ -13,7 +13,7 @@ import os
 
 import httpx
 
-from bots.outbox.dispatch import Outcome, backoff
+from bots.outbox.dispatch import ChannelDown, ChannelRefused, Outcome, backoff
 from bots.outbox.net import tls_context
 from bots.outbox.redact import redact_secret
 from models.chase.outbox import Limits
@@ -21,6 +21,7 @@ from models.access.signed import fill
 from models.store.tables import Outbox, utcnow
 
 API = "https://bot-api.zaloplatforms.com/bot"
+REFUSED_TOKEN = "Zalo refused the bot token (401): set a valid DONDOC_ZALO_TOKEN"
 # Not published by the platform: kept well under Telegram's, one message a second per chat.
 ZALO_LIMITS = Limits(per_bot=10, per_bot_window=1.0, per_chat=1, per_chat_window=1.0, per_group=1,
                      per_group_window=60.0)
@@ -70,6 +71,17 @@ class ZaloTransport:
     def __init__(self, client: ZaloClient):
         self.client = client
 
+    async def check(self) -> None:
+        """Zalo takes our token (getMe), or say why not."""
+        try:
+            await self.client.call("getMe")
+        except ZaloError as exc:
+            if exc.code in (401, 403, 404):
+                raise ChannelRefused(REFUSED_TOKEN) from None
+            raise ChannelDown(f"Zalo answered {exc.code}: retrying") from None
+        except httpx.HTTPError as exc:
+            raise ChannelDown(f"Zalo unreachable ({type(exc).__name__}): retrying") from None
+
     async def send(self, row: Outbox) -> Outcome:
         try:
             text = fill((row.payload or {})["text"], utcnow())  # links are signed as the message leaves
@@ -79,7 +91,7 @@ class ZaloTransport:
             if exc.code in (403, 404):
                 return Outcome("dead", error=str(exc))
             if exc.code == 401:
-                return Outcome("fatal", error="Zalo refused the bot token (401): set a valid one")
+                return Outcome("fatal", error=REFUSED_TOKEN)
             if exc.code == 429 or exc.code >= 500:
                 return Outcome("retry", wait=backoff(row), error=str(exc))
             return Outcome("failed", error=str(exc))
