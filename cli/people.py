@@ -154,8 +154,9 @@ def _invite_by_address(session, channel: str, unit_id: str, contact: str, addres
         subject, text, html = email_invitation(contact, unit_name, invitation.id)
         outbox.enqueue_email(session, key, invitation.address, subject, text, html, kind="invitation")
     else:
-        outbox.enqueue_text(session, key, "sms", invitation.address, sms_invitation(contact, unit_name, invitation.id),
-                            kind="invitation")
+        text, values = sms_invitation(contact, unit_name, invitation.id)
+        outbox.enqueue_text(session, key, "sms", invitation.address, text, kind="invitation",
+                            template=("invitation", values))
     return f"{contact}: invitation to {invitation.address} queued (the deliver flow or `dondoc serve` sends it)"
 
 

@@ -26,7 +26,7 @@ def status(
     """Counts by report category (done on time, done late, open within deadline, overdue, ...)."""
     from sqlmodel import Session
 
-    from models.chase.outbox import stopped_channels
+    from models.chase.outbox import refusals, stopped_channels
     from models.report.render import status_text
     from models.report.rollup import GROUPS, LABELS, due_soon_days, rollup
     from models.store.tables import utcnow
@@ -41,11 +41,15 @@ def status(
     with Session(database()) as session:
         tallies = rollup(session, by, at, plan_id=plan, due_soon_days=due_soon_days(check_plan(session, plan)))
         stopped = stopped_channels(session)
+        refused = refusals(session, utcnow() - dt.timedelta(days=7))
     empty = f"{plan}: " + ("không có nghĩa vụ nào vào" if lang == "vi" else "no obligations at") + f" {at:%d/%m/%Y}"
     print(status_text(tallies, lang, empty))
     for channel, when, why, waiting in stopped:  # the admin hears it here until the channel works again
-        err.print(f"[yellow]warning[/] {channel}: delivery stopped {when.astimezone(VN):%d/%m/%Y %H:%M}: {why}; "
+        err.print(f"[yellow]warning[/] {channel}: not delivering since {when.astimezone(VN):%d/%m/%Y %H:%M}: {why}; "
                   f"{waiting} message(s) waiting", highlight=False)
+    for channel, when, why in refused:
+        err.print(f"[yellow]warning[/] {channel}: a message was refused on {when.astimezone(VN):%d/%m/%Y %H:%M} "
+                  f"by the provider's policy: {why}", highlight=False)
 
 
 @commands.command()

@@ -38,16 +38,20 @@ class Mailbox:
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # as they arrived, before any parser read them
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("gone@"):
             return "550 5.1.1 <gone@example.gov.vn>: mailbox unavailable"
         if address.startswith("busy@"):
             return "451 4.3.0 try again later"
+        if address.startswith("filtered@"):  # the relay's content policy, not the address
+            return "550 5.7.1 message refused by policy"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.original_content)
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 Message accepted"
 
@@ -153,6 +157,59 @@ def test_refused_and_busy_addresses(applied, smtp):
     assert "550" in links["gone@example.gov.vn"].dead_reason
     assert rows["busy@example.gov.vn"].state == "pending" and rows["busy@example.gov.vn"].not_before is not None
     assert links["busy@example.gov.vn"].active is True
+
+
+def test_a_policy_refusal_is_the_admins_to_settle_not_a_dead_address(applied, smtp):
+    """550 5.7.1 (a relay's filter or policy): the message failed, the address stays live,
+    and `dondoc status` tells the admin for a week."""
+    with Session(applied) as session:
+        session.add(ChatLink(channel="email", address="filtered@example.gov.vn", unit_id=COMMUNE, contact="Lan"))
+        outbox.enqueue_email(session, "test:policy", "filtered@example.gov.vn", "Thử", "Nội dung", "")
+        session.commit()
+    deliver(applied)
+    with Session(applied) as session:
+        row = session.exec(select(Outbox)).one()
+        link = session.exec(select(ChatLink).where(ChatLink.address == "filtered@example.gov.vn")).one()
+        refused = outbox.refusals(session, dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7))
+    assert row.state == "failed" and link.active
+    assert [(channel, why[:9]) for channel, _, why in refused] == [("email", "550 5.7.1")]
+
+
+def test_every_mail_is_dated_marked_automatic_and_keeps_its_message_id(applied, smtp):
+    """Date (RFC 5322), Auto-Submitted (RFC 3834: no absence notices back), a Message-ID made
+    from the row alone (a rebuilt row is the same mail), Reply-To the plan's coordinator, and a
+    subject whose spaces survive a strict RFC 2047 reader."""
+    from email.header import decode_header, make_header
+
+    from bots.email.transport import build_message
+
+    subject = "[Đôn đốc] Kế hoạch 53/KH-UBND: 16 nhiệm vụ cần báo cáo, hạn gần nhất thường xuyên"
+    with Session(applied) as session:
+        outbox.enqueue_email(session, "test:headers", "an@example.gov.vn", subject, "Nội dung", "",
+                             reply_to="Lê Chuyên viên <le@snv.example.gov.vn>")
+        session.commit()
+        row = session.exec(select(Outbox)).one()
+    first, again = build_message(row, "dondoc@snv.example.gov.vn"), build_message(row, "dondoc@snv.example.gov.vn")
+    assert first["Message-ID"] == again["Message-ID"] and first["Message-ID"].endswith("@snv.example.gov.vn>")
+    deliver(applied)
+    (mail,) = smtp.messages
+    raw = smtp.raw[0].decode("latin-1")  # the headers are ASCII on the wire; the body may be 8-bit
+    folded = re.search(r"^Subject: (.*?)\r?\n(?=\S)", raw, re.M | re.S).group(1)
+    assert str(make_header(decode_header(folded))) == subject  # a strict reader drops spaces between words
+    assert mail["Date"] and mail["Auto-Submitted"] == "auto-generated" and mail["Message-ID"] == first["Message-ID"]
+    assert mail["Reply-To"] == "Lê Chuyên viên <le@snv.example.gov.vn>"
+
+
+def test_a_relays_own_ca_can_be_trusted(monkeypatch, tmp_path, smtp):
+    from bots.email.transport import NoSmtp
+
+    monkeypatch.setenv("DONDOC_SMTP_CA", str(tmp_path / "missing.pem"))
+    with pytest.raises(NoSmtp, match="DONDOC_SMTP_CA"):
+        SmtpSettings.from_env()
+    import certifi
+
+    monkeypatch.setenv("DONDOC_SMTP_CA", certifi.where())  # any PEM bundle stands for the province's CA
+    assert SmtpSettings.from_env().tls_context().cert_store_stats()["x509_ca"] > 0
 
 
 def test_a_wrong_password_stops_the_channel_and_never_shows_the_password(applied, smtp, monkeypatch):

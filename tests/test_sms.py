@@ -49,7 +49,8 @@ def gateway(tmp_path, monkeypatch):
         spec = (ROOT / "plans" / "sms" / "esms.yaml").read_text(encoding="utf-8")
         spec = spec.replace("https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/", stand_in.url)
         spec = spec.replace("retry_codes: []", f'retry_codes: ["{BUSY_CODE}"]').replace(
-            "dead_codes: []", f'dead_codes: ["{DEAD_CODE}"]').replace("price_per_part: 0 ", "price_per_part: 750 ")
+            "price_per_part: 0 ", "price_per_part: 750 ")
+        stand_in.world.templates = [t.text for t in load_gateway_text(spec).templates.values()]  # as registered
         path = tmp_path / "gateway.yaml"
         path.write_text(spec, encoding="utf-8")
         monkeypatch.setenv("DONDOC_SMS_API_KEY", stand_in.world.api_key)
@@ -58,6 +59,13 @@ def gateway(tmp_path, monkeypatch):
         monkeypatch.setenv("DONDOC_WEB_SECRET", "a-test-secret-for-signing-links")
         monkeypatch.setenv("DONDOC_WEB_URL", "https://dondoc.example.gov.vn")
         yield stand_in, path
+
+
+def load_gateway_text(text: str):
+    from ruamel.yaml import YAML
+
+    from bots.sms.transport import GatewaySpec
+    return GatewaySpec.model_validate(YAML(typ="safe").load(text))
 
 
 def deliver(engine, path):
@@ -76,8 +84,9 @@ def test_an_invitation_by_text_then_a_reminder_whose_link_opens_the_work(applied
     with Session(applied) as session:
         Opener(session, PLAN, WorkingCalendar(), now=dt.datetime(2019, 7, 1, 8, tzinfo=VN)).period("2019-Q3")
         invitation = invite_by_address(session, "sms", COMMUNE, "Nguyễn Văn An", "0912 345 678")
-        outbox.enqueue_text(session, f"invitation:{invitation.id}", "sms", invitation.address,
-                            sms_invitation("Nguyễn Văn An", "UBND phường Nhơn Bình", invitation.id))
+        text, values = sms_invitation("Nguyễn Văn An", "UBND phường Nhơn Bình", invitation.id)
+        outbox.enqueue_text(session, f"invitation:{invitation.id}", "sms", invitation.address, text,
+                            template=("invitation", values))
         session.commit()
     assert deliver(applied, path).sent == 1
     (text,) = stand_in.world.received("0912345678")
@@ -116,7 +125,7 @@ def test_dead_and_busy_numbers(applied, gateway):
     with Session(applied) as session:
         for phone in ("0900000001", "0900000002"):
             session.add(ChatLink(channel="sms", address=phone, unit_id=COMMUNE, contact=phone))
-            outbox.enqueue_text(session, f"test:{phone}", "sms", phone, "Nhắc việc")
+            outbox.enqueue_text(session, f"test:{phone}", "sms", phone, "Nhắc việc", template=("notice", {"text": "Nhắc việc"}))
         session.commit()
     transport = SmsTransport(load_gateway(path))
     dispatcher = Dispatcher(applied, transport, SMS_LIMITS.scaled(100))
@@ -138,3 +147,72 @@ def test_a_gateway_file_names_the_secrets_it_lacks(tmp_path, monkeypatch):
     with pytest.raises(InputError) as error:
         load_gateway(ROOT / "plans" / "sms" / "esms.yaml")
     assert "set DONDOC_SMS_API_KEY, DONDOC_SMS_BRANDNAME, DONDOC_SMS_SECRET_KEY" in str(error.value)
+
+
+def _queue(engine, phone: str, key: str, template: tuple | None = ("notice", {"text": "Thử"})) -> int:
+    with Session(engine) as session:
+        outbox.enqueue_text(session, key, "sms", phone, "Thử", template=template)
+        session.commit()
+        return session.exec(select(Outbox.id).where(Outbox.idempotency_key == key)).one()
+
+
+def test_the_gateways_codes_as_eSMS_documents_them(applied, gateway):
+    """124 (RequestId used before) is a message already taken; 101 (keys) stops the channel;
+    a text with no registered template is refused before it leaves, and the admin is told;
+    the RequestId is unique to this installation; IsUnicode follows the text."""
+    stand_in, path = gateway
+    taken = _queue(applied, "0900000003", "taken")
+    from models.access.signed import installation_id
+
+    stand_in.world.request_ids.add(f"{installation_id()}-{taken}")
+    unregistered = _queue(applied, "0900000004", "free-text", template=None)
+    stats = deliver(applied, path)
+    with Session(applied) as session:
+        assert session.get(Outbox, taken).state == "sent"
+        assert session.get(Outbox, unregistered).state == "failed"
+        assert [why for _, _, why in outbox.refusals(session, dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))]
+    assert stats.sent == 1 and not stand_in.world.sent  # 124: there already, nothing sent twice
+    _queue(applied, "0900000005", "fine")
+    deliver(applied, path)
+    (body,) = stand_in.world.sent
+    assert body["RequestId"].startswith(installation_id() + "-") and body["IsUnicode"] == "0"
+    assert body["CallbackUrl"].startswith("https://dondoc.example.gov.vn/hooks/sms/")
+    stand_in.world.api_key = "another"  # keys revoked at the provider
+    _queue(applied, "0900000006", "refused")
+    assert "101" in deliver(applied, path).stopped
+
+
+def test_a_gateway_file_without_the_registered_templates_is_refused_naming_the_line(tmp_path, monkeypatch):
+    for name in ("DONDOC_SMS_API_KEY", "DONDOC_SMS_SECRET_KEY", "DONDOC_SMS_BRANDNAME"):
+        monkeypatch.setenv(name, "x")
+    text = (ROOT / "plans" / "sms" / "esms.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = lines.index("  digest:")
+    broken = "\n".join(lines[:start] + lines[start + 3:]).replace("{due}", "{deadline}")
+    path = tmp_path / "gateway.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_gateway(path)
+    said = str(error.value)
+    assert "templates.digest: no registered template for dondoc's digest message" in said
+    assert re.search(r"gateway.yaml:\d+: templates.reminder.text: the reminder message has no \{deadline\}", said)
+
+
+def test_a_delivery_report_marks_what_the_network_could_not_deliver(applied, gateway, tmp_path):
+    stand_in, path = gateway
+    row_id = _queue(applied, "0900000007", "reported")
+    deliver(applied, path)
+    with Session(applied) as session:
+        sms_id = session.get(Outbox, row_id).provider_id
+    assert sms_id
+    from models.access.signed import sms_report_token
+
+    client = TestClient(create_app(applied, tmp_path / "evidence"))
+    report = {"SMSID": sms_id, "SendStatus": "4", "SendSuccess": "0", "SendFailed": "1", "RequestId": ""}
+    assert client.get("/hooks/sms/" + "0" * 32, params=report).status_code == 403
+    assert client.get(f"/hooks/sms/{sms_report_token()}", params=report).status_code == 200
+    with Session(applied) as session:
+        row = session.get(Outbox, row_id)
+        assert row.state == "failed" and "not delivered" in row.last_error
+        assert session.exec(select(Event).where(Event.kind == "delivery_report")).one().note == "not delivered"
+

@@ -31,11 +31,13 @@ from models.store.tables import Area, ChatLink, Evidence, Obligation, Plan
 from models.access.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session,
                                     open_session, redeem_login_link, session_of, signed_link_used, viewer_of)
 from models.access.people import EVIDENCE_TYPES, MAX_EVIDENCE
+from models.chase import outbox as outbox_rows
 from models.chase.notices import send_fresh_link
+from models.chase.delivery_reports import read_sms_report
 from web import actions
 from web import charts
 from web import words
-from models.access.signed import signature_ok, web_url
+from models.access.signed import signature_ok, sms_report_token, web_url
 from web.security import Guard
 from models.common.text import is_number
 
@@ -150,6 +152,27 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             return Response(status_code=400)
         await app.state.zalo.handle_safely(update)  # a message that cannot be answered is logged, not a 500
         return Response(status_code=200)
+
+    @app.get("/hooks/sms/{token}")
+    @app.post("/hooks/sms/{token}")
+    async def sms_report(request: Request, token: str):
+        """The SMS gateway's delivery report (eSMS calls back with a GET and query parameters):
+        the message it matches is marked delivered or not. The address carries a secret."""
+        if not same_secret(sms_report_token(), token):
+            return Response(status_code=403)
+        params = dict(request.query_params)
+        if request.method == "POST":
+            form = await request.form()
+            params |= {k: v for k, v in form.items() if isinstance(v, str)}
+        return await _run(lambda: _record_sms_report(params))
+
+    def _record_sms_report(params: dict) -> Response:
+        provider_id, row_id, delivered = read_sms_report(params)
+        with Session(engine) as session:
+            found = outbox_rows.record_report(session, provider_id, row_id, delivered,
+                                              {k: v[:80] for k, v in list(params.items())[:20]})
+            session.commit()
+        return Response(status_code=200 if found else 404)
 
     @app.post("/hooks/telegram")
     async def telegram_webhook(request: Request):

@@ -5,31 +5,40 @@ come back (4xx, no connection: retry), and a message that may have gone (the ser
 silent after the data: uncertain).
 
 Settings come from the environment: DONDOC_SMTP_URL (`smtp://user@host:587`, or `smtps://…`
-for TLS from the start), DONDOC_SMTP_PASSWORD, DONDOC_MAIL_FROM ("Đôn đốc <dondoc@…>").
+for TLS from the start), DONDOC_SMTP_PASSWORD, DONDOC_MAIL_FROM ("Đôn đốc <dondoc@…>"),
+DONDOC_SMTP_CA (the relay's own CA certificate, when a provincial CA signed it).
 The password is never logged nor put in a message or an error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
+import re
+import ssl
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email.policy import EmailPolicy
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+import certifi
 
 from sqlmodel import select
 
 from bots.outbox.dispatch import ChannelDown, ChannelRefused, Outcome, backoff, bury_link
+from bots.outbox.net import tls_context
 from bots.outbox.redact import redact_secret
 from models.chase.outbox import Limits
 from models.store.tables import ChatLink, Outbox, utcnow
 from models.access.signed import fill
 
+ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.\d{1,3}\b")  # RFC 3463: class.subject.detail
 DEAD_CODES = {550, 551, 553}  # mailbox unavailable, not local, name not allowed: the address is wrong
 # A provincial relay takes a few messages a second; one address at a time (a person reads
 # one combined reminder, never a burst).
@@ -50,6 +59,7 @@ class SmtpSettings:
     implicit_tls: bool  # smtps://: TLS from the start (465); smtp://: STARTTLS when offered
     sender: str
     timeout: float = 30.0
+    ca_file: str | None = None  # DONDOC_SMTP_CA: a relay whose certificate a provincial CA signed
 
     @classmethod
     def from_env(cls) -> "SmtpSettings":
@@ -65,22 +75,64 @@ class SmtpSettings:
         password = os.environ.get("DONDOC_SMTP_PASSWORD")
         if password:
             redact_secret(password)
+        ca_file = os.environ.get("DONDOC_SMTP_CA") or None
+        if ca_file and not Path(ca_file).is_file():
+            raise NoSmtp(f"DONDOC_SMTP_CA names {ca_file}, which is not a file (the relay's CA certificate, PEM)")
         return cls(parts.hostname, parts.port or (465 if parts.scheme == "smtps" else 587),
-                   unquote(parts.username) if parts.username else None, password, parts.scheme == "smtps", sender)
+                   unquote(parts.username) if parts.username else None, password, parts.scheme == "smtps", sender,
+                   ca_file=ca_file)
+
+    def tls_context(self) -> ssl.SSLContext:
+        return _tls_context(self.ca_file)
+
+
+@functools.cache
+def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The public CAs, and the relay's own CA when one is named (made once: loading costs ~50 ms)."""
+    if not ca_file:
+        return tls_context()
+    context = ssl.create_default_context(cafile=certifi.where())
+    context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+class _Policy(EmailPolicy):
+    """The standard policy, but a non-ASCII Subject is folded as RFC 2047 wants: every space
+    inside an encoded word. The standard folder can leave a space between two encoded words,
+    where readers drop it ("16nhiệm vụ", "nhấtthường xuyên")."""
+
+    def _fold(self, name, value, refold_binary=False):
+        if name.lower() != "subject" or str(value).isascii():
+            return super()._fold(name, value, refold_binary)
+        encoded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+        return f"{name}: {encoded}{self.linesep}"
+
+
+POLICY = _Policy(cte_type="7bit")  # 7-bit bodies (quoted-printable, base64): any relay takes them
+
+
+def message_id(row: Outbox, domain: str) -> str:
+    """The same row always has the same Message-ID (a resend after a crash, or a row rebuilt,
+    is one mail to the reader), and no two rows share one."""
+    return f"<dondoc.{hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 def build_message(row: Outbox, sender: str, now: dt.datetime | None = None) -> EmailMessage:
     """The outbox row as an e-mail: text and HTML alternatives with their links filled in
-    (signed now), files attached."""
+    (signed now), files attached. Marked as sent by a program (RFC 3834), so absence
+    notices and autoresponders do not answer it; replies go to the coordinator when known."""
     payload, now = row.payload or {}, now or utcnow()
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     name, address = parseaddr(sender)
     message["From"] = formataddr((name, address))
     message["To"] = row.address
+    if payload.get("reply_to"):
+        message["Reply-To"] = payload["reply_to"]
     message["Subject"] = payload.get("subject", "")
-    # The same row always has the same Message-ID: a resend after a crash is one mail to the reader.
-    message["Message-ID"] = make_msgid(idstring=hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:24],
-                                       domain=address.rpartition("@")[2])
+    message["Date"] = format_datetime(now)  # RFC 5322 requires it; content filters bounce mail without it
+    message["Message-ID"] = message_id(row, address.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"  # Exchange's own word for the same
     message.set_content(fill(payload.get("text", ""), now))
     if payload.get("html"):
         message.add_alternative(fill(payload["html"], now), subtype="html")
@@ -103,7 +155,7 @@ class EmailTransport:
     def _client(self) -> aiosmtplib.SMTP:
         s = self.settings
         return aiosmtplib.SMTP(hostname=s.host, port=s.port, use_tls=s.implicit_tls, timeout=s.timeout,
-                               start_tls=None if not s.implicit_tls else False)
+                               start_tls=None if not s.implicit_tls else False, tls_context=s.tls_context())
 
     async def check(self) -> None:
         """The relay takes our login (connect, STARTTLS, AUTH, QUIT), or say why not."""
@@ -139,7 +191,10 @@ class EmailTransport:
         except (aiosmtplib.SMTPException, OSError) as exc:  # nothing was sent yet
             return Outcome("retry", wait=backoff(row), error=f"SMTP server unreachable: {type(exc).__name__}")
         try:
-            await client.send_message(message)
+            # our own bytes: aiosmtplib's send_message re-serialises with email.policy.SMTP, whose
+            # folding loses the spaces between a subject's encoded words
+            await client.sendmail(parseaddr(s.sender)[1], [row.address],
+                                  message.as_bytes(policy=POLICY.clone(linesep="\r\n")))
             return Outcome("sent")
         except aiosmtplib.SMTPRecipientsRefused as exc:
             return _refused(row, exc.recipients[0].code, exc.recipients[0].message)
@@ -156,19 +211,36 @@ class EmailTransport:
 
 
 def _refused(row: Outbox, code: int, message: str, address_dead: bool = True) -> Outcome:
+    """An SMTP refusal, read by its enhanced status code (RFC 3463) where the server gives one:
+    5.1.x and 5.2.1 say the address is wrong or gone; 5.7.x is the relay's policy (a filter,
+    relaying denied, authentication), the admin's to settle, never the address's."""
     error = f"{code} {message}"[:300]
-    if 400 <= code < 500:
+    enhanced = ENHANCED.search(message or "")
+    if 400 <= code < 500 or (enhanced and enhanced.group(1) == "4"):
         return Outcome("retry", wait=max(backoff(row), dt.timedelta(minutes=1)), error=error)
+    if enhanced:
+        detail = enhanced.group(0)
+        if enhanced.group(2) == "7":
+            return Outcome("failed", error=error, tell_admin=True)
+        if address_dead and (enhanced.group(2) == "1" or detail.startswith("5.2.1")):
+            return Outcome("dead", error=error)
+        return Outcome("failed", error=error)
     if address_dead and code in DEAD_CODES:
         return Outcome("dead", error=error)
     return Outcome("failed", error=error)
 
 
+def address_gone(status: str) -> bool:
+    """A delivery status (5.1.1, 5.2.1, …) that says the address will never take mail."""
+    return status.startswith("5.1.") or status.startswith("5.2.1")
+
+
 # --- bounces ----------------------------------------------------------------------------------
 
 def bounced_addresses(message) -> list[tuple[str, str]]:
-    """(address, status) of each recipient a delivery status notification (RFC 3464) says failed
-    for good: `Action: failed` with a 5.x.x status. Other mail gives nothing."""
+    """(address, status) of each recipient a delivery status notification (RFC 3464) says is
+    gone for good: `Action: failed` with a 5.1.x or 5.2.1 status. A policy refusal (5.7.x), a
+    full mailbox or a message too large says nothing of the address; other mail gives nothing."""
     if message.get_content_type() != "multipart/report":
         return []
     failed = []
@@ -178,7 +250,7 @@ def bounced_addresses(message) -> list[tuple[str, str]]:
         for block in part.get_payload():  # the per-message block, then one per recipient
             recipient = str(block.get("Final-Recipient", "")).partition(";")[2].strip()
             status = str(block.get("Status", "")).strip()
-            if recipient and str(block.get("Action", "")).strip().lower() == "failed" and status.startswith("5"):
+            if recipient and str(block.get("Action", "")).strip().lower() == "failed" and address_gone(status):
                 failed.append((recipient.lower(), status))
     return failed
 

@@ -48,6 +48,8 @@ class Outcome:
     new_chat_id: int | None = None
     error: str = ""
     parts: int | None = None  # a text message's parts, as the gateway bills them
+    tell_admin: bool = False  # failed for a reason the admin must see (a relay's policy), not the address's
+    provider_id: str | None = None  # the provider's id of what it took, to match its delivery report
 
 
 class Pacer:
@@ -264,7 +266,7 @@ class Dispatcher:
                 if outcome.parts is not None:
                     row.payload = {**(row.payload or {}), "parts": outcome.parts}
                 if outcome.kind == "sent":
-                    outbox.mark_sent(row, outcome.message_id, now)
+                    outbox.mark_sent(row, outcome.message_id, now, outcome.provider_id)
                     self.stats.sent += 1
                 elif outcome.kind == "retry":
                     outbox.retry_later(row, outcome.wait, outcome.error, now)
@@ -285,6 +287,8 @@ class Dispatcher:
                     self.stats.uncertain += 1
                 else:
                     outbox.mark_failed(row, outcome.error)
+                    if outcome.tell_admin:
+                        outbox.record_refusal(session, row, outcome.error)
                     self.stats.failed += 1
             session.commit()
         if len(retries) >= 3:  # many chats told to wait at once: Telegram means the whole bot

@@ -9,6 +9,7 @@ from bots.email.layout import email_reminder
 from bots.sms.layout import sms_reminder
 from models.common.texts import day_text, say, stage_text
 from bots.zalo.layout import reminder_text
+from models.access.people import coordinator_address
 from models.chase import outbox
 from models.calendar.periods import period_words
 from models.store.tables import Plan, Task
@@ -62,21 +63,23 @@ def _coordinator_summary(lang: str, items: list) -> str:
 
 # --- by channel ------------------------------------------------------------------------
 
-def _plan_number(session, items: list) -> str:
+def _plan_of(session, items: list) -> Plan:
     """The plan the reminder is for (a reminder is made for one plan at a time)."""
-    task = session.get(Task, items[0].obligation.task_id)
-    return session.get(Plan, task.plan_id).number
+    return session.get(Plan, session.get(Task, items[0].obligation.task_id).plan_id)
 
 
 def queue_reminder(session, key: str, link, items: list) -> int:
     """A combined reminder into the outbox, in the link's channel, naming its plan."""
-    plan = _plan_number(session, items)
+    of = _plan_of(session, items)
+    plan = of.number
     if link.channel == "email":
         subject, text, html = email_reminder(link, items, plan)
-        return outbox.enqueue_email(session, key, link.address, subject, text, html, kind="reminder")
+        return outbox.enqueue_email(session, key, link.address, subject, text, html, kind="reminder",
+                                    reply_to=coordinator_address(session, of))
     if link.channel == "sms":
-        return outbox.enqueue_text(session, key, "sms", link.address, sms_reminder(link, items[0].unit, items, plan),
-                                   kind="reminder")
+        text, values = sms_reminder(link, items[0].unit, items, plan)
+        return outbox.enqueue_text(session, key, "sms", link.address, text, kind="reminder",
+                                   template=("reminder", values))
     if link.channel == "zalo":
         return outbox.enqueue_text(session, key, "zalo", link.address, reminder_text(link, items, plan),
                                    kind="reminder")

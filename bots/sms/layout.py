@@ -12,11 +12,14 @@ def _say(key: str, **values) -> str:
     return catalogue("sms", "vi")[key].format(**values)
 
 
-def sms_reminder(link, unit: str, items: list, plan: str) -> str:
+def sms_reminder(link, unit: str, items: list, plan: str) -> tuple[str, dict]:
+    """(the text, its values): a gateway that sends only registered templates fills its own."""
     dated = sorted(i.obligation.due_at for i in items if i.obligation.due_at and not i.obligation.no_deadline)
-    return _say("reminder", unit=unit, count=len(items), plan=plan, due=day_text(dated[0]) if dated else "—",
-                link=mine_mark(link.id))
+    values = {"unit": unit, "count": str(len(items)), "plan": plan, "due": day_text(dated[0]) if dated else "—",
+              "link": mine_mark(link.id)}
+    return _say("reminder", **values), values
 
 
-def sms_invitation(contact: str, unit: str, invitation_id: int) -> str:
-    return _say("invitation", contact=contact, unit=unit, link=join_mark(invitation_id))
+def sms_invitation(contact: str, unit: str, invitation_id: int) -> tuple[str, dict]:
+    values = {"contact": contact, "unit": unit, "link": join_mark(invitation_id)}
+    return _say("invitation", **values), values

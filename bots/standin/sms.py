@@ -1,9 +1,11 @@
-"""A brandname SMS gateway stand-in on 127.0.0.1, answering as plans/sms/esms.yaml expects
-(`{"CodeResult": "100", "SMSID": …}`), for tests and the demo. Numbers can be made to fail:
-`dead` numbers answer a dead code, `busy` ones a retry code."""
+"""A brandname SMS gateway stand-in on 127.0.0.1, answering as eSMS documents its customer-care
+API and plans/sms/esms.yaml expects (`{"CodeResult": "100", "SMSID": …}`), for tests and the
+demo: wrong keys 101, a content that matches no registered template 146, a RequestId used
+before 124, a blocked number 99. `busy` numbers answer the stand-in's own retry code."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from starlette.routing import Route
 
 from web.server import Background
 
-DEAD_CODE, BUSY_CODE = "789", "99"  # the stand-in's own codes; a test's gateway file lists them
+DEAD_CODE, BUSY_CODE = "99", "998"  # eSMS's "number blocked"; the stand-in's own "come back later"
 
 
 @dataclass
@@ -25,7 +27,15 @@ class SmsWorld:
     sent: list[dict] = field(default_factory=list)  # the bodies accepted
     dead: set[str] = field(default_factory=set)
     busy: set[str] = field(default_factory=set)
+    templates: list[str] = field(default_factory=list)  # registered texts; empty: any content goes
+    request_ids: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def registered(self, content: str) -> bool:
+        """Whether the content is one of the registered templates with its {values} filled."""
+        patterns = [re.escape(t).replace(r"\{", "{").replace(r"\}", "}") for t in self.templates]
+        return not self.templates or any(re.fullmatch(re.sub(r"\{\w+\}", ".+", p), content, re.S)
+                                         for p in patterns)
 
     def received(self, phone: str) -> list[str]:
         with self.lock:
@@ -53,11 +63,16 @@ class SmsStandIn:
         body = await request.json()
         if body.get("ApiKey") != self.world.api_key or body.get("SecretKey") != self.world.secret_key:
             return JSONResponse({"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
-        phone = body.get("Phone", "")
+        phone, request_id = body.get("Phone", ""), str(body.get("RequestId") or "")
+        if request_id and request_id in self.world.request_ids:
+            return JSONResponse({"CodeResult": "124", "ErrorMessage": "Duplicate RequestId"})
+        if not self.world.registered(body.get("Content", "")):
+            return JSONResponse({"CodeResult": "146", "ErrorMessage": "Wrong customer care template"})
         if phone in self.world.dead:
             return JSONResponse({"CodeResult": DEAD_CODE, "ErrorMessage": "number out of service"})
         if phone in self.world.busy:
             return JSONResponse({"CodeResult": BUSY_CODE, "ErrorMessage": "try again later"})
         with self.world.lock:
             self.world.sent.append(body)
+            self.world.request_ids.add(request_id)
         return JSONResponse({"CodeResult": "100", "CountRegenerate": 0, "SMSID": secrets.token_hex(16)})

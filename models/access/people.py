@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from models.engine.lifecycle import ACTIVE
 from models.access.weblogin import end_sessions_of
 from models.common.text import plain_text
-from models.store.tables import ChatLink, Event, Evidence, Invitation, Obligation, Plan, SeenUpdate, Task, utcnow
+from models.store.tables import ChatLink, Contact, Event, Evidence, Invitation, Obligation, Plan, SeenUpdate, Task, utcnow
 
 INVITATION_LIFETIME = dt.timedelta(days=7)
 MAX_EVIDENCE = 20 << 20  # what the bot can download (getFile's limit)
@@ -251,3 +251,17 @@ def first_time(session: Session, update_id: int) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def coordinator_address(session: Session, plan: Plan) -> str | None:
+    """Where a reply about the plan should go: the e-mail of its coordinating unit's linked
+    coordinator, else of a contact of that unit with one ("Name <address>")."""
+    from email.utils import formataddr
+
+    linked = session.exec(select(ChatLink).where(ChatLink.unit_id == plan.coordinator_unit_id, ChatLink.active,
+                                                 ChatLink.channel == "email", ChatLink.role == "coordinator")).first()
+    if linked is not None:
+        return formataddr((linked.contact, linked.address))
+    contact = session.exec(select(Contact).where(Contact.unit_id == plan.coordinator_unit_id,
+                                                 Contact.email.is_not(None)).order_by(Contact.id)).first()
+    return formataddr((contact.name, contact.email)) if contact is not None else None

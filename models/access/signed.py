@@ -44,6 +44,21 @@ def _secret() -> bytes:
     return path.read_text().strip().encode()
 
 
+def installation_id() -> str:
+    """A short id of this installation, the same at every start (derived from the site's
+    secret): a provider that wants request ids unique across its customers gets ours prefixed."""
+    return hmac.new(_secret(), b"installation", hashlib.sha256).hexdigest()[:10]
+
+
+def sms_report_token() -> str:
+    """The secret part of the address SMS delivery reports are posted to."""
+    return hmac.new(_secret(), b"sms-report", hashlib.sha256).hexdigest()[:32]
+
+
+def sms_report_url() -> str:
+    return f"{web_url()}/hooks/sms/{sms_report_token()}"
+
+
 def _signature(path: str, link_id: int, expires: int) -> str:
     return hmac.new(_secret(), f"{path}|{link_id}|{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 

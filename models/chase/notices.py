@@ -61,17 +61,17 @@ def to_assignees(session: Session, ob: Obligation, task: Task, key: str, **value
     links = session.exec(select(ChatLink).where(ChatLink.unit_id == ob.unit_id, ChatLink.active,
                                                 ChatLink.role == "assignee")).all()
     _send(session, links, lambda lang: (say(lang, key, code=task.code, date=day_text(ob.due_at), **values), None),
-          f"{key}:{ob.id}")
+          f"{key}:{ob.id}", plan=session.get(Plan, task.plan_id))
 
 
-def _send(session: Session, links: list[ChatLink], make, key: str) -> None:
+def _send(session: Session, links: list[ChatLink], make, key: str, plan: Plan | None = None) -> None:
     moment = utcnow().isoformat()  # the same notice again later (a second request) is a new message
     for link in links:
         text, markup = make(link.lang)
         if link.channel == "telegram":
             outbox.enqueue(session, f"{key}:{link.id}:{moment}", link.chat_id, text, markup, kind="notice")
         else:
-            queue_plain(session, f"{key}:{link.id}:{moment}", link, text)
+            queue_plain(session, f"{key}:{link.id}:{moment}", link, text, plan)
 
 
 def plain(text: str) -> str:
@@ -79,13 +79,17 @@ def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-def queue_plain(session: Session, key: str, link: ChatLink, text: str) -> int:
+def queue_plain(session: Session, key: str, link: ChatLink, text: str, plan: Plan | None = None) -> int:
+    """A notice as plain text on the link's channel; an e-mail about `plan` can be answered to its coordinator."""
     text = plain(text)
     if link.channel == "email":
         subject = text.split("\n", 1)[0][:120]
+        reply_to = people.coordinator_address(session, plan) if plan is not None else None
         return outbox.enqueue_email(session, key, link.address, f"[Đôn đốc] {subject}", text,
-                                    "<p>" + html.escape(text).replace("\n", "<br>") + "</p>", kind="notice")
-    return outbox.enqueue_text(session, key, link.channel, link.address, text, kind="notice")
+                                    "<p>" + html.escape(text).replace("\n", "<br>") + "</p>", kind="notice",
+                                    reply_to=reply_to)
+    return outbox.enqueue_text(session, key, link.channel, link.address, text, kind="notice",
+                               template=("notice", {"text": text}))
 
 
 FRESH_EVERY = 600  # seconds: asking again within ten minutes sends nothing more

@@ -75,19 +75,25 @@ def enqueue(session: Session, key: str, chat_id: int, text: str, reply_markup: d
     return _insert_new(session, rows)
 
 
-def enqueue_text(session: Session, key: str, channel: str, address: str, text: str, kind: str = "message") -> int:
-    """Queue a plain text on a channel other than Telegram (Zalo, SMS). Returns the rows added."""
+def enqueue_text(session: Session, key: str, channel: str, address: str, text: str, kind: str = "message",
+                 template: tuple[str, dict] | None = None) -> int:
+    """Queue a plain text on a channel other than Telegram (Zalo, SMS). `template`: which of
+    dondoc's messages it is and its values, for a gateway that sends only registered templates
+    (the SMS gateway's file holds their texts). Returns the rows added."""
+    payload = {"text": text} | ({"template": template[0], "values": template[1]} if template else {})
     return _insert_new(session, [{"idempotency_key": key, "chat_id": None, "channel": channel, "address": address,
-                                  "kind": kind, "payload": {"text": text}, "state": "pending", "attempts": 0,
+                                  "kind": kind, "payload": payload, "state": "pending", "attempts": 0,
                                   "created_at": utcnow(), "not_before": None}])
 
 
 def enqueue_email(session: Session, key: str, address: str, subject: str, text: str, html: str,
-                  kind: str = "message", attachments: list[str] | None = None) -> int:
-    """Queue an e-mail (its text and HTML parts made from the same template). Returns the rows added."""
+                  kind: str = "message", attachments: list[str] | None = None, reply_to: str | None = None) -> int:
+    """Queue an e-mail (its text and HTML parts made from the same template); `reply_to`: where
+    an answer should go (the plan's coordinator). Returns the rows added."""
     return _insert_new(session, [{"idempotency_key": key, "chat_id": None, "channel": "email", "address": address,
                                   "kind": kind, "payload": {"subject": subject, "text": text, "html": html,
-                                                            "attachments": attachments or []},
+                                                            "attachments": attachments or [],
+                                                            **({"reply_to": reply_to} if reply_to else {})},
                                   "state": "pending", "attempts": 0, "created_at": utcnow(), "not_before": None}])
 
 
@@ -195,8 +201,27 @@ def _busy_chats(session: Session, limits: Limits, now: dt.datetime, channel: str
 
 # --- outcomes -------------------------------------------------------------------------
 
-def mark_sent(row: Outbox, message_id: int, now: dt.datetime | None = None) -> None:
+def mark_sent(row: Outbox, message_id: int, now: dt.datetime | None = None, provider_id: str | None = None) -> None:
     row.state, row.message_id, row.sent_at, row.last_error = "sent", message_id, now or utcnow(), None
+    row.provider_id = provider_id
+
+
+def record_report(session: Session, provider_id: str | None, row_id: int | None, delivered: bool | None,
+                  detail: dict) -> bool:
+    """A provider's delivery report on a message it took: on the record, and a message it could
+    not deliver counts as failed. False when no message of ours matches."""
+    row = None
+    if row_id is not None:
+        row = session.get(Outbox, row_id)
+    if row is None and provider_id:
+        row = session.exec(select(Outbox).where(Outbox.provider_id == provider_id)).first()
+    if row is None:
+        return False
+    session.add(Event(kind="delivery_report", actor=row.channel, note=None if delivered is None else
+                      ("delivered" if delivered else "not delivered"), after={"outbox": row.id, **detail}))
+    if delivered is False and row.state == "sent":
+        row.state, row.last_error = "failed", "the network reported it was not delivered"
+    return True
 
 
 def retry_later(row: Outbox, wait: dt.timedelta, error: str, now: dt.datetime | None = None) -> None:
@@ -233,9 +258,24 @@ def recover(session: Session, stale_after: dt.timedelta, now: dt.datetime | None
 # --- a channel that refuses us --------------------------------------------------------
 
 def record_stop(session: Session, channel: str, why: str) -> None:
-    """Delivery on a channel stopped because the channel refuses our credentials: kept for
-    the admin (`dondoc status` says so until a message goes out on that channel again)."""
+    """Delivery on a channel stopped, or could not start: the channel refuses our credentials,
+    cannot be reached, or its loop failed (`why` says which). Kept for the admin: `dondoc
+    status` says so until a message goes out on that channel again."""
     session.add(Event(kind="delivery_stopped", actor="delivery", note=why, after={"channel": channel}))
+
+
+def record_refusal(session: Session, row: Outbox, why: str) -> None:
+    """A message the provider refused by its own policy (a relay's 5.7.x): not the address's
+    fault, so no link dies; the admin hears of it in `dondoc status` for a week."""
+    session.add(Event(kind="delivery_refused", actor="delivery", note=why, after={"channel": row.channel,
+                                                                                 "outbox": row.id}))
+
+
+def refusals(session: Session, since: dt.datetime) -> list[tuple[str, dt.datetime, str]]:
+    """(channel, when, why) of the messages refused by a provider's policy since then."""
+    found = session.exec(select(Event).where(Event.kind == "delivery_refused", Event.at >= since)
+                         .order_by(Event.id)).all()
+    return [(e.after["channel"], e.at, e.note) for e in found]
 
 
 def stopped_channels(session: Session) -> list[tuple[str, dt.datetime, str, int]]:

@@ -255,8 +255,9 @@ def _queue_digest(session: Session, plan: Plan, digest: Digest, run: DigestRun, 
         return outbox.enqueue_email(session, key, chat.address, subject, text, html_part, kind="digest",
                                     attachments=[str(report.resolve())] if report else None)
     if chat.channel != "telegram":
-        return outbox.enqueue_text(session, key, chat.channel, chat.address, digest_text(digest, chat.lang)[:2000],
-                                   kind="digest")
+        text = digest_text(digest, chat.lang)[:2000]
+        return outbox.enqueue_text(session, key, chat.channel, chat.address, text, kind="digest",
+                                   template=("digest", {"text": text}))
     button = {"text": WORDS[chat.lang]["report_button"], "callback_data": f"r:{run.id}"}
     added = outbox.enqueue(session, key, chat.chat_id, digest_text(digest, chat.lang, as_html=True), kind="digest",
                            reply_markup={"inline_keyboard": [[button]]})

@@ -310,6 +310,7 @@ class Outbox(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=80)
     sent_at: dt.datetime | None = _time()
     message_id: int | None = None
+    provider_id: str | None = Field(default=None, max_length=80, index=True)  # the gateway's id (eSMS SMSID)
     last_error: str | None = None
 
 
