@@ -17,6 +17,8 @@ from sqlalchemy import create_engine, text
 from models.engine.apply import apply_plan
 from models.store.db import make_engine, upgrade
 from models.org.directory import load_directory
+from tests.mailkit import smtp  # noqa: F401  (fixtures the tests of several modules use)
+from tests.webkit import web  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -25,7 +25,6 @@ from flows.schedules import load_schedules
 from models.chase import outbox
 from models.store.tables import Outbox
 from tests.botkit import last_text_contains, texts
-from tests.test_email import smtp  # noqa: F401  (the fixture)
 from tests.conftest import ROOT
 
 CALENDAR = str(ROOT / "plans" / "calendar" / "vn.yaml")

@@ -16,7 +16,7 @@ from bots.outbox.reminders import queue_reminder
 from models.access.people import invite_by_address
 from bots.sms.transport import SMS_LIMITS, SmsTransport, load_gateway
 from bots.sms.layout import sms_invitation
-from bots.standin.sms import BUSY_CODE, DEAD_CODE, SmsStandIn
+from bots.standin.sms import BUSY_CODE, SmsStandIn
 from models.chase import outbox
 from models.chase.planning import plan_reminders
 from models.engine.opening import Opener

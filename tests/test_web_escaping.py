@@ -14,7 +14,7 @@ from models.engine import lifecycle
 from models.store.tables import Area, ChatLink, Plan, Task, Unit
 from models.calendar.workcal import VN
 from tests.hostile import ATTRIBUTE, SCRIPT, TELEGRAM_TAGS, URL
-from tests.test_web import COMMUNE, COORDINATOR_UNIT, PLAN, _obligation, csrf_of, sign_in, web  # noqa: F401
+from tests.webkit import COMMUNE, COORDINATOR_UNIT, PLAN, _obligation, sign_in
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "web"
 

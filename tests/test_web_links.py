@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from models.access import people
 from models.access.signed import signed_url
 from models.store.tables import ChatLink, Outbox, WebSession
-from tests.test_web import COMMUNE, PLAN, _obligation, sign_in, web  # noqa: F401
+from tests.webkit import COMMUNE, PLAN, _obligation, sign_in
 
 
 def _email_link(engine) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from models.store.tables import Obligation
-from tests.test_web import COMMUNE, OTHER_COMMUNE, PLAN, _obligation, csrf_of, sign_in, web  # noqa: F401
+from tests.webkit import COMMUNE, OTHER_COMMUNE, PLAN, _obligation, csrf_of, sign_in
 
 ROLES = {  # who signs in: (unit, role)
     "coordinator": ("binh-dinh/so-noi-vu", "coordinator"),
