@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
-from cli.shared import database, err, find_unit, out, resolve_unit
+from cli.shared import database, err, fail, find_unit, out, resolve_unit
 
 commands = typer.Typer()  # commands at the top level: dondoc people
+person_app = typer.Typer(no_args_is_help=True, help="One person's data: export it, or erase it on request.")
 web_app = typer.Typer(invoke_without_command=True, pretty_exceptions_show_locals=False,
                       help="The web dashboard: serve it, or print a sign-in link.")
 
@@ -172,3 +174,59 @@ def unlink(chat: int = typer.Option(..., "--chat", help="Telegram chat id.")) ->
         session.commit()
     out.print(f"chat {chat}: unlinked" if done else f"chat {chat} was not linked")
     raise typer.Exit(0 if done else 1)
+
+
+@person_app.command("export")
+def person_export(
+    unit: str = typer.Option(..., "--unit", help='The unit, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
+    contact: str = typer.Option(..., "--contact", help="The person's name, as in the directory or their link."),
+    output: Path = typer.Option(None, "-o", "--output", help="Write the JSON here (default: print it)."),
+) -> None:
+    """Everything dondoc holds on one person, as JSON: directory entry, links, invitations,
+    sign-ins, the events that name them, the messages sent to them, the evidence they sent."""
+    from sqlmodel import Session
+
+    from models.access.personal import NoSuchPerson, export_person
+
+    with Session(database()) as session:
+        unit_id = resolve_unit(session, unit)
+        try:
+            data = export_person(session, unit_id, contact)
+        except NoSuchPerson as exc:
+            fail(str(exc))
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if output is None:
+        print(text)
+        return
+    output.write_text(text + "\n", encoding="utf-8")
+    out.print(f"{contact} ({unit_id}): written to {output}", highlight=False)
+
+
+@person_app.command("erase")
+def person_erase(
+    unit: str = typer.Option(..., "--unit", help='The unit, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
+    contact: str = typer.Option(..., "--contact", help="The person's name, as in the directory or their link."),
+    yes: bool = typer.Option(False, "--yes", help="Erase without asking (it cannot be undone)."),
+) -> None:
+    """Replace one person's name, addresses and chat ids by a pseudonym everywhere dondoc keeps
+    them and end their sessions; the work their unit did stays counted. Cannot be undone."""
+    from sqlmodel import Session
+
+    from models.access.personal import NoSuchPerson, erase_person, find_person
+    from models.store.db import transaction
+
+    engine = database()
+    with Session(engine) as session:
+        unit_id = resolve_unit(session, unit)
+        try:
+            pseudonym = find_person(session, unit_id, contact).pseudonym
+        except NoSuchPerson as exc:
+            fail(str(exc))
+    if not yes and not typer.confirm(f"Erase {contact} of {unit_id}? This cannot be undone."):
+        raise typer.Exit(1)
+    with transaction(engine) as session:
+        counts = erase_person(session, unit_id, contact)
+    out.print(f"{contact} ({unit_id}) is now \"{pseudonym}\": {counts['links']} link(s), {counts['events']} "
+              f"event(s), {counts['messages']} message(s) changed; sessions ended.", highlight=False)
+    out.print(f"Remove {contact} from the directory YAML too (unit {unit_id}, contacts), or the next "
+              f"`dondoc org apply` brings the name back.", highlight=False)

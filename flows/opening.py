@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow
 
 from flows import CALENDAR, database, exclusive, run_logger
+from models.access.retention import apply_retention
 from models.engine.apply import apply_successions
 from models.store.db import transaction
 from models.engine.opening import open_all_plans
@@ -18,8 +19,9 @@ from models.calendar.workcal import VN, load_calendar
 def open_obligations(as_of: dt.date | None = None, calendar: str = CALENDAR,
                      now: dt.datetime | None = None) -> dict[str, int] | None:
     """Move the open obligations of units succeeded by `as_of` to their successors, then open
-    everything due to be open on that day (default: today in Asia/Ho_Chi_Minh) for every applied plan, stamped opened at `now` (default: the present). Idempotent: a second
-    run the same day creates nothing."""
+    everything due to be open on that day (default: today in Asia/Ho_Chi_Minh) for every
+    applied plan, stamped opened at `now` (default: the present), then remove what is past its
+    retention time (models.access.retention). Idempotent: a second run the same day creates nothing."""
     day = as_of or (now or utcnow()).astimezone(VN).date()
     engine = database()
 
@@ -29,7 +31,12 @@ def open_obligations(as_of: dt.date | None = None, calendar: str = CALENDAR,
             if moved:
                 run_logger().info("successions on %s: %s obligation(s) moved or closed", day, len(moved))
         with transaction(engine) as session:
-            return open_all_plans(session, day, load_calendar(calendar), actor="flow:open_obligations", now=now)
+            opened = open_all_plans(session, day, load_calendar(calendar), actor="flow:open_obligations", now=now)
+        with transaction(engine) as session:  # people's data kept no longer than it serves
+            removed = apply_retention(session, now or utcnow())
+            if any(removed.values()):
+                run_logger().info("retention: %s", ", ".join(f"{n} {kind}" for kind, n in removed.items() if n))
+        return opened
     created = exclusive(engine, "open", run)
     if created is not None:
         run_logger().info("opened %s obligation(s) as of %s: %s", sum(created.values()), day, created)

@@ -56,7 +56,7 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
 
     async def scenario():
         async with bot_running(engine, server, folder):
-            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết với UBND phường Nhơn Bình")
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Về dữ liệu cá nhân")  # linked, told what is kept
             await link(world, COORDINATOR, tokens[COORDINATOR], "vai trò điều phối")
 
             seen = len(world.received(ASSIGNEE))

@@ -60,6 +60,7 @@ def test_linking_a_reminder_and_numbered_replies(zalo, caplog):
             await says("xin chào", "chưa liên kết")
             await says("DD-AAAAA-BBBBB", "không hợp lệ")
             await says(code.lower().replace("-", " "), "Đã liên kết với UBND phường Nhơn Bình")
+            assert "Về dữ liệu cá nhân" in world.received(CHAT)[-1]  # what is kept, why, whom to ask
 
             with Session(engine) as session:  # the quarter's first reminder, on Zalo
                 added = plan_reminders(session, PLAN, dt.datetime(2019, 7, 1, 9, tzinfo=VN), WorkingCalendar(),

@@ -123,7 +123,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         unit = session.get(Unit, link.unit_id).name
         key = "linked_coordinator" if link.role == "coordinator" else "linked"
-        text = say(link.lang, key, unit=unit, contact=link.contact)
+        text = say(link.lang, key, unit=unit, contact=link.contact) + "\n\n" + say(link.lang, "privacy_notice")
     await reply(update, text)
 
 

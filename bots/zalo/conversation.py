@@ -130,7 +130,8 @@ def answer(session: Session, chat_id: str, text: str, now: dt.datetime) -> list[
         if re.fullmatch(r"(?i)\s*dd[-\s]?[a-z0-9]{5}[-\s]?[a-z0-9]{5}\s*", text):
             link = _redeem(session, text, chat_id, now)
             if link is not None:
-                return [(chat_id, word("linked", unit=session.get(Unit, link.unit_id).name, contact=link.contact))]
+                linked = word("linked", unit=session.get(Unit, link.unit_id).name, contact=link.contact)
+                return [(chat_id, f"{linked}\n\n{word('privacy_notice')}")]
             return [(chat_id, word("code_refused"))]
         return [(chat_id, word("not_linked"))]
     folded = text.lower()

@@ -312,6 +312,7 @@ class Outbox(SQLModel, table=True):
     message_id: int | None = None
     provider_id: str | None = Field(default=None, max_length=80, index=True)  # the gateway's id (eSMS SMSID)
     last_error: str | None = None
+    emptied_at: dt.datetime | None = _time()  # its text removed after the retention period
 
 
 # --- the web dashboard ---------------------------------------------------------------
