@@ -11,7 +11,7 @@ from rich.table import Table
 
 from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
 from cli.shared import (CalendarOption, DATE_FORMATS, PlanIdOption, check_day, clean_exit, database, err, fail,
-                        make_opener, out)
+                        make_opener, out, refuse_overwrite)
 
 commands = typer.Typer()  # commands at the top level: dondoc running
 event_app = typer.Typer(no_args_is_help=True, help="Events that open on_event tasks.")
@@ -149,3 +149,52 @@ def calendar_show(
     for info in sorted([*days_off, *working], key=lambda d: d.day):
         table.add_row(f"{info.day:%a %d/%m/%Y}", "worked" if info.working else "off", info.source)
     out.print(table)
+
+
+def _places(evidence: Path, reports: Path):
+    from models.access.signed import secret_file
+    from models.store.backup import Places
+
+    return Places(secret_file(), evidence, reports)
+
+
+@commands.command()
+def backup(
+    archive: Path = typer.Argument(..., help="The archive to write (.tar.gz)."),
+    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
+    reports: Path = typer.Option(Path("var/reports"), "--reports", help="Folder of written reports."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the archive if it exists."),
+) -> None:
+    """Back up the database (online: others may keep writing) with the site's secret, the
+    evidence and the reports, in one archive. PostgreSQL needs pg_dump (postgresql-client)."""
+    from models.store.backup import BackupError, backup as make_backup
+
+    refuse_overwrite(archive, force)
+    try:
+        manifest = make_backup(database(), archive, _places(evidence, reports))
+    except BackupError as exc:
+        fail(str(exc))
+    files = ", ".join(f"{n} {name}" for name, n in manifest["files"].items())
+    out.print(f"backed up to {archive}: {manifest['database']} database at schema {manifest['schema']}, "
+              f"{'the site secret, ' if manifest['secret'] else ''}{files}", highlight=False)
+
+
+@commands.command()
+def restore(
+    archive: Path = typer.Argument(..., help="An archive written by dondoc backup."),
+    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
+    reports: Path = typer.Option(Path("var/reports"), "--reports", help="Folder of written reports."),
+    force: bool = typer.Option(False, "--force", help="Restore over a database and files that are there."),
+) -> None:
+    """Restore an archive of dondoc backup to the configured database (DONDOC_DATABASE_URL)
+    and folders; then `dondoc db upgrade` brings an older schema up to date."""
+    from models.store.backup import BackupError, restore as restore_backup
+    from models.store.db import database_url
+
+    if not archive.is_file():
+        fail(f"{archive}: no such file")
+    try:
+        manifest = restore_backup(archive, database_url(), _places(evidence, reports), force)
+    except BackupError as exc:
+        fail(str(exc))
+    out.print(f"restored {archive} (made {manifest['made_at'][:16]}, schema {manifest['schema']})", highlight=False)

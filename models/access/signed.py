@@ -31,11 +31,16 @@ def login_url(token: str) -> str:
     return f"{web_url()}/login?token={token}"
 
 
+def secret_file() -> Path:
+    """Where the site's secret is kept when DONDOC_WEB_SECRET does not give it."""
+    return Path(os.environ.get("DONDOC_HOME", ".")) / "var" / "web-secret"
+
+
 def _secret() -> bytes:
     """DONDOC_WEB_SECRET, or a random key kept in var/web-secret (made once, readable by us only)."""
     if os.environ.get("DONDOC_WEB_SECRET"):
         return os.environ["DONDOC_WEB_SECRET"].encode()
-    path = Path(os.environ.get("DONDOC_HOME", ".")) / "var" / "web-secret"
+    path = secret_file()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
