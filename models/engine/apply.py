@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlmodel import Session, SQLModel, select
 
 from models.engine import lifecycle
@@ -97,6 +98,10 @@ def notes(changes: list[Change], limit: int = 50) -> str:
     return "; ".join(str(c) for c in changes[:limit])
 
 
+BATCH = 10_000  # rows per bulk INSERT
+DETAILED = 1_000  # added rows of one table listed one by one; beyond, one change counts them
+
+
 class Sync:
     """Brings one table's rows in line with the rows the files describe."""
 
@@ -105,19 +110,24 @@ class Sync:
         self.actor = actor
         self.changes: list[Change] = []
 
-    def rows(self, model: type[SQLModel], key: tuple[str, ...], desired: list[dict[str, Any]],
+    def rows(self, model: type[SQLModel], key: tuple[str, ...], desired: Iterable[dict[str, Any]],
              *where: Any) -> dict[tuple, SQLModel]:
         """Insert missing rows, update changed ones; return the rows (among those `where`
-        selects) that the files no longer name."""
+        selects) that the files no longer name. `desired` may be a generator: new rows go in
+        bulk INSERTs of BATCH rows (a plan at the size limit adds 1.5 million assignments;
+        as ORM objects they took minutes and gigabytes)."""
         query = select(model).where(*where)
         existing = {tuple(getattr(r, k) for k in key): r for r in self.session.exec(query)}
-        name = model.__tablename__
+        name, added, new_keys = model.__tablename__, [], []
         for row in desired:
             row_key = tuple(row[k] for k in key)
             current = existing.pop(row_key, None)
             if current is None:
-                self.session.add(model(**row))
-                self.note(Change(name, "added", "/".join(map(str, row_key))))
+                added.append(row)
+                new_keys.append(row_key)
+                if len(added) == BATCH:
+                    self.session.execute(insert(model), added)
+                    added.clear()
                 continue
             changed = [f for f, v in row.items() if getattr(current, f) != v]
             for field in changed:
@@ -125,7 +135,19 @@ class Sync:
             if changed:
                 self.note(Change(name, "changed", "/".join(map(str, row_key)), f"{', '.join(changed)} changed"))
         self.session.flush()
+        if added:
+            self.session.execute(insert(model), added)
+        self.note_added(name, new_keys)
         return existing
+
+    def note_added(self, name: str, keys: list[tuple]) -> None:
+        """One change per row added, or one for them all when there are many (a summary counts
+        them alike; a list of a million keys helps nobody and costs memory)."""
+        if len(keys) > DETAILED:
+            self.note(Change(name, "added", f"{len(keys):,} rows", count=len(keys)))
+            return
+        for row_key in keys:
+            self.note(Change(name, "added", "/".join(map(str, row_key))))
 
     def deactivate(self, leftovers: dict[tuple, SQLModel]) -> list[SQLModel]:
         dropped = [row for row in leftovers.values() if row.active]
@@ -388,16 +410,17 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
         sync.session.get(Plan, info.id).applied_at = utcnow()
 
 
-def _assignments(spec: PlanSpec, directory: Directory, task_ids: dict[str, int]) -> list[dict]:
+def _assignments(spec: PlanSpec, directory: Directory, task_ids: dict[str, int]) -> Iterator[dict]:
+    """Each task's assignments, a unit named twice in a role (by two phrases) once."""
     d = directory.spec.directory.id
-    rows: dict[tuple, dict] = {}
     for task in spec.tasks:
+        rows: dict[tuple, dict] = {}
         for role in ("lead", "coordinating"):
             for phrase in getattr(task, role):
                 for unit_id in directory.expand(phrase):
                     key = (task_ids[task.id], qualify(d, unit_id), role)
                     rows.setdefault(key, {"task_id": key[0], "unit_id": key[1], "role": role, "phrase": phrase})
-    return list(rows.values())
+        yield from rows.values()
 
 
 def _leads(session: Session, task_ids: list[int]) -> dict[int, set[str]]:
