@@ -300,3 +300,33 @@ def test_a_reminder_nobody_acted_on_passes_to_the_person_s_next_channel_once(app
         assert "có 7 nhiệm vụ" in texts["501@x.gov.vn"] and "\n2.2. " in texts["501@x.gov.vn"]
         assert "có 6 nhiệm vụ" in texts["502@x.gov.vn"] and "\n2.2. " not in texts["502@x.gov.vn"]  # she acted
         assert chase("2019-10-14 10:00") == 0  # once
+
+
+def test_a_reminder_that_cannot_leave_its_first_channel_goes_by_the_next(applied):
+    """Telegram unreachable all Friday (the row still pending): after the policy's 8 working
+    hours the reminder goes by e-mail, once."""
+    from sqlmodel import Session, select
+
+    from bots.outbox.reminders import queue_reminder
+    from models.chase.planning import plan_reminders
+    from models.engine.opening import Opener
+    from models.store.tables import ChatLink, Outbox
+
+    with Session(applied) as session:
+        Opener(session, "binh-dinh-53-2019", CAL, now=at("2019-07-01 08:00")).period("2019-Q3")
+        session.add(ChatLink(chat_id=501, unit_id="binh-dinh/xa-21550", contact="An"))
+        session.add(ChatLink(channel="email", address="an@x.gov.vn", unit_id="binh-dinh/xa-21550", contact="An"))
+        session.commit()
+
+        def chase(moment):
+            added = plan_reminders(session, "binh-dinh-53-2019", at(moment), CAL, queue_reminder)
+            session.commit()
+            return added
+        assert chase("2019-10-11 09:00") == 1
+        session.exec(select(Outbox)).one().created_at = at("2019-10-11 09:00")  # queued, never left
+        session.commit()
+        assert chase("2019-10-11 16:00") == 0
+        assert chase("2019-10-14 09:00") >= 1  # the e-mail, beside the due day's own reminder
+        assert [m.address for m in session.exec(select(Outbox).where(Outbox.channel == "email"))] == ["an@x.gov.vn"]
+        assert chase("2019-10-14 11:00") == 0
+

@@ -204,7 +204,8 @@ def _sent_as(stage: str, link: ChatLink) -> str:
 def _fallbacks(session: Session, plan_id: str, active: dict, links: "_Links", sent: set, now: dt.datetime,
                calendar: WorkingCalendar):
     """(link, item) for each reminder to pass to its person's next channel: nobody acted on its
-    obligation since it went, for the policy's hours, or it could not be delivered at all."""
+    obligation since it went (or since it was queued, when it could not leave its channel),
+    for the policy's hours, or it could not be delivered at all."""
     if not active:
         return
     latest: dict[tuple[int, str], tuple] = {}
@@ -223,7 +224,8 @@ def _fallbacks(session: Session, plan_id: str, active: dict, links: "_Links", se
         c = active[obligation_id]
         went = row.sent_at or row.created_at
         undelivered = row.state == "failed"
-        waited = row.state in ("sent", "uncertain") and working_hours_between(
+        # pending all this while: the channel could not take it (Telegram unreachable, a token refused)
+        waited = row.state in ("sent", "uncertain", "pending") and working_hours_between(
             went, now, c.policy, calendar) >= c.policy.fallback_after_hours
         if not (undelivered or waited) or acted.get(obligation_id, went) > went:
             continue
