@@ -251,3 +251,13 @@ def test_a_missing_database_file_is_an_error_not_a_new_empty_database(tmp_path, 
     assert result.exit_code == 1 and "does not exist" in result.stderr and "Traceback" not in result.output
     monkeypatch.setenv("DONDOC_DATABASE_URL", f"sqlite:///{missing}")  # the commands that make databases do
     assert runner.invoke(app, ["plan", "apply", str(PLAN), "--org", str(ORG)]).exit_code == 0 and missing.exists()
+
+
+def test_days_out_of_range_and_spans_backwards_are_refused_in_one_line(dondoc):
+    for args in (("event", "record", "--plan", PLAN_ID, "--task", "2.3", "--date", "9999-12-31"),
+                 ("event", "record", "--plan", PLAN_ID, "--task", "2.3", "--date", "0001-01-01"),
+                 ("report", "--plan", PLAN_ID, "--from", "31/12/2019", "--to", "01/07/2019", "--format", "xlsx"),
+                 ("history", "--plan", PLAN_ID, "--unit", "xa-21550", "--from", "31/12/2019", "--to", "01/07/2019")):
+        result = dondoc(*args)
+        assert result.exit_code == 2 and "Traceback" not in result.output, args
+        assert len(result.output.strip().splitlines()) == 1 and "error" in result.output, result.output

@@ -15,7 +15,7 @@ from models.access import people
 from models.engine import lifecycle
 from models.report.outcomes import load_outcomes, record_outcomes
 from models.calendar.periods import period_words
-from models.store.tables import ChatLink, Event, Obligation, Outbox, Task, WebLogin
+from models.store.tables import ChatLink, Event, Evidence, Obligation, Outbox, Task, WebLogin
 from models.access.weblogin import create_login_link
 from models.calendar.workcal import VN
 from models.common.yamlio import InputError
@@ -316,3 +316,24 @@ def test_a_note_over_the_limit_is_refused_naming_it(web):
     assert answer.status_code == 400 and "at most 1,000" in answer.text
     with Session(engine) as session:
         assert session.exec(select(Event).where(Event.kind == "note")).first() is None
+
+
+def test_evidence_is_a_document_or_a_picture_and_its_name_plain(web):
+    engine, client = web
+    sign_in(engine, client, unit=COMMUNE, role="assignee", contact="Nguyễn Văn An")
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "1.3")
+    page = client.get(f"/obligations/{ob.id}").text
+    for name in ("trang.html", "chay.exe", "anh.svg"):
+        refused = client.post(f"/obligations/{ob.id}/evidence", data={"csrf": csrf_of(page)},
+                              files={"file": (name, b"<script>alert(1)</script>", "text/html")})
+        assert refused.status_code == 400 and "Không nhận loại tệp này" in refused.text
+    kept = client.post(f"/obligations/{ob.id}/evidence", data={"csrf": csrf_of(page)},
+                       files={"file": ("bien-ban\u202efdp.exe.pdf", b"%PDF-1.4", "text/html")})
+    assert kept.status_code == 303
+    with Session(engine) as session:
+        (evidence,) = session.exec(select(Evidence)).all()
+    assert evidence.file_name == "bien-banfdp.exe.pdf"
+    download = client.get(f"/evidence/{evidence.id}")
+    assert download.headers["content-type"] == "application/pdf"  # by its name, never what the sender said
+    assert download.headers["content-disposition"].startswith("attachment")

@@ -86,3 +86,14 @@ def test_only_a_coordinator_invites_and_only_to_their_plans(web, who):
     csrf = csrf_of(client.get("/").text)
     answer = client.post("/reach/invite", data={"unit_id": OTHER_COMMUNE, "contact": "Trần Bình", "csrf": csrf})
     assert answer.status_code == (200 if who == "coordinator" else 403)
+
+
+def test_a_coordinator_sees_a_channel_that_stopped_delivering(web):
+    from models.chase import outbox
+
+    engine, _ = web
+    with Session(engine) as session:
+        outbox.record_stop(session, "zalo", "refused: Zalo refused the bot token (401)")
+        session.commit()
+    shown = _signed_in(web, "coordinator").get("/").text
+    assert "Zalo không gửi được tin" in shown and "refused the bot token" in shown

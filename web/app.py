@@ -270,8 +270,10 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     def plans(request: Request, period: str = "", viewer: Viewer = Depends(signed_in),
               session: Session = Depends(database)):
         at = utcnow()
+        problems = outbox_rows.stopped_channels(session) if viewer.role == "coordinator" else []
         return render(request, "plans.html.j2", viewer, cards=dashboard.plan_cards(session, viewer, at, period),
-                      periods=dashboard.all_periods(session, viewer), period=period)
+                      periods=dashboard.all_periods(session, viewer), period=period, problems=problems,
+                      channel_name=words.channel_name)
 
     @app.get("/plans/{plan_id}", response_class=HTMLResponse)
     def plan_page(request: Request, plan_id: str, period: str = "", viewer: Viewer = Depends(signed_in),

@@ -105,8 +105,10 @@ def invite_by_address(session: Session, channel: str, unit_id: str, contact: str
     from models.access.signed import invitation_token
 
     address = address.strip() if channel == "email" else re.sub(r"[\s.-]", "", address)
-    if channel not in ADDRESS_PATTERNS or not re.fullmatch(ADDRESS_PATTERNS[channel], address):
-        raise ValueError(f"not {'an e-mail address' if channel == 'email' else 'a phone number'}: {address!r}")
+    too_long = channel == "email" and (len(address) > 254 or len(address.partition("@")[0]) > 64)  # RFC 5321
+    if channel not in ADDRESS_PATTERNS or too_long or not re.fullmatch(ADDRESS_PATTERNS[channel], address):
+        shown = address if len(address) <= 80 else address[:77] + "…"
+        raise ValueError(f"not {'an e-mail address' if channel == 'email' else 'a phone number'}: {shown!r}")
     invitation = new_invitation(session, unit_id, contact, role, actor, now, channel, address)
     session.flush()  # its id names the token
     invitation.token_hash = token_digest(invitation_token(invitation.id))

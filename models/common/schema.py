@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from models.common.text import plain_text
 from models.common.yamlio import InputError, Problem, field_name, line_of
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,4 +42,21 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 
 
 class Strict(BaseModel):
+    """A file's section: no field it does not know; text as people mean it (no control
+    characters, NUL or bidi overrides: a NUL in a plan's cell stopped `plan apply` on PostgreSQL)."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: _plain(value) for key, value in data.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, list):
+        return [plain_text(v) if isinstance(v, str) else v for v in value]
+    return value

@@ -147,8 +147,9 @@ def reassign(session: Session, ob: Obligation, unit_id: str, actor: str, note: s
 
 def add_note(session: Session, ob: Obligation, actor: str, note: str) -> Obligation:
     """A coordinator's note on the record; the obligation itself does not change."""
-    if not note.strip():
+    note = plain_text(note).strip()
+    if not note:
         raise DomainError("a note needs some text")
     _bounded(note)
-    session.add(Event(kind="note", actor=actor, obligation_id=ob.id, note=note.strip()))
+    session.add(Event(kind="note", actor=actor, obligation_id=ob.id, note=note))
     return ob
