@@ -151,6 +151,10 @@ def calendar_show(
     out.print(table)
 
 
+EvidenceFolder = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files.")
+ReportsFolder = typer.Option(Path("var/reports"), "--reports", help="Folder of written reports.")
+
+
 def _places(evidence: Path, reports: Path):
     from models.access.signed import secret_file
     from models.store.backup import Places
@@ -161,8 +165,8 @@ def _places(evidence: Path, reports: Path):
 @commands.command()
 def backup(
     archive: Path = typer.Argument(..., help="The archive to write (.tar.gz)."),
-    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
-    reports: Path = typer.Option(Path("var/reports"), "--reports", help="Folder of written reports."),
+    evidence: Path = EvidenceFolder,
+    reports: Path = ReportsFolder,
     force: bool = typer.Option(False, "--force", help="Overwrite the archive if it exists."),
 ) -> None:
     """Back up the database (online: others may keep writing) with the site's secret, the
@@ -182,8 +186,8 @@ def backup(
 @commands.command()
 def restore(
     archive: Path = typer.Argument(..., help="An archive written by dondoc backup."),
-    evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
-    reports: Path = typer.Option(Path("var/reports"), "--reports", help="Folder of written reports."),
+    evidence: Path = EvidenceFolder,
+    reports: Path = ReportsFolder,
     force: bool = typer.Option(False, "--force", help="Restore over a database and files that are there."),
 ) -> None:
     """Restore an archive of dondoc backup to the configured database (DONDOC_DATABASE_URL)
