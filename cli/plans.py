@@ -42,6 +42,13 @@ def plan_import(
         raise typer.Exit(1)
     output.write_text(dump_yaml(result.plan), encoding="utf-8")
     out.print(f"wrote {output}: {len(result.plan['areas'])} areas, {len(result.plan['tasks'])} tasks")
+    review = [w for w in result.warnings if "review" in w.message or "not understood" in w.message
+              or "not in the directory" in w.message]
+    if review:
+        lines = sorted({w.line for w in review if w.line})
+        where = f" (source lines {', '.join(map(str, lines[:12]))}{', …' if len(lines) > 12 else ''})" if lines else ""
+        out.print(f"{len(review)} cell(s) to review{where}: the warnings above say why; check them in {output} "
+                  f"against the source, then `dondoc plan validate {output}`", highlight=False)
 
 
 @plan_app.command("validate")

@@ -127,7 +127,8 @@ BAD = {
     "scan.pdf": (_scanned_pdf, "no text layer"),
     "page.html": (lambda p: p.write_text("<html><body><p>Tin tức</p><table><tr><td>a</td></tr></table></body>"
                                          "</html>", encoding="utf-8") and p, "no responsibility matrix found"),
-    "matrix.xlsx": (_xlsx, ".xlsx files are not read"),
+    "matrix.xlsx": (_xlsx, "no responsibility matrix found"),  # a sheet is read; this one holds no matrix
+    "old.xls": (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512) and p, "old Word .doc"),
     "old.doc": (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512) and p, "old Word .doc"),
     "broken.docx": (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip") and p, "not a Word .docx file"),
 }

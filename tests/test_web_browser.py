@@ -106,7 +106,8 @@ def test_the_coordinators_week_in_a_browser(world_and_web):
         await page.goto(f"{web.url}/obligations")
         await page.check("input[name=blocked]")
         await page.fill("input[name=q]", "nhon binh")
-        await page.wait_for_function("document.querySelector('#results').innerText.includes('chưa có kinh phí')")
+        # a locator, not wait_for_function: the page's policy forbids evaluating strings as script
+        await page.locator("#results", has_text="chưa có kinh phí").wait_for()
 
         # the extension request: its evidence, then the approval
         await page.goto(f"{web.url}/decisions")

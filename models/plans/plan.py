@@ -187,6 +187,7 @@ class TaskSpec(Strict):
     outputs: str | None = None  # "Sản phẩm", "Kết quả dự kiến": what the task delivers
     funding: str | None = None  # "Nguồn kinh phí"
     note: str | None = None  # "Ghi chú"
+    columns: dict[str, str] | None = None  # the matrix's other columns, under their own headers ("Cấp trình")
     evidence_required: bool = False  # "Done" needs a file of proof first
     target: TargetSpec | None = None  # a measurable target: assignees report the value with progress
     implements: str | None = Field(default=None, pattern=TASK_ID_PATTERN)  # the parent plan's task it carries out

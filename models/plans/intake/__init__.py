@@ -1,6 +1,6 @@
 """Plan intake: a plan's file in, a plan YAML draft out.
 
-One reader per format finds the cells (`text`, `docx`, `html`, `pdf`); all of them give
+One reader per format finds the cells (`text`, `docx`, `html`, `pdf`, `xlsx`); all of them give
 the same rows, and one interpreter (`matrix`) turns rows into areas and tasks.
 """
 
@@ -27,9 +27,12 @@ def import_file(path: Path, directory: Directory | None = None) -> Result:
     directory = directory or Directory.empty()
     try:
         doc = read_file(path, directory)
+        return Interpreter(str(path), directory).read(doc)
     except ReadError as exc:
         return Result(None, [Problem(str(path), exc.line, "", str(exc))])
-    return Interpreter(str(path), directory).read(doc)
+    except Exception as exc:  # noqa: BLE001 - a layout nobody foresaw: one line, never a traceback
+        return Result(None, [Problem(str(path), None, "", f"could not be read ({type(exc).__name__}: {exc}): "
+                                     "please send this file to the developers")])
 
 
 def read_file(path: Path, directory: Directory) -> Document:
@@ -39,6 +42,9 @@ def read_file(path: Path, directory: Directory) -> Document:
                         "are not read")
     suffix = path.suffix.lower()
     head = path.read_bytes()[:8]
+    if suffix == ".xlsx" or (head.startswith(b"PK") and suffix in (".xlsm",)):
+        from models.plans.intake.xlsx import read_xlsx
+        return read_xlsx(path)
     if suffix == ".docx" or (head.startswith(b"PK") and suffix not in (".xlsx", ".odt", ".ods")):
         from models.plans.intake.docx import read_docx
         return read_docx(path)
@@ -48,8 +54,8 @@ def read_file(path: Path, directory: Directory) -> Document:
     if suffix == ".doc" or head.startswith(b"\xd0\xcf\x11\xe0"):
         from models.plans.intake.docx import read_doc
         return read_doc(path)
-    if suffix in (".xlsx", ".xls", ".ods", ".odt", ".rtf"):
-        raise ReadError(f"{suffix} files are not read: save the plan as .docx, .html, .pdf or text, "
+    if suffix in (".xls", ".ods", ".odt", ".rtf"):
+        raise ReadError(f"{suffix} files are not read: save the plan as .xlsx, .docx, .html, .pdf or text, "
                         "or paste its table into a text file")
     text = _decode(path)
     if suffix in (".html", ".htm", ".xhtml") or text.lstrip()[:200].lower().startswith(("<!doctype html", "<html")):

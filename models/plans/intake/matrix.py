@@ -20,18 +20,26 @@ from models.common.text import fold, is_number
 from models.plans.timing import TimingKind, parse_timing, plan_year
 from models.common.yamlio import Problem, flow
 
-# Header cell → column role, by the words it contains (diacritics ignored); first match wins.
+# Header cell → column role, by the words it contains (diacritics ignored). A cell takes the
+# first role whose words it has; within a role the earlier words are the stronger claim, so
+# of two columns claiming a role the stronger takes it and the other is kept as a field of
+# its own ("Người đứng đầu chịu trách nhiệm" beside "Cơ quan chủ trì").
 HEADER_WORDS = [
     ("id", [r"^(?:so )?t\.?t\.?$", r"^stt$", r"^so thu tu$"]),
-    ("timing", [r"thoi gian", r"thoi han", r"^tien do", r"moc thoi gian"]),
-    ("lead", [r"chu tri", r"(?:don vi|co quan) thuc hien", r"chiu trach nhiem", r"^don vi$", r"^co quan$"]),
+    ("timing", [r"thoi (?:gian|han) hoan thanh", r"han hoan thanh", r"thoi han", r"thoi gian (?:thuc hien|trinh)",
+                r"thoi gian", r"moc thoi gian", r"^tien do"]),
+    ("lead", [r"chu tri", r"(?:don vi|co quan)(?:, (?:don vi|to chuc)(?: dang)?)? thuc hien", r"nguoi thuc hien",
+              r"can bo thuc hien", r"^don vi$", r"^co quan$", r"chiu trach nhiem", r"phu trach"]),
     ("coordinating", [r"phoi hop"]),
     ("outputs", [r"san pham", r"ket qua"]),
     ("funding", [r"kinh phi", r"nguon von"]),
     ("note", [r"ghi chu"]),
-    ("text", [r"nhiem vu", r"noi dung", r"cong viec", r"giai phap", r"hoat dong"]),
+    ("text", [r"ten nhiem vu", r"noi dung", r"nhiem vu", r"cong viec", r"chi tieu", r"giai phap", r"hoat dong",
+              r"danh sach", r"ten van ban", r"ten de an"]),
 ]
+ROLES = {role for role, _ in HEADER_WORDS}
 REQUIRED = ("text", "lead")
+EXTRA = "extra:"  # a column kept as a field of the task under its own header
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
          "XVI", "XVII", "XVIII", "XIX", "XX"]
 LETTERS = list("ABCDEFGHKLMNOPQRSTUVXY")  # Vietnamese lists skip I, J, W, Z
@@ -41,21 +49,49 @@ _ELLIPSIS = re.compile(r"^[.…\s-]{3,}$|^…+$")
 SUFFIXES = "bcdefghiklmnopqrstuvxy"
 
 
-def header_role(text: str) -> str | None:
+def suffix(n: int) -> str:
+    """The n-th continuation's letter ("b", "c", …), then "z23", "z24": a task may run on."""
+    return SUFFIXES[n] if n < len(SUFFIXES) else f"z{n + 2}"
+
+
+def _claim(text: str) -> tuple[str, int] | None:
+    """(role, strength: 0 the strongest) a header cell claims, if any."""
     folded = fold(text).strip(" .:*")
     for role, patterns in HEADER_WORDS:
-        if any(re.search(p, folded) for p in patterns):
-            return role
+        for strength, pattern in enumerate(patterns):
+            if re.search(pattern, folded):
+                return role, strength
     return None
 
 
+def header_role(text: str) -> str | None:
+    claim = _claim(text)
+    return claim[0] if claim else None
+
+
 def header_roles(texts: list[str]) -> list[str | None] | None:
-    """Column roles when these cells are a matrix header, else None."""
-    roles = [header_role(t) if t else None for t in texts]
-    known = [r for r in roles if r]
-    if not all(r in known for r in REQUIRED) or len(known) < 3 or len(set(known)) != len(known):
+    """Column roles when these cells are a matrix header, else None. Each role goes to the
+    column with the strongest claim on it (the leftmost of equals); other claimants and
+    unknown headed columns are kept as `extra:<header>`. A header needs a task or a lead
+    column and one more it knows: an extra column never makes a matrix unreadable."""
+    claims = [_claim(t) if t else None for t in texts]
+    best: dict[str, int] = {}
+    for i, claim in enumerate(claims):
+        if claim and (claim[0] not in best or claim[1] < claims[best[claim[0]]][1]):
+            best[claim[0]] = i
+    roles: list[str | None] = []
+    for i, (text, claim) in enumerate(zip(texts, claims)):
+        if claim and best[claim[0]] == i:
+            roles.append(claim[0])
+        else:
+            roles.append(EXTRA + clean_header(text) if text and text.strip() else None)
+    if not ("text" in best or "lead" in best) or len(best) < 2:
         return None
     return roles
+
+
+def clean_header(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" .:*")
 
 
 def _sub_header(roles: list[str | None], row: Row) -> list[str | None] | None:
@@ -67,8 +103,8 @@ def _sub_header(roles: list[str | None], row: Row) -> list[str | None] | None:
     refined = list(roles)
     for i, cell in own:
         refined[i] = header_role(cell.text)
-    known = [r for r in refined if r]
-    return refined if len(set(known)) == len(known) and all(r in known for r in REQUIRED) else None
+    known = [r for r in refined if r in ROLES]
+    return refined if len(set(known)) == len(known) and any(r in known for r in REQUIRED) else None
 
 
 def label_kind(label: str) -> str | None:
@@ -94,12 +130,13 @@ _LABELLED = re.compile(r"^(?P<label>[IVX]+|[A-Y]|\d+)[.)]\s+(?P<title>.+)$", re.
 
 
 def split_label(text: str) -> tuple[str, str] | None:
-    """"I. NÂNG CAO NHẬN THỨC" in one cell → ("I", "NÂNG CAO NHẬN THỨC"), for a heading in capitals."""
+    """"I. NÂNG CAO NHẬN THỨC" in one cell → ("I", "NÂNG CAO NHẬN THỨC"): a heading in capitals,
+    or any heading under a roman numeral or a capital letter ("VI. Đẩy mạnh ứng dụng …")."""
     m = _LABELLED.match(text.strip())
-    if m and label_kind(m["label"]) and sum(c.isupper() for c in m["title"]) >= 0.8 * sum(
-            c.isalpha() for c in m["title"]):
-        return m["label"], m["title"].strip()
-    return None
+    if not m or not label_kind(m["label"]):
+        return None
+    capitals = sum(c.isupper() for c in m["title"]) >= 0.8 * sum(c.isalpha() for c in m["title"])
+    return (m["label"], m["title"].strip()) if capitals or label_kind(m["label"]) != "arabic" else None
 
 
 def _next_label(label: str) -> str | None:
@@ -146,6 +183,7 @@ class Interpreter:
         self.rows: list[TaskRow] = []
         self.cut_at: int | None = None  # line of a "….." cut; rows after it may be in a lost section
         self.orphans: list[TaskRow] = []
+        self.numbered_by_position = False  # the rows carry no numbers of their own
 
     def problem(self, row: Row | TaskRow | None, field_: str, message: str, warning: bool = False,
                 cell: Cell | None = None) -> None:
@@ -156,27 +194,37 @@ class Interpreter:
     # --- the table ------------------------------------------------------------------
 
     def find_matrix(self, doc: Document) -> tuple[list[str | None], list[Row]] | None:
-        """The header's roles and the body rows: the first table with a matrix header,
-        and the tables after it with the same header or the same width (a table split
-        across pages)."""
-        roles, body = None, []
-        for table in doc.tables:
-            start = None
-            for i, row in enumerate(table):
-                found = header_roles(row.texts())
-                if found is not None and (roles is None or found == roles):
-                    roles, start = found, i + 1
-                    if start < len(table) and (refined := _sub_header(roles, table[start])):
-                        roles, start = refined, start + 1
+        """The header's roles and the body rows: the first table whose header says most of
+        a matrix (a task and a lead column first, then more roles it knows), and the tables
+        after it with the same header or the same width (a table split across pages)."""
+        found = []  # (score, table index, header row index, roles)
+        for t, table in enumerate(doc.tables):
+            for i, row in enumerate(table[:12]):
+                roles = header_roles(row.texts())
+                if roles is not None:
+                    known = {r for r in roles if r in ROLES}
+                    found.append(((all(r in known for r in REQUIRED), len(known)), t, i, roles))
                     break
-            if start is not None:
-                body += table[start:]
-            elif roles is not None and table and len(table[0].cells) == len(roles):
-                body += table
-        if roles is None:
-            self.problem(None, "header", "no responsibility matrix found: no table has a header with the "
-                         'columns for the task ("Nhiệm vụ", "Nội dung") and the lead unit ("Cơ quan chủ trì")')
+        if not found:
+            self.problem(None, "header", "no responsibility matrix found: no table has a header with a column "
+                         'for the task ("Nhiệm vụ", "Nội dung") or for the lead unit ("Cơ quan chủ trì")')
             return None
+        _, first, i, roles = max(found, key=lambda f: (f[0], -f[1]))
+        start = i + 1
+        table = doc.tables[first]
+        if start < len(table) and (refined := _sub_header(roles, table[start])):
+            roles, start = refined, start + 1
+        body = list(table[start:])
+        for table in doc.tables[first + 1:]:
+            header = next((i for i, row in enumerate(table[:3]) if header_roles(row.texts()) == roles), None)
+            if header is not None:
+                body += table[header + 1:]
+            elif table and len(table[0].cells) == len(roles):
+                body += table
+        for role in REQUIRED:
+            if role not in roles:
+                self.problem(None, "header", f"no {'task' if role == 'text' else 'lead unit'} column: every row "
+                             "is marked for review", warning=True)
         return roles, body
 
     def read(self, doc: Document) -> Result:
@@ -184,10 +232,10 @@ class Interpreter:
         if found is None:
             return Result(None, self.errors, self.warnings)
         roles, body = found
-        unknown = [i for i, r in enumerate(roles) if r is None and i > 0]
-        if unknown:
-            self.problem(None, "header", f"column(s) {', '.join(str(i + 1) for i in unknown)} not recognised: "
-                         "left out", warning=True)
+        kept = [r.removeprefix(EXTRA) for r in roles if r and r.startswith(EXTRA)]
+        if kept:
+            self.problem(None, "header", "column(s) kept as fields of each task: " + ", ".join(f'"{k}"' for k in kept),
+                         warning=True)
         above: list[Cell] = [Cell() for _ in roles]
         for row in body:
             cells = self._inherit(row, above, len(roles))
@@ -196,12 +244,13 @@ class Interpreter:
         self._place_orphans(None)
         if not self.rows:
             self.problem(None, "table", "the matrix has a header but no task rows")
+            return Result(None, self.errors, self.warnings)
         info, missing = read_plan_info(doc.text, self.directory)
         for name in missing:
             self.problem(None, f"plan.{name}", "not found in the text: fill it in by hand", warning=True)
         plan = {"plan": flow(info), "areas": [{"id": a, "title": t} for a, t in self.areas.items()],
                 "tasks": self._tasks(plan_year(info["title"]))}
-        return Result(None if self.errors else plan, self.errors, self.warnings)
+        return Result(plan, self.errors, self.warnings)  # doubtful rows are marked, never a reason to refuse
 
     @staticmethod
     def _inherit(row: Row, above: list[Cell], width: int) -> list[Cell]:
@@ -220,14 +269,18 @@ class Interpreter:
         own = [c for c in row.cells if not c.empty and not c.merged and not c.spanned]
         if _numbers_the_columns(row):
             return  # "(1) (2) (3) …" under the header
-        if header_roles([c.text for c in row.cells]) is not None or \
+        if header_roles([c.text for c in row.cells]) == roles or \
                 (len(own) >= 2 and all(header_role(c.text) for c in own)):
             return  # the header repeated after a page break
-        if row.problem:
+        if row.problem:  # cells that fit no reading: kept whole as the task's text, for a person to place
             first = row.cells[0].text if row.cells else ""
-            self.problem(row, f"row {first}".strip(), row.problem)
+            self.problem(row, f"row {first}".strip(), row.problem + ": its cells are kept as the task's text, "
+                         "review", warning=True)
+            number = first.rstrip(".") if _NUMBER.match(first.rstrip(".")) else ""
+            rest = [c.text for c in row.cells[1 if number else 0:] if c.text]
+            self._task(row, number, {"text": Cell((" | ".join(rest),), row.line)})
             return
-        by_role = {r: c for r, c in zip(roles, cells) if r}
+        by_role = {r: c for r, c in zip(roles, cells) if r}  # extras under "extra:<header>"
         number = by_role["id"].text.rstrip(".") if "id" in by_role and not row.cells[0].spanned else ""
         own_texts = [c.text for c in row.cells if not c.empty and not c.merged and not c.spanned]
         if len(own_texts) == 1 and (labelled := split_label(own_texts[0])):
@@ -260,7 +313,8 @@ class Interpreter:
         if ".".join([*path, label]) in self.areas:  # "IV" twice: the second is the next one, "V"
             following = _next_label(label)
             if following is None or ".".join([*path, following]) in self.areas:
-                self.problem(None, f"area {'.'.join([*path, label])}", f'section "{label}" appears twice')
+                self.problem(None, f"area {'.'.join([*path, label])}", f'section "{label}" appears twice: '
+                             'its tasks are numbered apart, review', warning=True)
             else:
                 self.problem(None, f"area {'.'.join([*path, label])}", f'section "{label}" appears twice: the '
                              f'second ("{title}") is read as "{following}"', warning=True)
@@ -274,18 +328,23 @@ class Interpreter:
         if item := _ITEM.match(number):  # "a)", "b." under a numbered task: its parts
             parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)
             if parent is None:
-                self.problem(row, f"row {number}", "a lettered item with no numbered task above it")
+                self.problem(row, f"row {number}", "a lettered item with no numbered task above it: read as a "
+                             "task of its own, review", warning=True)
+                self.rows.append(TaskRow(path, item["letter"], by_role, row.line, row.where))
                 return
             self.rows.append(TaskRow(path, parent.number, by_role, row.line, row.where, item["letter"]))
             return
         if not number:
             parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)
-            if parent is None:
-                self.problem(row, "row", "a task row with no number and no numbered task above it in its "
-                             "section: give it a number in the source")
+            if parent is None or self.numbered_by_position:  # no number column, or Word numbered the rows itself
+                self.numbered_by_position = True
+                number = str(sum(1 for t in self.rows if t.path == path and not t.suffix) + 1)
+                self.problem(row, f"row {number}", "no number in the source: numbered by its position, review",
+                             warning=True)
+                self.rows.append(TaskRow(path, number, by_role, row.line, row.where))
                 return
             taken = sum(1 for t in self.rows if t.path == path and t.number == parent.number and t.suffix)
-            task = TaskRow(path, parent.number, by_role, row.line, row.where, SUFFIXES[taken])
+            task = TaskRow(path, parent.number, by_role, row.line, row.where, suffix(taken))
         else:
             task = TaskRow(path, number, by_role, row.line, row.where)
             if self.cut_at is not None and self._restarts(task):
@@ -320,7 +379,8 @@ class Interpreter:
         if lost_path is None or ".".join(lost_path) in self.areas:
             first = self.orphans[0]
             self.problem(first, f"row {first.number}", "the numbering restarts after a cut in the text and "
-                         "the section these rows belong to is not in the source: add its heading row")
+                         "the section these rows belong to is not in the source: kept where they are, review",
+                         warning=True)
         else:
             self.areas[".".join(lost_path)] = "(tiêu đề mục bị mất trong văn bản nguồn)"
             self.problem(self.orphans[0], f"area {'.'.join(lost_path)}",
@@ -334,6 +394,10 @@ class Interpreter:
 
     def _tasks(self, year: int | None) -> list[dict]:
         ids = _unique_ids(self.rows)
+        for i, task_id in enumerate(ids):
+            if re.search(r"-\d+$", task_id):
+                self.problem(self.rows[i], f"task {task_id}", "the same number twice in one section: numbered "
+                             "apart, review", warning=True)
         return [self._task_dict(ids[i], row, year) for i, row in enumerate(self.rows)]
 
     def _task_dict(self, task_id: str, row: TaskRow, year: int | None) -> dict:
@@ -345,7 +409,7 @@ class Interpreter:
             task["area"] = ".".join(row.path)
         task["text"] = cell("text").text
         if not task["text"]:
-            self.problem(row, f"task {task_id}.text", "the task has no text")
+            self.problem(row, f"task {task_id}.text", "the task has no text: review", warning=True)
         for column in ("lead", "coordinating"):
             task[column] = flow(self.phrases(cell(column)))
             for phrase in task[column] if self.directory.units else ():
@@ -354,7 +418,7 @@ class Interpreter:
                     self.problem(row, f"task {task_id}.{column}", f'"{phrase}" is not in the directory'
                                  + (f' (did you mean "{hint}"?)' if hint else ""), warning=True, cell=cell(column))
         if not task["lead"]:
-            self.problem(row, f"task {task_id}.lead", "no lead unit in this row")
+            self.problem(row, f"task {task_id}.lead", "no lead unit in this row: review", warning=True)
         timing = parse_timing(cell("timing").text, year)
         if timing.kind is TimingKind.unknown:
             self.problem(row, f"task {task_id}.timing", f'timing "{timing.phrase}" is not understood: kept '
@@ -363,6 +427,9 @@ class Interpreter:
         for extra in ("outputs", "funding", "note"):
             if cell(extra).text:
                 task[extra] = cell(extra).text
+        columns = {r.removeprefix(EXTRA): c.text for r, c in row.cells.items() if r.startswith(EXTRA) and c.text}
+        if columns:
+            task["columns"] = columns
         return task
 
     def phrases(self, cell: Cell) -> list[str]:
@@ -390,6 +457,11 @@ def _unique_ids(rows: list[TaskRow]) -> list[str]:
             ids.append(".".join([*prefix, r.number, *([r.suffix] if r.suffix else [])]))
         if len(set(ids)) == len(ids):
             return ids
+    seen: dict[str, int] = {}  # still the same: the later ones numbered apart ("3", "3-2")
+    for i, task_id in enumerate(ids):
+        seen[task_id] = seen.get(task_id, 0) + 1
+        if seen[task_id] > 1:
+            ids[i] = f"{task_id}-{seen[task_id]}"
     return ids
 
 
@@ -413,7 +485,7 @@ def _run_together(task: TaskRow, directory: Directory) -> list[TaskRow]:
         if coord.lines:
             cells["coordinating"] = Cell((coord.lines[i],), coord.line)
         parts.append(TaskRow(task.path, task.number, cells, task.line, task.where,
-                             task.suffix if i == 0 else SUFFIXES[i - 1]))
+                             task.suffix if i == 0 else suffix(i - 1)))
     return parts
 
 

@@ -1,5 +1,7 @@
-"""Readers for a plan pasted or saved as text. Three layouts, one output (rows of cells):
+"""Readers for a plan pasted or saved as text. Four layouts, one output (rows of cells):
 
+- **markdown**: a pipe table, one row a line ("| TT | Nhiệm vụ | Cơ quan chủ trì |"), as
+  converters and chat tools write one; a "<br>" inside a cell separates its lines;
 - **pipe**: a legal-document web site's table as its page text gives it: each cell
   between lines holding a lone "|", a cell's text wrapped over several lines;
 - **tabs**: rows pasted from Word or a spreadsheet, cells separated by tabs
@@ -29,10 +31,17 @@ from models.plans.timing import TimingKind, parse_timing
 _ANCHOR = re.compile(r"^(?:[IVX]+|[A-Y]|\d+(?:\.\d+)*)\.?$")
 
 
+_MARKDOWN_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
 def sniff(text: str) -> str:
     lines = text.split("\n")
     pipes = sum(1 for line in lines if line.strip() == "|")
     tabs = sum(1 for line in lines if line.count("\t") >= 2)
+    markdown = sum(1 for line in lines if _MARKDOWN_ROW.match(line) and line.count("|") >= 4)
+    if markdown >= 3 and any(_MARKDOWN_RULE.match(line) for line in lines):
+        return "markdown"
     if pipes >= 6:
         return "pipe"
     if tabs >= 2:
@@ -44,6 +53,8 @@ def read_text(text: str, directory: Directory) -> Document:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     layout = sniff(text)
     judge = Judge(directory)
+    if layout == "markdown":
+        return read_markdown(text)
     if layout == "pipe":
         return read_pipe(text, judge)
     if layout == "tabs":
@@ -204,6 +215,33 @@ def _is_section(cells: list[Cell]) -> bool:
     """"**II**", "**TITLE**": a label and a title with nothing after them."""
     return len(cells) == 2 and label_kind(cells[0].text.rstrip(".")) is not None and \
         (cells[1].bold or cells[1].text.upper() == cells[1].text)
+
+
+# --- markdown --------------------------------------------------------------------------
+
+def read_markdown(text: str) -> Document:
+    """Each run of pipe-table lines is a table; the text around them is the plan's text."""
+    tables, table, prose = [], [], []
+    for number, line in enumerate(text.split("\n"), 1):
+        if _MARKDOWN_ROW.match(line):
+            if not _MARKDOWN_RULE.match(line):
+                cells = [part.strip() for part in line.strip().strip("|").split("|")]
+                table.append(Row([_markdown_cell(c, number) for c in cells], number))
+            continue
+        if table:
+            tables.append(table)
+            table = []
+        prose.append(line)
+    if table:
+        tables.append(table)
+    return Document(tables, "\n".join(prose))
+
+
+def _markdown_cell(text: str, line: int) -> Cell:
+    parts = re.split(r"<br\s*/?>", text, flags=re.I)
+    cell = Cell.of(parts, line=line, paragraphs=len(parts) > 1)
+    cell.bold = text.startswith("**") and text.endswith("**")
+    return cell
 
 
 # --- tabs ------------------------------------------------------------------------------
