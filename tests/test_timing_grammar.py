@@ -7,6 +7,8 @@ from models.plans.timing import RULES, parse_timing, plan_year
 # rule → [(cell, expected YAML without the phrase)]
 EXAMPLES = {
     "continuous": [
+        ("Thường xuyên trong năm", {"kind": "continuous"}),
+        ("Thường xuyên cả năm", {"kind": "continuous"}),
         ("Thường xuyên", {"kind": "continuous"}),
         ("Liên tục", {"kind": "continuous"}),
         ("Thường xuyên, liên tục", {"kind": "continuous"}),
@@ -19,6 +21,7 @@ EXAMPLES = {
         ("Hằng năm trong giai đoạn 2026 - 2030", {"kind": "annual", "start": "2026-01-01", "end": "2030-12-31"}),
     ],
     "continuous_from": [
+        ("Bắt đầu thực hiện từ năm 2026", {"kind": "continuous", "start": "2026-01-01"}),
         ("Thực hiện từ quý III/2026", {"kind": "continuous", "start": "2026-07-01"}),
         ("Từ năm 2026", {"kind": "continuous", "start": "2026-01-01"}),
         ("Bắt đầu từ 01/7/2026", {"kind": "continuous", "start": "2026-07-01"}),
@@ -29,6 +32,7 @@ EXAMPLES = {
         ("Từ năm 2026 và những năm tiếp theo", {"kind": "annual", "start": "2026-01-01"}),
     ],
     "recurrence": [
+        ("Hằng năm và giai đoạn", {"kind": "annual"}),
         ("Hằng quý", {"kind": "quarterly"}),
         ("Định kỳ hằng quý", {"kind": "quarterly"}),
         ("định kì hàng quí", {"kind": "quarterly"}),
@@ -46,6 +50,8 @@ EXAMPLES = {
         ("Quý/lần", {"kind": "quarterly"}),
     ],
     "yearly_on": [
+        ("Từ tháng 3 đến tháng 11 hằng năm", {"kind": "annual", "due": "30/11"}),
+        ("Ban hành kế hoạch trong tháng 01 hằng năm và tổ chức thực hiện", {"kind": "annual", "due": "31/01"}),
         ("Trước ngày 15/12 hằng năm", {"kind": "annual", "due": "15/12"}),
         ("Trước ngày 20 tháng 6 hằng năm", {"kind": "annual", "due": "20/06"}),
         ("Tháng 12 hằng năm", {"kind": "annual", "due": "31/12"}),
@@ -95,6 +101,8 @@ EXAMPLES = {
         ("Từ nay đến năm 2030", {"kind": "once", "date": "2030-12-31"}),
     ],
     "event": [
+        ("Sau 03 tháng kể từ khi có văn bản hướng dẫn", {"kind": "on_event"}),
+        ("Sau 5 ngày làm việc kể từ ngày nhận được hồ sơ", {"kind": "on_event"}),
         ("Khi có phát sinh", {"kind": "on_event"}),
         ("Khi có phát sinh.", {"kind": "on_event"}),
         ("Ngay khi cấp có thẩm quyền phê duyệt", {"kind": "on_event"}),
@@ -108,6 +116,7 @@ EXAMPLES = {
         ("Trước và trong quá trình bầu cử", {"kind": "window"}),
     ],
     "per_rule": [
+        ("Theo các mốc thời gian tại Quyết định số 123/QĐ-TTg", {"kind": "per_rule"}),
         ("Theo quy định", {"kind": "per_rule"}),
         ("Theo Kế hoạch riêng", {"kind": "per_rule"}),
         ("Theo quy định tại Nghị định số 90/2013/NĐ-CP", {"kind": "per_rule"}),

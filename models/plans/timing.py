@@ -206,8 +206,10 @@ _EVERY_MONTHS = {1: TimingKind.monthly, 3: TimingKind.quarterly, 6: TimingKind.s
 
 @rule("continuous")
 def continuous(t: str, ctx: Context) -> Timing | None:
-    """Thường xuyên · Liên tục · Thường xuyên, liên tục · Hằng ngày · Duy trì thường xuyên"""
-    if re.fullmatch(r"(?:duy tri\s+)?(?:thuong xuyen|lien tuc|hang ngay)(?:\s+(?:va\s+)?(?:thuong xuyen|lien tuc))?", t):
+    """Thường xuyên · Liên tục · Thường xuyên, liên tục · Hằng ngày · Duy trì thường xuyên ·
+    Thường xuyên trong năm · Thường xuyên cả năm"""
+    if re.fullmatch(r"(?:duy tri\s+)?(?:thuong xuyen|lien tuc|hang ngay)(?:\s+(?:va\s+)?(?:thuong xuyen|lien tuc))?"
+                    r"(?:\s+(?:trong nam|ca nam))?", t):
         return Timing("", TimingKind.continuous)
     return None
 
@@ -226,8 +228,9 @@ def within_period(t: str, ctx: Context) -> Timing | None:
 
 @rule("continuous_from")
 def continuous_from(t: str, ctx: Context) -> Timing | None:
-    """Thực hiện từ quý III/2026 · Từ năm 2026 · Bắt đầu từ 01/7/2026 · Từ năm 2026 trở đi"""
-    m = re.fullmatch(r"(?:bat dau\s+)?tu\s+(?P<p>.+?)(?:\s+tro di)?", t)
+    """Thực hiện từ quý III/2026 · Từ năm 2026 · Bắt đầu từ 01/7/2026 · Từ năm 2026 trở đi ·
+    Bắt đầu thực hiện từ năm 2026"""
+    m = re.fullmatch(r"(?:bat dau\s+(?:thuc hien\s+|trien khai\s+)?)?tu\s+(?P<p>.+?)(?:\s+tro di)?", t)
     span = _point(m["p"], ctx.year) if m else None
     return Timing("", TimingKind.continuous, start=span.first) if span else None
 
@@ -259,14 +262,17 @@ def recurrence(t: str, ctx: Context) -> Timing | None:
         return Timing("", kind) if kind else None
     if m := re.fullmatch(rf"{_FREQ}\s*/\s*lan", t):
         return Timing("", _FREQUENCY[m["f"]])
+    if re.fullmatch(rf"{_EVERY}\s+nam\s+va\s+(?:theo\s+|ca\s+)?giai doan", t):  # a yearly report, a period's one too
+        return Timing("", TimingKind.annual)
     return None
 
 
 @rule("yearly_on")
 def yearly_on(t: str, ctx: Context) -> Timing | None:
     """Trước ngày 15/12 hằng năm · Trước ngày 20 tháng 6 hằng năm · Tháng 12 hằng năm ·
-    Quý I hằng năm · Hằng năm, trước ngày 15/12 · 6 tháng đầu năm (no plan year)"""
-    due = r"(?:truoc\s+|den\s+|cham nhat\s+|vao\s+|trong\s+)?(?P<p>.+?)"
+    Quý I hằng năm · Hằng năm, trước ngày 15/12 · 6 tháng đầu năm (no plan year) ·
+    Từ tháng 3 đến tháng 11 hằng năm (due at the end of the months named)"""
+    due = r"(?:truoc\s+|den\s+|cham nhat\s+|vao\s+|trong\s+|tu\s+thang\s+\d{1,2}\s+(?:den|toi)\s+)?(?P<p>.+?)"
     m = (re.fullmatch(rf"{due}\s+{_EVERY}\s+nam", t)
          or re.fullmatch(rf"{_EVERY}\s+nam\s*,?\s*{due}", t))
     if m is None:
@@ -333,9 +339,11 @@ def deadline(t: str, ctx: Context) -> Timing | None:
 @rule("event")
 def event(t: str, ctx: Context) -> Timing | None:
     """Khi có phát sinh · Ngay khi cấp có thẩm quyền phê duyệt · Sau khi có Quy chế của TW ·
-    Khi có yêu cầu · Theo yêu cầu · Kịp thời khi có sự cố · Đột xuất"""
+    Khi có yêu cầu · Theo yêu cầu · Kịp thời khi có sự cố · Đột xuất ·
+    Sau 03 tháng kể từ khi có văn bản hướng dẫn"""
     if re.match(r"(?:ngay\s+)?(?:sau\s+)?khi\s+(?!nao\b)|kip thoi\s+khi\b|(?:khi|theo) (?:co\s+)?yeu cau\b|"
-                r"sau\s+(?:khi|\d+\s+ngay)\b|dot xuat$|khi can thiet$", t):
+                r"sau\s+(?:khi|\d+\s+(?:ngay|tuan|thang)(?:\s+lam viec)?\s+(?:ke\s+)?tu\s+(?:khi|ngay))\b|"
+                r"sau\s+\d+\s+ngay\b|dot xuat$|khi can thiet$", t):
         return Timing("", TimingKind.on_event)
     return None
 
@@ -351,9 +359,9 @@ def event_window(t: str, ctx: Context) -> Timing | None:
 @rule("per_rule")
 def per_rule(t: str, ctx: Context) -> Timing | None:
     """Theo quy định · Theo Kế hoạch riêng · Theo Nghị định số 90/2013/NĐ-CP · Theo tiến độ dự án ·
-    Đúng thời hạn quy định"""
-    if re.match(r"theo\s+(?:cac\s+)?(?:quy dinh|ke hoach|nghi dinh|thong tu|quyet dinh|chi dao|huong dan|"
-                r"lo trinh|van ban|tien do|thoi gian|thoi han|chuong trinh|de an|luat)\b", t) \
+    Đúng thời hạn quy định · Theo các mốc thời gian tại Quyết định số 123/QĐ-TTg"""
+    if re.match(r"theo\s+(?:cac\s+)?(?:moc\s+(?:thoi gian\s+)?)?(?:quy dinh|ke hoach|nghi dinh|thong tu|quyet dinh|"
+                r"chi dao|huong dan|lo trinh|van ban|tien do|thoi gian|thoi han|chuong trinh|de an|luat|tai)\b", t) \
             or re.fullmatch(r"(?:dung|dam bao)\s+(?:thoi gian|thoi han|tien do)(?:\s+theo)?\s+quy dinh", t):
         return Timing("", TimingKind.per_rule)
     return None
@@ -362,8 +370,11 @@ def per_rule(t: str, ctx: Context) -> Timing | None:
 # --- clauses: filler words around an expression, and what the report is for -------
 
 _LEADING_FILLERS = re.compile(
-    r"^(?:(?:va|sau do|tiep tuc|hoan thanh|hoan thien|thuc hien|trien khai|to chuc|du kien|xong|ban hanh|trinh|"
-    r"bao cao|cap nhat|tong hop|danh gia|so ket|tong ket|duy tri|ra soat|xay dung|dinh ky bao cao)\s+)+")
+    r"^(?:(?:va|sau do|tiep tuc|hoan thanh|hoan thien|thuc hien|trien khai|to chuc|du kien|xong|"
+    r"ban hanh ke hoach|ban hanh|trinh|bao cao|cap nhat|tong hop|danh gia|so ket|tong ket|duy tri|ra soat|"
+    r"xay dung|dinh ky bao cao)\s+)+")
+# "… và tổ chức thực hiện": the work that follows the deadline says nothing of when
+_TRAILING_FILLERS = re.compile(r"\s+va\s+(?:to chuc\s+|trien khai\s+)?(?:thuc hien|trien khai)(?:\s+thuc hien)?$")
 _UNIT_START = r"(?:so|ubnd|uy ban|bo|ban|van phong|cong an|thanh tra|hoi dong)\b"
 _PURPOSE = re.compile(r"\s+(?P<verb>bao cao|gui|tong hop|cap nhat|danh gia|so ket|tong ket|ra soat)"
                       r"(?:\s+(?:ket qua|tinh hinh)(?:\s+thuc hien)?)?(?:\s+(?:ve|cho|len|gui|toi|den)(?:\s+(?P<to>.+))?"
@@ -383,7 +394,7 @@ def _read_clause(clause: Text, ctx: Context) -> Timing | None:
             report_to = clause.cut(m.start(to), m.end(to)).strip().verbatim
         clause = clause.cut(0, m.start()).strip()
     lead = _LEADING_FILLERS.match(clause.folded)
-    body = clause.folded[lead.end():] if lead else clause.folded
+    body = _TRAILING_FILLERS.sub("", clause.folded[lead.end():] if lead else clause.folded)
     for name, read in RULES.items():
         if found := read(body.strip(), ctx):
             return replace(found, phrase=verbatim, report_to=report_to or found.report_to)
