@@ -201,3 +201,21 @@ def test_letter_areas_and_a_missing_row_are_read_and_reported(directory):
     assert result.errors == []
     assert [t["id"] for t in result.plan["tasks"]] == ["A.1", "A.3", "B.1"]
     assert [(w.line, w.field) for w in result.warnings if "jumps" in w.message] == [(15, "row 3")]
+
+
+@pytest.mark.parametrize("cell, parties", [
+    ("Các bộ, ngành, địa phương liên quan", ["Các bộ, ngành, địa phương liên quan"]),
+    ("Các cơ quan, đơn vị, địa phương", ["Các cơ quan, đơn vị, địa phương"]),
+    ("Bộ Nội vụ và các bộ, ngành liên quan", ["Bộ Nội vụ", "các bộ, ngành liên quan"]),
+    ("Bộ Công an, Bộ Quốc phòng và các địa phương", ["Bộ Công an", "Bộ Quốc phòng", "các địa phương"]),
+    ("Sở Khoa học và Công nghệ", ["Sở Khoa học và Công nghệ"]),  # "và" inside one name
+    ("Các sở, ban, ngành tỉnh UBND cấp huyện", ["Các sở, ban, ngành tỉnh", "UBND cấp huyện"]),
+    ("Theo phân công tại Quyết định số 12/QĐ-UBND của Chủ tịch UBND tỉnh",
+     ["Theo phân công tại Quyết định số 12/QĐ-UBND của Chủ tịch UBND tỉnh"]),  # a reference, kept whole
+])
+def test_unit_phrases_by_a_small_grammar(cell, parties):
+    """Collective parties stay one party; "và" splits only between two parties; a cell that is
+    a reference to another document is kept whole."""
+    from models.org.directory import Directory
+
+    assert Directory.empty().split(cell) == parties

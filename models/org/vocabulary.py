@@ -82,6 +82,15 @@ class Splitter:
 
     def split(self, cell: str) -> list[str]:
         text = nfc(cell)
+        if _SENTENCE.match(text):  # "Theo phân công tại Quyết định số …": a reference, kept whole
+            return [text.rstrip(" .;,")]
+        kept = [m.group() for m in _COLLECTIVE.finditer(text)  # "Các bộ, ngành, địa phương liên quan": one party
+                if not self._known_prefix(m.group())]  # a name the vocabulary has is read as it has it
+        for i, phrase in enumerate(kept):
+            text = text.replace(phrase, f"\u27e6{i}\u27e7", 1)
+        return [_restored(p, kept) for p in self._split(text)]
+
+    def _split(self, text: str) -> list[str]:
         tokens = _tokens(text)
         spans: list[tuple[int, int]] = []  # token ranges of the phrases
         i = 0
@@ -101,10 +110,24 @@ class Splitter:
         return _write_out_levels([p for p in phrases if p])
 
     def _known_at(self, tokens: list[re.Match], start: int) -> int | None:
+        if tokens[start].group().startswith("\u27e6"):
+            return start + 1  # a collective party kept whole
         for end in range(min(len(tokens), start + self.longest), start, -1):
             if " ".join(key(t.group()) for t in tokens[start:end]).rstrip(" .") in self.known:
                 return end
         return None
+
+    def _known_prefix(self, phrase: str) -> bool:
+        tokens = _tokens(phrase)
+        return any(" ".join(key(t.group()) for t in tokens[:n]) in self.known for n in range(len(tokens), 1, -1))
+
+    def _party_at(self, tokens: list[re.Match], start: int) -> bool:
+        """Whether a party begins here, so a "và" before it joins two parties (not the words of
+        one name, as in "Sở Khoa học và Công nghệ"): a known name, or "các …" (a collective)."""
+        if start >= len(tokens):
+            return False
+        word = tokens[start].group()
+        return bool(self._known_at(tokens, start)) or word.casefold() == "các"
 
     def _extended(self, tokens: list[re.Match], end: int) -> int:
         """A known name goes on to the next separator when words follow it directly
@@ -118,12 +141,27 @@ class Splitter:
     def _fragment_end(self, tokens: list[re.Match], start: int) -> int:
         end = start + 1
         while end < len(tokens) and tokens[end].group() not in _SEPARATORS:
-            if tokens[end].group().casefold() == "và" and self._known_at(tokens, end + 1):
+            if tokens[end].group().casefold() == "và" and self._party_at(tokens, end + 1):
                 break
             if end > start + 1 and tokens[end].group() in ("Sở", "UBND") and self._known_at(tokens, end):
                 break  # a second name with no separator: "Ban Quản lý … Sở Công Thương"
             end += 1
         return end
+
+
+# Collective parties: "các" and nouns for kinds of bodies, listed with commas ("Các bộ, ngành,
+# địa phương liên quan", "các cơ quan, đơn vị, địa phương", "các sở, ban, ngành"), with what
+# qualifies them after. Cutting at those commas made three parties of one.
+_BODY = (r"(?:bộ|ban|ngành|sở|địa phương|cơ quan|đơn vị|tổ chức(?: chính trị - xã hội)?|đoàn thể|doanh nghiệp|hội|"
+         r"cơ sở|trường|viện|trung tâm|xã|phường|đặc khu|thị trấn|quận|huyện|thành phố|tỉnh|ủy ban|cấp ủy|"
+         r"mặt trận|hiệp hội)")
+_COLLECTIVE = re.compile(rf"(?i)\bcác\s+{_BODY}(?:\s*,\s*{_BODY})+"
+                         r"(?:\s+(?:có\s+)?liên\s+quan|\s+(?:trên\s+địa\s+bàn|thuộc|trực\s+thuộc|của)\s+[^,;]+)?")
+_SENTENCE = re.compile(r"(?i)^\s*(?:theo\s+(?:phân\s+công|quy\s+định|chỉ\s+đạo)|căn\s+cứ)\b")
+
+
+def _restored(phrase: str, kept: list[str]) -> str:
+    return re.sub("\u27e6(\\d+)\u27e7", lambda m: kept[int(m.group(1))], phrase)
 
 
 def _write_out_levels(phrases: list[str]) -> list[str]:
