@@ -219,3 +219,17 @@ def test_unit_phrases_by_a_small_grammar(cell, parties):
     from models.org.directory import Directory
 
     assert Directory.empty().split(cell) == parties
+
+
+def test_section_rows_by_their_shape_wherever_the_label_sits(directory):
+    """The lead column before the task column ("A. | BỘ TƯ PHÁP" lands in lead and number), and
+    a section's label in the task cell with the number cell empty ("I. Kinh tế số"): headings."""
+    text = ("Cơ quan chủ trì\tTT\tNhiệm vụ\tThời gian hoàn thành\n"
+            "A.\tBỘ TƯ PHÁP\t\t\n"
+            "Bộ Tư pháp\t1\tRà soát văn bản\tQuý IV/2025\n"
+            "\t\tI. Kinh tế số\t\n"
+            "Bộ Công Thương\t2\tPhát triển thương mại điện tử\tHằng quý\n")
+    plan = import_plan(text, "lead-first.txt", directory).plan
+    assert [(a["id"], a["title"]) for a in plan["areas"]] == [("A", "BỘ TƯ PHÁP"), ("A.I", "Kinh tế số")]
+    assert [(t["id"], t["area"], list(t["lead"])) for t in plan["tasks"]] == [
+        ("1", "A", ["Bộ Tư pháp"]), ("2", "A.I", ["Bộ Công Thương"])]

@@ -287,6 +287,10 @@ class Interpreter:
             number, title = labelled
             self._open_section(label_kind(number), number, title)
             return
+        if labelled := _heading_by_shape(own_texts, [c for c in row.cells if not c.empty and not c.merged
+                                                      and not c.spanned]):
+            self._open_section(label_kind(labelled[0]), *labelled)  # wherever its label sits
+            return
         if self._section(row, number, by_role, cells):
             return
         self._task(row, number, by_role)
@@ -435,6 +439,24 @@ class Interpreter:
     def phrases(self, cell: Cell) -> list[str]:
         parts = cell.lines if cell.paragraphs else (cell.text,) if cell.lines else ()
         return [p for part in parts for p in self.directory.split(part)]
+
+
+def _heading_by_shape(texts: list[str], cells: list[Cell]) -> tuple[str, str] | None:
+    """A row of just a label and a title, in whichever columns ("A. | BỘ TƯ PHÁP" with the lead
+    column first): a section heading when the label is roman or a capital letter, or a number
+    before a title in capitals or bold (a task's number before its text is not)."""
+    if len(texts) != 2:
+        return None
+    label, title = texts[0].rstrip(".)"), texts[1]
+    kind = label_kind(label)
+    if kind is None or not re.search(r"[^\W\d_]", title):
+        return None
+    capitals = sum(c.isupper() for c in title) >= 0.8 * sum(c.isalpha() for c in title)
+    if kind == "arabic" and not (capitals or all(c.bold for c in cells)):
+        return None
+    if kind != "arabic" and not (capitals or kind == "roman"):
+        return None  # "A | Sở Tư pháp" may be a letter item's lead: only a heading in capitals
+    return label, title
 
 
 def _numbers_the_columns(row: Row) -> bool:
