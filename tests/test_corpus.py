@@ -91,3 +91,13 @@ def test_a_party_office_keeps_its_matrix_in_a_spreadsheet():
     assert part["text"] == "Bổ nhiệm, giới thiệu ứng cử; luân chuyển, điều động"
     assert (list(part["lead"]), list(part["coordinating"])) == (["Đ/c Hùng"], ["Đ/c Hồng"])
     assert part["columns"]["Lĩnh vực"] == "Cán bộ" and part["outputs"] == "7 trường hợp"
+
+
+def test_a_half_converted_table_header_in_pipes_cells_one_per_line():
+    """The header as one pipe row, the cells one per line; lettered items a) … đ) under two
+    headings: the eleven rows the document counts, with the items' own letters (đ as dd)."""
+    tasks = tasks_of(imported("13-bnnmt-qd2200-2026-kh-nd180-carbon-rung.txt"))
+    assert len(tasks) == 11
+    assert {"1.a", "1.b", "1.c", "2.a", "2.dd"} <= set(tasks)
+    assert list(tasks["1.a"]["lead"]) == ["Cục Lâm nghiệp và Kiểm lâm"]
+    assert dict(tasks["1.a"]["timing"])["phrase"] == "Quý III, IV/2026"

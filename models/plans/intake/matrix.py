@@ -44,7 +44,8 @@ ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
          "XVI", "XVII", "XVIII", "XIX", "XX"]
 LETTERS = list("ABCDEFGHKLMNOPQRSTUVXY")  # Vietnamese lists skip I, J, W, Z
 _NUMBER = re.compile(r"^\d+(?:\.\d+)*$")
-_ITEM = re.compile(r"^(?P<letter>[a-z])\s*[).]?$")  # "a)", "b." (đ is left out of ids)
+_ITEM = re.compile(r"^(?P<letter>[a-zđ])\s*[).]?$")  # "a)", "b.", "đ)" (written "dd" in ids)
+_LETTER_NUMBER = re.compile(r"[a-z]|dd")
 _ELLIPSIS = re.compile(r"^[.…\s-]{3,}$|^…+$")
 SUFFIXES = "bcdefghiklmnopqrstuvxy"
 
@@ -330,13 +331,13 @@ class Interpreter:
     def _task(self, row: Row, number: str, by_role: dict[str, Cell]) -> None:
         path = tuple(s.label for s in self.sections)
         if item := _ITEM.match(number):  # "a)", "b." under a numbered task: its parts
-            parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)
-            if parent is None:
-                self.problem(row, f"row {number}", "a lettered item with no numbered task above it: read as a "
-                             "task of its own, review", warning=True)
-                self.rows.append(TaskRow(path, item["letter"], by_role, row.line, row.where))
+            letter = item["letter"].replace("đ", "dd")
+            parent = next((t for t in reversed(self.rows) if t.path == path and t.number
+                           and not _LETTER_NUMBER.fullmatch(t.number)), None)
+            if parent is None:  # items straight under a heading ("1 | Tuyên truyền", no lead): numbered a, b, …
+                self.rows.append(TaskRow(path, letter, by_role, row.line, row.where))
                 return
-            self.rows.append(TaskRow(path, parent.number, by_role, row.line, row.where, item["letter"]))
+            self.rows.append(TaskRow(path, parent.number, by_role, row.line, row.where, letter))
             return
         if not number:
             parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)

@@ -28,7 +28,7 @@ from models.plans.intake.rows import Cell, Document, Row, clean
 from models.org.directory import Directory
 from models.plans.timing import TimingKind, parse_timing
 
-_ANCHOR = re.compile(r"^(?:[IVX]+|[A-Y]|\d+(?:\.\d+)*)\.?$")
+_ANCHOR = re.compile(r"^(?:[IVX]+|[A-Y]|\d+(?:\.\d+)*)\.?$|^[a-zđ]\)$")  # "a)": a lettered item
 
 
 _MARKDOWN_ROW = re.compile(r"^\s*\|.*\|\s*$")
@@ -52,6 +52,8 @@ def sniff(text: str) -> str:
 def read_text(text: str, directory: Directory) -> Document:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     layout = sniff(text)
+    if layout != "markdown":
+        text = _unfold_markdown_header(text)
     judge = Judge(directory)
     if layout == "markdown":
         return read_markdown(text)
@@ -237,6 +239,18 @@ def read_markdown(text: str) -> Document:
     return Document(tables, "\n".join(prose))
 
 
+def _unfold_markdown_header(text: str) -> str:
+    """A header written as one pipe row over cells that follow one per line (a converter's
+    half-finished table): the header's cells one per line too, as the rows are, on the same
+    line count (the rule line left blank) so every line number still points at the source."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:-2]):
+        if _MARKDOWN_ROW.match(line) and _MARKDOWN_RULE.match(lines[i + 1]) and not _MARKDOWN_ROW.match(lines[i + 2]):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            lines[i], lines[i + 1] = "\n".join(cells), ""
+    return "\n".join(lines)
+
+
 def _markdown_cell(text: str, line: int) -> Cell:
     parts = re.split(r"<br\s*/?>", text, flags=re.I)
     cell = Cell.of(parts, line=line, paragraphs=len(parts) > 1)
@@ -415,6 +429,8 @@ class _Numbering:
         text = clean(text).rstrip(".")
         if not _ANCHOR.match(text):
             return False
+        if text.endswith(")"):  # "a)": a lettered item of the task above, numbering unchanged
+            return True
         kind = label_kind(text)
         if kind in ("roman", "letter"):
             return self._accept_label(text, kind)
