@@ -129,3 +129,46 @@ def test_the_coordinators_week_in_a_browser(world_and_web):
         assert (await download_info.value).suggested_filename == f"{PLAN}-2019-Q3.xlsx"
 
     asyncio.run(scenario())
+
+
+def test_a_coordinator_brings_a_word_plan_in_and_corrects_it_in_a_browser(applied, tmp_path, monkeypatch):
+    """Upload the Word plan, see the rows it doubted, correct a lead cell, download the YAML."""
+    from playwright.async_api import async_playwright
+
+    from models.access.weblogin import create_login_link
+    from tests.test_corpus import CORPUS
+
+    if CHROMIUM is None:
+        pytest.fail("the browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)")
+    web = Background(create_app(applied, tmp_path / "evidence"), port=0).start()
+    monkeypatch.setenv("DONDOC_WEB_URL", web.url)
+    with Session(applied) as session:
+        token = create_login_link(session, COORDINATOR_UNIT, "Lê Chuyên viên", "coordinator", "test")
+        session.commit()
+
+    async def scenario() -> str:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = await browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+            refused = []
+            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+            await page.goto(f"{web.url}/login?token={token}")
+            await page.get_by_role("button", name="Đăng nhập").click()
+            await page.get_by_role("link", name="Nhập kế hoạch").click()
+            await page.set_input_files("input[type=file]", str(CORPUS / "12-laocai-sct-kh2242-2026-kiemtra-vlncn.docx"))
+            await page.get_by_role("button", name="Đọc kế hoạch").click()
+            await page.wait_for_selector("table.review")
+            assert await page.locator("tr.doubt").count() == 9  # every row: numbered by its position
+            await page.get_by_label("lead 1").fill("Phòng Quản lý năng lượng")
+            await page.locator("#task-1 td:nth-child(3) button").click()
+            await page.wait_for_selector("#task-1 .ok")
+            async with page.expect_download() as download_info:
+                await page.get_by_role("link", name="Tải tệp YAML").click()
+            text = open(await (await download_info.value).path(), encoding="utf-8").read()
+            await browser.close()
+            assert refused == []
+            return text
+    try:
+        assert "lead: [Phòng Quản lý năng lượng]" in asyncio.run(scenario())
+    finally:
+        web.stop()

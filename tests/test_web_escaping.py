@@ -14,7 +14,7 @@ from models.engine import lifecycle
 from models.store.tables import Area, ChatLink, Plan, Task, Unit
 from models.calendar.workcal import VN
 from tests.hostile import ATTRIBUTE, SCRIPT, TELEGRAM_TAGS, URL
-from tests.webkit import COMMUNE, COORDINATOR_UNIT, PLAN, _obligation, sign_in
+from tests.webkit import COMMUNE, COORDINATOR_UNIT, PLAN, _obligation, csrf_of, sign_in
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "web"
 
@@ -147,3 +147,20 @@ def test_odd_secrets_are_refused_not_errors(web):
     answer = client.post("/hooks/zalo", json={}, headers={"X-Bot-Api-Secret-Token": "ñ".encode()})
     assert answer.status_code == 403
     assert client.get("/o/1", params={"l": 1, "e": 99999999999, "s": "ñ" * 32}).status_code == 400
+
+
+def test_an_imported_plan_full_of_markup_is_shown_as_text(web):
+    engine, client = web
+    sign_in(engine, client)
+    page = client.get("/imports").text
+    table = (f"| TT | Nhiệm vụ | Cơ quan chủ trì | Thời gian thực hiện |\n| --- | --- | --- | --- |\n"
+             f"| 1 | {SCRIPT} | Sở Nội vụ | Hằng quý |\n| 2 | {ATTRIBUTE} | {SCRIPT} | {URL} |\n"
+             f"| 3 | Việc ba | Sở Tư pháp | Năm 2026 |\n")
+    answer = client.post("/imports", data={"csrf": csrf_of(page)},
+                         files={"file": (f"{ATTRIBUTE}.md", table.encode(), "text/markdown")})
+    assert answer.status_code == 303
+    review = client.get(answer.headers["location"])
+    assert_inert(review.text, "/imports/1")
+    assert SCRIPT in visible(review.text) and "Content-Security-Policy" in review.headers
+    assert_inert(client.get("/imports").text, "/imports")
+

@@ -24,6 +24,7 @@ PAGES = {
     "/units/binh-dinh/so-noi-vu": (200, 200, 404, 404),
     "/decisions": (200, 200, 403, 200),
     "/reach": (200, 403, 403, 200),
+    "/imports": (200, 403, 403, 200),
     f"/export.xlsx?plan={PLAN}": (200, 200, 200, 404),
 }
 

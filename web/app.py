@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -17,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models.common.texts import stage_text
 from models.report import dashboard
@@ -462,6 +463,88 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         link = f"https://t.me/{app.state.bot}?start={token}" if app.state.bot else None
         return render(request, "reach.html.j2", viewer, r=dashboard.reach(session, viewer), made=dict(
             token=token, link=link, unit=unit.name, contact=contact.strip(), qr=_qr(link or f"/start {token}")))
+
+    # --- bringing a plan in: upload its document, review what the importer was unsure of ----
+
+    def coordinating(viewer: Viewer) -> Viewer:
+        if viewer.role != "coordinator":
+            raise Forbidden()
+        return viewer
+
+    def draft_of(session: Session, draft_id: int):
+        from models.store.tables import ImportDraft
+
+        draft = session.get(ImportDraft, draft_id)
+        if draft is None:
+            raise NotFound()
+        return draft
+
+    @app.get("/imports", response_class=HTMLResponse)
+    def imports(request: Request, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        from models.store.tables import ImportDraft
+
+        coordinating(viewer)
+        drafts = session.exec(select(ImportDraft).order_by(ImportDraft.id.desc()).limit(50)).all()
+        return render(request, "imports.html.j2", viewer, drafts=drafts)
+
+    @app.post("/imports")
+    async def upload_plan(request: Request, viewer: Viewer = Depends(signed_in)):
+        from models.plans.review import MAX_UPLOAD, NotAPlan, new_draft
+
+        coordinating(viewer)
+        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD + (64 << 10):
+            return render(request, "error.html.j2", viewer, 413, message_key="import_size")
+        form = await request.form()
+        if not csrf_ok(request.cookies.get(COOKIE, ""), str(form.get("csrf", ""))):
+            raise Forbidden()
+        upload = form.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            return RedirectResponse("/imports", 303)
+        content = await upload.read(MAX_UPLOAD + 1)
+
+        def keep() -> Response:
+            with Session(engine) as session:
+                try:
+                    draft = new_draft(session, upload.filename or "plan", content, viewer.actor, app.state.evidence)
+                except NotAPlan as exc:
+                    return render(request, "imports.html.j2", viewer, 400, drafts=[], refused=str(exc))
+                session.commit()
+                return RedirectResponse(f"/imports/{draft.id}", 303)
+        return await _run(keep)
+
+    @app.get("/imports/{draft_id}", response_class=HTMLResponse)
+    def import_review(request: Request, draft_id: int, viewer: Viewer = Depends(signed_in),
+                      session: Session = Depends(database)):
+        from models.plans.review import KINDS, general_notes, marks
+
+        coordinating(viewer)
+        draft = draft_of(session, draft_id)
+        return render(request, "import.html.j2", viewer, d=draft, marks=marks(draft), general=general_notes(draft),
+                      kinds=KINDS)
+
+    @app.post("/imports/{draft_id}/tasks/{task_id}")
+    def import_correct(request: Request, draft_id: int, task_id: str, field: str = Form(""), value: str = Form(""),
+                       viewer: Viewer = Depends(checked), session: Session = Depends(database)):
+        from models.plans.review import correct
+
+        coordinating(viewer)
+        draft = draft_of(session, draft_id)
+        try:
+            correct(session, draft, task_id, field, value, viewer.actor)
+        except ValueError:
+            raise NotFound() from None
+        session.commit()
+        return RedirectResponse(f"/imports/{draft_id}#task-{quote(task_id)}", 303)
+
+    @app.get("/imports/{draft_id}/plan.yaml")
+    def import_yaml(draft_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        from models.plans.review import draft_yaml
+
+        coordinating(viewer)
+        draft = draft_of(session, draft_id)
+        name = quote(f"{draft.plan['plan']['id']}.yaml")
+        return Response(draft_yaml(draft), media_type="application/yaml; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
     @app.get("/export.{fmt}")
     def export(request: Request, fmt: str, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):

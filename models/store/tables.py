@@ -358,3 +358,30 @@ class OutcomeIndex(SQLModel, table=True):
     rank: int | None = None
     rank_of: int | None = None  # how many provinces were ranked
     source: str  # the document that published it
+
+
+# --- importing a plan on the dashboard -------------------------------------------
+
+class ImportDraft(SQLModel, table=True):
+    """A plan's document uploaded for review: the draft the importer made of it, with what it
+    was unsure of, corrected on the dashboard until it is right."""
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)
+    created_by: str
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    plan: dict | None = _json()  # the plan YAML's content, as the importer made it and people corrected it
+    notes: list | None = _json()  # [{line, field, message}]: what to review, and why
+
+
+class ImportCorrection(SQLModel, table=True):
+    """A person's correction of a draft's cell, kept for the file's name: importing a corrected
+    version of the same plan keeps it."""
+    __table_args__ = (UniqueConstraint("file_name", "task_id", "field"),)
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str = Field(max_length=255)
+    task_id: str = Field(max_length=80)
+    field: str = Field(max_length=40)
+    value: dict | None = _json()  # {"value": …}
+    by: str
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
