@@ -329,6 +329,10 @@ class Interpreter:
         self.cut_at = None
 
     def _task(self, row: Row, number: str, by_role: dict[str, Cell]) -> None:
+        last = self.sections[-1] if self.sections else None
+        if last is not None and last.kind == "arabic" and is_number(number) and is_number(last.label) \
+                and int(number) == int(last.label) + 1:
+            self.sections.pop()  # "3" after the heading "2": the next item of that list, not a task inside "2"
         path = tuple(s.label for s in self.sections)
         if item := _ITEM.match(number):  # "a)", "b." under a numbered task: its parts
             letter = item["letter"].replace("đ", "dd")
