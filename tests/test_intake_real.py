@@ -1,13 +1,13 @@
-"""The five real 2025 annexes in ../shared/plans/real-2025 import without hand edits,
+"""The five real 2025 annexes (tests/plans/real-2025, copied from ../shared/plans) import without hand edits,
 every cell of every task row as a person reads it (transcribed by hand from the sources)."""
 
 
 import pytest
 
 from models.plans.intake import import_file
-from tests.conftest import SHARED
+from tests.conftest import TEST_PLANS
 
-REAL = SHARED / "plans" / "real-2025"
+REAL = TEST_PLANS / "real-2025"
 
 # file → [(task id, lead phrases, coordinating phrases, timing phrase verbatim, timing kind)]
 EXPECTED = {
@@ -195,7 +195,7 @@ AREAS = {
 @pytest.fixture(scope="module")
 def imported():
     if not REAL.is_dir():
-        pytest.fail(f"{REAL} is missing: these tests read the real 2025 plans kept in ../shared")
+        pytest.fail(f"{REAL} is missing: these tests read the real 2025 plans copied into tests/plans")
     return {name: import_file(REAL / name) for name in EXPECTED}
 
 
