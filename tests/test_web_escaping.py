@@ -164,3 +164,35 @@ def test_an_imported_plan_full_of_markup_is_shown_as_text(web):
     assert SCRIPT in visible(review.text) and "Content-Security-Policy" in review.headers
     assert_inert(client.get("/imports").text, "/imports")
 
+
+
+def test_markup_controls_and_long_text_through_every_form_and_query(web):
+    """<img onerror>, a control character and 5,000 characters in each field and query of the
+    sign-in, signed-link, evidence, import and delivery-report routes: an answer, never a 500,
+    and nothing in it runs."""
+    engine, client = web
+    nasty = [ATTRIBUTE, "x\x07y\x1b[31m", "ê" * 5000]
+    sign_in(engine, client)
+    page = client.get("/imports").text
+    table = "| TT | Nhiệm vụ | Cơ quan chủ trì |\n| --- | --- | --- |\n" + "".join(
+        f"| {i} | {text} | Sở Nội vụ |\n" for i, text in enumerate(nasty, 1))
+    draft = client.post("/imports", data={"csrf": csrf_of(page)},
+                        files={"file": ("\u202e" + "p" * 300 + ".md", table.encode(), "text/markdown")})
+    assert draft.status_code == 303
+    review = client.get(draft.headers["location"]).text
+    for text in nasty:
+        for field in ("text", "lead", "timing_kind", "nonsense"):
+            answer = client.post(f"{draft.headers['location']}/tasks/1", data={"csrf": csrf_of(review),
+                                                                               "field": field, "value": text})
+            assert answer.status_code in (303, 404), (field, answer.status_code)
+        for path, params in [("/login", {"token": text}), ("/o/1", {"l": 1, "e": 1, "s": text}),
+                             ("/m", {"l": text, "e": 1, "s": "x"}), (draft.headers["location"], {}),
+                             ("/hooks/sms/" + "0" * 32, {"SMSID": text}), ("/imports", {})]:
+            answer = client.get(path, params=params)
+            assert answer.status_code < 500, (path, answer.status_code)
+            if answer.headers.get("content-type", "").startswith("text/html"):
+                assert_inert(answer.text, path)
+                assert "\x07" not in answer.text and "\x1b" not in answer.text
+        assert client.post("/m/fresh", data={"l": 1, "e": 1, "s": text}).status_code == 400
+    plan = client.get(f"{draft.headers['location']}/plan.yaml")
+    assert plan.status_code == 200 and "\x07" not in plan.text

@@ -6,6 +6,7 @@ link previews open links)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
@@ -125,7 +126,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
 
     @app.get("/login", response_class=HTMLResponse)
     def login_confirm(request: Request, token: str = ""):
-        return render(request, "login.html.j2", None, token=token[:80])
+        return render(request, "login.html.j2", None, token=_token_chars(token))
 
     @app.post("/login")
     def login(request: Request, token: str = Form(""), session: Session = Depends(database)):
@@ -194,7 +195,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         link = _signed_link(session, request.url.path, l, e, s)
         used = link is not None and signed_link_used(session, s)
         ok = link is not None and not used
-        return render(request, "signed.html.j2", None, 200 if ok else 400, ok=ok, used=used, l=l, e=e, s=s[:64])
+        return render(request, "signed.html.j2", None, 200 if ok else 400, ok=ok, used=used, l=l, e=e, s=_token_chars(s))
 
     @app.post("/o/{obligation_id}/fresh", response_class=HTMLResponse)
     @app.post("/m/fresh", response_class=HTMLResponse)
@@ -221,21 +222,21 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         if link is None or (obligation_id and (ob is None or ob.unit_id != link.unit_id)):
             return render(request, "signed.html.j2", None, 400, ok=False)
         if signed_link_used(session, s):
-            return render(request, "signed.html.j2", None, 400, ok=False, used=True, l=l, e=e, s=s[:64])
+            return render(request, "signed.html.j2", None, 400, ok=False, used=True, l=l, e=e, s=_token_chars(s))
         cookie, _ = open_session(session, link.unit_id, link.contact, "assignee", utcnow(), link.channel,
                                  link_signature=s)
         try:
             session.commit()
         except IntegrityError:  # the same link pressed twice at once: the other press signed in
             session.rollback()
-            return render(request, "signed.html.j2", None, 400, ok=False, used=True, l=l, e=e, s=s[:64])
+            return render(request, "signed.html.j2", None, 400, ok=False, used=True, l=l, e=e, s=_token_chars(s))
         response = RedirectResponse(f"/obligations/{obligation_id}" if obligation_id else "/obligations", 303)
         _set_session_cookie(request, response, cookie)
         return response
 
     @app.get("/join/{token}", response_class=HTMLResponse)
     def join_confirm(request: Request, token: str):
-        return render(request, "join.html.j2", None, token=token[:80])
+        return render(request, "join.html.j2", None, token=_token_chars(token))
 
     @app.post("/join/{token}", response_class=HTMLResponse)
     def join(request: Request, token: str, session: Session = Depends(database)):
@@ -595,6 +596,12 @@ async def _run(work):
 def _qr(text: str) -> str:
     import segno
     return Markup(segno.make(text, error="m").svg_inline(scale=4))  # drawn from the QR's bits: no text of ours
+
+
+def _token_chars(value: str) -> str:
+    """A token or signature put back into a form: only the characters ours are made of (they
+    are URL-safe base64 or hex), so nothing else from the address is echoed into the page."""
+    return re.sub(r"[^A-Za-z0-9_-]", "", value)[:80]
 
 
 def _lang(request: Request) -> str:

@@ -6,12 +6,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from models.common.text import plain_text
+
 _MARKS = re.compile(r"\*\*|(?<!\w)\*|\*(?!\w)|__")
 
 
 def clean(text: str) -> str:
-    """A cell line without the web layout's bold/italic marks and stray spaces."""
-    return re.sub(r"\s+", " ", _MARKS.sub("", unicodedata.normalize("NFC", text))).strip()
+    """A cell line without the web layout's bold/italic marks, stray spaces or what nobody
+    types (control characters, NUL, bidi overrides), whatever format it came in."""
+    return re.sub(r"\s+", " ", _MARKS.sub("", plain_text(unicodedata.normalize("NFC", text)))).strip()
 
 
 @dataclass
