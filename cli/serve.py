@@ -33,7 +33,7 @@ from bots.telegram.app import build_application
 from bots.outbox.channels import FIRST_WAIT, LONGEST_WAIT, check, deliver_supervised, open_dispatchers
 from bots.telegram.config import api_urls, telegram_token
 from bots.zalo.transport import zalo_settings
-from bots.outbox.dispatch import Pacer
+from bots.outbox.dispatch import Pacer, sleep_unless
 from bots.telegram.transport import REFUSED_TOKEN
 from flows.schedules import Scheduled
 from models.chase.outbox import Limits
@@ -136,12 +136,7 @@ async def _telegram_when_reachable(serving: Serving, stack: AsyncExitStack, hook
                                    pacer: Pacer, stop: asyncio.Event) -> None:
     """The bot starts answering once Telegram can be reached, tried again after a growing wait."""
     wait = FIRST_WAIT
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), wait)
-            return
-        except TimeoutError:
-            pass
+    while not await sleep_unless(stop, wait):
         try:
             await _start_telegram(serving, stack, hook, pacer)
             log.info("telegram: reachable again, the bot answers")

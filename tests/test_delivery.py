@@ -281,3 +281,14 @@ def test_the_deliver_flow_reports_a_channel_it_cannot_reach_and_ends(engine, mon
     assert summary["email"]["stopped"].startswith("unreachable")
     with Session(engine) as session:
         assert session.exec(select(Outbox.state)).one() == "pending"
+
+
+def test_a_standing_stop_is_recorded_once(engine):
+    with Session(engine) as session:
+        for _ in range(3):  # a channel down all night, tried every few minutes
+            outbox.record_stop(session, "zalo", "unreachable: Zalo answered 502")
+            session.flush()
+        outbox.record_stop(session, "zalo", "refused: Zalo refused the bot token (401)")
+        session.commit()
+        notes = session.exec(select(Event.note).where(Event.kind == "delivery_stopped")).all()
+    assert notes == ["unreachable: Zalo answered 502", "refused: Zalo refused the bot token (401)"]

@@ -20,7 +20,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bots.email.transport import EMAIL_LIMITS, EmailTransport, NoSmtp, SmtpSettings
-from bots.outbox.dispatch import ChannelDown, ChannelRefused, DeliveryStats, Dispatcher, Pacer
+from bots.outbox.dispatch import ChannelDown, ChannelRefused, DeliveryStats, Dispatcher, Pacer, sleep_unless
 from bots.outbox.net import tls_context
 from bots.sms.transport import SMS_LIMITS, SmsTransport, load_gateway
 from bots.telegram.config import NoToken, api_urls, telegram_proxy, telegram_token
@@ -97,7 +97,7 @@ async def deliver_supervised(engine: Engine, channel: str, dispatcher: Dispatche
     wait = FIRST_WAIT
     while not stop.is_set():
         if not reachable:
-            if await _slept(stop, wait):
+            if await sleep_unless(stop, wait):
                 break
             wait = min(wait * 2, LONGEST_WAIT)
             problem = (await check(engine, {channel: dispatcher})).get(channel)
@@ -113,19 +113,10 @@ async def deliver_supervised(engine: Engine, channel: str, dispatcher: Dispatche
             log.exception("%s: delivery failed; restarting it in %.0f s", channel, wait)
             _record(engine, channel, f"delivery failed ({type(exc).__name__}): restarting")
             dispatcher.stats.stopped = ""
-            if await _slept(stop, wait):
+            if await sleep_unless(stop, wait):
                 break
             wait = min(wait * 2, LONGEST_WAIT)
     return dispatcher.stats
-
-
-async def _slept(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep; True when `stop` was set meanwhile."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-        return True
-    except TimeoutError:
-        return False
 
 
 def _record(engine: Engine, channel: str, why: str) -> None:

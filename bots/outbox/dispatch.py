@@ -130,15 +130,16 @@ class Pacer:
         return stamps[len(stamps) - room] + window - now
 
 
-async def _sleep_unless(stop: asyncio.Event | None, seconds: float) -> None:
-    """Sleep, waking early when `stop` is set."""
+async def sleep_unless(stop: asyncio.Event | None, seconds: float) -> bool:
+    """Sleep, waking early when `stop` is set; True when it was."""
     if stop is None:
         await asyncio.sleep(seconds)
-        return
+        return False
     try:
         await asyncio.wait_for(stop.wait(), seconds)
+        return True
     except TimeoutError:
-        pass
+        return False
 
 
 def backoff(row: Outbox) -> dt.timedelta:
@@ -205,7 +206,7 @@ class Dispatcher:
             if not in_flight:
                 self._recover()  # a row another dispatcher left `sending` when it died
             pause = IDLE_POLL if stop is not None and idle else self._pause()
-            await _sleep_unless(stop, pause if ends is None else max(0.0, min(pause, ends - loop.time())))
+            await sleep_unless(stop, pause if ends is None else max(0.0, min(pause, ends - loop.time())))
 
     async def _finish(self, in_flight: set[asyncio.Task]) -> None:
         """Stopping: let sends in flight end within GRACE seconds; rows still in hand go back

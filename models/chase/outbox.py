@@ -260,7 +260,10 @@ def recover(session: Session, stale_after: dt.timedelta, now: dt.datetime | None
 def record_stop(session: Session, channel: str, why: str) -> None:
     """Delivery on a channel stopped, or could not start: the channel refuses our credentials,
     cannot be reached, or its loop failed (`why` says which). Kept for the admin: `dondoc
-    status` says so until a message goes out on that channel again."""
+    status` says so until a message goes out on that channel again. The same reason again,
+    while it stands, is not written twice (a channel down all night is tried every few minutes)."""
+    if any(c == channel and standing == why for c, _, standing, _ in stopped_channels(session)):
+        return
     session.add(Event(kind="delivery_stopped", actor="delivery", note=why, after={"channel": channel}))
 
 
