@@ -139,6 +139,15 @@ def test_a_yearly_due_day_on_a_sunday_moves_to_monday(engine, directory, tmp_pat
     assert {o.due_at.astimezone(VN).date() for o in obligations(engine, code="2.1")} == {dt.date(2019, 12, 16)}
 
 
+def test_a_due_day_of_the_next_month_read_from_the_cell(engine, directory, tmp_path):
+    """ "Trước ngày 31/01 năm liền kề": the yearly report falls due in January of the next year."""
+    path = edited_plan(tmp_path, ("{phrase: Hằng năm, kind: annual}", "{phrase: Trước ngày 31/01 năm liền kề, "
+                                  "kind: annual, after_end: 31}"))
+    apply_plan(engine, path, directory, today=JULY)
+    open_period(engine, "2019")
+    assert {o.due_at.astimezone(VN).date() for o in obligations(engine, code="2.1")} == {dt.date(2020, 1, 31)}
+
+
 # --- lifecycle -----------------------------------------------------------------
 
 def one(engine, code="1.1", unit="binh-dinh/so-tu-phap", period="2019-Q3") -> int:

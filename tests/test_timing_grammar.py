@@ -67,6 +67,16 @@ EXAMPLES = {
         ("Trước ngày 25 của tháng cuối quý", {"kind": "quarterly", "day": 25}),
         ("Hằng tháng (trước ngày 20)", {"kind": "monthly", "day": 20}),
         ("Ngày 25 hằng tháng", {"kind": "monthly", "day": 25}),
+        ("Tuần đầu tiên hằng tháng", {"kind": "monthly", "day": 7}),
+    ],
+    "next_period_day": [
+        ("Trước ngày 05 của tháng liền kề", {"kind": "monthly", "after_end": 5}),
+        ("Hằng tháng, trước ngày 05 tháng sau", {"kind": "monthly", "after_end": 5}),
+        ("Ngày 10 tháng đầu quý sau", {"kind": "quarterly", "after_end": 10}),
+        ("Hằng quý, trước ngày 10 tháng đầu quý tiếp theo", {"kind": "quarterly", "after_end": 10}),
+        ("Trước ngày 31/01 năm liền kề", {"kind": "annual", "after_end": 31}),
+        ("Chậm nhất ngày 10/01 năm sau", {"kind": "annual", "after_end": 10}),
+        ("Hằng năm, trước ngày 15/02 năm sau", {"kind": "annual", "after_end": 46}),
     ],
     "range": [
         ("2026-2030", {"kind": "window", "start": "2026-01-01", "end": "2030-12-31"}),
@@ -76,6 +86,8 @@ EXAMPLES = {
         ("Quý IV/2025- Quý II/2026", {"kind": "window", "start": "2025-10-01", "end": "2026-06-30"}),
         ("Từ tháng 10/2025 đến tháng 6/2026", {"kind": "window", "start": "2025-10-01", "end": "2026-06-30"}),
         ("Từ năm 2026 đến năm 2030", {"kind": "window", "start": "2026-01-01", "end": "2030-12-31"}),
+        ("Tháng 11 - 12/2025", {"kind": "window", "start": "2025-11-01", "end": "2025-12-31"}),
+        ("Quý I - II/2026", {"kind": "window", "start": "2026-01-01", "end": "2026-06-30"}),
     ],
     "deadline": [
         ("30/06/2025", {"kind": "once", "date": "2025-06-30"}),
@@ -99,6 +111,8 @@ EXAMPLES = {
         ("Đến hết năm 2025", {"kind": "once", "date": "2025-12-31"}),
         ("Chậm nhất trong tháng 12/2025", {"kind": "once", "date": "2025-12-31"}),
         ("Từ nay đến năm 2030", {"kind": "once", "date": "2030-12-31"}),
+        ("Đầu năm 2026", {"kind": "once", "date": "2026-03-31"}),
+        ("Giữa năm 2026", {"kind": "once", "date": "2026-06-30"}),
     ],
     "event": [
         ("Sau 03 tháng kể từ khi có văn bản hướng dẫn", {"kind": "on_event"}),
@@ -111,6 +125,7 @@ EXAMPLES = {
         ("Theo yêu cầu", {"kind": "on_event"}),
         ("Sau khi Kế hoạch được ban hành", {"kind": "on_event"}),
         ("Đột xuất", {"kind": "on_event"}),
+        ("Trong thời gian 30 ngày kể từ ngày ký", {"kind": "on_event"}),
     ],
     "event_window": [
         ("Trước và trong quá trình bầu cử", {"kind": "window"}),
@@ -180,6 +195,7 @@ def test_year_relative_phrases_take_the_plans_own_year():
     "Quý II và Quý IV/2026", "2030-2026", "Quý IV/2025, Quý II/2026", "Năm 2026, theo quy định",
     "Năm 2025, 2026", "Hằng năm và khi có yêu cầu", "Năm học 2025-2026", "Quý IV/2025 (đã hoàn thành)",
     "Kịp thời", "Năm 2026 (hoàn thành trước 30/6/2026)", "Hằng năm hoặc đột xuất",
+    "Tháng 6/2026 và tháng 12/2026", "Trước ngày 31/3 năm sau", "Ngày 30 tháng liền kề", "Quý I, II/2026",
 ])
 def test_what_is_not_read_is_unknown_never_guessed(cell):
     timing = parse_timing(cell)

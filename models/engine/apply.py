@@ -372,6 +372,8 @@ def _task_schedule(task) -> dict | None:
     own = task.schedule.model_dump(mode="json", exclude_none=True) if task.schedule else {}
     if task.timing.day and "due" not in own:
         own["due"] = {"day_of_last_month": task.timing.day}
+    if task.timing.after_end and "due" not in own:  # "trước ngày 05 của tháng liền kề": calendar days
+        own["due"] = {"after_end": task.timing.after_end, "working_days": False}
     return own or None
 
 

@@ -76,6 +76,7 @@ class TimingSpec(Strict):
     start: dt.date | None = None
     end: dt.date | None = None
     day: int | None = Field(default=None, ge=1, le=31)  # due on this day of the period's last month
+    after_end: int | None = Field(default=None, ge=1, le=59)  # due this many days after the period ends
     report_to: str | None = None  # "… báo cáo về Sở Tài chính"
     then: list[TimingPart] = []  # further recurring parts (reviews, reports)
 
@@ -100,10 +101,14 @@ class TimingSpec(Strict):
         if self.day and self.kind not in PERIODIC:
             raise ValueError("day (of the period's last month) is only for monthly, quarterly, semiannual "
                              "and annual timings")
+        if self.after_end and (self.kind not in PERIODIC or self.day or self.due):
+            raise ValueError("after_end (days after the period ends) is only for monthly, quarterly, semiannual "
+                             "and annual timings without a day or due")
         return self
 
     def to_timing(self) -> Timing:
-        return Timing(self.phrase, self.kind, self.due, self.date, self.start, self.end, self.day, self.report_to)
+        return Timing(self.phrase, self.kind, self.due, self.date, self.start, self.end, self.day, self.report_to,
+                      after_end=self.after_end)
 
 
 class DueRule(Strict):

@@ -63,6 +63,7 @@ class Timing:
     day: int | None = None  # due on this day of the period's last month ("trước ngày 10 hằng tháng")
     report_to: str | None = None  # "… báo cáo về Sở Tài chính": the unit the report goes to
     then: tuple["Timing", ...] = ()  # further recurring parts of a compound cell
+    after_end: int | None = None  # due this many days after the period ends ("trước ngày 05 của tháng liền kề")
 
     def needs_decision(self) -> bool:
         if self.kind in NEEDS_DECISION:
@@ -72,7 +73,7 @@ class Timing:
     def as_yaml(self) -> dict:
         """Only the keys that carry something, in a stable order."""
         fields = {"phrase": self.phrase, "kind": self.kind.value, "due": self.due, "date": self.date,
-                  "start": self.start, "end": self.end, "day": self.day, "report_to": self.report_to}
+                  "start": self.start, "end": self.end, "day": self.day, "after_end": self.after_end, "report_to": self.report_to}
         out = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in fields.items() if v is not None}
         if self.then:
             out["then"] = [part.as_yaml() for part in self.then]
@@ -164,6 +165,10 @@ def _point(text: str, year: int | None) -> Span | None:
         if not y:
             return None
         return Span(date(y, 1, 1), date(y, 6, 30)) if m["h"] == "dau" else Span(date(y, 7, 1), date(y, 12, 31))
+    if m := re.fullmatch(rf"(?P<when>dau|giua) nam(?:\s+{YEAR})?", t):  # the first quarter, the first half
+        y = int(m["year"]) if m["year"] else year
+        return (Span(date(y, 1, 1), date(y, 3, 31)) if m["when"] == "dau" else Span(date(y, 6, 30), date(y, 6, 30))) \
+            if y else None
     if m := re.fullmatch(rf"cuoi nam(?:\s+{YEAR})?", t):
         y = int(m["year"]) if m["year"] else year
         return Span(date(y, 12, 31), date(y, 12, 31)) if y else None
@@ -297,11 +302,13 @@ def _annual(day: int, month: int) -> Timing | None:
 @rule("period_day")
 def period_day(t: str, ctx: Context) -> Timing | None:
     """Trước ngày 10 hằng tháng · Hằng tháng, trước ngày 20 · Ngày 20 tháng cuối của quý ·
-    Trước ngày 25 của tháng cuối quý"""
+    Trước ngày 25 của tháng cuối quý · Tuần đầu tiên hằng tháng"""
     if m := (re.fullmatch(r"(?:truoc\s+|vao\s+)?ngay\s+(?P<d>\d{1,2})\s+(?:cua\s+)?(?:hang|moi)\s+thang", t)
              or re.fullmatch(r"(?:dinh ky\s+)?(?:hang|moi)\s+thang\s*,?\s*(?:truoc\s+|vao\s+)?ngay\s+(?P<d>\d{1,2})", t)):
         day = int(m["d"])
         return Timing("", TimingKind.monthly, day=day) if 1 <= day <= 28 else None
+    if re.fullmatch(r"(?:trong\s+)?tuan (?:dau tien|dau|thu nhat) (?:cua\s+)?(?:hang|moi) thang", t):
+        return Timing("", TimingKind.monthly, day=7)
     if m := re.fullmatch(r"(?:truoc\s+|vao\s+)?ngay\s+(?P<d>\d{1,2})\s+(?:cua\s+)?thang\s+cuoi\s+"
                          r"(?:cua\s+)?(?:moi\s+|hang\s+)?quy", t):
         day = int(m["d"])
@@ -309,14 +316,40 @@ def period_day(t: str, ctx: Context) -> Timing | None:
     return None
 
 
+_NEXT = r"(?:lien ke|sau|tiep theo|ke tiep)"
+
+
+@rule("next_period_day")
+def next_period_day(t: str, ctx: Context) -> Timing | None:
+    """Trước ngày 05 của tháng liền kề · Hằng tháng, trước ngày 05 tháng sau ·
+    Ngày 10 tháng đầu quý sau · Trước ngày 31/01 năm liền kề · Chậm nhất ngày 10/01 năm sau"""
+    at = r"(?:(?:dinh ky\s+)?(?:hang|moi)\s+(?P<f>thang|quy|nam)\s*,?\s*)?(?:truoc\s+|cham nhat\s+|vao\s+)?(?:ngay\s+)?"
+    if m := re.fullmatch(rf"{at}(?P<d>\d{{1,2}})\s+(?:cua\s+)?thang\s+{_NEXT}", t):
+        day = int(m["d"])
+        return Timing("", TimingKind.monthly, after_end=day) if m["f"] in (None, "thang") and 1 <= day <= 28 else None
+    if m := re.fullmatch(rf"{at}(?P<d>\d{{1,2}})\s+(?:cua\s+)?thang\s+dau\s+(?:cua\s+)?quy\s+{_NEXT}", t):
+        day = int(m["d"])
+        return Timing("", TimingKind.quarterly, after_end=day) if m["f"] in (None, "quy") and 1 <= day <= 28 else None
+    if m := re.fullmatch(rf"{at}(?P<d>\d{{1,2}})\s*(?:/|\s+thang\s+)\s*(?P<m>0?[12])\s+(?:cua\s+)?nam\s+{_NEXT}", t):
+        due = _safe_date(2002, int(m["m"]), int(m["d"]))  # 2002: no 29 February
+        if m["f"] not in (None, "nam") or due is None:
+            return None
+        return Timing("", TimingKind.annual, after_end=(due - date(2001, 12, 31)).days)
+    return None
+
+
 @rule("range")
 def date_range(t: str, ctx: Context) -> Timing | None:
     """2026-2030 · Năm 2025 - 2026 · Giai đoạn 2021-2025 · Quý IV/2025 - Quý II/2026 ·
-    Từ tháng 10/2025 đến tháng 6/2026 · Từ năm 2026 đến năm 2030"""
+    Từ tháng 10/2025 đến tháng 6/2026 · Từ năm 2026 đến năm 2030 · Tháng 11 - 12/2025 · Quý I - II/2026"""
     m = re.fullmatch(r"(?:trong\s+)?(?:giai doan\s+|tu\s+)?(?P<a>.+?)(?:\s*-\s*|\s+(?:den|toi)\s+)(?P<b>.+)", t)
     if m is None:
         return None
-    first, last = _point(m["a"], ctx.year), _point(m["b"], ctx.year)
+    last = _point(m["b"], ctx.year)
+    if last is None and (unit := re.match(r"(?:quy|thang)\s", m["a"])):  # "Quý I - II/2026": the word once
+        last = _point(unit.group() + m["b"], ctx.year)
+    borrow = last and not re.search(r"\d{4}", m["a"]) and not re.fullmatch(r"(?:nam\s+)?\d{4}", m["b"])
+    first = _point(m["a"], last.last.year if borrow else ctx.year)  # "Tháng 11 - 12/2025": the year once
     if first is None or last is None or first.first > last.last:
         return None
     return Timing("", TimingKind.window, start=first.first, end=last.last)
@@ -326,7 +359,7 @@ def date_range(t: str, ctx: Context) -> Timing | None:
 def deadline(t: str, ctx: Context) -> Timing | None:
     """30/06/2025 · Trước ngày 30/11/2025 · Tháng 5 năm 2026 · Quý IV/2025 · Quý III năm 2026 ·
     Năm 2026 · 2026 · Trong quý II/2026 · Trước quý III/2026 · 6 tháng đầu năm 2026 · Cuối năm 2025 ·
-    Đến hết năm 2025 · Chậm nhất trong tháng 12/2025 · Từ nay đến năm 2030"""
+    Đến hết năm 2025 · Chậm nhất trong tháng 12/2025 · Từ nay đến năm 2030 · Đầu năm 2026 · Giữa năm 2026"""
     m = re.fullmatch(r"(?P<words>(?:(?:tu nay|truoc|den|het|cham nhat|la|trong|vao|toi)\s+)*)(?P<p>.+)", t)
     span = _point(m["p"], ctx.year)
     if span is None:
@@ -340,10 +373,11 @@ def deadline(t: str, ctx: Context) -> Timing | None:
 def event(t: str, ctx: Context) -> Timing | None:
     """Khi có phát sinh · Ngay khi cấp có thẩm quyền phê duyệt · Sau khi có Quy chế của TW ·
     Khi có yêu cầu · Theo yêu cầu · Kịp thời khi có sự cố · Đột xuất ·
-    Sau 03 tháng kể từ khi có văn bản hướng dẫn"""
+    Sau 03 tháng kể từ khi có văn bản hướng dẫn · Trong thời gian 30 ngày kể từ ngày ký"""
     if re.match(r"(?:ngay\s+)?(?:sau\s+)?khi\s+(?!nao\b)|kip thoi\s+khi\b|(?:khi|theo) (?:co\s+)?yeu cau\b|"
                 r"sau\s+(?:khi|\d+\s+(?:ngay|tuan|thang)(?:\s+lam viec)?\s+(?:ke\s+)?tu\s+(?:khi|ngay))\b|"
-                r"sau\s+\d+\s+ngay\b|dot xuat$|khi can thiet$", t):
+                r"sau\s+\d+\s+ngay\b|dot xuat$|khi can thiet$|"
+                r"(?:trong\s+(?:thoi gian\s+|vong\s+)?)?\d+\s+(?:ngay|tuan|thang)(?:\s+lam viec)?\s+(?:ke\s+)?tu\s+(?:khi|ngay)\b", t):
         return Timing("", TimingKind.on_event)
     return None
 
@@ -455,8 +489,9 @@ def _combine(verbatim: str, parts: list[Timing | None]) -> Timing:
     for part in rest:
         if part.kind not in PERIODIC and part.kind is not TimingKind.continuous:
             return unknown
-        if part.kind is primary.kind and not (primary.day or primary.due) and (part.day or part.due):
-            primary = replace(primary, day=part.day, due=part.due)  # "Hằng quý (trước ngày 20 …)"
+        if part.kind is primary.kind and not (primary.day or primary.due or primary.after_end) \
+                and (part.day or part.due or part.after_end):
+            primary = replace(primary, day=part.day, due=part.due, after_end=part.after_end)  # "Hằng quý (trước ngày 20 …)"
             continue
         then.append(part)
     return replace(primary, phrase=verbatim, then=tuple(then))
