@@ -212,6 +212,16 @@ def test_letter_areas_and_a_missing_row_are_read_and_reported(directory):
     ("Các sở, ban, ngành tỉnh UBND cấp huyện", ["Các sở, ban, ngành tỉnh", "UBND cấp huyện"]),
     ("Theo phân công tại Quyết định số 12/QĐ-UBND của Chủ tịch UBND tỉnh",
      ["Theo phân công tại Quyết định số 12/QĐ-UBND của Chủ tịch UBND tỉnh"]),  # a reference, kept whole
+    # bodies named by the fields they cover keep their inner comma
+    ("Vụ Khoa học công nghệ, Đào tạo và Môi trường; Văn phòng Bộ",
+     ["Vụ Khoa học công nghệ, Đào tạo và Môi trường", "Văn phòng Bộ"]),
+    ("Trung tâm Xúc tiến đầu tư, thương mại và du lịch tỉnh, Sở Tài chính",
+     ["Trung tâm Xúc tiến đầu tư, thương mại và du lịch tỉnh", "Sở Tài chính"]),
+    ("Bộ Văn hóa, Thể thao và Du lịch, Bộ Y tế", ["Bộ Văn hóa, Thể thao và Du lịch", "Bộ Y tế"]),
+    ("Sở Nội vụ, Liên minh Hợp tác xã và Hội Nông dân tỉnh",
+     ["Sở Nội vụ", "Liên minh Hợp tác xã", "Hội Nông dân tỉnh"]),
+    ("Cục Kiểm soát thủ tục hành chính, Văn phòng Chính phủ",
+     ["Cục Kiểm soát thủ tục hành chính", "Văn phòng Chính phủ"]),
 ])
 def test_unit_phrases_by_a_small_grammar(cell, parties):
     """Collective parties stay one party; "và" splits only between two parties; a cell that is

@@ -106,6 +106,7 @@ class Splitter:
             else:
                 spans.append((i, end))
             i = end
+        spans = _join_field_lists(tokens, spans)
         phrases = [text[tokens[a].start():tokens[b - 1].end()].rstrip(" .;,") for a, b in spans]
         return _write_out_levels([p for p in phrases if p])
 
@@ -158,6 +159,32 @@ _BODY = (r"(?:bộ|ban|ngành|sở|địa phương|cơ quan|đơn vị|tổ ch�
 _COLLECTIVE = re.compile(rf"(?i)\bcác\s+{_BODY}(?:\s*,\s*{_BODY})+"
                          r"(?:\s+(?:có\s+)?liên\s+quan|\s+(?:trên\s+địa\s+bàn|thuộc|trực\s+thuộc|của)\s+[^,;]+)?")
 _SENTENCE = re.compile(r"(?i)^\s*(?:theo\s+(?:phân\s+công|quy\s+định|chỉ\s+đạo)|căn\s+cứ)\b")
+
+
+# Bodies named by the fields they cover, which Vietnamese lists with a comma before "và":
+# "Vụ Khoa học công nghệ, Đào tạo và Môi trường", "Trung tâm Xúc tiến đầu tư, thương mại và du lịch".
+# (First words: "Tổng" for Tổng cục, "Chi" for Chi cục, "Trung" for Trung tâm, "Học" for Học viện.)
+_NAMED_BY_FIELDS = {key(w) for w in ("Bộ", "Sở", "Vụ", "Cục", "Tổng", "Chi", "Trung", "Viện", "Ban", "Phòng", "Học",
+                                      "Trường", "Quỹ", "Hội")}
+# Words that begin a body's name: a fragment that starts with one is a party of its own.
+_ORGAN_WORDS = _NAMED_BY_FIELDS | {key(w) for w in (
+    "UBND", "Ủy", "Uỷ", "HĐND", "Văn", "Thanh", "Công", "Bộ", "Kho", "Thuế", "Bảo", "Đài", "Báo", "Bệnh", "Liên",
+    "Tỉnh", "Thành", "Đoàn", "Tòa", "Toà", "Ngân", "Kiểm", "Tập", "Tổng", "Hiệp", "Các", "các", "Doanh", "Đảng",
+    "Mặt", "Quân", "Cảnh", "Hải", "Cảng", "Nhà", "Người", "Hợp", "Cơ", "Đơn", "Địa", "Lãnh", "Chủ", "Thường")}
+
+
+def _join_field_lists(tokens: list[re.Match], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A fragment after a comma that names fields, not a body ("Đào tạo và Môi trường"), ends
+    the name before it when that name is a body named by its fields."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        words = [t.group() for t in tokens[a:b]]
+        if out and tokens[a - 1].group() == "," and "và" in words[1:-1] and key(words[0]) not in _ORGAN_WORDS \
+                and not words[0].startswith("\u27e6") and key(tokens[out[-1][0]].group()) in _NAMED_BY_FIELDS:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def _restored(phrase: str, kept: list[str]) -> str:
