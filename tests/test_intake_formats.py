@@ -185,3 +185,55 @@ def test_lettered_items_under_a_task_are_its_parts(tmp_path, directory):
                    "<tr><td>2</td><td>Việc khác</td><td>Sở Tư pháp</td><td>Hằng năm</td></tr>")
     assert [(t["id"], list(t["lead"])) for t in result.plan["tasks"]] == [
         ("1", ["Sở Y tế"]), ("1.a", ["UBND cấp xã"]), ("1.b", ["Sở Nội vụ"]), ("2", ["Sở Tư pháp"])]
+
+
+_HEAD = "<tr><th>TT</th><th>Nhiệm vụ</th><th>Cơ quan chủ trì</th><th>Thời gian</th></tr>"
+
+
+def _rows(*texts: str) -> str:
+    return "".join(f"<tr><td>{n}</td><td>{t}</td><td>Sở Y tế</td><td>Hằng quý</td></tr>"
+                   for n, t in enumerate(texts, start=1))
+
+
+def test_two_tables_of_one_annex_numbered_apart_are_two_parts(tmp_path, directory):
+    """An annex of two tables with a part's heading between them, each numbered from 1: each
+    table is a part with its own id prefix, titled by the heading above it."""
+    page = tmp_path / "plan.html"
+    page.write_text(f"<html><body><p>Phần I. Nhiệm vụ chung</p><table>{_HEAD}{_rows('Một', 'Hai')}</table>"
+                    f"<p>Phần II. Nhiệm vụ cụ thể</p><table>{_HEAD}{_rows('Ba', 'Bốn', 'Năm')}</table>"
+                    "</body></html>", encoding="utf-8")
+    result = import_file(page, directory)
+    assert result.errors == []
+    tasks = result.plan["tasks"]
+    assert [(t["id"], t["text"]) for t in tasks] == [("I.1", "Một"), ("I.2", "Hai"), ("II.1", "Ba"),
+                                                      ("II.2", "Bốn"), ("II.3", "Năm")]
+    assert [(a["id"], a["title"]) for a in result.plan["areas"]] == [("I", "Phần I. Nhiệm vụ chung"),
+                                                                      ("II", "Phần II. Nhiệm vụ cụ thể")]
+    assert any("numbers its rows from the start again" in w.message for w in result.warnings)
+
+
+def test_a_table_split_across_pages_goes_on_numbering(tmp_path, directory):
+    page = tmp_path / "plan.html"
+    more = "".join(f"<tr><td>{n}</td><td>Việc {n}</td><td>Sở Y tế</td><td>Hằng quý</td></tr>" for n in (3, 4))
+    page.write_text(f"<html><body><table>{_HEAD}{_rows('Một', 'Hai')}</table><table>{_HEAD}{more}</table>"
+                    "</body></html>", encoding="utf-8")
+    result = import_file(page, directory)
+    assert [t["id"] for t in result.plan["tasks"]] == ["1", "2", "3", "4"]
+    assert result.plan["areas"] == []
+
+
+def test_two_word_tables_with_no_heading_between_are_parts_p1_p2(tmp_path, directory):
+    import docx
+
+    document = docx.Document()
+    for texts in (("Một", "Hai"), ("Ba",)):
+        table = document.add_table(rows=1 + len(texts), cols=4)
+        for c, head in enumerate(("TT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian")):
+            table.cell(0, c).text = head
+        for r, text in enumerate(texts, start=1):
+            for c, value in enumerate((str(r), text, "Sở Y tế", "Hằng quý")):
+                table.cell(r, c).text = value
+    document.save(tmp_path / "plan.docx")
+    result = import_file(tmp_path / "plan.docx", directory)
+    assert [t["id"] for t in result.plan["tasks"]] == ["P1.1", "P1.2", "P2.1"]
+    assert [a["title"] for a in result.plan["areas"]] == ["Phần 1", "Phần 2"]

@@ -22,7 +22,23 @@ def read_docx(path: Path) -> Document:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ReadError(f"not a Word .docx file that can be opened ({exc.__class__.__name__})") from None
     tables = [_rows(table, n) for n, table in enumerate(_all_tables(document), start=1)]
-    return Document(tables, _running_text(document))
+    return Document(tables, _running_text(document), _captions(document))
+
+
+def _captions(document) -> list[str]:
+    """For each top-level table, the last paragraph with text above it (a part's heading
+    between two tables of one annex); nested tables have none."""
+    from docx.oxml.ns import qn
+
+    captions, last = [], ""
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            text = "".join(t.text or "" for t in child.iter(qn("w:t"))).strip()
+            last = text or last
+        elif child.tag == qn("w:tbl"):
+            captions.append(last)
+            last = ""
+    return captions
 
 
 def _all_tables(document):

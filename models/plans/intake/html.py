@@ -20,7 +20,20 @@ def read_html(text: str) -> Document:
         junk.drop_tree()
     tables = [_grid(table, n) for n, table in enumerate(root.iter("table"), start=1)]
     body = root.find("body") if root.find("body") is not None else root
-    return Document(tables, "\n".join(lines_of(body, skip_tables=True)))
+    captions = [_caption(table) for table in root.iter("table")]
+    return Document(tables, "\n".join(lines_of(body, skip_tables=True)), captions)
+
+
+def _caption(table) -> str:
+    """The table's own <caption>, or the last text before it among its siblings."""
+    if (caption := table.find("caption")) is not None:
+        return " ".join(caption.text_content().split())
+    for sibling in table.itersiblings(preceding=True):
+        if sibling.tag == "table":
+            return ""
+        if text := " ".join(sibling.text_content().split()):
+            return text
+    return ""
 
 
 def lines_of(element, skip_tables: bool = False) -> list[str]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from models.plans.intake.planinfo import read_plan_info
-from models.plans.intake.rows import Cell, Document, Row
+from models.plans.intake.rows import Cell, Document, Row, clean
 from models.org.directory import Directory
 from models.common.text import fold, is_number
 from models.plans.timing import TimingKind, parse_timing, plan_year
@@ -29,8 +29,9 @@ HEADER_WORDS = [
     ("timing", [r"thoi (?:gian|han) hoan thanh", r"han hoan thanh", r"thoi han", r"thoi gian (?:thuc hien|trinh)",
                 r"thoi gian", r"moc thoi gian", r"^tien do"]),
     ("lead", [r"chu tri", r"(?:don vi|co quan)(?:, (?:don vi|to chuc)(?: dang)?)? thuc hien", r"nguoi thuc hien",
-              r"can bo thuc hien", r"^don vi$", r"^co quan$", r"chiu trach nhiem", r"phu trach"]),
-    ("coordinating", [r"phoi hop"]),
+              r"can bo thuc hien", r"^don vi$", r"^co quan$", r"chiu trach nhiem", r"phu trach",
+              r"^(?:co quan|don vi) chu$"]),  # "Cơ quan chủ | trì": a PDF header cut at its line break
+    ("coordinating", [r"phoi hop", r"^(?:co quan|don vi) phoi$"]),
     ("outputs", [r"san pham", r"ket qua"]),
     ("funding", [r"kinh phi", r"nguon von"]),
     ("note", [r"ghi chu"]),
@@ -185,6 +186,9 @@ class Interpreter:
         self.cut_at: int | None = None  # line of a "….." cut; rows after it may be in a lost section
         self.orphans: list[TaskRow] = []
         self.numbered_by_position = False  # the rows carry no numbers of their own
+        self.table_starts: dict[int, str] = {}  # body row index → the caption of the table that begins there
+        self.next_caption: str | None = None  # a table has just begun: its caption, until its first numbered row
+        self.parts: list[str] = []  # labels of the annex's parts, once a table restarted the numbering
 
     def problem(self, row: Row | TaskRow | None, field_: str, message: str, warning: bool = False,
                 cell: Cell | None = None) -> None:
@@ -216,12 +220,13 @@ class Interpreter:
         if start < len(table) and (refined := _sub_header(roles, table[start])):
             roles, start = refined, start + 1
         body = list(table[start:])
-        for table in doc.tables[first + 1:]:
+        caption = dict(enumerate(doc.captions)).get
+        self.table_starts[0] = caption(first) or ""
+        for n, table in enumerate(doc.tables[first + 1:], start=first + 1):
             header = next((i for i, row in enumerate(table[:3]) if header_roles(row.texts()) == roles), None)
-            if header is not None:
-                body += table[header + 1:]
-            elif table and len(table[0].cells) == len(roles):
-                body += table
+            if header is not None or (table and len(table[0].cells) == len(roles)):
+                self.table_starts[len(body)] = caption(n) or ""
+                body += table[header + 1:] if header is not None else table
         for role in REQUIRED:
             if role not in roles:
                 self.problem(None, "header", f"no {'task' if role == 'text' else 'lead unit'} column: every row "
@@ -238,7 +243,9 @@ class Interpreter:
             self.problem(None, "header", "column(s) kept as fields of each task: " + ", ".join(f'"{k}"' for k in kept),
                          warning=True)
         above: list[Cell] = [Cell() for _ in roles]
-        for row in body:
+        for n, row in enumerate(body):
+            if n in self.table_starts and n:
+                self.next_caption = self.table_starts[n]
             cells = self._inherit(row, above, len(roles))
             above = cells
             self._row(row, roles, cells)
@@ -315,6 +322,10 @@ class Interpreter:
         self._place_orphans(label, kind)
         depth = next((i for i, s in enumerate(self.sections) if s.kind == kind), len(self.sections))
         path = [s.label for s in self.sections[:depth]]
+        if self.next_caption is not None and previous_label(label) is None and ".".join([*path, label]) in self.areas:
+            self._begin_part()  # the next table starts its sections again: a part of its own
+            depth, path = 1, [self.parts[-1]]
+        self.next_caption = None
         if ".".join([*path, label]) in self.areas:  # "IV" twice: the second is the next one, "V"
             following = _next_label(label)
             if following is None or ".".join([*path, following]) in self.areas:
@@ -356,12 +367,36 @@ class Interpreter:
             task = TaskRow(path, parent.number, by_role, row.line, row.where, suffix(taken))
         else:
             task = TaskRow(path, number, by_role, row.line, row.where)
+            if self.next_caption is not None and _NUMBER.match(number):
+                if number == "1" and self._restarts(task):  # the next table numbers from 1 again: a part
+                    self._begin_part()
+                    task.path = path = tuple(s.label for s in self.sections)
+                self.next_caption = None
             if self.cut_at is not None and self._restarts(task):
                 self.orphans.append(task)
             else:
                 self._check_jump(task)
         for part in _run_together(task, self.directory):
             self.rows.append(part)
+
+    def _begin_part(self) -> None:
+        """A table of the annex numbers its rows (or sections) from the start again: each table
+        is a part with its own id prefix. The first time, the rows so far become part 1."""
+        if not self.parts:
+            label, title = _part_label(self.table_starts.get(0, ""), 1)
+            for task in [*self.rows, *self.orphans]:
+                task.path = (label, *task.path)
+            self.areas = {label: title, **{f"{label}.{k}": v for k, v in self.areas.items()}}
+            self.parts.append(label)
+        label, title = _part_label(self.next_caption or "", len(self.parts) + 1)
+        if label in self.parts:
+            label = f"P{len(self.parts) + 1}"
+        self.parts.append(label)
+        self.sections = [Section("part", label)]
+        self.areas[label] = title
+        self.next_caption = None
+        self.problem(None, f"area {label}", f'a further table numbers its rows from the start again: read as '
+                     f'part "{label}" ({title}), its tasks numbered "{label}.…", review', warning=True)
 
     def _check_jump(self, task: TaskRow) -> None:
         before = [t for t in self.rows if t.path == task.path and t.number and not t.suffix]
@@ -404,7 +439,7 @@ class Interpreter:
     def _tasks(self, year: int | None) -> list[dict]:
         ids = _unique_ids(self.rows)
         for i, task_id in enumerate(ids):
-            if re.search(r"-\d+$", task_id):
+            if re.search(r"\.dup\d+$", task_id):
                 self.problem(self.rows[i], f"task {task_id}", "the same number twice in one section: numbered "
                              "apart, review", warning=True)
         return [self._task_dict(ids[i], row, year) for i, row in enumerate(self.rows)]
@@ -446,6 +481,20 @@ class Interpreter:
         return [p for part in parts for p in self.directory.split(part)]
 
 
+_PART = re.compile(r"(?i)^(?:phần|phụ lục|mục|bảng)\s+(?P<label>[IVX]+|[A-Z]|\d+)\b\s*[.:\-–]?\s*")
+
+
+def _part_label(caption: str, n: int) -> tuple[str, str]:
+    """A part's label and title from the line above its table ("Phần II. Nhiệm vụ …",
+    "B. CÁC NHIỆM VỤ …"), or "P<n>" and "Phần <n>" when there is none."""
+    caption = clean(caption)
+    if m := _PART.match(caption):
+        return m["label"].upper(), caption
+    if labelled := split_label(caption):
+        return labelled[0], caption
+    return f"P{n}", caption or f"Phần {n}"
+
+
 def _heading_by_shape(texts: list[str], cells: list[Cell]) -> tuple[str, str] | None:
     """A row of just a label and a title, in whichever columns ("A. | BỘ TƯ PHÁP" with the lead
     column first): a section heading when the label is roman or a capital letter, or a number
@@ -484,11 +533,11 @@ def _unique_ids(rows: list[TaskRow]) -> list[str]:
             ids.append(".".join([*prefix, r.number, *([r.suffix] if r.suffix else [])]))
         if len(set(ids)) == len(ids):
             return ids
-    seen: dict[str, int] = {}  # still the same: the later ones numbered apart ("3", "3-2")
+    seen: dict[str, int] = {}  # still the same: the later ones numbered apart ("3", "3.dup2")
     for i, task_id in enumerate(ids):
         seen[task_id] = seen.get(task_id, 0) + 1
         if seen[task_id] > 1:
-            ids[i] = f"{task_id}-{seen[task_id]}"
+            ids[i] = f"{task_id}.dup{seen[task_id]}"
     return ids
 
 

@@ -62,6 +62,7 @@ class Document:
     """A plan as read: its tables, and its running text (for the number, date, title)."""
     tables: list[list[Row]] = field(default_factory=list)
     text: str = ""
+    captions: list[str] = field(default_factory=list)  # per table: the line just above it ("Phần II. …"), if any
 
 
 class ReadError(Exception):

@@ -18,8 +18,9 @@ def read_xlsx(path: Path) -> Document:
         book = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise ReadError(f"not a spreadsheet openpyxl can read ({type(exc).__name__})") from None
-    tables = [_table(sheet) for sheet in book.worksheets if not sheet.sheet_state == "hidden"]
-    return Document([t for t in tables if t], "\n".join(book.sheetnames))
+    sheets = [(sheet.title, _table(sheet)) for sheet in book.worksheets if not sheet.sheet_state == "hidden"]
+    sheets = [(title, table) for title, table in sheets if table]
+    return Document([table for _, table in sheets], "\n".join(book.sheetnames), [title for title, _ in sheets])
 
 
 def _table(sheet) -> list[Row]:
