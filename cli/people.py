@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.shared import database, err, fail, find_unit, out, resolve_unit
+from cli.shared import OrgOption, database, directory_if_named, err, fail, find_unit, out, resolve_unit
 
 commands = typer.Typer()  # commands at the top level: dondoc people
 person_app = typer.Typer(no_args_is_help=True, help="One person's data: export it, or erase it on request.")
@@ -106,8 +106,10 @@ def web(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8080, "--port", help="Port to listen on."),
     evidence: Path = typer.Option(Path("var/evidence"), "--evidence", help="Folder of evidence files."),
+    org: Path | None = OrgOption,
 ) -> None:
-    """Serve the dashboard for the configured database (sign in with a link from /web in the bot)."""
+    """Serve the dashboard for the configured database (sign in with a link from /web in the bot).
+    With the org directory (--org or DONDOC_ORG), plans imported on the dashboard can be applied there."""
     if ctx.invoked_subcommand is not None:
         return
     import os
@@ -116,7 +118,7 @@ def web(
 
     from web.app import create_app
 
-    app_ = create_app(database(), evidence, os.environ.get("DONDOC_BOT_USERNAME"))
+    app_ = create_app(database(), evidence, os.environ.get("DONDOC_BOT_USERNAME"), directory=directory_if_named(org))
     out.print(f"dashboard on http://{host}:{port}/ (Ctrl+C stops it)", highlight=False)
     uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=True)
 

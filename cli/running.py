@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
-from cli.shared import (CalendarOption, DATE_FORMATS, PlanIdOption, check_day, clean_exit, database, err, fail,
-                        make_opener, out, refuse_overwrite)
+from cli.shared import (CalendarOption, DATE_FORMATS, OrgOption, PlanIdOption, check_day, clean_exit, database,
+                        directory_if_named, err, fail, make_opener, out, refuse_overwrite)
 
 commands = typer.Typer()  # commands at the top level: dondoc running
 event_app = typer.Typer(no_args_is_help=True, help="Events that open on_event tasks.")
@@ -50,6 +50,7 @@ def serve(
                                       "the bot was away."),
     log_level: str = typer.Option("INFO", "--log-level", envvar="DONDOC_LOG_LEVEL", metavar="LEVEL",
                                   help="DEBUG, INFO, WARNING or ERROR (also DONDOC_LOG_LEVEL)."),
+    org: Path | None = OrgOption,
 ) -> None:
     """Answer people, deliver the outbox, serve the dashboard and fire the scheduled flows, in
     this one process until SIGTERM or Ctrl-C. Every channel's credentials are checked first.
@@ -70,7 +71,8 @@ def serve(
     # after the imports: importing Prefect sets up logging of its own
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     serving = Serving(database(), evidence, (web_host, web_port) if web_port else None,
-                      load_schedules() if schedules else [], webhook, drop_pending, os.environ.get("DONDOC_BOT_USERNAME"))
+                      load_schedules() if schedules else [], webhook, drop_pending, os.environ.get("DONDOC_BOT_USERNAME"),
+                      directory=directory_if_named(org))
     try:
         run(serving)
     except (NoToken, Refused) as exc:

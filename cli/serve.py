@@ -57,6 +57,7 @@ class Serving:
     drop_pending_updates: bool = False
     bot_username: str | None = None
     web_url: str | None = None  # where the dashboard listens, once started
+    directory: object | None = None  # the org directory plans imported on the dashboard are applied against
 
 
 async def serve(serving: Serving, stop: asyncio.Event, started: asyncio.Event | None = None) -> None:
@@ -165,7 +166,8 @@ def _start_web(serving: Serving, stack: AsyncExitStack, telegram_hook: TelegramH
     from web.server import Background
 
     hooked = ZaloBot(serving.engine, ZaloClient(*zalo)) if zalo else None
-    app = create_app(serving.engine, serving.evidence, serving.bot_username, zalo=hooked, telegram=telegram_hook)
+    app = create_app(serving.engine, serving.evidence, serving.bot_username, zalo=hooked, telegram=telegram_hook,
+                     directory=serving.directory)
     web = Background(app, *serving.web).start()
     stack.callback(web.stop)
     serving.web_url = web.url

@@ -42,6 +42,13 @@ def print_problems(problems: list[Problem], style: str, label: str) -> None:
         err.print(f"[{style}]{label}[/] {problem}", highlight=False, markup=True, soft_wrap=True)
 
 
+def directory_if_named(path: Path | None):
+    """The installation's directory when --org or DONDOC_ORG names one (the dashboard reads and
+    applies imported plans against it); None when neither does; a named file that cannot be
+    read stops the command."""
+    return directory_or_exit(path) if path is not None else None
+
+
 def directory_or_exit(path: Path | None):
     from models.org.directory import load_directory
 

@@ -132,15 +132,19 @@ def test_the_coordinators_week_in_a_browser(world_and_web):
 
 
 def test_a_coordinator_brings_a_word_plan_in_and_corrects_it_in_a_browser(applied, tmp_path, monkeypatch):
-    """Upload the Word plan, see the rows it doubted, correct a lead cell, download the YAML."""
+    """Upload the Word plan, see the rows it doubted, correct every lead and deadline and the
+    plan's own fields, download the YAML, apply the plan."""
     from playwright.async_api import async_playwright
 
     from models.access.weblogin import create_login_link
+    from models.org.directory import load_directory
+    from models.store.tables import Task
+    from tests.conftest import ORG
     from tests.test_corpus import CORPUS
 
     if CHROMIUM is None:
         pytest.fail("the browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)")
-    web = Background(create_app(applied, tmp_path / "evidence"), port=0).start()
+    web = Background(create_app(applied, tmp_path / "evidence", directory=load_directory(ORG)), port=0).start()
     monkeypatch.setenv("DONDOC_WEB_URL", web.url)
     with Session(applied) as session:
         token = create_login_link(session, COORDINATOR_UNIT, "Lê Chuyên viên", "coordinator", "test")
@@ -159,16 +163,30 @@ def test_a_coordinator_brings_a_word_plan_in_and_corrects_it_in_a_browser(applie
             await page.get_by_role("button", name="Đọc kế hoạch").click()
             await page.wait_for_selector("table.review")
             assert await page.locator("tr.doubt").count() == 9  # every row: numbered by its position
-            await page.get_by_label("lead 1").fill("Phòng Quản lý năng lượng")
-            await page.locator("#task-1 td:nth-child(3) button").click()
-            await page.wait_for_selector("#task-1 .ok")
+            for name, value in (("Số hiệu", "2242/KH-SCT"), ("Cơ quan ban hành", "Sở Công Thương tỉnh Lào Cai"),
+                                ("Ngày ban hành", "2026-04-23"), ("Đơn vị theo dõi, đôn đốc", "Sở Công Thương"),
+                                ("Mã kế hoạch", "laocai-kh2242-2026")):
+                await page.get_by_label(name).fill(value)
+            await page.locator("form.plan-fields button").click()
+            for n in range(1, 10):
+                await page.get_by_label(f"lead {n}").fill("Sở Công Thương")
+                await page.locator(f"#task-{n} td:nth-child(3) button").click()
+                await page.get_by_label(f"timing {n}").select_option("once")
+                await page.get_by_label(f"date {n}").fill("2026-06-30")
+                await page.locator(f"#task-{n} form.timing button").click()
+                await page.wait_for_selector(f"#task-{n} .ok")
             async with page.expect_download() as download_info:
                 await page.get_by_role("link", name="Tải tệp YAML").click()
             text = open(await (await download_info.value).path(), encoding="utf-8").read()
+            await page.get_by_role("button", name="Áp dụng kế hoạch").click()
+            await page.wait_for_url(f"{web.url}/plans/laocai-kh2242-2026")
             await browser.close()
             assert refused == []
             return text
     try:
-        assert "lead: [Phòng Quản lý năng lượng]" in asyncio.run(scenario())
+        assert "lead: [Sở Công Thương]" in asyncio.run(scenario())
+        with Session(applied) as session:
+            tasks = session.exec(select(Task).where(Task.plan_id == "laocai-kh2242-2026")).all()
+            assert len(tasks) == 9 and {t.timing_kind for t in tasks} == {"once"}
     finally:
         web.stop()

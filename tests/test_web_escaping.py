@@ -181,10 +181,14 @@ def test_markup_controls_and_long_text_through_every_form_and_query(web):
     assert draft.status_code == 303
     review = client.get(draft.headers["location"]).text
     for text in nasty:
-        for field in ("text", "lead", "timing_kind", "nonsense"):
+        for field in ("text", "lead", "timing_kind", "timing_date", "timing_due", "nonsense"):
             answer = client.post(f"{draft.headers['location']}/tasks/1", data={"csrf": csrf_of(review),
                                                                                "field": field, "value": text})
-            assert answer.status_code in (303, 404), (field, answer.status_code)
+            assert answer.status_code in (303, 400, 404), (field, answer.status_code)
+            assert answer.status_code != 400 or ("<img" not in answer.text and "\x1b" not in answer.text)
+        for field in ("title", "issued_on", "coordinator"):
+            answer = client.post(f"{draft.headers['location']}/plan", data={"csrf": csrf_of(review), field: text})
+            assert answer.status_code in (303, 400), (field, answer.status_code)
         for path, params in [("/login", {"token": text}), ("/o/1", {"l": 1, "e": 1, "s": text}),
                              ("/m", {"l": text, "e": 1, "s": "x"}), (draft.headers["location"], {}),
                              ("/hooks/sms/" + "0" * 32, {"SMSID": text}), ("/imports", {})]:

@@ -53,3 +53,54 @@ def test_what_is_not_a_plan_is_refused_in_a_page_and_only_coordinators_import(we
     sign_in(engine, client, unit="binh-dinh/xa-21550", role="assignee", contact="An")
     assert client.get("/imports").status_code == 403
     assert re.search(r'href="/imports"', client.get("/").text) is None
+
+
+def test_a_reviewed_word_plan_is_applied_from_the_dashboard(applied, tmp_path):
+    """With the installation's directory, the review page reads units against it, refuses to
+    apply while anything is wrong (every problem shown, nothing applied), and applies the plan
+    once the plan's fields, leads and deadlines are set."""
+    from fastapi.testclient import TestClient
+
+    from models.org.directory import load_directory
+    from models.store.tables import Plan, Task
+    from tests.conftest import ORG
+    from web.app import create_app
+
+    client = TestClient(create_app(applied, tmp_path / "evidence", directory=load_directory(ORG)),
+                        follow_redirects=False)
+    sign_in(applied, client)
+    draft = _upload(client, client.get("/imports").text).headers["location"]
+    review = client.get(draft).text
+    assert "Đỗ Mạnh Cường" in review and "is not in the directory" in review
+    assert "Ô nguồn (table 3, row 2)" in review  # the cells each row was read from, beside it
+    refused = client.post(f"{draft}/apply", data={"csrf": csrf_of(review)})
+    assert refused.status_code == 400 and "Chưa áp dụng được" in refused.text
+    with Session(applied) as session:
+        assert session.get(Plan, "laocai-kh2242-2026") is None
+
+    bad_date = client.post(f"{draft}/tasks/1", data={"csrf": csrf_of(review), "timing_kind": "once",
+                                                      "timing_date": "31/02/2026"})
+    assert bad_date.status_code == 400 and "not a date: 31/02/2026" in bad_date.text
+    client.post(f"{draft}/plan", data={"csrf": csrf_of(review), "id": "laocai-kh2242-2026", "number": "2242/KH-SCT",
+                                       "issued_by": "Sở Công Thương tỉnh Lào Cai", "issued_on": "2026-04-23",
+                                       "coordinator": "Sở Công Thương"})
+    for n in range(1, 10):
+        client.post(f"{draft}/tasks/{n}", data={"csrf": csrf_of(review), "field": "lead", "value": "Sở Công Thương"})
+        client.post(f"{draft}/tasks/{n}", data={"csrf": csrf_of(review), "timing_kind": "once",
+                                                 "timing_date": "30/06/2026", "timing_start": "", "timing_end": "",
+                                                 "timing_due": ""})
+    done = client.post(f"{draft}/apply", data={"csrf": csrf_of(review)})
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/plans/laocai-kh2242-2026"
+    with Session(applied) as session:
+        tasks = session.exec(select(Task).where(Task.plan_id == "laocai-kh2242-2026")).all()
+        assert len(tasks) == 9 and {t.timing_date.isoformat() for t in tasks} == {"2026-06-30"}
+
+
+def test_without_a_directory_the_page_says_how_to_apply(web):
+    engine, client = web
+    sign_in(engine, client)
+    draft = _upload(client, client.get("/imports").text).headers["location"]
+    review = client.get(draft).text
+    assert "Áp dụng kế hoạch" not in review and "DONDOC_ORG" in review
+    assert client.post(f"{draft}/apply", data={"csrf": csrf_of(review)}).status_code == 409

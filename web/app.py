@@ -25,6 +25,7 @@ from models.common.texts import stage_text
 from models.report import dashboard
 from models.engine import lifecycle
 from models.common.clock import utcnow
+from models.common.problems import InputError
 from models.common.tokens import same_secret
 from models.calendar.periods import period_words
 from models.report.period import on_time_rate, on_time_trend
@@ -66,11 +67,13 @@ EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 
 def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None = None, zalo=None,
-               telegram=None) -> FastAPI:
+               telegram=None, directory=None) -> FastAPI:
     """`zalo`: a bots.zalo.conversation.ZaloBot that answers what Zalo posts to /hooks/zalo (webhook mode);
-    `telegram`: `dondoc serve`'s feeder of what Telegram posts to /hooks/telegram (webhook mode)."""
+    `telegram`: `dondoc serve`'s feeder of what Telegram posts to /hooks/telegram (webhook mode);
+    `directory`: the installation's org directory, which imported plans are read and applied against."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine, app.state.evidence, app.state.bot = engine, Path(evidence_folder), bot_username
+    app.state.directory = directory
     app.state.zalo, app.state.telegram = zalo, telegram
     app.add_middleware(Guard, public_url=web_url())
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -506,36 +509,78 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         def keep() -> Response:
             with Session(engine) as session:
                 try:
-                    draft = new_draft(session, upload.filename or "plan", content, viewer.actor, app.state.evidence)
+                    draft = new_draft(session, upload.filename or "plan", content, viewer.actor, app.state.evidence,
+                                      app.state.directory)
                 except NotAPlan as exc:
                     return render(request, "imports.html.j2", viewer, 400, drafts=[], refused=str(exc))
                 session.commit()
                 return RedirectResponse(f"/imports/{draft.id}", 303)
         return await _run(keep)
 
+    def review_page(request: Request, viewer: Viewer, draft, status: int = 200, problems=()) -> HTMLResponse:
+        from models.plans.review import KINDS, PLAN_FIELDS, general_notes, marks
+
+        return render(request, "import.html.j2", viewer, status, d=draft, marks=marks(draft),
+                      general=general_notes(draft), kinds=KINDS, plan_fields=PLAN_FIELDS, problems=problems,
+                      can_apply=app.state.directory is not None)
+
     @app.get("/imports/{draft_id}", response_class=HTMLResponse)
     def import_review(request: Request, draft_id: int, viewer: Viewer = Depends(signed_in),
                       session: Session = Depends(database)):
-        from models.plans.review import KINDS, general_notes, marks
+        coordinating(viewer)
+        return review_page(request, viewer, draft_of(session, draft_id))
+
+    async def corrected(request: Request, draft_id: int, task_id: str, viewer: Viewer) -> Response:
+        """Each field the form sends ("field"/"value" for one cell, or the timing's named fields)."""
+        from models.plans.review import FIELDS, PLAN_FIELDS, correct
 
         coordinating(viewer)
-        draft = draft_of(session, draft_id)
-        return render(request, "import.html.j2", viewer, d=draft, marks=marks(draft), general=general_notes(draft),
-                      kinds=KINDS)
+        form = await request.form()
+        known = PLAN_FIELDS if task_id == "" else FIELDS
+        pairs = [(str(form["field"]), str(form.get("value", "")))] if "field" in form else []
+        pairs += [(name, str(form[name])) for name in known if name in form]
+
+        def keep() -> Response:
+            with Session(engine) as session:
+                draft = draft_of(session, draft_id)
+                try:
+                    for name, value in pairs:
+                        correct(session, draft, task_id, name, value, viewer.actor)
+                except ValueError as exc:
+                    if "no task" in str(exc) or "not a field" in str(exc):
+                        raise NotFound() from None
+                    return review_page(request, viewer, draft_of(session, draft_id), 400,
+                                       [(task_id or "plan", str(exc))])
+                session.commit()
+            return RedirectResponse(f"/imports/{draft_id}#task-{quote(task_id)}" if task_id
+                                    else f"/imports/{draft_id}", 303)
+        return await _run(keep)
 
     @app.post("/imports/{draft_id}/tasks/{task_id}")
-    def import_correct(request: Request, draft_id: int, task_id: str, field: str = Form(""), value: str = Form(""),
-                       viewer: Viewer = Depends(checked), session: Session = Depends(database)):
-        from models.plans.review import correct
+    async def import_correct(request: Request, draft_id: int, task_id: str, viewer: Viewer = Depends(checked)):
+        return await corrected(request, draft_id, task_id, viewer)
+
+    @app.post("/imports/{draft_id}/plan")
+    async def import_correct_plan(request: Request, draft_id: int, viewer: Viewer = Depends(checked)):
+        return await corrected(request, draft_id, "", viewer)
+
+    @app.post("/imports/{draft_id}/apply")
+    def import_apply(request: Request, draft_id: int, viewer: Viewer = Depends(checked),
+                     session: Session = Depends(database)):
+        """The reviewed draft validated against the directory and applied, or every problem shown
+        beside the draft (nothing applied)."""
+        from models.engine.apply import apply_plan_text
+        from models.plans.review import draft_yaml
 
         coordinating(viewer)
         draft = draft_of(session, draft_id)
+        if app.state.directory is None:
+            return review_page(request, viewer, draft, 409, [("plan", words.word(_lang(request), "import_no_org"))])
         try:
-            correct(session, draft, task_id, field, value, viewer.actor)
-        except ValueError:
-            raise NotFound() from None
-        session.commit()
-        return RedirectResponse(f"/imports/{draft_id}#task-{quote(task_id)}", 303)
+            apply_plan_text(engine, draft_yaml(draft), app.state.directory, f"web:{viewer.actor}")
+        except InputError as exc:
+            return review_page(request, viewer, draft, 400, [(p.field or "plan", p.message) for p in exc.problems])
+        return RedirectResponse(f"/plans/{quote(draft.plan['plan']['id'])}", 303)
 
     @app.get("/imports/{draft_id}/plan.yaml")
     def import_yaml(draft_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
@@ -543,7 +588,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
 
         coordinating(viewer)
         draft = draft_of(session, draft_id)
-        name = quote(f"{draft.plan['plan']['id']}.yaml")
+        name = quote(f"{draft.plan['plan'].get('id') or 'plan'}.yaml")
         return Response(draft_yaml(draft), media_type="application/yaml; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 

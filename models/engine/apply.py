@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -507,6 +508,15 @@ def apply_plan(engine: Engine, plan_path: Path | str, directory: Directory, acto
         raise InputError(report.errors)
     content_hash = hashlib.sha256(Path(plan_path).read_bytes()).hexdigest()
     return apply_spec(engine, report.spec, directory, content_hash, actor, dry_run, today, reapply_reminders)
+
+
+def apply_plan_text(engine: Engine, text: str, directory: Directory, actor: str) -> list[Change]:
+    """A plan YAML that is not a file yet (a draft reviewed on the dashboard), applied as
+    `apply_plan` applies a file: every problem raised as InputError, nothing half-applied."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.yaml"
+        path.write_text(text, encoding="utf-8")
+        return apply_plan(engine, path, directory, actor=actor)
 
 
 def apply_spec(engine: Engine, spec: PlanSpec, directory: Directory, content_hash: str, actor: str = "cli",

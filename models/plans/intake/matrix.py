@@ -173,6 +173,7 @@ class Result:
     plan: dict | None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    sources: dict[str, dict] = field(default_factory=dict)  # task id → the cells it was read from, and where
 
 
 class Interpreter:
@@ -186,6 +187,7 @@ class Interpreter:
         self.cut_at: int | None = None  # line of a "….." cut; rows after it may be in a lost section
         self.orphans: list[TaskRow] = []
         self.numbered_by_position = False  # the rows carry no numbers of their own
+        self.sources: dict[str, dict] = {}
         self.table_starts: dict[int, str] = {}  # body row index → the caption of the table that begins there
         self.next_caption: str | None = None  # a table has just begun: its caption, until its first numbered row
         self.parts: list[str] = []  # labels of the annex's parts, once a table restarted the numbering
@@ -258,7 +260,7 @@ class Interpreter:
             self.problem(None, f"plan.{name}", "not found in the text: fill it in by hand", warning=True)
         plan = {"plan": flow(info), "areas": [{"id": a, "title": t} for a, t in self.areas.items()],
                 "tasks": self._tasks(plan_year(info["title"]))}
-        return Result(plan, self.errors, self.warnings)  # doubtful rows are marked, never a reason to refuse
+        return Result(plan, self.errors, self.warnings, self.sources)  # doubtful rows are marked, never refused
 
     @staticmethod
     def _inherit(row: Row, above: list[Cell], width: int) -> list[Cell]:
@@ -449,6 +451,8 @@ class Interpreter:
             return row.cells.get(role) or Cell()
 
         task: dict = {"id": task_id}
+        self.sources[task_id] = {"where": f"line {row.line}" if row.line else row.where,
+                                 "cells": {role: " / ".join(c.lines) for role, c in row.cells.items() if c.lines}}
         if row.path:
             task["area"] = ".".join(row.path)
         task["text"] = cell("text").text

@@ -99,7 +99,20 @@ def title(text: str) -> str:
                     joined = " ".join(words)
                     sentence = joined[:1] + joined[1:].lower()
                     return re.sub(r"\(([^)]*)\)", lambda m: f"({m.group(1).upper()})", _acronyms(sentence, joined))
+                if written := _title_as_written(lines[i + 1:i + 5]):
+                    return written
     return ""
+
+
+def _title_as_written(lines: list[str]) -> str:
+    """A title set in sentence case under the heading: its lines up to a blank line or the
+    first "Căn cứ …" / "Thực hiện …" paragraph."""
+    words = []
+    for line in lines:
+        if not line or re.match(r"(?i)(?:căn cứ|thực hiện|triển khai|nhằm|\(kèm theo|số:)", line) or len(line) > 200:
+            break
+        words.append(line)
+    return " ".join(words)
 
 
 def _mostly_upper(line: str) -> bool:
