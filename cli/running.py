@@ -115,8 +115,14 @@ def event_record(
 
     check_day("--date", date)
     with clean_exit(), transaction(database()) as session:
-        created = make_opener(session, plan, calendar).event(task, date.date(), note)
-    out.print(f"{plan} task {task}: event of {date:%d/%m/%Y} recorded, {created} obligation(s) opened")
+        opener = make_opener(session, plan, calendar)
+        again = opener.event_recorded(task, date.date())
+        created = opener.event(task, date.date(), note)
+    if again:
+        out.print(f"{plan} task {task}: the event of {date:%d/%m/%Y} was already recorded; "
+                  f"{created} obligation(s) opened")
+    else:
+        out.print(f"{plan} task {task}: event of {date:%d/%m/%Y} recorded, {created} obligation(s) opened")
 
 
 @db_app.command("upgrade")

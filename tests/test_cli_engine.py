@@ -42,6 +42,10 @@ def test_event_record_and_status(dondoc):
     recorded = dondoc("event", "record", "--plan", PLAN_ID, "--task", "2.4", "--date", "2019-08-01",
                       "--note", "QĐ phê duyệt quy hoạch")
     assert recorded.exit_code == 0 and "1 obligation(s) opened" in recorded.stdout
+    later = dondoc("event", "record", "--plan", PLAN_ID, "--task", "2.4", "--date", "2019-11-04")
+    assert later.exit_code == 0 and "1 obligation(s) opened" in later.stdout
+    again = dondoc("event", "record", "--plan", PLAN_ID, "--task", "2.4", "--date", "2019-11-04")
+    assert "already recorded" in again.stdout and "0 obligation(s) opened" in again.stdout
     wrong = dondoc("event", "record", "--plan", PLAN_ID, "--task", "1.1", "--date", "2019-08-01")
     assert wrong.exit_code == 1 and "not on_event" in wrong.stderr
     status = dondoc("status", "--plan", PLAN_ID, "--by", "plan", "--as-of", "2019-09-01", "--lang", "en")

@@ -118,6 +118,20 @@ def test_an_event_opens_its_task_n_working_days_later(applied):
     assert ob.due_at == dt.datetime(2019, 8, 15, 23, 59, 59, tzinfo=VN)
 
 
+def test_every_event_opens_its_own_obligations_and_the_same_event_twice_opens_once(applied):
+    """ "Khi có phát sinh" happens more than once a plan: each event its date, note and deadline."""
+    with Session(applied) as session:
+        opener = Opener(session, PLAN_ID, CAL)
+        assert opener.event("2.4", dt.date(2019, 8, 1), "QĐ phê duyệt lần 1") == 1
+        assert opener.event("2.4", dt.date(2019, 10, 7), "QĐ điều chỉnh") == 1
+        assert opener.event("2.4", dt.date(2019, 10, 7), "QĐ điều chỉnh (ghi lại)") == 0
+        session.commit()
+        notes = session.exec(select(Event.note).where(Event.kind == "task_event")).all()
+    assert notes == ["QĐ phê duyệt lần 1", "QĐ điều chỉnh"]
+    assert {(o.period, o.due_at.date()) for o in obligations(applied, code="2.4")} == {
+        ("event-2019-08-01", dt.date(2019, 8, 15)), ("event-2019-10-07", dt.date(2019, 10, 21))}
+
+
 @pytest.mark.parametrize("schedule,task,period,due", [
     ("schedule: {basis: decree09}\n", "1.1", "2019-Q3", dt.date(2019, 9, 27)),  # window ends Sat 14/9
     ("schedule: {due: {day_of_last_month: 25}}\n", "1.1", "2019-Q3", dt.date(2019, 9, 25)),

@@ -146,9 +146,18 @@ class Opener:
         own = TaskSchedule.model_validate(task.schedule or {})
         days = own.event_days if own.event_days is not None else self.schedule.event_days
         due = self.calendar.deadline(self.calendar.add_working_days(day, days))
-        self.session.add(Event(kind="task_event", actor=self.actor, plan_id=self.plan.id, note=note,
-                               after={"task": task_code, "date": day.isoformat()}))
-        return self._open([Opening(task, f"event-{day.isoformat()}", day, due)], f"event of task {task_code}", day)
+        if not self.event_recorded(task_code, day):  # the same event twice is one event
+            self.session.add(Event(kind="task_event", actor=self.actor, plan_id=self.plan.id, note=note,
+                                   after={"task": task_code, "date": day.isoformat()}))
+        # Each event is an opening of its own: a later event of the task opens its own obligations.
+        return self._open([Opening(task, f"event-{day.isoformat()}", day, due)],
+                          f"event of task {task_code} on {day.isoformat()}", day)
+
+    def event_recorded(self, task_code: str, day: dt.date) -> bool:
+        recorded = self.session.exec(select(Event.after).where(Event.kind == "task_event",
+                                                               Event.plan_id == self.plan.id))
+        return any((after or {}).get("task") == task_code and (after or {}).get("date") == day.isoformat()
+                   for after in recorded)
 
     # --- writing -------------------------------------------------------------------
 
