@@ -71,15 +71,21 @@ def plan_validate(
     else:
         print_problems(report.errors, "red", "error")
         print_problems(report.warnings, "yellow", "warning")
-        if report.decisions:
-            out.print(f"{len(report.decisions)} task(s) need an admin decision on timing (not tracked until then):")
-            for hint in report.decisions[:SHOWN]:
-                out.print(f"  {hint}", highlight=False)
-            if len(report.decisions) > SHOWN:
-                out.print(f"  … and {len(report.decisions) - SHOWN} more (all of them: --json)")
+        _print_some(report.decisions, "task(s) need an admin decision on timing (not tracked until then)")
+        _print_some(report.parts, "further part(s) opened and chased as tasks of their own")
         verdict = "[green]ok[/]" if report.ok else f"[red]{len(report.errors)} error(s)[/]"
         out.print(f"{plan}: {report.areas} areas, {report.tasks} tasks: {verdict}")
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _print_some(items: list, title: str) -> None:
+    """A count and the first SHOWN items; --json has them all."""
+    if items:
+        out.print(f"{len(items)} {title}:")
+        for item in items[:SHOWN]:
+            out.print(f"  {item}", highlight=False)
+        if len(items) > SHOWN:
+            out.print(f"  … and {len(items) - SHOWN} more (all of them: --json)")
 
 
 @plan_app.command("apply")

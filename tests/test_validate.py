@@ -149,3 +149,30 @@ def test_line_numbers_come_from_the_file_even_though_it_is_read_fast(tmp_path):
     path = _broken(tmp_path, "coordinator: Sở Nội vụ", "coordinator: Sở Không Có")
     result = dondoc("plan", "validate", path, "--org", ORG)
     assert f"{path}:{_line_of('coordinator: Sở Không Có', path)}: plan.coordinator" in result.output
+
+
+def test_a_partner_outside_the_directory_is_a_warning_and_a_compound_cells_parts_are_listed(tmp_path, applied):
+    """A ministry named only as a coordinating party never stops a plan: warned, kept as text;
+    the reports a compound cell asks for are listed as the tasks they become."""
+    from sqlmodel import Session, select
+
+    from models.engine.apply import apply_plan
+    from models.org.directory import load_directory
+    from models.store.tables import Task
+
+    path = _broken(tmp_path, "coordinating: [Các cơ quan thông tấn báo chí]\n    timing: {phrase: Định kỳ hằng quý, "
+                             "kind: quarterly}",
+                   "coordinating: [Các cơ quan thông tấn báo chí, Bộ Tư pháp]\n    timing: {phrase: 'Thường xuyên, "
+                   "hằng quý báo cáo', kind: continuous, then: [{phrase: hằng quý báo cáo, kind: quarterly}]}")
+    result = dondoc("plan", "validate", path, "--org", ORG, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    (warning,) = [w for w in report["warnings"] if "Bộ Tư pháp" in w["message"]]
+    assert warning["field"] == "tasks[0].coordinating[1]" and "never chased" in warning["message"]
+    assert report["parts"] == ["1.1-BC: hằng quý báo cáo"]
+    human = dondoc("plan", "validate", path, "--org", ORG)
+    assert "1 further part(s) opened and chased as tasks of their own:\n  1.1-BC: hằng quý báo cáo" in human.stdout
+    apply_plan(applied, path, load_directory(ORG))
+    with Session(applied) as session:
+        task = session.exec(select(Task).where(Task.code == "1.1")).one()
+        assert task.partners == ["Bộ Tư pháp"]

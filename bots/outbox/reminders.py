@@ -12,6 +12,7 @@ from bots.zalo.layout import reminder_text
 from models.access.people import coordinator_address
 from models.chase import outbox
 from models.calendar.periods import period_words
+from models.calendar.reminders import LATE_ON_ARRIVAL
 from models.store.tables import Plan, Task
 
 CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
@@ -28,7 +29,7 @@ def shortened(text: str, most: int = 80) -> str:
 def render_reminder(lang: str, items: list, plan_number: str = "") -> tuple[str, dict | None]:
     """Text and inline keyboard for one chat: a line and a button per obligation (the button
     opens its card), or, for the coordinator, a line per unit with overdue tasks."""
-    if all(i.stage == "escalate-coordinator" for i in items):
+    if all(i.stage in COORDINATOR_STAGES for i in items):
         return _coordinator_summary(lang, items), None
     lines = [say(lang, "reminder_head", count=len(items), plan=plan_number)]
     items = sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code))
@@ -46,19 +47,33 @@ def render_reminder(lang: str, items: list, plan_number: str = "") -> tuple[str,
     return "\n".join(lines), markup
 
 
+# The coordinator's stages and the head of each one's section: work that was already overdue
+# when it was opened (the catch-up, once), then work that stayed overdue.
+COORDINATOR_STAGES = {LATE_ON_ARRIVAL: "late_head", "escalate-coordinator": "escalation_head"}
+
+
 def _coordinator_summary(lang: str, items: list) -> str:
+    lines = []
+    for stage, head in COORDINATOR_STAGES.items():
+        if section := [i for i in items if i.stage == stage]:
+            lines += _units_section(lang, head, section)
+    lines.append(say(lang, "escalation_tail"))
+    return "\n".join(lines)
+
+
+def _units_section(lang: str, head: str, items: list) -> list[str]:
+    """A head line, then a line per unit with its task codes, the units with most first."""
     by_unit: dict[str, list[str]] = defaultdict(list)
     for item in items:
         by_unit[item.unit].append(item.code)
-    lines = [say(lang, "escalation_head", count=len(items), units=len(by_unit))]
+    lines = [say(lang, head, count=len(items), units=len(by_unit))]
     ranked = sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for unit, codes in ranked[:UNITS_SHOWN]:
         shown = ", ".join(sorted(set(codes))[:CODES_SHOWN]) + ("…" if len(set(codes)) > CODES_SHOWN else "")
         lines.append(say(lang, "escalation_line", unit=unit, count=len(codes), codes=shown))
     if len(ranked) > UNITS_SHOWN:
         lines.append(say(lang, "escalation_more", units=len(ranked) - UNITS_SHOWN))
-    lines.append(say(lang, "escalation_tail"))
-    return "\n".join(lines)
+    return lines
 
 
 # --- by channel ------------------------------------------------------------------------

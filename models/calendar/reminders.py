@@ -101,16 +101,25 @@ def stages(opened_at: dt.datetime, due_at: dt.datetime | None, no_deadline: bool
         result.append(Stage(f"T-{days}", _morning(working_days_before(calendar, due_day, days), policy)))
     if policy.on_due_day:
         result.append(Stage("due", _morning(calendar.on_or_after(due_day), policy)))
+    # Work already late when it was opened (a plan loaded after its deadlines) is chased under the
+    # overdue policy from the day it opened, and the coordinator hears of it that day, once.
+    late = start.date() > due_day
+    base = start.date() if late else due_day
+    if late:
+        result.append(Stage(LATE_ON_ARRIVAL, start, to="coordinator"))
     for n in range(1, policy.overdue_max + 1):
-        result.append(Stage(f"overdue-{n}", _morning(calendar.add_working_days(due_day, n * policy.overdue_every),
+        result.append(Stage(f"overdue-{n}", _morning(calendar.add_working_days(base, n * policy.overdue_every),
                                                      policy)))
-    result.append(Stage("escalate-head", _morning(calendar.add_working_days(due_day, policy.escalate_head_after),
+    result.append(Stage("escalate-head", _morning(calendar.add_working_days(base, policy.escalate_head_after),
                                                   policy), to="head"))
     result.append(Stage("escalate-coordinator",
-                        _morning(calendar.add_working_days(due_day, policy.escalate_coordinator_after), policy),
+                        _morning(calendar.add_working_days(base, policy.escalate_coordinator_after), policy),
                         to="coordinator"))
-    kept = [s for s in result if s.name == "open" or s.at > start]  # nothing before it was opened
+    kept = [s for s in result if s.name in ("open", LATE_ON_ARRIVAL) or s.at > start]  # nothing before it opened
     return sorted(kept, key=lambda s: (s.at, s.name))
+
+
+LATE_ON_ARRIVAL = "late-on-arrival"  # the coordinator's catch-up: overdue on the day it was opened
 
 
 def _morning(day: dt.date, policy: ReminderPolicy) -> dt.datetime:

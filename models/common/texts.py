@@ -41,7 +41,7 @@ def day_text(moment: dt.datetime | None) -> str:
 
 
 STAGE_KEYS = {"open": "stage_open", "due": "stage_due", "escalate-head": "stage_head",
-              "escalate-coordinator": "stage_coordinator"}
+              "escalate-coordinator": "stage_coordinator", "late-on-arrival": "stage_late_on_arrival"}
 
 
 def stage_text(lang: str, stage: str) -> str:

@@ -28,6 +28,7 @@ from models.engine.lifecycle import NOT_CLOSED
 from models.engine.opening import insert_new_obligations
 from models.org.succession import successors_on
 from models.org.directory import Directory, cycles, successions
+from models.plans.parts import Part, parts_of
 from models.plans.plan import PlanSpec
 from models.store.tables import Area, Assignment, ChatLink, ClassMember, Contact, Event, Obligation, Plan, Task, Unit, UnitClass, utcnow
 from models.plans.validate import validate_plan
@@ -390,13 +391,18 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
     sync.rows(Area, ("plan_id", "code"), [{"plan_id": info.id, "code": a.id, "title": a.title,
                                            "serves": a.serves} for a in spec.areas], Area.plan_id == info.id)
     added_on = {t.code: t.added_on for t in sync.session.exec(select(Task).where(Task.plan_id == info.id))}
-    tasks = [{"plan_id": info.id, "code": t.id, "area_code": t.area, "text": t.text,
-              "timing_phrase": t.timing.phrase, "timing_kind": t.timing.kind.value, "timing_due": t.timing.due,
-              "timing_date": t.timing.date, "timing_start": t.timing.start, "timing_end": t.timing.end,
-              "schedule": _task_schedule(t),
-              "evidence_required": t.evidence_required,
-              "target": t.target.model_dump(mode="json") if t.target else None, "implements": t.implements,
-              "active": True, "added_on": added_on.get(t.id, today if known else None)} for t in spec.tasks]
+    tasks = []
+    for t in spec.tasks:
+        row = {"plan_id": info.id, "code": t.id, "area_code": t.area, "text": t.text,
+               "timing_phrase": t.timing.phrase, "timing_kind": t.timing.kind.value, "timing_due": t.timing.due,
+               "timing_date": t.timing.date, "timing_start": t.timing.start, "timing_end": t.timing.end,
+               "schedule": _task_schedule(t), "evidence_required": t.evidence_required,
+               "target": t.target.model_dump(mode="json") if t.target else None, "implements": t.implements,
+               "active": True, "added_on": added_on.get(t.id, today if known else None), "part_of": None,
+               "report_to": t.timing.report_to, "partners": _partners(t, directory)}
+        tasks.append(row)
+        tasks += [_part_row(row, part, t, added_on.get(part.code, today if known else None))
+                  for part in parts_of(t, spec.schedule)]
     for task in sync.deactivate(sync.rows(Task, ("plan_id", "code"), tasks, Task.plan_id == info.id)):
         _cancel_open(sync, [task.id], None, f"task {task.code} was removed from the plan")
     task_ids = {t.code: t.id for t in sync.session.exec(select(Task).where(Task.plan_id == info.id, Task.active))}
@@ -413,17 +419,41 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
         sync.session.get(Plan, info.id).applied_at = utcnow()
 
 
+def _part_row(task_row: dict, part: Part, task, added_on: dt.date | None) -> dict:
+    """A further part of the task (a report its cell asks for, a window's yearly progress): a
+    task of its own, with the task's units and reminders and the part's own schedule."""
+    own = dict(task_row["schedule"] or {})
+    own.pop("due", None)
+    if part.day:
+        own["due"] = {"day_of_last_month": part.day}
+    elif part.after_end:
+        own["due"] = {"after_end": part.after_end, "working_days": False}
+    return {**task_row, "code": part.code, "text": part.text, "timing_phrase": part.phrase,
+            "timing_kind": part.kind.value, "timing_due": part.due, "timing_date": None,
+            "timing_start": part.start, "timing_end": part.end, "schedule": own or None, "target": None,
+            "implements": None, "added_on": added_on, "part_of": task.id, "report_to": part.report_to}
+
+
+def _partners(task, directory: Directory) -> list[str] | None:
+    """Coordinating parties the directory does not hold (a ministry named as a partner): kept
+    as the plan writes them, informed in words, never chased."""
+    outside = [p for p in task.coordinating if directory.resolve(p) is None]
+    return outside or None
+
+
 def _assignments(spec: PlanSpec, directory: Directory, task_ids: dict[str, int]) -> Iterator[dict]:
-    """Each task's assignments, a unit named twice in a role (by two phrases) once."""
+    """Each task's assignments (and its parts' the same), a unit named twice in a role (by two
+    phrases) once."""
     d = directory.spec.directory.id
     for task in spec.tasks:
-        rows: dict[tuple, dict] = {}
-        for role in ("lead", "coordinating"):
-            for phrase in getattr(task, role):
-                for unit_id in directory.expand(phrase):
-                    key = (task_ids[task.id], qualify(d, unit_id), role)
-                    rows.setdefault(key, {"task_id": key[0], "unit_id": key[1], "role": role, "phrase": phrase})
-        yield from rows.values()
+        for code in [task.id, *(part.code for part in parts_of(task, spec.schedule))]:
+            rows: dict[tuple, dict] = {}
+            for role in ("lead", "coordinating"):
+                for phrase in getattr(task, role):
+                    for unit_id in directory.expand(phrase):
+                        key = (task_ids[code], qualify(d, unit_id), role)
+                        rows.setdefault(key, {"task_id": key[0], "unit_id": key[1], "role": role, "phrase": phrase})
+            yield from rows.values()
 
 
 def _leads(session: Session, task_ids: list[int]) -> dict[int, set[str]]:

@@ -75,6 +75,8 @@ def _periodic_openings(tasks: list[Task], period: Period, schedule: ScheduleSpec
     for task in tasks:
         if task.added_on and task.added_on > period.start:
             continue  # added to the plan after this period began: it opens from the next one
+        if (task.timing_start and period.end < task.timing_start) or (task.timing_end and period.start > task.timing_end):
+            continue  # "Năm 2026 và các năm tiếp theo", a window's yearly report: only within its span
         if task.timing_kind == kind:
             openings.append(Opening(task, period.id, period.start, period_deadline(period, task, schedule, calendar)))
         elif task.timing_kind == TimingKind.continuous and checkins:

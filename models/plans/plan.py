@@ -57,7 +57,9 @@ class TimingPart(Strict):
     kind: TimingKind
     due: str | None = None
     start: dt.date | None = None
+    end: dt.date | None = None
     day: int | None = Field(default=None, ge=1, le=31)
+    after_end: int | None = Field(default=None, ge=1, le=59)  # due this many days after the period ends
     report_to: str | None = None  # the unit the report goes to
 
     @field_validator("kind")
@@ -154,6 +156,17 @@ class ScheduleSpec(Strict):
     due_soon_days: int = Field(default=7, ge=0)  # "Sắp đến hạn" within this many days
     reminders: ReminderPolicy = ReminderPolicy()  # when the chase reminds and escalates
     digest: DigestPolicy = DigestPolicy()  # when the coordinator gets the digest
+    # A window across years ("Giai đoạn 2026-2030") asks for progress every year, due on this day
+    # (dd/mm, as provinces ask for the year's report in mid-December); none: only its final deadline.
+    window_report_due: str | None = "15/12"
+
+    @field_validator("window_report_due")
+    @classmethod
+    def _a_day_of_every_year(cls, value: str | None) -> str | None:
+        parts = (value or "").split("/")
+        if value is not None and (len(parts) != 2 or not all(is_number(p) for p in parts) or not day_month(*parts)):
+            raise ValueError(f'expected a day of the year as dd/mm that exists every year, got "{value}"')
+        return day_month(*parts) if value is not None else None
 
     @field_validator("continuous_every")
     @classmethod

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from models.org.directory import Directory, cycles, successions
+from models.plans.parts import parts_of
 from models.plans.plan import PlanSpec, load_plan
 from models.plans.timing import TimingKind
 from models.common.yamlio import InputError, Problem, field_name, line_of
@@ -23,6 +24,7 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
     needs_decision: list[str] = field(default_factory=list)
     decisions: list[Problem] = field(default_factory=list)  # per task needing one: where, and what to write
+    parts: list[str] = field(default_factory=list)  # "1.3-BC: định kỳ hằng quý báo cáo về Sở Tài chính"
     spec: PlanSpec | None = None  # the checked plan, when it could be read
 
     @property
@@ -33,7 +35,8 @@ class Report:
         return {"ok": self.ok, "areas": self.areas, "tasks": self.tasks,
                 "errors": [p.as_dict() for p in self.errors],
                 "warnings": [p.as_dict() for p in self.warnings],
-                "needs_decision": self.needs_decision, "decisions": [p.as_dict() for p in self.decisions]}
+                "needs_decision": self.needs_decision, "decisions": [p.as_dict() for p in self.decisions],
+                "parts": self.parts}
 
 
 class _Checker:
@@ -66,6 +69,7 @@ class _Checker:
             if task.implements and not self.spec.plan.parent:
                 self.problem(("tasks", i, "implements"), "implements a parent task, but the plan names no parent "
                              "(plan: parent: <the parent plan's id>)")
+            self.report.parts += [f"{part.code}: {part.phrase}" for part in parts_of(task, self.spec.schedule)]
             timing = task.timing.to_timing()
             if timing.needs_decision():
                 self.report.needs_decision.append(task.id)
@@ -103,7 +107,10 @@ class _Checker:
                 self.problem(path, f'"{phrase}" is outside government: recorded as informed, never chased',
                              warning=True)
             return
-        if target is None:
+        if target is None and not lead:  # a ministry named only as a partner: informed in words, not chased
+            self.problem(path, self.unknown(phrase, "a unit or class from the directory")
+                         + ": kept as the plan writes it, informed, never chased", warning=True)
+        elif target is None:
             self.problem(path, self.unknown(phrase, "a unit or class from the directory"))
         elif lead and target.kind == "class" and not self.directory.members(target.id):
             self.problem(path, f'class "{target.name}" has no members in the directory: '

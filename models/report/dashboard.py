@@ -334,6 +334,7 @@ def obligation_page(session: Session, viewer: Viewer, obligation_id: int, at: dt
     area = session.get(Area, (task.plan_id, task.area_code)) if task.area_code else None
     coordinating = list(session.exec(select(Unit.name).join(Assignment, Assignment.unit_id == Unit.id)
                                      .where(Assignment.task_id == task.id, Assignment.role == "coordinating")))
+    coordinating += task.partners or []  # parties outside the directory, as the plan names them
     category = session.exec(select(category_at(at)).where(Obligation.id == ob.id)).one()
     evidence = list(session.exec(select(Evidence).where(Evidence.obligation_id == ob.id).order_by(Evidence.at)))
     return ObligationPage(ob, task, plan, unit, area, coordinating, category, timeline(session, ob), evidence)

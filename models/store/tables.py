@@ -136,6 +136,12 @@ class Task(SQLModel, table=True):
     implements: str | None = Field(default=None, max_length=20)  # the parent plan's task code
     active: bool = True  # False once the plan drops the task
     added_on: dt.date | None = None  # set when a later apply adds it: opens from the next period
+    # A further part of a compound timing cell ("Thường xuyên, định kỳ hằng quý báo cáo về Sở Tài
+    # chính"), or a multi-year window's yearly progress report: a task of its own, coded "<task>-BC…",
+    # with the same units; part_of is the task's code.
+    part_of: str | None = Field(default=None, max_length=20)
+    report_to: str | None = None  # "… báo cáo về Sở Tài chính": where the report goes
+    partners: list | None = _json()  # coordinating parties outside the directory, as the plan names them
 
 
 class Assignment(SQLModel, table=True):
