@@ -30,6 +30,33 @@ def test_stages_of_a_quarter_obligation():
     assert result["escalate-coordinator"] == at("2019-10-21 07:30")
 
 
+def test_work_already_late_when_opened_is_chased_from_that_day_and_the_coordinator_told_once():
+    """A plan loaded on 4/11/2019 whose Q3 report was due 14/10: not one message then silence."""
+    result = {s.name: (s.at, s.to) for s in stages(at("2019-11-04 09:00"), at("2019-10-14 23:59:59"), False,
+                                                     POLICY, CAL)}
+    assert result["open"][0] == at("2019-11-04 09:00")
+    assert result["late-on-arrival"] == (at("2019-11-04 09:00"), "coordinator")
+    assert result["overdue-1"][0] == at("2019-11-06 07:30")  # every 2 working days from the opening day
+    assert result["overdue-2"][0] == at("2019-11-08 07:30")
+    assert result["escalate-head"] == (at("2019-11-07 07:30"), "head")
+    assert result["escalate-coordinator"] == (at("2019-11-11 07:30"), "coordinator")
+    on_time = [s.name for s in stages(at("2019-07-01 08:00"), at("2019-10-14 23:59:59"), False, POLICY, CAL)]
+    assert "late-on-arrival" not in on_time
+
+
+def test_the_coordinators_catch_up_names_the_units_with_late_work():
+    from types import SimpleNamespace
+
+    from bots.outbox.reminders import render_reminder
+
+    items = [SimpleNamespace(stage="late-on-arrival", unit=unit, code=code, obligation=None, task="")
+             for unit, code in (("UBND xã Nhơn Bình", "1.1"), ("UBND xã Nhơn Bình", "1.3"), ("Sở Y tế", "4.2"))]
+    text, markup = render_reminder("vi", items)
+    assert markup is None
+    assert text.startswith("<b>Quá hạn ngay khi được giao</b> (kế hoạch nạp sau hạn): 3 nhiệm vụ của 2 đơn vị")
+    assert "• UBND xã Nhơn Bình: 2 nhiệm vụ (1.1, 1.3)" in text and "• Sở Y tế: 1 nhiệm vụ (4.2)" in text
+
+
 def test_a_check_in_is_never_overdue():
     names = [s.name for s in stages(at("2019-07-01 09:00"), at("2019-09-30 23:59:59"), True, POLICY, CAL)]
     assert names[0] == "open" and all(n.startswith("checkin-") for n in names[1:])
