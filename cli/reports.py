@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from models.common.problems import InputError
-from cli.shared import (CalendarOption, DATE_FORMATS, PlanIdOption, check_day, check_span, check_period, check_plan, database,
-                        err, out, print_problems, resolve_unit)
+from cli.shared import (CalendarOption, DATE_FORMATS, PlanIdOption, check_day, check_span, check_period, check_plan,
+                        clean_exit, database, err, out, print_problems, resolve_unit, warn_unannounced)
 
 commands = typer.Typer()  # commands at the top level: dondoc reports
 outcome_app = typer.Typer(no_args_is_help=True, help="Outcome indices (PAPI, PAR INDEX, SIPAS) beside the plans.")
@@ -173,11 +173,13 @@ def preview(
     from models.chase.planning import preview_text
     from models.calendar.workcal import load_calendar
 
-    with Session(database()) as session:
+    with clean_exit(), Session(database()) as session:
         check_plan(session, plan)
         unit_id = resolve_unit(session, unit) if unit else None
-        planned = plan_preview(session, plan, start.date(), end.date(), load_calendar(calendar), unit_id)
+        days = load_calendar(calendar)
+        planned = plan_preview(session, plan, start.date(), end.date(), days, unit_id)
     print(preview_text(planned, limit) or "nothing to send in that range")
+    warn_unannounced(days, start.date(), end.date())
 
 
 @outcome_app.command("import")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
 from cli.shared import (CalendarOption, DATE_FORMATS, OrgOption, PlanIdOption, check_day, clean_exit, database,
-                        directory_if_named, err, fail, make_opener, out, refuse_overwrite)
+                        directory_if_named, err, fail, make_opener, out, refuse_overwrite, warn_unannounced)
 
 commands = typer.Typer()  # commands at the top level: dondoc running
 event_app = typer.Typer(no_args_is_help=True, help="Events that open on_event tasks.")
@@ -99,7 +99,10 @@ def open_obligations(
     with clean_exit(), transaction(database()) as session:
         opener = make_opener(session, plan, calendar)
         created = opener.period(period) if period is not None else opener.as_of(as_of.date())
+        first, last = opener.span
     out.print(f"{plan}: {created} obligation(s) opened")
+    if first is not None:
+        warn_unannounced(opener.calendar, first, last)
 
 
 @event_app.command("record")
@@ -147,6 +150,7 @@ def calendar_show(
     with clean_exit():
         cal = load_calendar(calendar)
     days_off, working = cal.exceptions(year)
+    warn_unannounced(cal, dt.date(year, 1, 1), dt.date(year, 12, 31))
     if as_json:
         print(json.dumps({"days_off": [d.day.isoformat() for d in days_off],
                           "working_days": [d.day.isoformat() for d in working]}))

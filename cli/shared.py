@@ -11,7 +11,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli.paths import DEFAULT_CALENDAR
 from models.common.problems import InputError, Problem
 
 
@@ -31,7 +30,8 @@ OrgOption = typer.Option(None, "--org", envvar="DONDOC_ORG", metavar="PATH",
                          help="Org directory YAML (default: the one DONDOC_ORG names, if set).")
 
 
-CalendarOption = typer.Option(DEFAULT_CALENDAR, "--calendar", help="Working-calendar YAML (swapped days).")
+CalendarOption = typer.Option(None, "--calendar", help="Working-calendar YAML (swapped days); default: the "
+                              "installation's ($DONDOC_HOME/plans/calendar/vn.yaml, else the shipped one).")
 
 
 PlanIdOption = typer.Option(..., "--plan", help="Plan id, as in the plan YAML.")
@@ -165,6 +165,13 @@ def parse_date(text: str, option: str) -> dt.date:
             continue
     err.print(f"[red]error[/] {option} {text}: expected a date as YYYY-MM-DD or dd/mm/yyyy")
     raise typer.Exit(1)
+
+
+def warn_unannounced(calendar, first: dt.date, last: dt.date) -> None:
+    """Say so when deadlines between these days are worked out on a year whose days off the
+    Government has not announced yet."""
+    if note := calendar.unannounced_note(first, last):
+        err.print(f"[yellow]warning[/] {note}", highlight=False)
 
 
 def make_opener(session, plan_id: str, calendar: Path):

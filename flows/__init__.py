@@ -16,7 +16,9 @@ from models.store.db import make_engine, transaction, upgrade
 from models.store.runlock import Busy, run_lock
 from models.store.tables import Plan, utcnow
 
-CALENDAR = "plans/calendar/vn.yaml"
+# The working calendar a scheduled run uses: none named means the installation's own
+# ($DONDOC_HOME/plans/calendar/vn.yaml, else the shipped one), wherever the process started.
+CALENDAR: str | None = None
 T = TypeVar("T")
 
 

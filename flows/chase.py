@@ -13,7 +13,7 @@ from models.calendar.workcal import load_calendar
 
 
 @flow(name="chase", log_prints=False)
-def chase(now: dt.datetime | None = None, calendar: str = CALENDAR) -> dict[str, int] | None:
+def chase(now: dt.datetime | None = None, calendar: str | None = CALENDAR) -> dict[str, int] | None:
     """Per plan, in one transaction each: the due stages of every open obligation become one
     outbox message per chat. Stages already planned are never planned again, so a run that
     died is simply run again."""

@@ -13,7 +13,7 @@ from models.calendar.workcal import load_calendar
 
 
 @flow(name="digest", log_prints=False)
-def digest(now: dt.datetime | None = None, calendar: str = CALENDAR, reports: str = "var/reports") -> dict[str, int] | None:
+def digest(now: dt.datetime | None = None, calendar: str | None = CALENDAR, reports: str = "var/reports") -> dict[str, int] | None:
     """Each plan's digests due now (its YAML sets the weekday and time), each made once; after
     a period ends, its Excel report too (written into `reports`, then sent as a document)."""
     now, engine, days = moment(now), database(), load_calendar(calendar)

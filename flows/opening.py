@@ -16,7 +16,7 @@ from models.calendar.workcal import VN, load_calendar
 
 
 @flow(name="open_obligations", log_prints=False)
-def open_obligations(as_of: dt.date | None = None, calendar: str = CALENDAR,
+def open_obligations(as_of: dt.date | None = None, calendar: str | None = CALENDAR,
                      now: dt.datetime | None = None) -> dict[str, int] | None:
     """Move the open obligations of units succeeded by `as_of` to their successors, then open
     everything due to be open on that day (default: today in Asia/Ho_Chi_Minh) for every

@@ -56,3 +56,49 @@ def test_24_november_is_the_admins_choice():
 def test_a_bad_year_is_one_line():
     result = runner.invoke(app, ["calendar", "show", "99999"])
     assert result.exit_code == 1 and "expected a year" in result.output
+
+
+def test_a_year_whose_days_off_are_not_announced_says_so():
+    later = runner.invoke(app, ["calendar", "show", "2027"])
+    assert later.exit_code == 0 and "the days off of 2027 are not announced yet (known through 2026)" in later.stderr
+    assert "not announced" not in runner.invoke(app, ["calendar", "show", "2026"]).stderr
+    cal = load_calendar(SHIPPED)
+    assert cal.announced(2026) and not cal.announced(2027)
+    announced = WorkingCalendar(CalendarSpec(announced=[2027]))  # an admin records "no swaps in 2027"
+    assert announced.announced(2027) and announced.unannounced_note(dt.date(2027, 1, 1), dt.date(2027, 12, 31)) is None
+
+
+def test_the_calendar_is_the_installations_wherever_a_command_starts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no plans/ folder here: the shipped calendar is still found
+    monkeypatch.delenv("DONDOC_HOME", raising=False)
+    assert load_calendar(None).is_working_day(dt.date(2026, 1, 10))  # the worked Saturday of 2026
+    home = tmp_path / "home"
+    (home / "plans" / "calendar").mkdir(parents=True)
+    (home / "plans" / "calendar" / "vn.yaml").write_text(
+        "days_off:\n  - {date: 2026-03-02, reason: an extra day off of this province}\n", encoding="utf-8")
+    monkeypatch.setenv("DONDOC_HOME", str(home))
+    assert not load_calendar(None).is_working_day(dt.date(2026, 3, 2))
+
+
+def test_a_named_calendar_file_that_is_missing_is_an_error_not_no_swaps(tmp_path):
+    result = runner.invoke(app, ["calendar", "show", "2026", "--calendar", str(tmp_path / "nowhere.yaml")])
+    assert result.exit_code == 1 and "the working-calendar file does not exist" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_opening_and_the_digest_warn_of_deadlines_in_an_unannounced_year(applied):
+    from sqlmodel import Session
+
+    from models.engine.opening import Opener
+    from models.report.digest import build_digest, digest_text, unannounced_years
+
+    with Session(applied) as session:
+        opener = Opener(session, "binh-dinh-53-2019", load_calendar(SHIPPED))
+        opener.period("2026-Q4")  # due in January 2027
+        session.commit()
+        assert opener.span[1].year == 2027
+        assert "2027 are not announced" in opener.calendar.unannounced_note(*opener.span)
+        assert unannounced_years(session, "binh-dinh-53-2019", load_calendar(SHIPPED)) == [2027]
+        digest = build_digest(session, "binh-dinh-53-2019", dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+        digest.unannounced = [2027]
+    assert "Lịch nghỉ bù năm 2027 chưa được công bố" in digest_text(digest)

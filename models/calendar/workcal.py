@@ -13,7 +13,9 @@ end of the next working day). Times are Asia/Ho_Chi_Minh.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import holidays
@@ -36,6 +38,9 @@ class CalendarSpec(Strict):
     working_days: list[DayNote] = []  # days off (weekends) that become working days: "làm bù"
     days_off: list[DayNote] = []  # working days that become days off
     culture_day_off: bool = False  # 24/11 "Ngày Văn hóa Việt Nam": the admin's explicit choice
+    # Years whose swapped days the Government has announced and this file (or the package) holds,
+    # also when there were none to add. A later year's days off are the statutory guess.
+    announced: list[int] = []
 
 
 # The `holidays` package's name for 24/11, which it marks a day off from 2026.
@@ -57,6 +62,8 @@ class WorkingCalendar:
         self.culture_day_off = spec.culture_day_off
         self.sources = sources or {d.date: d.reason for d in [*spec.working_days, *spec.days_off]}
         self._public = holidays.Vietnam()  # expands to each year as it is asked about
+        self.announced_through = max([*spec.announced, *(d.year for d in [*self.extra_working, *self.extra_off]),
+                                      _package_announced_through()])
         self._known: dict[dt.date, bool] = {}  # deadlines ask about the same days again and again
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -99,6 +106,19 @@ class WorkingCalendar:
             day += ONE_DAY
         return off, worked
 
+    def announced(self, year: int) -> bool:
+        """Whether the year's swapped days are known; later years are the statutory guess."""
+        return year <= self.announced_through
+
+    def unannounced_note(self, first: dt.date, last: dt.date) -> str | None:
+        """A warning when days between first and last fall in a year whose swaps are not announced."""
+        years = [y for y in range(first.year, last.year + 1) if not self.announced(y)]
+        if not years:
+            return None
+        shown = ", ".join(map(str, years[:3])) + ("…" if len(years) > 3 else "")
+        return (f"the days off of {shown} are not announced yet (known through {self.announced_through}): "
+                "statutory holidays only, no swapped days; deadlines there may move when they are announced")
+
     def holiday_name(self, day: dt.date) -> str | None:
         return self._public.get(day)
 
@@ -121,9 +141,31 @@ class WorkingCalendar:
         return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=VN)
 
 
+@lru_cache(maxsize=1)
+def _package_announced_through() -> int:
+    """The last year the `holidays` package knows Vietnam's swapped days for."""
+    public = holidays.Vietnam(years=range(2010, dt.date.today().year + 3))
+    return max([*getattr(public, "special_public_holidays", {}), 2019])
+
+
+def installed_calendar() -> Path:
+    """The installation's working calendar: $DONDOC_HOME/plans/calendar/vn.yaml when the
+    installation keeps its own, else the one shipped with the package (never the folder a
+    command happens to be started in)."""
+    home = os.environ.get("DONDOC_HOME")
+    own = Path(home) / "plans" / "calendar" / "vn.yaml" if home else None
+    return own if own is not None and own.exists() else SHIPPED_CALENDAR
+
+
+SHIPPED_CALENDAR = Path(__file__).resolve().parents[2] / "plans" / "calendar" / "vn.yaml"
+
+
 def load_calendar(path: Path | str | None) -> WorkingCalendar:
-    if path is None or not Path(path).exists():
-        return WorkingCalendar()
+    """The named calendar file (a missing one is an error, never silently no swaps), or the
+    installation's when none is named."""
+    path = Path(path) if path else installed_calendar()
+    if not path.exists():
+        raise InputError([Problem(str(path), None, "calendar", "the working-calendar file does not exist")])
     doc = load_yaml(path) or {}
     spec = check(CalendarSpec, doc, str(path))
     both = {d.date for d in spec.working_days} & {d.date for d in spec.days_off}

@@ -24,7 +24,7 @@ from models.store.tables import Assignment, Event, Obligation, OpeningRun, Plan,
 from models.common.text import code_key
 from models.plans.timing import NEEDS_DECISION, TimingKind
 from models.org.succession import successors_on
-from models.calendar.workcal import WorkingCalendar
+from models.calendar.workcal import VN, WorkingCalendar
 
 
 class OpeningError(Exception):
@@ -117,6 +117,7 @@ class Opener:
             session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)))
         self.policies = PolicyStore(session, self.plan)
         self._policy_ids: dict[str, int] = {}
+        self.span: tuple[dt.date | None, dt.date | None] = (None, None)  # first start, last deadline opened
 
     def period(self, period_id: str) -> int:
         try:
@@ -164,6 +165,9 @@ class Opener:
     # --- writing -------------------------------------------------------------------
 
     def _open(self, openings: list[Opening], what: str, on: dt.date) -> int:
+        if openings:  # the days these deadlines were worked out over (a caller may warn of unannounced years)
+            deadlines = [o.due_at.astimezone(VN).date() for o in openings if o.due_at]
+            self.span = (min(o.starts_on for o in openings), max(deadlines, default=on))
         version = plan_version(self.session, self.plan.id)
         if self.runs is not None:
             done, done_inputs = self.runs.get((self.plan.id, what), (None, None))

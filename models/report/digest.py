@@ -49,6 +49,7 @@ class Digest:
     previous_at: dt.datetime | None = None
     deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
     events: dict[str, int] = field(default_factory=dict)  # what assignees and coordinators did since
+    unannounced: list[int] = field(default_factory=list)  # years of open deadlines whose days off are a guess
 
     def totals(self) -> dict[str, int]:
         return {c.value: self.total[c] for c in Category} | {"due_soon": self.total.due_soon,
@@ -165,6 +166,7 @@ WORDS = {
            "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
            "extensions": "Đề nghị gia hạn chờ xử lý", "blockers": "Vướng mắc chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
            "untracked": "Chưa xác định thời hạn (chưa theo dõi)", "tasks": "nhiệm vụ",
+           "unannounced": "Lịch nghỉ bù năm {years} chưa được công bố: hạn trong các năm này tính theo ngày lễ luật định, có thể thay đổi",
            "units": "đơn vị", "tie": "{n} đơn vị, mỗi đơn vị {count} nhiệm vụ", "since": "so với lần trước", "newly": "mới mất liên lạc",
            "full_list": "danh sách đầy đủ: trang theo dõi, mục Liên lạc",
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
@@ -179,6 +181,7 @@ WORDS = {
            "blockers": "Blockers waiting",
            "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
            "untracked": "No timing set yet (not tracked)", "tasks": "tasks",
+           "unannounced": "The days off of {years} are not announced yet: deadlines there use the statutory holidays and may move",
            "units": "units", "tie": "{n} units with {count} each", "never_linked": "never linked",
            "since": "since last time", "newly": "newly lost",
            "full_list": "the full list: the dashboard's Reach page",
@@ -229,6 +232,7 @@ def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: Wor
         if kind == "period-end" and not _tracked(session, plan_id, period):
             continue  # a period that ended before any of it was tracked: nothing to report
         digest = build_digest(session, plan_id, now, kind, label, period)
+        digest.unannounced = unannounced_years(session, plan_id, calendar)
         run = DigestRun(plan_id=plan_id, kind=kind, label=label, made_at=now, totals=digest.totals())
         session.add(run)
         session.flush()  # its id goes in the report button
@@ -236,6 +240,15 @@ def send_digests(session: Session, plan_id: str, now: dt.datetime, calendar: Wor
         for chat in chats:
             added += _queue_digest(session, plan, digest, run, chat, report)
     return added
+
+
+def unannounced_years(session: Session, plan_id: str, calendar: WorkingCalendar) -> list[int]:
+    """Years holding the plan's open deadlines whose swapped days are not announced yet."""
+    last = session.exec(select(func.max(Obligation.due_at)).join(Task, Task.id == Obligation.task_id)
+                        .where(Task.plan_id == plan_id, Obligation.status.in_([s.value for s in ACTIVE]))).one()
+    if last is None:
+        return []
+    return [y for y in range(calendar.announced_through + 1, last.astimezone(VN).year + 1)]
 
 
 def _tracked(session: Session, plan_id: str, period: str) -> bool:
