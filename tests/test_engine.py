@@ -411,3 +411,27 @@ def test_a_reopening_whose_inputs_did_not_change_tries_no_insert(applied, direct
                                    "Công khai thu chi.\n    lead: [UBND cấp xã, Sở Nội vụ]"), name="leads.yaml")
     assert apply_plan(applied, leads, directory, today=JULY)
     assert len(reopen()) == 1
+
+
+def test_a_unit_added_to_a_class_is_asked_from_the_next_period_without_reapplying(applied, tmp_path):
+    """`org apply` adds a commune: every plan naming "UBND cấp xã" assigns it its share from the
+    next period; the period already open is left as it was."""
+    from models.engine.apply import apply_directory
+    from models.store.tables import Assignment
+
+    open_period(applied, "2019-Q3")
+    before = len(obligations(applied, code="1.3", period="2019-Q3"))
+    text = ORG.read_text(encoding="utf-8") + ("  - id: xa-99999\n    name: UBND xã Thử Nghiệm\n    level: commune\n"
+                                              "    parent: huyen-540\n")
+    edited = tmp_path / "org.yaml"
+    edited.write_text(text, encoding="utf-8")
+    changes = apply_directory(applied, load_directory(edited), today=dt.date(2019, 8, 15))
+    assert any(c.subject == "assignment" and "joined UBND cấp xã" in c.detail for c in changes)
+    with Session(applied) as session:
+        joined = session.exec(select(Assignment).where(Assignment.unit_id == "binh-dinh/xa-99999")).all()
+        assert joined and {a.since for a in joined} == {dt.date(2019, 8, 15)}
+    open_period(applied, "2019-Q3")
+    assert len(obligations(applied, code="1.3", period="2019-Q3")) == before
+    open_period(applied, "2019-Q4")
+    assert {o.unit_id for o in obligations(applied, code="1.3", period="2019-Q4")} >= {"binh-dinh/xa-99999"}
+    assert len(obligations(applied, code="1.3", period="2019-Q4")) == before + 1

@@ -194,7 +194,12 @@ def sync_directory(sync: Sync, directory: Directory, today: dt.date) -> bool:
     sync.rows(UnitClass, ("id",), classes, UnitClass.directory_id == d)
     members = [{"class_id": qualify(d, c), "unit_id": qualify(d, u)}
                for c in directory.classes for u in directory.members(c)]
+    before = set(sync.session.exec(select(ClassMember.class_id, ClassMember.unit_id)
+                                   .where(ClassMember.class_id.startswith(d + "/"))).all())
     sync.delete(sync.rows(ClassMember, ("class_id", "unit_id"), members, ClassMember.class_id.startswith(d + "/")))
+    moved = before ^ {(m["class_id"], m["unit_id"]) for m in members}
+    if before and moved:  # not the directory's first load
+        _reach_class_members(sync, directory, {class_id for class_id, _ in moved}, today)
     structural = len(sync.changes) > start
     contacts = [{"unit_id": qualify(d, u.id), "name": c.name, "role": c.role, "phone": c.phone, "email": c.email,
                  "head": c.head, "channels": c.channels} for u in directory.spec.units for c in u.contacts]
@@ -498,6 +503,42 @@ def _cancel_open(sync: Sync, task_ids: list[int], units: set[str] | None, note: 
         if units is None or ob.unit_id in units:
             lifecycle.cancel(sync.session, ob, sync.actor, note)
             sync.note(Change("obligation", "cancelled", str(ob.id), f"cancelled ({note})"))
+
+
+def _reach_class_members(sync: Sync, directory: Directory, changed: set[str], today: dt.date) -> None:
+    """Plans already applied that name a class whose members changed ("UBND cấp xã" gained a
+    commune) follow it without being applied again: a unit added to (or moved into) the class is
+    assigned from the next period (`since`), a unit no longer in it no longer is."""
+    d = directory.spec.directory.id
+    phrases = {}  # the plans' words for the changed classes → the class
+    for phrase in sync.session.exec(select(Assignment.phrase).distinct()).all():
+        target = directory.resolve(phrase)
+        if target is not None and target.kind == "class" and qualify(d, target.id) in changed:
+            phrases[phrase] = target.id
+    if not phrases:
+        return
+    have = {(a.task_id, a.unit_id, a.role): a for a in sync.session.exec(
+        select(Assignment).where(Assignment.phrase.in_(phrases)))}
+    wanted: dict[tuple, dict] = {}
+    for task_id, role, phrase in {(a.task_id, a.role, a.phrase) for a in have.values()}:
+        for unit_id in directory.members(phrases[phrase]):
+            key = (task_id, qualify(d, unit_id), role)
+            wanted.setdefault(key, {"task_id": task_id, "unit_id": key[1], "role": role, "phrase": phrase})
+    added = [{**row, "since": today} for key, row in wanted.items() if key not in have]
+    gone = [a for key, a in have.items() if key not in wanted]
+    for row in added:
+        sync.session.add(Assignment(**row))
+        sync.note(Change("assignment", "added", f"{row['task_id']}/{row['unit_id']}",
+                         f"joined {row['phrase']}: asked from the next period"))
+    for assignment in gone:
+        sync.session.delete(assignment)
+        sync.note(Change("assignment", "removed", f"{assignment.task_id}/{assignment.unit_id}",
+                         f"no longer in {assignment.phrase}"))
+    plans = {plan_id for plan_id in sync.session.exec(select(Task.plan_id).where(
+        Task.id.in_({row["task_id"] for row in added} | {a.task_id for a in gone}))).all()}
+    for plan in sync.session.exec(select(Plan).where(Plan.id.in_(plans))):
+        plan.leads_version += 1  # openings see their inputs changed
+    sync.session.flush()
 
 
 def _record_directory(session: Session, sync: Sync, directory: Directory, structural: bool, actor: str) -> None:

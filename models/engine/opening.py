@@ -39,6 +39,7 @@ class Opening:
     starts_on: dt.date
     due_at: dt.datetime | None
     no_deadline: bool = False
+    per_period: bool = False  # a periodic or check-in opening: a unit that joined a class later waits for the next
 
 
 def schedule_of(plan: Plan) -> ScheduleSpec:
@@ -78,9 +79,11 @@ def _periodic_openings(tasks: list[Task], period: Period, schedule: ScheduleSpec
         if (task.timing_start and period.end < task.timing_start) or (task.timing_end and period.start > task.timing_end):
             continue  # "Năm 2026 và các năm tiếp theo", a window's yearly report: only within its span
         if task.timing_kind == kind:
-            openings.append(Opening(task, period.id, period.start, period_deadline(period, task, schedule, calendar)))
+            openings.append(Opening(task, period.id, period.start, period_deadline(period, task, schedule, calendar),
+                                    per_period=True))
         elif task.timing_kind == TimingKind.continuous and checkins:
-            openings.append(Opening(task, period.id, period.start, calendar.deadline(period.end), no_deadline=True))
+            openings.append(Opening(task, period.id, period.start, calendar.deadline(period.end), no_deadline=True,
+                                    per_period=True))
     return openings
 
 
@@ -178,7 +181,8 @@ class Opener:
             return 0  # nothing applied since this very opening completed
         now = self.now or utcnow()
         rows = [{"task_id": o.task.id, "period": o.period, "starts_on": o.starts_on, "due_at": o.due_at,
-                 "no_deadline": o.no_deadline, "policy_id": self._policy_id(o.task)} for o in openings]
+                 "no_deadline": o.no_deadline, "policy_id": self._policy_id(o.task), "per_period": o.per_period}
+                for o in openings]
         inputs = self._inputs(rows)
         created = 0
         if inputs != done_inputs:  # else: applied elsewhere, the same inputs, nothing new
@@ -245,6 +249,7 @@ class Opener:
         """Lead units merged, split or dissolved by `on`: their duties go to their successors."""
         successors = {unit.id for unit_id in merged
                       for unit in successors_on(self.session, self.session.get(Unit, unit_id), on) if unit.active}
+        row = {k: v for k, v in row.items() if k != "per_period"}
         rows = [{**row, "unit_id": unit_id, "status": "open", "opened_at": now, "original_due_at": row["due_at"]}
                 for unit_id in sorted(successors)]
         return insert_new_obligations(self.session, rows)
@@ -257,7 +262,7 @@ def _merged(on):
 
 CHUNK = 500
 VALUE_COLUMNS = {"task_id": Integer(), "period": String(), "starts_on": Date(), "due_at": UTCDateTime(),
-                 "no_deadline": Boolean(), "policy_id": Integer()}
+                 "no_deadline": Boolean(), "policy_id": Integer(), "per_period": Boolean()}
 
 
 @lru_cache(maxsize=64)
@@ -266,7 +271,7 @@ def _open_statement(dialect: str, rows: int):
     `rows` tasks given as parameters. Written once per size as text: SQLAlchemy's VALUES
     construct is compiled anew on every call, which cost more than running it."""
     cast = {"starts_on": "CAST({} AS DATE)", "due_at": "CAST({} AS TIMESTAMP WITH TIME ZONE)",
-            "period": "CAST({} AS VARCHAR)"} if dialect == "postgresql" else {}
+            "period": "CAST({} AS VARCHAR)", "per_period": "CAST({} AS BOOLEAN)"} if dialect == "postgresql" else {}
     tuples = ", ".join("(" + ", ".join(cast.get(name, "{}").format(f":{name}_{i}") for name in VALUE_COLUMNS) + ")"
                        for i in range(rows))
     now = "CAST(:now AS TIMESTAMP WITH TIME ZONE)" if dialect == "postgresql" else ":now"
@@ -279,6 +284,7 @@ def _open_statement(dialect: str, rows: int):
         JOIN assignment a ON a.task_id = {o["task_id"]} AND a.role = 'lead'
         JOIN unit u ON u.id = a.unit_id
         WHERE u.active AND (u.successor_on IS NULL OR u.successor_on > :on)
+          AND (a.since IS NULL OR NOT {o["per_period"]} OR a.since <= {o["starts_on"]})
         ON CONFLICT (task_id, unit_id, period) DO NOTHING"""
     params = [bindparam(f"{name}_{i}", type_=kind) for i in range(rows) for name, kind in VALUE_COLUMNS.items()]
     return text(sql).bindparams(*params, bindparam("now", type_=UTCDateTime()), bindparam("on", type_=Date()))

@@ -152,6 +152,8 @@ class Assignment(SQLModel, table=True):
     unit_id: str = Field(foreign_key="unit.id", max_length=80, index=True)
     role: str = Field(max_length=12)  # "lead" or "coordinating"
     phrase: str  # the plan's words that named it: "UBND cấp xã"
+    since: dt.date | None = None  # joined the class the phrase names after the plan was applied: asked
+    #                               from the next period on (None: from the plan's start)
 
 
 # --- what later capabilities fill ------------------------------------------------
