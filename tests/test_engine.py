@@ -284,6 +284,30 @@ def test_a_past_day_counts_as_it_stood_then(applied):
         assert extended_then == 0 and rollup(session, "plan", utcnow(), plan_id=PLAN_ID)[0].extended == 1
 
 
+def test_a_past_digest_and_report_show_blockers_progress_and_evidence_as_they_stood(applied):
+    """A blocker reported on 18/10 and progress of 22/10 are not in a digest or report of 15/10;
+    the progress of 16/10 is, and a note changed later shows as it was written then."""
+    from models.report.digest import build_digest
+    from models.report.period import build_report
+
+    open_period(applied, "2019-Q3")
+    ob = one(applied)
+    act(applied, ob, lifecycle.report_progress, 40, "t", "bắt đầu", when="2019-10-16")
+    act(applied, ob, lifecycle.mark_blocked, "chưa có kinh phí", "t", when="2019-10-18")
+    act(applied, ob, lifecycle.report_progress, 80, "t", "đã có kinh phí", when="2019-10-22")
+
+    def seen(day: str):
+        with Session(applied) as session:
+            digest = build_digest(session, PLAN_ID, at(day), period="2019-Q3")
+            row = next(r for r in build_report(session, PLAN_ID, at(day), period="2019-Q3").rows
+                       if r.obligation_id == ob)
+            return [b["reason"] for b in digest.blockers], row.progress, row.blocked
+
+    assert seen("2019-10-17") == ([], 40, "")
+    assert seen("2019-10-19") == (["chưa có kinh phí"], 40, "chưa có kinh phí")
+    assert seen("2019-10-23") == ([], 80, "")
+
+
 def test_rollups_by_every_grouping_add_up(applied):
     open_period(applied, "2019-Q3")
     with Session(applied) as session:

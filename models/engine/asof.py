@@ -53,3 +53,27 @@ def obligations_at(at: dt.datetime):
              .outerjoin(change, change.id == first_change.c.event_id)
              .subquery("obligation_at"))
     return aliased(Obligation, state, name="obligation_at", adapt_on_names=True)  # the rebuilt columns by name
+
+
+def fields_at(session, obligation_ids: list[int], at: dt.datetime) -> dict[int, dict]:
+    """The other fields people change (progress, value, note, requested deadline) as they stood
+    at a past instant, for the obligations changed since: the snapshot kept before the first
+    change after it. An obligation missing from the answer stood as it stands now."""
+    if at >= utcnow() - PRESENT or not obligation_ids:
+        return {}
+    found: dict[int, dict] = {}
+    for start in range(0, len(obligation_ids), 5000):
+        chunk = obligation_ids[start:start + 5000]
+        events = session.exec(select(Event.obligation_id, Event.before).where(
+            Event.obligation_id.in_(chunk), Event.at > at, Event.was_status.is_not(None)).order_by(Event.id))
+        for obligation_id, before in events:
+            found.setdefault(obligation_id, before or {})
+    return found
+
+
+def as_it_stood(current, snapshot: dict, name: str):
+    """A field as it stood: from the snapshot when it holds the field, else the current value."""
+    if name not in snapshot:
+        return getattr(current, name)
+    value = snapshot[name]
+    return dt.datetime.fromisoformat(value) if name.endswith("_at") and isinstance(value, str) else value

@@ -21,7 +21,7 @@ from models.calendar.periods import period_words, MONTHS, Period, period_contain
 from models.plans.plan import DigestPolicy
 from models.report.render import environment
 from models.report.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
-from models.engine.asof import obligations_at
+from models.engine.asof import as_it_stood, fields_at, obligations_at
 from models.store.tables import ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
 from models.calendar.workcal import VN, WorkingCalendar
 
@@ -66,8 +66,8 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
     tallies = rollup(session, "area", at, plan_id=plan_id, due_soon_days=schedule.due_soon_days, period=period)
     digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", Tally.summed(("total",), tallies),
                     every_area(session, plan_id, tallies),
-                    [], _extensions(session, plan_id), unreachable_units(session, plan), _uncertain(session, plan),
-                    _reach(session, plan), _blockers(session, plan_id, period))
+                    [], _extensions(session, plan_id, at), unreachable_units(session, plan), _uncertain(session, plan),
+                    _reach(session, plan), _blockers(session, plan_id, period, at))
     digest.worst_units, digest.worst_tie = _worst_units(session, plan_id, at, top, period)
     digest.untracked = untracked_tasks(session, plan_id)
     _since_previous(session, digest)
@@ -91,24 +91,31 @@ def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int,
         (sum(1 for _, count in ranked if count == tied), tied)
 
 
-def _extensions(session: Session, plan_id: str) -> list[dict]:
-    rows = session.exec(select(Obligation, Task.code, Unit.name).join(Task, Task.id == Obligation.task_id)
-                        .join(Unit, Unit.id == Obligation.unit_id)
-                        .where(Task.plan_id == plan_id, Obligation.status == "extension_requested")
-                        .order_by(Obligation.requested_due_at, Unit.name))
-    return [{"unit": unit, "code": code, "period": ob.period, "due": ob.due_at, "requested": ob.requested_due_at,
-             "reason": ob.note or ""} for ob, code, unit in rows]
-
-
-def _blockers(session: Session, plan_id: str, period: str | None) -> list[dict]:
-    """What the units say blocks them (the reason they gave), oldest report first."""
-    query = (select(Obligation, Task.code, Unit.name).join(Task, Task.id == Obligation.task_id)
-             .join(Unit, Unit.id == Obligation.unit_id)
-             .where(Task.plan_id == plan_id, Obligation.status == "blocked").order_by(Obligation.id))
+def _in_status(session: Session, plan_id: str, status: str, at: dt.datetime, period: str | None = None):
+    """(obligation as it stood at `at`, what it said then, task code, unit name) of the plan's
+    obligations in this status at `at`."""
+    ob = obligations_at(at)
+    query = (select(ob, Task.code, Unit.name).join(Task, Task.id == ob.task_id).join(Unit, Unit.id == ob.unit_id)
+             .where(Task.plan_id == plan_id, ob.status == status).order_by(ob.id))
     if period:
-        query = query.where(Obligation.period == period)
-    return [{"unit": unit, "code": code, "period": ob.period, "reason": ob.note or ""}
-            for ob, code, unit in session.exec(query)]
+        query = query.where(ob.period == period)
+    found = session.exec(query).all()
+    earlier = fields_at(session, [o.id for o, *_ in found], at)
+    return [(o, earlier.get(o.id, {}), code, unit) for o, code, unit in found]
+
+
+def _extensions(session: Session, plan_id: str, at: dt.datetime) -> list[dict]:
+    """Extension requests waiting at `at`, the earliest asked-for deadline first."""
+    rows = [{"unit": unit, "code": code, "period": o.period, "due": o.due_at,
+             "requested": as_it_stood(o, was, "requested_due_at"), "reason": as_it_stood(o, was, "note") or ""}
+            for o, was, code, unit in _in_status(session, plan_id, "extension_requested", at)]
+    return sorted(rows, key=lambda r: (r["requested"] is None, r["requested"] or at, r["unit"]))
+
+
+def _blockers(session: Session, plan_id: str, period: str | None, at: dt.datetime) -> list[dict]:
+    """What the units said blocked them at `at` (the reason they gave), oldest report first."""
+    return [{"unit": unit, "code": code, "period": o.period, "reason": as_it_stood(o, was, "note") or ""}
+            for o, was, code, unit in _in_status(session, plan_id, "blocked", at, period)]
 
 
 def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str]]:

@@ -21,7 +21,7 @@ from models.plans.plan import TargetSpec
 from models.report.render import environment
 from models.report.rollup import LABELS, LEVEL_NAMES, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
 from models.common.text import code_key, plain_text
-from models.engine.asof import obligations_at
+from models.engine.asof import as_it_stood, fields_at, obligations_at
 from models.report.outcomes import plan_figures
 from models.calendar.periods import period_words
 from models.store.tables import Assignment, Event, Evidence, Obligation, OutcomeIndex, Plan, Task, Unit
@@ -151,23 +151,28 @@ def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due
                      at, plan_id, unit_id, period, due_from, due_to, ob)
     found = session.exec(query).all()
     ids = [ob.id for ob, *_ in found]
-    evidence = _evidence_counts(session, ids)
+    evidence = _evidence_counts(session, ids, at)
     extensions = _extension_history(session, ids, at)
     coordinating = _coordinating(session, {task.id for _, task, *_ in found})
     notes = _latest_notes(session, ids, at)
-    rows = [Row(task.area_code or "", task.code, task.text, unit, level, coordinating.get(task.id, ""), ob.period,
-                ob.due_at, ob.original_due_at, Category(cat), ob.status, ob.done_at if ob.status == "done" else None,
-                ob.progress, extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, ob), obligation_id=ob.id,
-                note=notes.get(ob.id, ""), blocked=(ob.note or "") if ob.status == "blocked" else "")
-            for ob, task, unit, level, cat in found]
+    earlier = fields_at(session, ids, at)  # progress, value and notes as they stood at `at`
+    rows = []
+    for ob, task, unit, level, cat in found:
+        was = earlier.get(ob.id, {})
+        rows.append(Row(task.area_code or "", task.code, task.text, unit, level, coordinating.get(task.id, ""),
+                        ob.period, ob.due_at, ob.original_due_at, Category(cat), ob.status,
+                        ob.done_at if ob.status == "done" else None, as_it_stood(ob, was, "progress"),
+                        extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, as_it_stood(ob, was, "value")),
+                        obligation_id=ob.id, note=notes.get(ob.id, ""),
+                        blocked=(as_it_stood(ob, was, "note") or "") if ob.status == "blocked" else ""))
     return sorted(rows, key=lambda r: (code_key(r.code), r.period, r.unit))
 
 
-def _measured(task: Task, ob: Obligation) -> tuple[str, float | None, bool | None]:
+def _measured(task: Task, value: float | None) -> tuple[str, float | None, bool | None]:
     if not task.target:
         return "", None, None
     target = TargetSpec.model_validate(task.target)
-    return target.text(), ob.value, target.met(ob.value)
+    return target.text(), value, target.met(value)
 
 
 def targets_summary(report: "Report") -> tuple[int, int, int]:
@@ -183,11 +188,12 @@ def _in_chunks(ids: list[int], size: int = 5000):
         yield ids[start:start + size]
 
 
-def _evidence_counts(session: Session, ids: list[int]) -> dict[int, int]:
+def _evidence_counts(session: Session, ids: list[int], at: dt.datetime) -> dict[int, int]:
+    """Files of proof sent by `at`, per obligation."""
     counts: dict[int, int] = {}
     for chunk in _in_chunks(ids):
-        counts.update(session.exec(select(Evidence.obligation_id, func.count()).where(Evidence.obligation_id.in_(chunk))
-                                   .group_by(Evidence.obligation_id)).all())
+        counts.update(session.exec(select(Evidence.obligation_id, func.count()).where(
+            Evidence.obligation_id.in_(chunk), Evidence.at <= at).group_by(Evidence.obligation_id)).all())
     return counts
 
 
