@@ -7,12 +7,14 @@ from pathlib import Path
 
 import typer
 
-from cli.shared import OrgOption, database, directory_if_named, err, fail, find_unit, out, resolve_unit
+from cli.shared import (OrgOption, database, directory_if_named, err, fail, find_unit, out, print_problems,
+                        resolve_unit)
 
 commands = typer.Typer()  # commands at the top level: dondoc people
 person_app = typer.Typer(no_args_is_help=True, help="One person's data: export it, or erase it on request.")
 web_app = typer.Typer(invoke_without_command=True, pretty_exceptions_show_locals=False,
                       help="The web dashboard: serve it, or print a sign-in link.")
+contacts_app = typer.Typer(no_args_is_help=True, help="A province's contact list: invite everyone on it.")
 
 
 @commands.command()
@@ -98,6 +100,68 @@ def _invite_one(session, unit_id: str, contact: str, role: str, channel: str, ad
     token = create_invitation(session, unit_id, contact, role)
     username = os.environ.get("DONDOC_BOT_USERNAME", "dondoc_bot")
     return f"https://t.me/{username}?{'startgroup' if group else 'start'}={token}"
+
+
+@contacts_app.command("import")
+def contacts_import(
+    source: Path = typer.Argument(..., help="The contact list: .csv or .xlsx with columns for the unit, the "
+                                  "person's name, and any of role, phone, e-mail, Zalo (headers as offices write "
+                                  "them: Đơn vị, Họ và tên, Chức vụ, Số điện thoại, Email, Zalo)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the list and say what would be sent; send nothing."),
+    shown: int = typer.Option(20, "--show", metavar="N", help="Units without anyone listed at the end."),
+) -> None:
+    """Invite every person on a contact list: an e-mail invitation to each address, an SMS one to
+    each phone, a Zalo pairing code for each Zalo number (printed, to hand out); heads (Chủ tịch,
+    Giám đốc, Trưởng phòng …) also get escalations. All or nothing: one bad row invites nobody.
+    Ends with the units that have open work and still nobody, the most work first."""
+    from sqlmodel import Session
+
+    from models.access.contacts import read_contact_list, unit_names, units_without_anyone
+    from models.common.problems import InputError
+    from models.org.vocabulary import name_key
+
+    try:
+        rows = read_contact_list(source)
+    except InputError as exc:
+        print_problems(exc.problems, "red", "error")
+        raise typer.Exit(1) from None
+    lines, problems = [], []
+    with Session(database()) as session:
+        units = unit_names(session)
+        for row in rows:
+            where = f"{source}:{row.line}"
+            unit_id = units.get(name_key(row.unit)) if row.unit else None
+            if unit_id is None:
+                problems.append(f'{where}: unit: no unit "{row.unit}" in the directory (by id, name or alias)')
+                continue
+            if not row.channels():
+                problems.append(f"{where}: {row.name or 'contact'}: no phone, e-mail or Zalo to invite on")
+                continue
+            for channel, address in row.channels():
+                try:
+                    lines.append(_invite_one(session, unit_id, row.name, "head" if row.head else "assignee",
+                                             channel, None if channel == "zalo" else address))
+                except ValueError as exc:
+                    problems.append(f"{where}: {channel}: {exc}")
+        if problems or dry_run:
+            session.rollback()
+        else:
+            session.commit()
+        nobody = units_without_anyone(session) if not problems else []
+    for problem in problems:
+        err.print(f"[red]error[/] {problem}", highlight=False)
+    if problems:
+        err.print(f"[red]nobody invited[/]: {len(problems)} problem(s) in {source}")
+        raise typer.Exit(1)
+    for text in lines:
+        out.print(text, highlight=False)
+    out.print(f"{len(lines)} invitation(s) {'would be made (dry run)' if dry_run else 'made'} "
+              f"for {len(rows)} person(s)")
+    out.print(f"units with open work and still nobody: {len(nobody)}")
+    for unit_id, name, count in nobody[:shown]:
+        out.print(f"  {name} ({unit_id}): {count} open", highlight=False)
+    if len(nobody) > shown:
+        out.print(f"  … and {len(nobody) - shown} more (the dashboard's Liên lạc page lists all)")
 
 
 @web_app.callback()

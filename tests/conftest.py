@@ -19,6 +19,7 @@ from models.store.db import make_engine, upgrade
 from models.org.directory import load_directory
 from tests.mailkit import smtp  # noqa: F401  (fixtures the tests of several modules use)
 from tests.webkit import web  # noqa: F401
+from tests.clikit import dondoc  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_PLANS = ROOT / "tests" / "plans"  # copies of ../shared/plans: a clone alone carries what its tests read

@@ -13,16 +13,6 @@ runner = CliRunner()
 PLAN_ID = "binh-dinh-53-2019"
 
 
-@pytest.fixture
-def dondoc(tmp_path, monkeypatch):
-    monkeypatch.setenv("DONDOC_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-
-    def run(*args):
-        return runner.invoke(app, [str(a) for a in args])
-    assert run("plan", "apply", PLAN, "--org", ORG).exit_code == 0
-    return run
-
-
 def test_open_a_period_twice(dondoc):
     first = dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3")
     assert first.exit_code == 0 and "1463 obligation(s) opened" in first.stdout

@@ -77,7 +77,7 @@ def test_the_digest_counts_what_was_counted_by_hand(outcomes):
     assert total["no_deadline"] == len(quarter) - len(dated)
     assert total.extended == 1
     assert [(x["unit"], x["code"]) for x in digest.extensions] == [("UBND phường Đống Đa (thành phố Quy Nhơn)", "1.1")]
-    unreachable = {name: why for _, name, why in digest.unreachable}
+    unreachable = {name: why for _, name, why, _ in digest.unreachable}
     assert unreachable["UBND phường Nhơn Phú (thành phố Quy Nhơn)"] == "Forbidden: bot was blocked by the user"
     assert "UBND phường Nhơn Bình (thành phố Quy Nhơn)" not in unreachable  # A has a live chat
     assert digest.uncertain == 1

@@ -458,7 +458,8 @@ class Reach:
 
 def reach(session: Session, viewer: Viewer) -> Reach:
     plans = visible_plans(session, viewer)
-    unreachable = [(plan.number, *unit) for plan in plans for unit in unreachable_units(session, plan)]
+    unreachable = sorted(((plan.number, *unit) for plan in plans for unit in unreachable_units(session, plan)),
+                         key=lambda row: -row[4])  # the most open work first, across plans
     directories = {p.directory_id + "/" for p in plans}
 
     def in_scope_unit(unit_id: str) -> bool:

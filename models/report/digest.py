@@ -118,17 +118,19 @@ def _blockers(session: Session, plan_id: str, period: str | None, at: dt.datetim
             for o, was, code, unit in _in_status(session, plan_id, "blocked", at, period)]
 
 
-def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str]]:
-    """Units with active obligations that no live chat speaks for: their dead link's reason,
-    or "never linked"."""
-    open_units = (select(Obligation.unit_id).join(Task, Task.id == Obligation.task_id)
-                  .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE])).distinct())
+def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str, int]]:
+    """Units with active obligations that no live chat speaks for, the most open work first:
+    (id, name, their dead link's reason or "" for never linked, open obligations)."""
     live = select(ChatLink.unit_id).where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]))
-    rows = session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(open_units), Unit.id.not_in(live))
-                        .order_by(Unit.name)).all()
+    open_work = func.count(Obligation.id)
+    rows = session.exec(select(Unit.id, Unit.name, open_work).join(Obligation, Obligation.unit_id == Unit.id)
+                        .join(Task, Task.id == Obligation.task_id)
+                        .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE]),
+                               Unit.id.not_in(live))
+                        .group_by(Unit.id, Unit.name).order_by(open_work.desc(), Unit.name)).all()
     dead = {unit_id: reason for unit_id, reason in session.exec(
         select(ChatLink.unit_id, ChatLink.dead_reason).where(ChatLink.dead_reason.is_not(None)))}
-    return [(unit_id, name, dead.get(unit_id, "")) for unit_id, name in rows]
+    return [(unit_id, name, dead.get(unit_id, ""), count) for unit_id, name, count in rows]
 
 
 def _reach(session: Session, plan: Plan) -> dict[str, int]:
@@ -163,7 +165,7 @@ def _since_previous(session: Session, digest: Digest) -> None:
     digest.events = dict(rows.all())
     lost = set(session.exec(select(ChatLink.unit_id).where(ChatLink.unlinked_at > previous.made_at,
                                                            ChatLink.unlinked_at <= digest.at)))
-    digest.newly_unreachable = [(name, why) for unit_id, name, why in digest.unreachable if unit_id in lost]
+    digest.newly_unreachable = [(name, why) for unit_id, name, why, _ in digest.unreachable if unit_id in lost]
 
 
 # --- rendering ------------------------------------------------------------------

@@ -24,7 +24,7 @@ from models.common.text import code_key, plain_text
 from models.engine.asof import as_it_stood, fields_at, obligations_at
 from models.report.outcomes import plan_figures
 from models.calendar.periods import period_words
-from models.store.tables import Assignment, Event, Evidence, Obligation, OutcomeIndex, Plan, Task, Unit
+from models.store.tables import Assignment, Event, Evidence, OutcomeIndex, Plan, Task, Unit
 from models.calendar.workcal import VN
 
 PERIOD_ID = re.compile(r"\d{4}(-(Q[1-4]|H[12]|\d{2}))?")  # not "once", events or dated windows
