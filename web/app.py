@@ -24,13 +24,15 @@ from sqlmodel import Session, select
 from models.common.texts import stage_text
 from models.report import dashboard
 from models.engine import lifecycle
+from models.engine.opening import untracked_tasks
 from models.common.clock import utcnow
+from models.common.text import code_key
 from models.common.problems import InputError
 from models.common.tokens import same_secret
 from models.calendar.periods import period_words
 from models.report.period import on_time_rate, on_time_trend
 from models.report.rollup import LABELS, REPORT_FOUR, Tally
-from models.store.tables import Area, ChatLink, Evidence, Obligation, Plan
+from models.store.tables import Area, ChatLink, Evidence, Obligation, Plan, Task
 from models.access.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session,
                                     open_session, redeem_login_link, session_of, signed_link_used, viewer_of)
 from models.access.people import EVIDENCE_TYPES, MAX_EVIDENCE
@@ -289,7 +291,8 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         area_rows = [(a.title, matrix.by_area.get(a.code, Tally((a.code,)))) for a in matrix.areas]
         trend = on_time_trend(session, plan_id, at, viewer.unit_only, period or None)
         outcomes = dashboard.outcomes(session, plan, at)
-        return render(request, "plan.html.j2", viewer, plan=plan, period=period, matrix=matrix,
+        untracked = len(untracked_tasks(session, plan_id)) if viewer.role == "coordinator" else 0
+        return render(request, "plan.html.j2", viewer, plan=plan, period=period, matrix=matrix, untracked=untracked,
                       tally=matrix.total,
                       periods=dashboard.plan_periods(session, plan_id),
                       area_chart=charts.split_bars(area_rows, LABELS[lang]), legend=charts.legend(LABELS[lang]),
@@ -581,6 +584,48 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         except InputError as exc:
             return review_page(request, viewer, draft, 400, [(p.field or "plan", p.message) for p in exc.problems])
         return RedirectResponse(f"/plans/{quote(draft.plan['plan']['id'])}", 303)
+
+    # --- tasks whose timing sets no schedule: an admin's decision ----------------------------
+
+    def timing_page(request: Request, viewer: Viewer, session: Session, plan: Plan, status: int = 200,
+                    error: str = "") -> HTMLResponse:
+        from models.engine.decisions import decisions
+        from models.engine.opening import untracked_tasks
+        from models.plans.timing import KINDS_WITH_A_SCHEDULE
+
+        waiting = set(untracked_tasks(session, plan.id))
+        decided = decisions(session, plan.id)
+        tasks = [t for t in session.exec(select(Task).where(Task.plan_id == plan.id, Task.active))
+                 if t.code in waiting or t.code in decided]
+        others = [p for p in dashboard.visible_plans(session, viewer) if p.id != plan.id]
+        return render(request, "timing.html.j2", viewer, status, plan=plan,
+                      tasks=sorted(tasks, key=lambda t: code_key(t.code)),
+                      waiting=waiting, decided=decided, others=others, kinds=KINDS_WITH_A_SCHEDULE, error=error)
+
+    @app.get("/plans/{plan_id}/timing", response_class=HTMLResponse)
+    def timing_decisions(request: Request, plan_id: str, viewer: Viewer = Depends(signed_in),
+                         session: Session = Depends(database)):
+        coordinating(viewer)
+        return timing_page(request, viewer, session, _visible_plan(session, viewer, plan_id))
+
+    @app.post("/plans/{plan_id}/timing/{code}")
+    def decide_timing(request: Request, plan_id: str, code: str, kind: str = Form(""), date: str = Form(""),
+                      due: str = Form(""), start: str = Form(""), end: str = Form(""), linked_plan: str = Form(""),
+                      viewer: Viewer = Depends(checked), session: Session = Depends(database)):
+        from models.engine.decisions import DecisionError, decide
+
+        coordinating(viewer)
+        plan = _visible_plan(session, viewer, plan_id)
+        if linked_plan and not viewer.sees_plan(linked_plan):
+            raise NotFound()
+        timing = None if linked_plan else {"kind": kind, "date": date, "due": due, "start": start, "end": end}
+        try:
+            decide(session, plan_id, code, f"web:{viewer.actor}", timing, linked_plan or None)
+        except DecisionError as exc:
+            session.rollback()
+            return timing_page(request, viewer, session, plan, 400, f"{code}: {exc}")
+        session.commit()
+        return RedirectResponse(f"/plans/{quote(plan_id)}/timing#task-{quote(code)}", 303)
 
     @app.get("/imports/{draft_id}/plan.yaml")
     def import_yaml(draft_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):

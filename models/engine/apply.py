@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel, select
 
 from models.engine import lifecycle
 from models.engine import policies
+from models.engine.decisions import decided_columns, decisions
 from models.engine.lifecycle import NOT_CLOSED
 from models.engine.opening import insert_new_obligations
 from models.org.succession import successors_on
@@ -396,6 +397,7 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
     sync.rows(Area, ("plan_id", "code"), [{"plan_id": info.id, "code": a.id, "title": a.title,
                                            "serves": a.serves} for a in spec.areas], Area.plan_id == info.id)
     added_on = {t.code: t.added_on for t in sync.session.exec(select(Task).where(Task.plan_id == info.id))}
+    decided = decisions(sync.session, info.id) if known else {}
     tasks = []
     for t in spec.tasks:
         row = {"plan_id": info.id, "code": t.id, "area_code": t.area, "text": t.text,
@@ -405,6 +407,8 @@ def sync_plan(sync: Sync, spec: PlanSpec, directory: Directory, content_hash: st
                "target": t.target.model_dump(mode="json") if t.target else None, "implements": t.implements,
                "active": True, "added_on": added_on.get(t.id, today if known else None), "part_of": None,
                "report_to": t.timing.report_to, "partners": _partners(t, directory)}
+        if t.timing.to_timing().needs_decision():  # an admin's schedule for it, kept across applies
+            row.update(decided_columns(decided.get(t.id)))
         tasks.append(row)
         tasks += [_part_row(row, part, t, added_on.get(part.code, today if known else None))
                   for part in parts_of(t, spec.schedule)]

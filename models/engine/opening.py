@@ -20,7 +20,7 @@ from models.store.db import insert_for
 from models.calendar.periods import MONTHS, Period, parse_period, period_containing
 from models.engine.policies import PolicyStore, preload_policy_versions, task_policy
 from models.plans.plan import DueRule, ScheduleSpec, TaskSchedule
-from models.store.tables import Assignment, Event, Obligation, OpeningRun, Plan, Task, Unit, UTCDateTime, utcnow
+from models.store.tables import Assignment, Event, Obligation, OpeningRun, Plan, Task, TimingDecision, Unit, UTCDateTime, utcnow
 from models.common.text import code_key
 from models.plans.timing import NEEDS_DECISION, TimingKind
 from models.org.succession import successors_on
@@ -392,6 +392,8 @@ def _what(plan: Plan, day: dt.date, period: str | None) -> str:
 def untracked_tasks(session: Session, plan_id: str) -> list[str]:
     """Codes of the plan's tasks that open nothing until an admin sets their timing."""
     tasks = session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)).all()
-    waiting = [t for t in tasks if TimingKind(t.timing_kind) in NEEDS_DECISION
-               or (t.timing_kind == TimingKind.window and not (t.timing_start and t.timing_end))]
+    linked = set(session.exec(select(TimingDecision.task_code).where(TimingDecision.plan_id == plan_id,
+                                                                     TimingDecision.linked_plan.is_not(None))))
+    waiting = [t for t in tasks if t.code not in linked and (TimingKind(t.timing_kind) in NEEDS_DECISION
+               or (t.timing_kind == TimingKind.window and not (t.timing_start and t.timing_end)))]
     return sorted((t.code for t in waiting), key=code_key)

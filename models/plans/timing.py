@@ -49,6 +49,7 @@ class TimingKind(StrEnum):
 
 # Kinds that open nothing until an admin sets a schedule.
 NEEDS_DECISION = {TimingKind.per_rule, TimingKind.unspecified, TimingKind.unknown}
+KINDS_WITH_A_SCHEDULE = [k.value for k in TimingKind if k not in NEEDS_DECISION]
 PERIODIC = (TimingKind.monthly, TimingKind.quarterly, TimingKind.semiannual, TimingKind.annual)
 
 

@@ -393,3 +393,17 @@ class ImportCorrection(SQLModel, table=True):
     value: dict | None = _json()  # {"value": …}
     by: str
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TimingDecision(SQLModel, table=True):
+    """An admin's decision for a task whose timing cell sets no schedule ("Theo Kế hoạch riêng",
+    "Theo quy định tại …"): a schedule of its own, or the plan that tracks it. Kept apart from
+    the plan's file, so applying the plan again keeps it."""
+    __table_args__ = (UniqueConstraint("plan_id", "task_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", max_length=80, index=True)
+    task_code: str = Field(max_length=20)
+    timing: dict | None = _json()  # {kind, date, due, start, end}: the schedule decided
+    linked_plan: str | None = Field(default=None, max_length=80)  # or: the plan that tracks this task
+    by: str
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
