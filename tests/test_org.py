@@ -92,6 +92,22 @@ def test_todays_gia_lai_is_drafted_from_the_2025_map():
     assert "Nghị định 45/2025/NĐ-CP" in draft["directory"]["source"]
 
 
+def test_a_centrally_run_city_is_drafted_with_its_own_departments_and_words():
+    """Thành phố Hồ Chí Minh: the departments its council set up on 20/02/2025 (no combined
+    culture-sports-tourism department; Du lịch, Giao thông Công chánh … of its own), and
+    "thành phố" where a province writes "tỉnh"; a province not listed is told what to check."""
+    from models.org.draft import draft_directory
+    draft = draft_directory("Hồ Chí Minh")
+    by_name = {u["name"]: u for u in draft["units"]}
+    departments = {n for n, u in by_name.items() if u["level"] == "department"}
+    assert len(departments) == 16 and "Sở Văn hóa, Thể thao và Du lịch" not in departments
+    assert {"Sở Văn hóa và Thể thao", "Sở Du lịch", "Sở Giao thông Công chánh", "Sở Dân tộc và Tôn giáo"} <= departments
+    assert {"UBND thành phố", "Công an thành phố", "Thanh tra thành phố", "Văn phòng UBND thành phố"} <= set(by_name)
+    assert "Công an tỉnh" in by_name["Công an thành phố"]["aliases"]  # plans written for provinces still resolve
+    assert "Hồ Chí Minh" in draft["directory"]["source"] and "20/02/2025" in draft["directory"]["source"]
+    assert "check the province's decision" in draft_directory("Gia Lai")["directory"]["source"]
+
+
 def test_the_old_map_is_drafted_from_the_same_installation():
     from models.org.draft import draft_directory
     draft = draft_directory("Bình Định", "2020")

@@ -15,11 +15,14 @@ completes contacts and adds what differs locally (Sở Ngoại vụ, Sở Dân t
 from __future__ import annotations
 
 import json
+import re
 from importlib.metadata import version
+from pathlib import Path
 
 import vietnam_provinces
 
 from models.common.text import fold, nfc
+from models.common.yamlio import load_yaml
 
 # Specialised agencies of a provincial People's Committee (Decree 24/2014/NĐ-CP,
 # Arts. 8-9, as in force in 2019), each with the short forms plans use.
@@ -187,13 +190,45 @@ def merged_into(old_name: str) -> str | None:
     return None
 
 
+PROVINCE_DEPARTMENTS = Path(__file__).resolve().parents[2] / "plans" / "org" / "departments-2025.yaml"
+OPTIONAL_2025 = ["Sở Ngoại vụ", "Sở Dân tộc và Tôn giáo", "Sở Du lịch", "Sở Quy hoạch - Kiến trúc"]
+
+
 def draft_2025(query: str) -> dict:
     wards = find_province_2025(query)
     name, code = wards[0]["province"], int(wards[0]["provinceCode"])
     local = [unit for ward in sorted(wards, key=lambda w: int(w["wardCode"])) for unit in _commune_units_2025(ward)]
-    return _directory(name, code, DEPARTMENTS_2025, _province_agencies_2025(_bare(name)), local,
-                      f"vietnamadminunits {version('vietnamadminunits')} (the 34-province map of 1 July 2025, "
-                      "official codes); departments: Nghị định 45/2025/NĐ-CP")
+    departments, source = departments_2025(code)
+    draft = _directory(name, code, departments, _province_agencies_2025(_bare(name)), local,
+                       f"vietnamadminunits {version('vietnamadminunits')} (the 34-province map of 1 July 2025, "
+                       f"official codes); departments: {source}")
+    return _as_a_city(draft) if name.startswith("Thành phố ") else draft
+
+
+def departments_2025(code: int) -> tuple[list[tuple[str, str, list[str]]], str]:
+    """The province's departments and where they come from: the uniform twelve of Nghị định
+    45/2025/NĐ-CP, changed as plans/org/departments-2025.yaml records for the province."""
+    own = (load_yaml(PROVINCE_DEPARTMENTS) or {}).get("provinces", {}).get(f"{code:02d}")
+    if own is None:
+        return DEPARTMENTS_2025, ("Nghị định 45/2025/NĐ-CP, the twelve every province has; check the province's "
+                                  f"decision for those only some have ({', '.join(OPTIONAL_2025)})")
+    kept = [d for d in DEPARTMENTS_2025 if d[0] not in own.get("without", [])]
+    added = [(d["id"], d["name"], d.get("aliases", [])) for d in own.get("add", [])]
+    return kept + added, " ".join(own["source"].split())
+
+
+def _as_a_city(draft: dict) -> dict:
+    """A centrally-run city writes "thành phố" where a province writes "tỉnh" ("UBND thành phố",
+    "Công an thành phố"); the province's wording stays an alias, as generic plans use it."""
+    for unit in draft["units"]:
+        if unit["level"] in ("commune", "commune_agency"):
+            continue
+        city = re.sub(r"\btỉnh\b", "thành phố", unit["name"])
+        if city != unit["name"]:
+            aliases = [re.sub(r"\btỉnh\b", "thành phố", a) for a in unit.get("aliases", [])]
+            unit["aliases"] = list(dict.fromkeys([*aliases, unit["name"], *unit.get("aliases", [])]))
+            unit["name"] = city
+    return draft
 
 
 def _province_agencies_2025(short: str) -> list[dict]:

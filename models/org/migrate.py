@@ -45,6 +45,9 @@ DISTRICTS_ENDED = ("the district level ended on 1 July 2025 (Luật Tổ chức 
                    "name a successor instead if another unit carries this work on")
 
 
+DISTRICT_POLICE_ENDED = dt.date(2025, 3, 1)  # no district police from then: the province's police took their work
+
+
 class MigrationError(Exception):
     """The old directories cannot be migrated as asked (one line saying why)."""
 
@@ -144,6 +147,13 @@ def _succession(directory: Directory, unit, finder: _Finder, on: dt.date, depart
     d = directory.spec.directory.id
     entry = {"unit": f"{d}/{unit.id}", "on": on.isoformat()}
     level = unit.level
+    if level == Level.district_agency and "cong-an-cap-huyen" in (unit.classes or []):
+        # The old province's police first (then on with it to the new province's): a chain.
+        police = next((f"{d}/{u.id}" for u in directory.spec.units if u.id == "cong-an-tinh"), None)
+        if police or finder.named("Công an tỉnh"):
+            return {**entry, "on": DISTRICT_POLICE_ENDED.isoformat(), "to": police or finder.named("Công an tỉnh"),
+                    "note": "district police ended on 1 March 2025 (the police's two-level organisation): "
+                            "their work went to the provincial police"}
     if level in (Level.district, Level.district_agency):
         return {**entry, "closed": DISTRICTS_ENDED}
     if level in (Level.commune, Level.commune_agency):

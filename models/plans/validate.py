@@ -132,7 +132,8 @@ class _Checker:
                          f'"{self.suggest_replacement(phrase, members)}"', warning=True)
             return
         heirs = sorted({self.names.get(s.id, s.id) for s in ended if s.id})
-        if self.directory.resolve(phrase).kind == "class" or heirs == [self.directory.resolve(phrase).name]:
+        target = self.directory.resolve(phrase)
+        if (target.kind == "class" and len(heirs) > 1) or heirs == [target.name]:
             return  # a class follows its members; a unit that only moved province keeps its name
         shown = ", ".join(heirs[:3]) + (f" and {len(heirs) - 3} more" if len(heirs) > 3 else "")
         self.problem(path, f'"{phrase}": from {on:%d/%m/%Y} its obligations open for {shown}; '
