@@ -61,6 +61,7 @@ def _yearly_progress(task: TaskSpec, schedule: ScheduleSpec) -> tuple | None:
     if timing.kind is not TimingKind.window or not (timing.start and timing.end) or not schedule.window_report_due \
             or timing.end.year <= timing.start.year or any(p.kind is TimingKind.annual for p in timing.then):
         return None
-    phrase = f"báo cáo tiến độ hằng năm, {timing.start.year}–{timing.end.year - 1}"
+    first, last = timing.start.year, timing.end.year - 1
+    phrase = f"báo cáo tiến độ năm {first}" if first == last else f"báo cáo tiến độ hằng năm, {first}–{last}"
     return (phrase, TimingKind.annual, schedule.window_report_due, None, None, timing.start,
             dt.date(timing.end.year - 1, 12, 31), None)
