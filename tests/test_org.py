@@ -93,18 +93,20 @@ def test_todays_gia_lai_is_drafted_from_the_2025_map():
 
 
 def test_a_centrally_run_city_is_drafted_with_its_own_departments_and_words():
-    """Thành phố Hồ Chí Minh: the departments its council set up on 20/02/2025 (no combined
-    culture-sports-tourism department; Du lịch, Giao thông Công chánh … of its own), and
-    "thành phố" where a province writes "tỉnh"; a province not listed is told what to check."""
+    """Thành phố Hồ Chí Minh: the fifteen departments its council set up on 01/7/2025 (no combined
+    culture-sports-tourism department; Du lịch, An toàn thực phẩm … of its own), and "thành phố"
+    where a province writes "tỉnh"; Hà Nội its own fifteen; a province not listed is told what to check."""
     from models.org.draft import draft_directory
     draft = draft_directory("Hồ Chí Minh")
     by_name = {u["name"]: u for u in draft["units"]}
     departments = {n for n, u in by_name.items() if u["level"] == "department"}
-    assert len(departments) == 16 and "Sở Văn hóa, Thể thao và Du lịch" not in departments
-    assert {"Sở Văn hóa và Thể thao", "Sở Du lịch", "Sở Giao thông Công chánh", "Sở Dân tộc và Tôn giáo"} <= departments
+    assert len(departments) == 15 and "Sở Văn hóa, Thể thao và Du lịch" not in departments
+    assert {"Sở Văn hóa và Thể thao", "Sở Du lịch", "Sở An toàn thực phẩm", "Sở Dân tộc và Tôn giáo"} <= departments
     assert {"UBND thành phố", "Công an thành phố", "Thanh tra thành phố", "Văn phòng UBND thành phố"} <= set(by_name)
     assert "Công an tỉnh" in by_name["Công an thành phố"]["aliases"]  # plans written for provinces still resolve
-    assert "Hồ Chí Minh" in draft["directory"]["source"] and "20/02/2025" in draft["directory"]["source"]
+    assert "Hồ Chí Minh" in draft["directory"]["source"] and "01/7/2025" in draft["directory"]["source"]
+    hanoi = {u["name"] for u in draft_directory("Hà Nội")["units"] if u["level"] == "department"}
+    assert len(hanoi) == 15 and "Sở Quy hoạch - Kiến trúc" in hanoi
     assert "check the province's decision" in draft_directory("Gia Lai")["directory"]["source"]
 
 
