@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from models.common.problems import InputError
-from cli.shared import (CalendarOption, DATE_FORMATS, PlanIdOption, check_day, check_span, check_period, check_plan,
+from cli.shared import (CalendarOption, DATE_FORMATS, PeriodOption, PlanIdOption, check_day, check_span, check_period, check_plan,
                         clean_exit, database, err, out, print_problems, resolve_unit, warn_unannounced)
 
 commands = typer.Typer()  # commands at the top level: dondoc reports
@@ -56,7 +56,7 @@ def status(
 def digest(
     plan: str = PlanIdOption,
     as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="As it stood at the end of this day."),
-    period: str = typer.Option(None, "--period", help="Only this period's obligations, e.g. 2019-Q3."),
+    period: str = PeriodOption,
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
     """The coordinator's digest as plain text (the bot sends the same to coordinators)."""
@@ -81,7 +81,7 @@ def digest(
 @commands.command()
 def report(
     plan: str = PlanIdOption,
-    period: str = typer.Option(None, "--period", help="One period, e.g. 2019-Q3."),
+    period: str = PeriodOption,
     start: dt.datetime = typer.Option(None, "--from", formats=DATE_FORMATS, help="Obligations due from this day..."),
     end: dt.datetime = typer.Option(None, "--to", formats=DATE_FORMATS, help="...to this day."),
     unit: str = typer.Option(None, "--unit", help="Only this unit's record."),

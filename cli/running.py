@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
-from cli.shared import (CalendarOption, DATE_FORMATS, OrgOption, PlanIdOption, check_day, clean_exit, database,
+from cli.shared import (CalendarOption, DATE_FORMATS, OrgOption, PeriodOption, PlanIdOption, check_day, clean_exit, database,
                         directory_if_named, err, fail, make_opener, out, refuse_overwrite, warn_unannounced)
 
 commands = typer.Typer()  # commands at the top level: dondoc running
@@ -84,7 +84,7 @@ def serve(
 @commands.command("open")
 def open_obligations(
     plan: str = PlanIdOption,
-    period: str = typer.Option(None, "--period", help="2019-Q3, 2019-H1, 2019 or 2019-07."),
+    period: str = PeriodOption,
     as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS,
                                       help="Open everything due to be open on this day."),
     calendar: Path = CalendarOption,

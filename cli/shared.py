@@ -37,6 +37,17 @@ CalendarOption = typer.Option(None, "--calendar", help="Working-calendar YAML (s
 PlanIdOption = typer.Option(..., "--plan", help="Plan id, as in the plan YAML.")
 
 
+def _period_words(value: str | None) -> str | None:
+    from models.calendar.periods import period_id
+    return period_id(value) if value else value
+
+
+# A period as an id (2019-Q3) or as officials write it ("Quý III/2019", "6 tháng đầu năm 2026").
+PeriodOption = typer.Option(None, "--period", callback=_period_words,
+                            help='One period: 2019-Q3 or "Quý III/2019", 2019-H1 or "6 tháng đầu năm 2019", '
+                                 '2019-07 or "tháng 7/2019", 2019 or "năm 2019".')
+
+
 def print_problems(problems: list[Problem], style: str, label: str) -> None:
     for problem in problems:
         err.print(f"[{style}]{label}[/] {problem}", highlight=False, markup=True, soft_wrap=True)

@@ -19,9 +19,19 @@ def test_open_a_period_twice(dondoc):
     assert "0 obligation(s) opened" in dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3").stdout
 
 
+def test_periods_as_officials_write_them(dondoc):
+    opened = dondoc("open", "--plan", PLAN_ID, "--period", "Quý III/2019")
+    assert opened.exit_code == 0 and "1463 obligation(s) opened" in opened.stdout
+    assert "0 obligation(s) opened" in dondoc("open", "--plan", PLAN_ID, "--period", "quí 3 năm 2019").stdout
+    digest = dondoc("digest", "--plan", PLAN_ID, "--period", "Quý III/2019", "--as-of", "2019-10-20")
+    assert digest.exit_code == 0, digest.output
+    wrong = dondoc("open", "--plan", PLAN_ID, "--period", "Quý V/2019")
+    assert wrong.exit_code == 1 and '"Quý V/2019" is not a period' in wrong.stderr
+
+
 def test_open_errors_are_one_line(dondoc):
     bad_period = dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q5")
-    assert bad_period.exit_code == 1 and "not a period id" in bad_period.stderr
+    assert bad_period.exit_code == 1 and "is not a period (expected" in bad_period.stderr
     unknown = dondoc("open", "--plan", "nope", "--period", "2019-Q3")
     assert unknown.exit_code == 1 and 'no plan "nope"' in unknown.stderr
     both = dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q3", "--as-of", "2019-08-01")
@@ -182,7 +192,7 @@ def test_the_dashboard_outcome_and_sms_commands(dondoc):
 @pytest.mark.parametrize("args, message", [
     (["open", "--plan", PLAN_ID, "--period", "9999-Q4"], '"9999-Q4": the year must be 1990-2100'),
     (["open", "--plan", PLAN_ID, "--period", "0001-Q1"], '"0001-Q1": the year must be 1990-2100'),
-    (["open", "--plan", PLAN_ID, "--period", ""], '"" is not a period id'),
+    (["open", "--plan", PLAN_ID, "--period", ""], '"" is not a period (expected'),
     (["open", "--plan", PLAN_ID, "--as-of", "9999-12-31"], "--as-of 9999-12-31: the year must be 1990-2100"),
     (["status", "--plan", PLAN_ID, "--as-of", "9999-12-31"], "the year must be 1990-2100"),
     (["report", "--plan", PLAN_ID, "--period", "2019-Q9", "--format", "xlsx"], '--period "2019-Q9": binh-dinh-53-2019 '

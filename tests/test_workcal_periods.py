@@ -143,3 +143,11 @@ def test_bad_period_ids(bad):
 def test_calendar_spec_in_code():
     cal = WorkingCalendar(CalendarSpec(days_off=[DayNote(date=D(2019, 7, 8), reason="x")]))
     assert not cal.is_working_day(D(2019, 7, 8))
+
+
+def test_a_period_as_officials_write_it():
+    from models.calendar.periods import period_id
+    assert [period_id(t) for t in ("Quý III/2019", "quý 3 năm 2019", "Quí IV - 2025", "6 tháng đầu năm 2026",
+                                   "6 tháng cuối năm 2026", "Tháng 7/2019", "tháng 12 năm 2025", "Năm 2025",
+                                   "2019-Q3", "Quý V/2019")] == [
+        "2019-Q3", "2019-Q3", "2025-Q4", "2026-H1", "2026-H2", "2019-07", "2025-12", "2025", "2019-Q3", "Quý V/2019"]

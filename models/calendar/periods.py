@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models.common.text import fold
+
 
 class Basis(StrEnum):
     calendar = "calendar"
@@ -65,17 +67,39 @@ _ID = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])|H
 YEARS = (1990, 2100)  # plans dondoc can hold, and the working calendar can count days for
 
 
-def parse_period(period_id: str, basis: Basis) -> Period:
-    m = _ID.match(period_id.strip())
+_QUARTER_WORDS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def period_id(text: str) -> str:
+    """A period as officials write it → its id: "Quý III/2019" → 2019-Q3, "6 tháng đầu năm 2026"
+    → 2026-H1, "tháng 7/2019" → 2019-07, "năm 2025" → 2025. An id, or anything else, is returned
+    as it is (parse_period says what is wrong with it)."""
+    folded = re.sub(r"\s+", " ", fold(text)).strip().replace("qui ", "quy ")
+    year = r"(?:nam )?(?P<y>\d{4})"
+    if m := re.fullmatch(rf"quy (?P<q>iv|iii|ii|i|[1-4]) ?(?:/|-|nam| )? ?{year}", folded):
+        return f"{m['y']}-Q{_QUARTER_WORDS[m['q']]}"
+    if m := re.fullmatch(rf"(?:6|sau) thang (?P<h>dau|cuoi)(?: nam)? ?(?:/|-)? ?{year}", folded):
+        return f"{m['y']}-H{1 if m['h'] == 'dau' else 2}"
+    if m := re.fullmatch(rf"thang (?P<m>\d{{1,2}}) ?(?:/|-|nam| )? ?{year}", folded):
+        return f"{m['y']}-{int(m['m']):02d}"
+    if m := re.fullmatch(r"nam (?P<y>\d{4})", folded):
+        return m["y"]
+    return text.strip()
+
+
+def parse_period(period_id_or_words: str, basis: Basis) -> Period:
+    period_id_ = period_id(period_id_or_words)
+    m = _ID.match(period_id_)
     if not m:
-        raise ValueError(f'"{period_id}" is not a period id (expected 2019, 2019-H1, 2019-Q3 or 2019-07)')
+        raise ValueError(f'"{period_id_or_words}" is not a period (expected 2019-Q3 or "Quý III/2019", 2019-H1 or '
+                         '"6 tháng đầu năm 2019", 2019-07 or "tháng 7/2019", 2019 or "năm 2019")')
     year = int(m.group("year"))
     if not YEARS[0] <= year <= YEARS[1]:
-        raise ValueError(f'"{period_id}": the year must be {YEARS[0]}-{YEARS[1]}')
+        raise ValueError(f'"{period_id_or_words}": the year must be {YEARS[0]}-{YEARS[1]}')
     if m.group("month"):
         month = int(m.group("month"))
         if not 1 <= month <= 12:
-            raise ValueError(f'"{period_id}": no month {month}')
+            raise ValueError(f'"{period_id_or_words}": no month {month}')
         return make_period(1, year, month, basis)
     if m.group("quarter"):
         return make_period(3, year, int(m.group("quarter")), basis)
