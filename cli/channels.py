@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from models.common.problems import InputError
-from cli.shared import DATE_FORMATS, database, err, out, print_problems
+from cli.shared import parse_day, database, err, out, print_problems
 
 sms_app = typer.Typer(no_args_is_help=True, help="Text messages: what they cost.")
 email_app = typer.Typer(no_args_is_help=True, help="E-mail: addresses that bounce.")
@@ -17,7 +17,7 @@ zalo_app = typer.Typer(no_args_is_help=True, help="Zalo: the bot's webhook.")
 
 @sms_app.command("usage")
 def sms_usage(
-    since: dt.datetime = typer.Option(None, "--since", formats=DATE_FORMATS, help="Count from this day (default: all)."),
+    since: dt.datetime = typer.Option(None, "--since", parser=parse_day, help="Count from this day (default: all)."),
 ) -> None:
     """Text messages sent, the parts the gateway billed, and their cost at the gateway file's price."""
     import os

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from models.common.problems import InputError
-from cli.shared import (CalendarOption, DATE_FORMATS, PeriodOption, PlanIdOption, check_day, check_span, check_period, check_plan,
+from cli.shared import (CalendarOption, parse_day, PeriodOption, PlanIdOption, check_day, check_span, check_period, check_plan,
                         clean_exit, database, err, out, print_problems, resolve_unit, warn_unannounced)
 
 commands = typer.Typer()  # commands at the top level: dondoc reports
@@ -20,7 +20,7 @@ outcome_app = typer.Typer(no_args_is_help=True, help="Outcome indices (PAPI, PAR
 def status(
     plan: str = PlanIdOption,
     by: str = typer.Option("area", "--by", help="plan, area, task, unit, level or directory."),
-    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="Counts as they stood then."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", parser=parse_day, help="Counts as they stood then."),
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
     """Counts by report category (done on time, done late, open within deadline, overdue, ...)."""
@@ -55,7 +55,7 @@ def status(
 @commands.command()
 def digest(
     plan: str = PlanIdOption,
-    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="As it stood at the end of this day."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", parser=parse_day, help="As it stood at the end of this day."),
     period: str = PeriodOption,
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
@@ -82,10 +82,10 @@ def digest(
 def report(
     plan: str = PlanIdOption,
     period: str = PeriodOption,
-    start: dt.datetime = typer.Option(None, "--from", formats=DATE_FORMATS, help="Obligations due from this day..."),
-    end: dt.datetime = typer.Option(None, "--to", formats=DATE_FORMATS, help="...to this day."),
+    start: dt.datetime = typer.Option(None, "--from", parser=parse_day, help="Obligations due from this day..."),
+    end: dt.datetime = typer.Option(None, "--to", parser=parse_day, help="...to this day."),
     unit: str = typer.Option(None, "--unit", help="Only this unit's record."),
-    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="As it stood at the end of this day."),
+    as_of: dt.datetime = typer.Option(None, "--as-of", parser=parse_day, help="As it stood at the end of this day."),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx, pdf, docx (the administrative document to complete and "
                                                    "sign) or html."),
     output: Path = typer.Option(None, "-o", "--output", help="File to write (default: report-<plan>-<period>.<format>)."),
@@ -120,8 +120,8 @@ def report(
 def history(
     plan: str = PlanIdOption,
     unit: str = typer.Option(None, "--unit", help="One unit's record (e.g. xa-21550); default: the whole plan."),
-    start: dt.datetime = typer.Option(None, "--from", formats=DATE_FORMATS, help="Obligations due from this day..."),
-    end: dt.datetime = typer.Option(None, "--to", formats=DATE_FORMATS, help="...to this day."),
+    start: dt.datetime = typer.Option(None, "--from", parser=parse_day, help="Obligations due from this day..."),
+    end: dt.datetime = typer.Option(None, "--to", parser=parse_day, help="...to this day."),
     lang: str = typer.Option("vi", "--lang", help="vi or en."),
 ) -> None:
     """Period by period: the four-way split and the on-time rate ("how has commune X done?")."""
@@ -157,8 +157,8 @@ def history(
 @commands.command()
 def preview(
     plan: str = PlanIdOption,
-    start: dt.datetime = typer.Option(..., "--from", formats=DATE_FORMATS),
-    end: dt.datetime = typer.Option(..., "--to", formats=DATE_FORMATS),
+    start: dt.datetime = typer.Option(..., "--from", parser=parse_day),
+    end: dt.datetime = typer.Option(..., "--to", parser=parse_day),
     unit: str = typer.Option(None, "--unit", help='Only this unit, e.g. "xa-21550" or "binh-dinh/xa-21550".'),
     limit: int = typer.Option(10, "--limit", metavar="N", help="Messages listed per day (0: all); "
                                                                "every day's counts are printed."),

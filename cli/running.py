@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from cli.paths import DEFAULT_CALENDAR, DEMO_ORG, DEMO_PLAN, ROOT
-from cli.shared import (CalendarOption, DATE_FORMATS, OrgOption, PeriodOption, PlanIdOption, check_day, clean_exit, database,
+from cli.shared import (CalendarOption, parse_day, OrgOption, PeriodOption, PlanIdOption, check_day, clean_exit, database,
                         directory_if_named, err, fail, make_opener, out, refuse_overwrite, warn_unannounced)
 
 commands = typer.Typer()  # commands at the top level: dondoc running
@@ -85,7 +85,7 @@ def serve(
 def open_obligations(
     plan: str = PlanIdOption,
     period: str = PeriodOption,
-    as_of: dt.datetime = typer.Option(None, "--as-of", formats=DATE_FORMATS,
+    as_of: dt.datetime = typer.Option(None, "--as-of", parser=parse_day,
                                       help="Open everything due to be open on this day."),
     calendar: Path = CalendarOption,
 ) -> None:
@@ -109,7 +109,7 @@ def open_obligations(
 def event_record(
     plan: str = PlanIdOption,
     task: str = typer.Option(..., "--task", help='Task id, e.g. "2.4".'),
-    date: dt.datetime = typer.Option(..., "--date", formats=DATE_FORMATS, help="When the event happened."),
+    date: dt.datetime = typer.Option(..., "--date", parser=parse_day, help="When the event happened."),
     note: str = typer.Option(None, "--note", help="What happened (e.g. the decision's number)."),
     calendar: Path = CalendarOption,
 ) -> None:

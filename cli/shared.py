@@ -3,7 +3,9 @@ to reach the database, to read a directory and to check what was typed."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 import json
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,25 @@ SHOWN = 20  # lines of one kind a command prints before counting the rest
 
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+def parse_day(value) -> dt.datetime:
+    """A day as officials write it (31/10/2019) or as ISO (2019-10-31); a wrong one is one line
+    in words: "31/02/2019" is no day (February 2019 has 28)."""
+    if isinstance(value, dt.datetime):
+        return value
+    text = str(value).strip()
+    parts = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text) or re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if parts is None:
+        raise typer.BadParameter(f'"{text}" is not a day: write it as 31/10/2019 (or 2019-10-31)')
+    day, month, year = (int(parts[1]), int(parts[2]), int(parts[3])) if "/" in text else \
+        (int(parts[3]), int(parts[2]), int(parts[1]))
+    try:
+        return dt.datetime(year, month, day)
+    except ValueError:
+        why = (f"there is no month {month}" if not 1 <= month <= 12 else
+               f"{calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days")
+        raise typer.BadParameter(f'"{text}" is no day: {why}') from None
 
 
 out = Console(soft_wrap=True)  # a message stays one line, whatever the terminal width
@@ -107,12 +128,17 @@ def check_span(start: dt.datetime | None, end: dt.datetime | None) -> None:
 
 def check_plan(session, plan: str):
     """The plan's row; exit 1 with one line when the database has no such plan."""
+    from sqlmodel import select
+
+    from models.common.text import did_you_mean
     from models.store.tables import Plan
 
     row = session.get(Plan, plan)
     if row is None:
-        fail(f'no plan "{plan}" in the database (apply it first)')
+        fail(f'no plan "{plan}" in the database{did_you_mean(plan, session.exec(select(Plan.id)).all())} '
+             "(apply it first)")
     return row
+
 
 
 def check_period(session, plan: str, period: str | None) -> None:
@@ -152,6 +178,7 @@ def database(create: bool = False):
     there is an error (a mistyped path must not become a new, empty database), unless the
     command is one that makes databases (`plan apply`, `org apply`, `db upgrade`)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
     from models.store.db import database_url, make_engine, upgrade
 
@@ -164,7 +191,11 @@ def database(create: bool = False):
             fail(f"no database at {path}: apply a plan first (dondoc plan apply …), or point DONDOC_DATABASE_URL "
                   f"at yours (the demo's: sqlite:///{Path('var/demo.db').resolve()})")
     engine = make_engine()
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:  # a server that is down, a wrong password: one line, no traceback
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        fail(f"cannot reach the database {url.render_as_string(hide_password=True)}: {reason} (DONDOC_DATABASE_URL)")
     return engine
 
 
@@ -224,7 +255,12 @@ def find_unit(session, unit: str) -> str:
     from models.store.tables import Unit
 
     matches = session.exec(select(Unit.id).where((Unit.id == unit) | Unit.id.endswith("/" + unit))).all()
-    if len(matches) != 1:
-        raise ValueError(f'unit: {"no" if not matches else "more than one"} unit "{unit}"'
-                         + (f": {', '.join(matches)}" if matches else ""))
+    if not matches:
+        from models.common.text import did_you_mean
+
+        ids = session.exec(select(Unit.id)).all()
+        hint = did_you_mean(unit, [*ids, *(i.split("/", 1)[-1] for i in ids)])
+        raise ValueError(f'unit: no unit "{unit}"{hint}')
+    if len(matches) > 1:
+        raise ValueError(f'unit: more than one unit "{unit}": {", ".join(matches)}')
     return matches[0]

@@ -29,6 +29,26 @@ def test_periods_as_officials_write_them(dondoc):
     assert wrong.exit_code == 1 and '"Quý V/2019" is not a period' in wrong.stderr
 
 
+def test_a_mistyped_plan_or_unit_gets_a_did_you_mean(dondoc):
+    typo = dondoc("open", "--plan", "binh-dinh-53-2091", "--period", "2019-Q3")
+    assert typo.exit_code == 1 and 'did you mean "binh-dinh-53-2019"?' in typo.stderr
+    status = dondoc("digest", "--plan", "binh-dinh-35-2019")
+    assert status.exit_code == 1 and 'did you mean "binh-dinh-53-2019"?' in status.stderr
+    unit = dondoc("invite", "--unit", "xa-2155", "--contact", "An")
+    assert unit.exit_code == 1 and "did you mean" in unit.stderr
+
+
+def test_a_bad_day_and_an_unreachable_database_are_one_line_in_words(dondoc, monkeypatch):
+    february = dondoc("open", "--plan", PLAN_ID, "--as-of", "31/02/2019")
+    assert february.exit_code == 2 and '"31/02/2019" is no day: February 2019 has 28 days' in february.output
+    words = dondoc("open", "--plan", PLAN_ID, "--as-of", "hôm qua")
+    assert words.exit_code == 2 and "write it as 31/10/2019" in words.output
+    monkeypatch.setenv("DONDOC_DATABASE_URL", "postgresql+psycopg://dondoc:s3cret@127.0.0.1:1/dondoc")
+    down = dondoc("digest", "--plan", PLAN_ID)
+    assert down.exit_code == 1 and "cannot reach the database postgresql+psycopg://dondoc:***@127.0.0.1:1" in down.stderr
+    assert "Traceback" not in down.output and "s3cret" not in down.output and len(down.stderr.splitlines()) == 1
+
+
 def test_open_errors_are_one_line(dondoc):
     bad_period = dondoc("open", "--plan", PLAN_ID, "--period", "2019-Q5")
     assert bad_period.exit_code == 1 and "is not a period (expected" in bad_period.stderr

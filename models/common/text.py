@@ -81,3 +81,11 @@ def is_number(text: str) -> bool:
     """Digits 0-9 only: what int() takes. str.isdigit() also says yes to "²" and "①", on
     which int() raises, so one such character typed anywhere became a crash."""
     return text.isascii() and text.isdigit()
+
+
+def did_you_mean(typed: str, known: list[str]) -> str:
+    """'; did you mean "binh-dinh-53-2019"?' when an id close to the one typed exists."""
+    import difflib
+
+    close = difflib.get_close_matches(typed, known, n=1, cutoff=0.6)
+    return f'; did you mean "{close[0]}"?' if close else ""

@@ -25,6 +25,7 @@ from models.common.text import code_key
 from models.plans.timing import NEEDS_DECISION, TimingKind
 from models.org.succession import successors_on
 from models.calendar.workcal import VN, WorkingCalendar
+from models.common.text import did_you_mean
 
 
 class OpeningError(Exception):
@@ -114,7 +115,8 @@ class Opener:
         self.runs = runs
         self.plan = plan or session.get(Plan, plan_id)
         if self.plan is None:
-            raise OpeningError(f'no plan "{plan_id}" in the database (apply it first)')
+            known = session.exec(select(Plan.id)).all()
+            raise OpeningError(f'no plan "{plan_id}" in the database{did_you_mean(plan_id, known)} (apply it first)')
         self.schedule = schedule_of(self.plan)
         self.tasks = tasks if tasks is not None else list(
             session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)))
