@@ -317,16 +317,24 @@ def test_unreachable_units_are_a_count_with_its_change_and_only_the_newly_lost_n
     assert text.count("(chưa liên kết)") == 0  # the never-linked hundreds are counted, not listed
 
 
-def test_a_tie_at_the_end_of_the_most_overdue_is_one_line(applied):
+def test_the_most_overdue_units_are_named_and_the_rest_of_a_tie_said_once(applied):
+    """Ten units named (the digest's top), in Vietnamese alphabetical order among equals; the
+    units of the same count past the tenth are one line."""
+    from models.common.text import vi_key
+
     with Session(applied) as s:
         Opener(s, PLAN, CAL, now=at("2019-07-01 06:00")).period("2019-Q3")
         s.commit()
         digest = build_digest(s, PLAN, at("2019-10-21 08:00"), "weekly", "2019-W43")
     counts = [count for _, count in digest.worst_units]
-    assert counts == sorted(counts, reverse=True) and len(counts) < 10  # the units above the tie, named
-    units, each = digest.worst_tie  # the tie at the cut, counted once
-    assert units > 10 - len(counts) and all(count > each for count in counts)
-    assert f"• {units} đơn vị, mỗi đơn vị {each} nhiệm vụ" in digest_text(digest)
+    assert counts == sorted(counts, reverse=True) and len(counts) == 10  # ten units, named
+    more, each = digest.worst_tie  # the rest of the tie at the cut, counted once
+    assert more > 0 and each == counts[-1]
+    tied = [name for name, count in digest.worst_units if count == each]
+    assert tied == sorted(tied, key=vi_key)
+    text = digest_text(digest)
+    assert all(f"• {name}" in text for name, _ in digest.worst_units)
+    assert f"• và {more} đơn vị khác, cũng {each} nhiệm vụ mỗi đơn vị" in text
 
 
 def test_the_docx_report_is_an_administrative_document_built_from_the_numbers(outcomes):

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from bots.email.layout import email_reminder
 from bots.sms.layout import sms_reminder
+from models.common.text import vi_key
 from models.common.texts import day_text, say, stage_text
 from bots.zalo.layout import reminder_text
 from models.access.people import coordinator_address
@@ -67,7 +68,7 @@ def _units_section(lang: str, head: str, items: list) -> list[str]:
     for item in items:
         by_unit[item.unit].append(item.code)
     lines = [say(lang, head, count=len(items), units=len(by_unit))]
-    ranked = sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ranked = sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), vi_key(kv[0])))
     for unit, codes in ranked[:UNITS_SHOWN]:
         shown = ", ".join(sorted(set(codes))[:CODES_SHOWN]) + ("…" if len(set(codes)) > CODES_SHOWN else "")
         lines.append(say(lang, "escalation_line", unit=unit, count=len(codes), codes=shown))

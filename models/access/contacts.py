@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlmodel import Session, func, select
 
 from models.common.problems import InputError, Problem
-from models.common.text import fold, plain_text
+from models.common.text import fold, plain_text, vi_key
 from models.engine.lifecycle import ACTIVE
 from models.org.vocabulary import name_key
 from models.store.tables import ChatLink, Invitation, Obligation, Unit, utcnow
@@ -123,7 +123,8 @@ def units_without_anyone(session: Session) -> list[tuple[str, str, int]]:
     live = select(ChatLink.unit_id).where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]))
     waiting = select(Invitation.unit_id).where(Invitation.used_at.is_(None), Invitation.expires_at > utcnow())
     open_work = func.count(Obligation.id)
-    return [tuple(r) for r in session.exec(
+    rows = session.exec(
         select(Unit.id, Unit.name, open_work).join(Obligation, Obligation.unit_id == Unit.id)
         .where(Obligation.status.in_([s.value for s in ACTIVE]), Unit.id.not_in(live), Unit.id.not_in(waiting))
-        .group_by(Unit.id, Unit.name).order_by(open_work.desc(), Unit.name)).all()]
+        .group_by(Unit.id, Unit.name)).all()
+    return sorted((tuple(r) for r in rows), key=lambda r: (-r[2], vi_key(r[1])))

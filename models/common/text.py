@@ -6,6 +6,7 @@ syllable can arrive in NFC or NFD, with the tone mark on either vowel ("hoà" vs
 """
 
 import re
+from functools import lru_cache
 import unicodedata
 
 # The five Vietnamese tone marks as combining characters (NFD). The other
@@ -89,3 +90,15 @@ def did_you_mean(typed: str, known: list[str]) -> str:
 
     close = difflib.get_close_matches(typed, known, n=1, cutoff=0.6)
     return f'; did you mean "{close[0]}"?' if close else ""
+
+
+@lru_cache(maxsize=1)
+def _vietnamese_collator():
+    import icu  # ICU's Vietnamese collation (icukit-pyicu bundles the library)
+    return icu.Collator.createInstance(icu.Locale("vi_VN"))
+
+
+def vi_key(text: str) -> bytes:
+    """Sort key in Vietnamese alphabetical order: a ă â b c d đ e ê … o ô ơ … u ư …, tones after
+    the letter ("Bình Định" before "Bùi Thị Xuân", "Đập Đá" after every D and before E)."""
+    return _vietnamese_collator().getSortKey(text or "")

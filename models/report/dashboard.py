@@ -15,7 +15,7 @@ from models.report.digest import unreachable_units
 from models.engine.lifecycle import ACTIVE
 from models.report.period import on_time_rate
 from models.report.rollup import LEVEL_NAMES, Category, Tally, category_at, in_scope, rollup
-from models.common.text import code_key, is_number
+from models.common.text import code_key, is_number, vi_key
 from models.store.tables import Area, Assignment, ChatLink, Contact, Event, Evidence, Invitation, Obligation, Outbox, OutcomeIndex, Plan, ReminderSent, Task, Unit, utcnow
 from models.common.text import fold
 from models.access.weblogin import Viewer
@@ -156,7 +156,7 @@ def area_grid(session: Session, viewer: Viewer, plan_id: str, area: str, at: dt.
                      area=area)
     tasks = sorted(session.exec(select(Task).where(Task.plan_id == plan_id, Task.area_code == area, Task.active)),
                    key=lambda t: code_key(t.code))
-    units = sorted({(t.key[0], t.key[1]) for t in tallies}, key=lambda u: fold(u[1]))
+    units = sorted({(t.key[0], t.key[1]) for t in tallies}, key=lambda u: vi_key(u[1]))
     return AreaGrid(tasks, units, {(t.key[0], t.key[2]): t for t in tallies})
 
 
@@ -287,8 +287,8 @@ def filter_options(session: Session, viewer: Viewer, plan_id: str = "") -> Optio
     levels = sorted(set(session.exec(select(Unit.level).where(Unit.directory_id.in_(directories)).distinct())),
                     key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else 99)
     districts = select(Unit.parent_id).where(Unit.parent_id.is_not(None)).distinct()
-    formers = session.exec(select(Unit.id, Unit.name).where(Unit.level == "district", Unit.id.in_(districts))
-                           .order_by(Unit.name)).all()
+    formers = sorted(session.exec(select(Unit.id, Unit.name).where(Unit.level == "district", Unit.id.in_(districts))),
+                     key=lambda f: vi_key(f[1]))
     return Options(plans, periods, areas, tasks, levels, [tuple(f) for f in formers])
 
 
@@ -473,8 +473,8 @@ def reach(session: Session, viewer: Viewer) -> Reach:
         select(ChatLink, Unit.name).join(Unit, Unit.id == ChatLink.unit_id)
         .where(ChatLink.dead_reason.is_not(None)).order_by(ChatLink.unlinked_at.desc()))
         if in_scope_unit(link.unit_id)]
-    units = session.exec(select(Unit.id, Unit.name).where(Unit.active, Unit.directory_id.in_(
-        {p.directory_id for p in plans})).order_by(Unit.name)).all()
+    units = sorted(session.exec(select(Unit.id, Unit.name).where(Unit.active, Unit.directory_id.in_(
+        {p.directory_id for p in plans}))), key=lambda u: vi_key(u[1]))
     live = dict(session.exec(select(ChatLink.channel, func.count()).where(ChatLink.active, or_(*(
         ChatLink.unit_id.startswith(d) for d in directories)) if directories else False).group_by(ChatLink.channel)).all())
     return Reach(unreachable, invitations, dead, [tuple(u) for u in units], live)

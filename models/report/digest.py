@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.chase import outbox
+from models.common.text import vi_key
 from models.engine.lifecycle import ACTIVE
 from models.engine.opening import schedule_of, untracked_tasks
 from models.calendar.periods import period_words, MONTHS, Period, period_containing
@@ -76,19 +77,21 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
 
 def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int,
                  period: str | None) -> tuple[list[tuple[str, int]], tuple[int, int] | None]:
-    """The units with the most overdue obligations, the longest overdue first among equals,
-    and, when the list would end inside a tie, that tie as one line: (units, count)."""
+    """The units with the most overdue obligations, the longest overdue first among equals, then
+    in Vietnamese alphabetical order; when the list ends inside a tie, the rest of the tie is
+    said once: (units not named, their count)."""
     overdue = func.count()
     ob = obligations_at(at)
-    query = (select(Unit.name, overdue).select_from(ob).join(Task, Task.id == ob.task_id)
+    query = (select(Unit.name, overdue, func.min(ob.due_at)).select_from(ob).join(Task, Task.id == ob.task_id)
              .join(Unit, Unit.id == ob.unit_id).where(category_at(at, ob) == Category.open_overdue.value)
-             .group_by(Unit.name).order_by(overdue.desc(), func.min(ob.due_at), Unit.name))
-    ranked = list(session.exec(in_scope(query, at, plan_id=plan_id, period=period, ob=ob)))
-    if len(ranked) <= top or ranked[top - 1][1] != ranked[top][1]:
-        return [(name, count) for name, count in ranked[:top]], None
-    tied = ranked[top - 1][1]
-    return [(name, count) for name, count in ranked[:top] if count > tied], \
-        (sum(1 for _, count in ranked if count == tied), tied)
+             .group_by(Unit.name))
+    found = session.exec(in_scope(query, at, plan_id=plan_id, period=period, ob=ob)).all()
+    ranked = [(name, count) for name, count, _ in sorted(found, key=lambda r: (-r[1], r[2], vi_key(r[0])))]
+    shown = ranked[:top]
+    if len(ranked) <= top or shown[-1][1] != ranked[top][1]:
+        return shown, None
+    tied = shown[-1][1]
+    return shown, (sum(1 for _, count in ranked[top:] if count == tied), tied)
 
 
 def _in_status(session: Session, plan_id: str, status: str, at: dt.datetime, period: str | None = None):
@@ -127,7 +130,8 @@ def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str,
                         .join(Task, Task.id == Obligation.task_id)
                         .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE]),
                                Unit.id.not_in(live))
-                        .group_by(Unit.id, Unit.name).order_by(open_work.desc(), Unit.name)).all()
+                        .group_by(Unit.id, Unit.name)).all()
+    rows = sorted(rows, key=lambda r: (-r[2], vi_key(r[1])))
     dead = {unit_id: reason for unit_id, reason in session.exec(
         select(ChatLink.unit_id, ChatLink.dead_reason).where(ChatLink.dead_reason.is_not(None)))}
     return [(unit_id, name, dead.get(unit_id, ""), count) for unit_id, name, count in rows]
@@ -176,7 +180,7 @@ WORDS = {
            "extensions": "Đề nghị gia hạn chờ xử lý", "blockers": "Vướng mắc chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
            "untracked": "Chưa xác định thời hạn (chưa theo dõi)", "tasks": "nhiệm vụ",
            "unannounced": "Lịch nghỉ bù năm {years} chưa được công bố: hạn trong các năm này tính theo ngày lễ luật định, có thể thay đổi",
-           "units": "đơn vị", "tie": "{n} đơn vị, mỗi đơn vị {count} nhiệm vụ", "since": "so với lần trước", "newly": "mới mất liên lạc",
+           "units": "đơn vị", "tie": "và {n} đơn vị khác, cũng {count} nhiệm vụ mỗi đơn vị", "since": "so với lần trước", "newly": "mới mất liên lạc",
            "full_list": "danh sách đầy đủ: trang theo dõi, mục Liên lạc",
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
            "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
@@ -191,7 +195,7 @@ WORDS = {
            "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
            "untracked": "No timing set yet (not tracked)", "tasks": "tasks",
            "unannounced": "The days off of {years} are not announced yet: deadlines there use the statutory holidays and may move",
-           "units": "units", "tie": "{n} units with {count} each", "never_linked": "never linked",
+           "units": "units", "tie": "and {n} more units with {count} each", "never_linked": "never linked",
            "since": "since last time", "newly": "newly lost",
            "full_list": "the full list: the dashboard's Reach page",
            "uncertain": "Messages whose delivery is unconfirmed (check by phone)",

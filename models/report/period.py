@@ -20,7 +20,7 @@ from models.engine.opening import schedule_of
 from models.plans.plan import TargetSpec
 from models.report.render import environment
 from models.report.rollup import LABELS, LEVEL_NAMES, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
-from models.common.text import code_key, plain_text
+from models.common.text import code_key, plain_text, vi_key
 from models.engine.asof import as_it_stood, fields_at, obligations_at
 from models.report.outcomes import plan_figures
 from models.calendar.periods import period_words
@@ -165,7 +165,7 @@ def _rows(session: Session, plan_id: str, at: dt.datetime, period, due_from, due
                         extensions.get(ob.id, ""), evidence.get(ob.id, 0), *_measured(task, as_it_stood(ob, was, "value")),
                         obligation_id=ob.id, note=notes.get(ob.id, ""),
                         blocked=(as_it_stood(ob, was, "note") or "") if ob.status == "blocked" else ""))
-    return sorted(rows, key=lambda r: (code_key(r.code), r.period, r.unit))
+    return sorted(rows, key=lambda r: (code_key(r.code), r.period, vi_key(r.unit)))
 
 
 def _measured(task: Task, value: float | None) -> tuple[str, float | None, bool | None]:
