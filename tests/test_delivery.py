@@ -121,7 +121,9 @@ def test_blocked_and_unknown_chats_bury_the_link_and_tell_the_coordinator_once(a
     stats = drain(applied, server)
     assert (stats.sent, stats.dead) == (1 + 2, 3)  # the coordinator's two notices were sent too
     notices = [r.text for r in world.received(900)]
-    assert len(notices) == 2 and any("UBND phường Nhơn Bình" in n and "blocked" in n for n in notices)
+    assert len(notices) == 2 and any("UBND phường Nhơn Bình" in n and "người nhận đã chặn bot" in n for n in notices)
+    assert not any("Forbidden" in n for n in notices)  # the provider's words stay in the audit trail
+    assert all("qua Telegram" in n and "cần liên hệ để liên kết lại" in n for n in notices)  # and what happens next
     with Session(applied) as session:
         links = {l.chat_id: l for l in session.exec(select(ChatLink))}
         assert not links[2].active and links[2].dead_reason == "Forbidden: bot was blocked by the user"
@@ -292,3 +294,20 @@ def test_a_standing_stop_is_recorded_once(engine):
         session.commit()
         notes = session.exec(select(Event.note).where(Event.kind == "delivery_stopped")).all()
     assert notes == ["unreachable: Zalo answered 502", "refused: Zalo refused the bot token (401)"]
+
+
+def test_the_dead_link_notice_says_how_the_unit_is_reached_now(applied):
+    """The coordinator reads why in words and what happens next: the same person's e-mail."""
+    from bots.outbox.dispatch import BLOCKED, bury_link
+
+    unit = "binh-dinh/xa-21550"
+    with Session(applied) as session:
+        session.add(ChatLink(chat_id=7001, unit_id=unit, contact="An"))
+        session.add(ChatLink(chat_id=None, channel="email", address="an@nhonbinh.gov.vn", unit_id=unit, contact="An"))
+        session.add(ChatLink(chat_id=7002, unit_id="binh-dinh/so-noi-vu", contact="Chuyên viên", role="coordinator"))
+        session.commit()
+        bury_link(session, "telegram", 7001, None, BLOCKED)
+        session.commit()
+        (notice,) = session.exec(select(Outbox).where(Outbox.chat_id == 7002)).all()
+    assert notice.payload["text"] == ("<b>Không liên lạc được</b> với UBND phường Nhơn Bình (thành phố Quy Nhơn) (An) "
+                                      "qua Telegram: người nhận đã chặn bot. Nhắc việc từ nay gửi qua thư điện tử.")

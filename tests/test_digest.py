@@ -313,7 +313,8 @@ def test_unreachable_units_are_a_count_with_its_change_and_only_the_newly_lost_n
     text = digest_text(digest)
     count = len(digest.unreachable)
     assert f"Đơn vị chưa liên lạc được: {count} (+1 so với lần trước); danh sách đầy đủ: trang theo dõi" in text
-    assert "mới mất liên lạc:\n• UBND phường Nhơn Bình (thành phố Quy Nhơn): Forbidden: bot was blocked by the user" in text
+    assert "mới mất liên lạc:\n• UBND phường Nhơn Bình (thành phố Quy Nhơn): người nhận đã chặn bot" in text
+    assert "Forbidden" not in text  # the provider's words stay in the audit trail
     assert text.count("(chưa liên kết)") == 0  # the never-linked hundreds are counted, not listed
 
 

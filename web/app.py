@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.common.texts import stage_text
+from models.common.texts import dead_reason_text, stage_text
 from models.report import dashboard
 from models.engine import lifecycle
 from models.engine.opening import untracked_tasks
@@ -87,7 +87,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             "lang": lang, "t": lambda key, **v: words.word(lang, key, **v), "viewer": viewer, "htmx": HTMX,
             "csrf": csrf_token(request.cookies[COOKIE]) if viewer and request.cookies.get(COOKIE) else "",
             "cat": lambda c: words.category_label(lang, c), "lvl": lambda lv: words.level_label(lang, lv),
-            "stage": lambda s: stage_text(lang, s),
+            "stage": lambda s: stage_text(lang, s), "dead_why": lambda reason: dead_reason_text(lang, reason),
             "per": lambda p: period_words(p, lang) if p else words.word(lang, "all_periods"),
             "labels": LABELS[lang], "four": [c.value for c in REPORT_FOUR], **context}, status_code=status_code)
 

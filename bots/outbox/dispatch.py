@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from models.common.texts import say
+from models.common.texts import channel_text, dead_reason_text, say
 from models.chase import outbox
 from models.chase.outbox import Limits
 from models.store.tables import ChatLink, Event, Outbox, Unit, utcnow
@@ -339,11 +339,25 @@ def bury_link(session: Session, channel: str, chat_id: int | None, address: str 
         link.active, link.dead_reason, link.unlinked_at = False, reason, utcnow()
         session.add(Event(kind="link_dead", actor="delivery", note=reason,
                           before={"chat": chat_id, "address": address, "channel": channel, "unit": link.unit_id}))
+        session.flush()  # the link is dead before its unit's other channels are looked for
         unit = session.get(Unit, link.unit_id).name
         directory = link.unit_id.split("/")[0] + "/"
+        still = _still_reaches(session, link)
         for coordinator in session.exec(select(ChatLink).where(ChatLink.role == "coordinator", ChatLink.active,
                                                                ChatLink.channel == "telegram",
                                                                ChatLink.unit_id.startswith(directory))):
-            text = say(coordinator.lang, "link_dead", unit=unit, contact=link.contact, reason=reason)
+            lang = coordinator.lang
+            after = say(lang, "dead_next", channel=channel_text(lang, still)) if still else say(lang, "dead_none")
+            text = say(lang, "link_dead", unit=unit, contact=link.contact, channel=channel_text(lang, channel),
+                       why=dead_reason_text(lang, reason), next=after)
             outbox.enqueue(session, f"dead-link:{link.id}:{coordinator.chat_id}", coordinator.chat_id, text,
                            kind="notice")
+
+
+def _still_reaches(session: Session, dead: ChatLink) -> str | None:
+    """The channel the unit's reminders go by now that `dead` is dead: the same person's next
+    live one, else any live one of the unit's people; None when nobody is left."""
+    alive = session.exec(select(ChatLink).where(ChatLink.unit_id == dead.unit_id, ChatLink.active,
+                                                ChatLink.role.in_(["assignee", "head"]))).all()
+    same_person = [link for link in alive if link.contact == dead.contact]
+    return (same_person or alive)[0].channel if alive else None

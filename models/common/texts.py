@@ -56,3 +56,31 @@ def stage_text(lang: str, stage: str) -> str:
     if stage.startswith("blocked-"):
         return say(lang, "stage_blocked")
     return say(lang, STAGE_KEYS[stage])
+
+
+# A provider's reason for never delivering again, by the words it uses → what people read.
+# The provider's own text stays in the audit trail and the link's dead_reason, never in a message.
+DEAD_REASONS = (
+    ("blocked by the user", "dead_blocked"),
+    ("can't initiate conversation", "dead_not_started"),
+    ("kicked", "dead_removed"),
+    ("not a member", "dead_removed"),
+    ("deactivated", "dead_gone"),
+    ("chat not found", "dead_gone"),
+    ("bounced", "dead_address"),
+    ("user unknown", "dead_address"),
+    ("erased on request", "dead_erased"),
+)
+CHANNEL_WORDS = {"telegram": "Telegram", "zalo": "Zalo", "email": "channel_email", "sms": "SMS"}
+
+
+def dead_reason_text(lang: str, reason: str | None) -> str:
+    """Why a channel will not deliver to a person any more, in words ("người nhận đã chặn bot")."""
+    folded = (reason or "").casefold()
+    key = next((key for words, key in DEAD_REASONS if words in folded), "dead_other")
+    return template(lang, key)
+
+
+def channel_text(lang: str, channel: str) -> str:
+    word = CHANNEL_WORDS.get(channel, channel)
+    return template(lang, word) if word.startswith("channel_") else word

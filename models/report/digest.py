@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from models.chase import outbox
 from models.common.text import vi_key
+from models.common.texts import dead_reason_text
 from models.engine.lifecycle import ACTIVE
 from models.engine.opening import schedule_of, untracked_tasks
 from models.calendar.periods import period_words, MONTHS, Period, period_containing
@@ -222,7 +223,7 @@ def digest_text(digest: Digest, lang: str = "vi", as_html: bool = False) -> str:
     areas = [(code, title, [t[c] for c in REPORT_FOUR]) for code, title, t in digest.areas]
     return environment().get_template("digest.j2").render(
         d=digest, w=WORDS[lang], four=four, extra=extra, areas=areas, e=escape, b=bold, listed=LISTED,
-        per=lambda period: period_words(period, lang),
+        per=lambda period: period_words(period, lang), reason=lambda why: dead_reason_text(lang, why),
         local=lambda moment: moment.astimezone(VN)).strip()
 
 
