@@ -524,3 +524,18 @@ def test_every_catalogue_reads_and_the_languages_agree_key_for_key():
             en = catalogue(domain, "en")
             assert set(en) == set(vi), domain
             assert {k: shape(t) for k, t in en.items()} == {k: shape(t) for k, t in vi.items()}, domain
+
+
+def test_a_refusal_is_said_in_words_in_each_language():
+    """A rule's refusal reaches people in their words, never the English kept for logs."""
+    import datetime as dt
+
+    from models.common.texts import refusal_text
+    from models.engine.lifecycle import DomainError
+
+    later = DomainError("err_not_later", "the new deadline 20/10/2019 is not after the current one 31/10/2019",
+                        new=dt.datetime(2019, 10, 20, 12, tzinfo=VN), current=dt.datetime(2019, 10, 31, 12, tzinfo=VN))
+    assert refusal_text("vi", later) == "hạn mới 20/10/2019 không sau hạn hiện tại 31/10/2019"
+    assert refusal_text("en", later) == "the new deadline 20/10/2019 is not after the current one, 31/10/2019"
+    closed = DomainError("err_not_now", "cannot postponed: obligation 3 is done", action="postponed", status="done")
+    assert refusal_text("vi", closed) == "việc này đã hoàn thành, không thể tạm hoãn"

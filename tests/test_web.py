@@ -313,7 +313,7 @@ def test_a_note_over_the_limit_is_refused_naming_it(web):
     engine, client = web
     ob, page = obligation_page(engine, client)
     answer = client.post(f"/obligations/{ob.id}", data={"action": "note", "note": "x" * 1001, "csrf": csrf_of(page)})
-    assert answer.status_code == 400 and "at most 1,000" in answer.text
+    assert answer.status_code == 400 and "Không thực hiện được: nội dung dài 1.001 ký tự, tối đa 1.000 ký tự" in answer.text
     with Session(engine) as session:
         assert session.exec(select(Event).where(Event.kind == "note")).first() is None
 

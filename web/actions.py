@@ -56,7 +56,7 @@ def _checked(change, *args, **kwargs):
     try:
         return change(*args, **kwargs)
     except DomainError as exc:
-        raise Refused("not_allowed_now", reason=str(exc)) from None
+        raise Refused("not_allowed_now", reason=exc) from None  # in words when shown, in the reader's language
 
 
 def _decide(session, viewer, ob, task, action, form) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.common.texts import dead_reason_text, stage_text
+from models.common.texts import dead_reason_text, refusal_text, stage_text
 from models.report import dashboard
 from models.engine import lifecycle
 from models.engine.opening import untracked_tasks
@@ -363,7 +363,9 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
                 raise Forbidden() from None
             except actions.Refused as exc:
                 session.rollback()
-                return words.word(form.get("lang", "vi"), exc.key, **exc.values)
+                lang = form.get("lang", "vi")
+                return words.word(lang, exc.key, **{k: refusal_text(lang, v) if isinstance(v, Exception) else v
+                                                    for k, v in exc.values.items()})
             session.commit()
         return None
 

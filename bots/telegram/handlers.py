@@ -23,7 +23,7 @@ from bots.outbox import dispatch
 from models.chase import notices
 from models.access import people
 from models.access.people import InvitationError, NotAllowed
-from models.common.texts import day_text, say, template
+from models.common.texts import day_text, refusal_text, say, template
 from models.engine import lifecycle
 from models.engine.lifecycle import ACTIVE, DomainError
 from models.chase.outbox import MAX_TEXT
@@ -214,7 +214,7 @@ async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE, obligation_
                 decision = say(lang, key, code=task.code, date=day_text(ob.due_at))
             except DomainError as exc:
                 session.rollback()
-                refusal = say(lang, "refused", reason=str(exc))
+                refusal = say(lang, "refused", reason=refusal_text(lang, exc))
     if decision is None:
         await reply(update, refusal)
     else:
@@ -242,7 +242,7 @@ async def coordinate(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
                     text, markup = say(link.lang, "postponed_saved", code=task.code, unit=unit), None
                 except DomainError as exc:
                     session.rollback()
-                    text, markup = say(link.lang, "refused", reason=str(exc)), None
+                    text, markup = say(link.lang, "refused", reason=refusal_text(link.lang, exc)), None
             else:
                 _ask(link, "note" if action == "k" else "due", ob, "text" if action == "k" else "date")
     await reply(update, text, markup)
@@ -261,7 +261,7 @@ async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE, obligati
             messages = _progress_note(session, update, link, ob, session.get(Task, ob.task_id), waiting, "")
         except DomainError as exc:  # closed meanwhile, say
             link.awaiting = None
-            messages = [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
+            messages = [(link.chat_id, say(link.lang, "refused", reason=refusal_text(link.lang, exc)), None)]
     for chat_id, message, markup in messages:
         await context.bot.send_message(chat_id, message, parse_mode=ParseMode.HTML, reply_markup=_keyboard(markup))
 
@@ -352,7 +352,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             messages = step(session, update, link, ob, task, waiting, text)
         except DomainError as exc:
             link.awaiting = None
-            messages = [(link.chat_id, say(link.lang, "refused", reason=str(exc)), None)]
+            messages = [(link.chat_id, say(link.lang, "refused", reason=refusal_text(link.lang, exc)), None)]
         except NotAllowed:  # no longer theirs (the link's role changed meanwhile): recorded, refused
             link.awaiting = None
             messages = [(link.chat_id, say(link.lang, "not_allowed"), None)]

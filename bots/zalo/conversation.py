@@ -23,7 +23,7 @@ from models.access.signed import signed_url
 from models.calendar.days import context_deadline, parse_day
 from models.chase import notices
 from models.common.text import plain_text
-from models.common.texts import day_text
+from models.common.texts import day_text, refusal_text
 from models.engine import lifecycle
 from models.engine.lifecycle import ACTIVE, DomainError
 from models.store.tables import ChatLink, Event, Evidence, Obligation, Task, Unit, utcnow
@@ -148,7 +148,7 @@ def answer(session: Session, chat_id: str, text: str, now: dt.datetime) -> list[
             return [(chat_id, _choose(session, link, waiting["list"], int(text)))]
     except DomainError as exc:
         link.awaiting = None
-        return [(chat_id, word("refused", reason=str(exc)))]
+        return [(chat_id, word("refused", reason=refusal_text(link.lang, exc)))]
     return [(chat_id, word("help"))]
 
 

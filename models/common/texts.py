@@ -84,3 +84,27 @@ def dead_reason_text(lang: str, reason: str | None) -> str:
 def channel_text(lang: str, channel: str) -> str:
     word = CHANNEL_WORDS.get(channel, channel)
     return template(lang, word) if word.startswith("channel_") else word
+
+
+def refusal_text(lang: str, refusal) -> str:
+    """Why a change was refused (a lifecycle DomainError's key and values), in people's words:
+    "hạn mới 20/10/2019 không sau hạn hiện tại 31/10/2019", never the English for logs."""
+    values = {}
+    for name, value in getattr(refusal, "values", {}).items():
+        if isinstance(value, dt.datetime):
+            value = day_text(value)
+        elif name == "status":
+            value = template(lang, f"st_{value}") if f"st_{value}" in catalogue("telegram", _lang(lang)) else value
+        elif name == "action":
+            value = template(lang, f"act_{value}") if f"act_{value}" in catalogue("telegram", _lang(lang)) else value
+        elif isinstance(value, int):
+            value = f"{value:,}".replace(",", ".") if lang == "vi" else f"{value:,}"
+        values[name] = value
+    key = getattr(refusal, "key", None)
+    if key is None or key not in catalogue("telegram", _lang(lang)):
+        return str(refusal)
+    return template(lang, key).format(**values)
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else "vi"

@@ -32,7 +32,12 @@ NOT_CLOSED = ACTIVE | {Status.postponed}
 
 
 class DomainError(Exception):
-    """A change the rules do not allow; nothing was written."""
+    """A change the rules do not allow; nothing was written. `key` and `values` say it in
+    people's words (models.common.texts.refusal_text); str() is the English for logs and the CLI."""
+
+    def __init__(self, key: str, english: str, **values):
+        super().__init__(english)
+        self.key, self.values = key, values
 
 
 _SNAPSHOT = ("status", "unit_id", "due_at", "progress", "value", "requested_due_at", "done_at", "note")
@@ -48,7 +53,7 @@ def load_for_update(session: Session, obligation_id: int) -> Obligation:
     """The obligation, locked against concurrent changes until the transaction ends."""
     ob = session.exec(select(Obligation).where(Obligation.id == obligation_id).with_for_update()).first()
     if ob is None:
-        raise DomainError(f"no obligation {obligation_id}")
+        raise DomainError("err_no_obligation", f"no obligation {obligation_id}", id=obligation_id)
     return ob
 
 
@@ -57,7 +62,8 @@ MAX_TEXT = 1000  # a reason or a note, as typed: what a coordinator reads on a p
 
 def _bounded(text: str | None) -> None:
     if text is not None and len(text) > MAX_TEXT:
-        raise DomainError(f"the text is {len(text):,} characters; at most {MAX_TEXT:,}")
+        raise DomainError("err_too_long", f"the text is {len(text):,} characters; at most {MAX_TEXT:,}",
+                          length=len(text), most=MAX_TEXT)
 
 
 def _change(session: Session, ob: Obligation, action: str, actor: str, allowed: set[Status],
@@ -68,7 +74,8 @@ def _change(session: Session, ob: Obligation, action: str, actor: str, allowed: 
     fields = {k: plain_text(v) if isinstance(v, str) and not isinstance(v, Status) else v for k, v in fields.items()}
     _bounded(why)
     if ob.status not in allowed:
-        raise DomainError(f"cannot {action.replace('_', ' ')}: obligation {ob.id} is {ob.status}")
+        raise DomainError("err_not_now", f"cannot {action.replace('_', ' ')}: obligation {ob.id} is {ob.status}",
+                          action=action, status=str(ob.status))
     before = _snapshot(ob)
     was = {"was_status": ob.status, "was_unit_id": ob.unit_id, "was_due_at": ob.due_at, "was_done_at": ob.done_at}
     for field, value in fields.items():
@@ -83,7 +90,7 @@ def report_progress(session: Session, ob: Obligation, percent: int, actor: str, 
                     value: float | None = None) -> Obligation:
     """Progress in percent, and for a measured task the value reached so far."""
     if not 0 <= percent <= 100:
-        raise DomainError(f"progress must be 0-100 %, got {percent}")
+        raise DomainError("err_progress", f"progress must be 0-100 %, got {percent}", percent=percent)
     status = Status.open if ob.status == Status.blocked else ob.status  # reporting progress unblocks
     fields = {"progress": percent, "status": status} | ({"value": value} if value is not None else {})
     return _change(session, ob, "progress", actor, ACTIVE, note, **fields)
@@ -101,9 +108,10 @@ def mark_blocked(session: Session, ob: Obligation, reason: str, actor: str) -> O
 
 def request_extension(session: Session, ob: Obligation, until: dt.datetime, reason: str, actor: str) -> Obligation:
     if ob.no_deadline:
-        raise DomainError(f"obligation {ob.id} has no deadline to extend")
+        raise DomainError("err_no_deadline", f"obligation {ob.id} has no deadline to extend")
     if ob.due_at and until <= ob.due_at:
-        raise DomainError(f"the new deadline {until:%d/%m/%Y} is not after the current one {ob.due_at:%d/%m/%Y}")
+        raise DomainError("err_not_later", f"the new deadline {until:%d/%m/%Y} is not after the current one "
+                          f"{ob.due_at:%d/%m/%Y}", new=until, current=ob.due_at)
     return _change(session, ob, "extension_requested", actor, {Status.open, Status.blocked}, reason,
                    status=Status.extension_requested, requested_due_at=until, note=reason)
 
@@ -123,7 +131,7 @@ def set_due(session: Session, ob: Obligation, until: dt.datetime, actor: str, no
     """The coordinator gives a new deadline (to a blocked task, say); a pending request for
     one is settled by it. A blocked task stays blocked until its unit reports."""
     if ob.no_deadline:
-        raise DomainError(f"obligation {ob.id} has no deadline to move")
+        raise DomainError("err_no_deadline", f"obligation {ob.id} has no deadline to move")
     status = Status.open if ob.status == Status.extension_requested else ob.status
     return _change(session, ob, "due_set", actor, ACTIVE, note, due_at=until, status=status, requested_due_at=None)
 
@@ -149,7 +157,7 @@ def add_note(session: Session, ob: Obligation, actor: str, note: str) -> Obligat
     """A coordinator's note on the record; the obligation itself does not change."""
     note = plain_text(note).strip()
     if not note:
-        raise DomainError("a note needs some text")
+        raise DomainError("err_empty_note", "a note needs some text")
     _bounded(note)
     session.add(Event(kind="note", actor=actor, obligation_id=ob.id, note=note))
     return ob
