@@ -106,6 +106,12 @@ def test_a_commune_reports_asks_an_extension_sends_evidence_and_finishes(setup):
             again = world.user_presses(ASSIGNEE, card.message_id, "Đã hoàn thành")
             answer = await until(lambda: world.answer_of(again))
             assert answer["show_alert"] and "đã hoàn thành" in answer["text"]
+
+            # a check-in ("Thường xuyên"): done for this period, in its own words
+            checkin = next(r for r in cards if "Đã thực hiện trong kỳ" in str(r.reply_markup))
+            await press("Đã thực hiện trong kỳ", message=checkin)
+            await last_text_contains(world, ASSIGNEE, "Đã ghi nhận việc thực hiện trong kỳ của nhiệm vụ")
+            assert "Gia hạn" not in str(checkin.reply_markup)  # no deadline to extend
     asyncio.run(scenario())
 
     done = obligation(engine)

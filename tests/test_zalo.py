@@ -152,3 +152,24 @@ def test_webhook_mode_answers_what_zalo_posts(zalo, tmp_path, monkeypatch):
         assert httpx.post(hook, json={"message": {"chat": {"id": CHAT}, "text": "DS"}}).status_code == 403
     finally:
         web.stop()
+
+
+def test_a_check_in_is_answered_in_its_own_words_and_offers_no_extension(zalo):
+    """Work without a deadline ("Thường xuyên"): "Đã thực hiện trong kỳ", never "hoàn thành" of the
+    whole task, and no "Gia hạn" for a deadline it does not have."""
+    from bots.zalo.conversation import answer
+    from models.store.tables import utcnow
+
+    engine, _, code = zalo
+    with Session(engine) as session:
+        answer(session, CHAT, code, utcnow())
+        checkin = session.exec(select(Obligation).where(Obligation.unit_id == COMMUNE, Obligation.no_deadline)).first()
+        ids = [checkin.id]
+        link = session.exec(select(ChatLink).where(ChatLink.address == CHAT)).one()
+        link.awaiting = {"list": ids}
+        menu = answer(session, CHAT, "1", utcnow())[0][1]
+        assert "1 Đã thực hiện trong kỳ · 2 Tiến độ · 3 Vướng mắc\n" in menu and "Gia hạn" not in menu
+        assert "Thực hiện thường xuyên" in answer(session, CHAT, "4", utcnow())[0][1]  # no extension: the menu again
+        done = answer(session, CHAT, "1", utcnow())[0][1]
+        session.commit()
+    assert done.startswith("Đã ghi nhận việc thực hiện trong kỳ của nhiệm vụ") and "hoàn thành" not in done

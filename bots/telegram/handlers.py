@@ -300,7 +300,8 @@ def _on_done(session, context, update, link, ob, task):
         return [(link.chat_id, say(link.lang, "evidence_needed", code=task.code), _question(link))]
     lifecycle.mark_done(session, ob, _actor(update))
     link.awaiting = None
-    return [(link.chat_id, say(link.lang, "done_saved", code=task.code), None)]
+    saved = "checkin_saved" if ob.no_deadline else "done_saved"  # a check-in is done for this period only
+    return [(link.chat_id, say(link.lang, saved, code=task.code), None)]
 
 
 def _on_progress(session, context, update, link, ob, task):

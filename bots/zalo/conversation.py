@@ -178,7 +178,7 @@ def _choose(session: Session, link: ChatLink, ids: list[int], n: int) -> str:
 
 def _menu(link: ChatLink, ob: Obligation, task: Task) -> str:
     """The task and its numbered choices, with a signed link to its page (sent, never stored)."""
-    return word("menu", code=task.code, task=task.text[:300], due=due(ob),
+    return word("menu_checkin" if ob.no_deadline else "menu", code=task.code, task=task.text[:300], due=due(ob),
                 url=signed_url(f"/o/{ob.id}", link.id, utcnow()))
 
 
@@ -195,8 +195,10 @@ def _step(session: Session, link: ChatLink, waiting: dict, text: str, now: dt.da
                 return say("evidence_first")
             lifecycle.mark_done(session, ob, actor)
             link.awaiting = None
-            return say("done")
+            return say("checkin" if ob.no_deadline else "done")
         following = {"2": ("percent", "ask_percent"), "3": ("reason", "ask_reason"), "4": ("date", "ask_date")}
+        if ob.no_deadline:
+            following.pop("4")  # work without a deadline has none to extend
         if text not in following:
             return [(link.address, _menu(link, ob, task))]
         link.awaiting = {**waiting, "step": following[text][0]}
