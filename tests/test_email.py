@@ -229,3 +229,30 @@ def test_a_bounce_report_marks_the_address_dead(applied, tmp_path):
     assert links["gone@nhonbinh.example.gov.vn"].active is False
     assert links["gone@nhonbinh.example.gov.vn"].dead_reason == "bounced: 5.1.1"
     assert links["ok@nhonbinh.example.gov.vn"].active is True
+
+
+def test_a_reminders_subject_names_its_nearest_real_deadline_and_each_task_once():
+    """A check-in is no deadline: the subject names the nearest dated one; a reminder passed on from
+    another channel and the day's own stage for one task are one line."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bots.email.layout import email_reminder
+    from bots.outbox.reminders import one_per_obligation
+    from models.calendar.workcal import VN
+
+    def item(n, code, due, no_deadline=False, stage="T-3"):
+        ob = SimpleNamespace(id=n, period="2019-Q3", no_deadline=no_deadline,
+                             due_at=dt.datetime(2019, *due, 23, 59, tzinfo=VN))
+        return SimpleNamespace(obligation=ob, code=code, task=f"Việc {code}", stage=stage, unit="UBND phường Nhơn Bình")
+
+    link = SimpleNamespace(lang="vi", contact="An", id=1)
+    items = one_per_obligation([item(1, "2.2", (9, 30), no_deadline=True, stage="checkin-1@"),
+                                item(1, "2.2", (9, 30), no_deadline=True, stage="checkin-2"),
+                                item(2, "1.1", (10, 14)), item(3, "1.3", (10, 21))])
+    assert [(i.code, i.stage) for i in items] == [("2.2", "checkin-2"), ("1.1", "T-3"), ("1.3", "T-3")]
+    subject, text, _ = email_reminder(link, items, "53/KH-UBND")
+    assert subject == "[Đôn đốc] Kế hoạch 53/KH-UBND: 3 nhiệm vụ cần báo cáo, hạn gần nhất 14/10/2019"
+    assert text.count("Việc 2.2") == 1
+    only_checkins, _, _ = email_reminder(link, items[:1], "53/KH-UBND")
+    assert only_checkins == "[Đôn đốc] Kế hoạch 53/KH-UBND: 1 nhiệm vụ cần báo cáo kết quả thực hiện trong kỳ"

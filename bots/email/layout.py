@@ -25,7 +25,9 @@ def email_reminder(link, items: list, plan: str) -> tuple[str, str, str]:
               "stage": stage_text(lang, i.stage), "url": obligation_mark(i.obligation.id, link.id)}
              for i in items]
     text, html = _render("email/reminder.j2", w=words, contact=link.contact, unit=items[0].unit, items=lines, plan=plan)
-    subject = words["subject"].format(count=len(lines), due=lines[0]["due"], plan=plan)
+    dated = [i for i in items if not i.obligation.no_deadline and i.obligation.due_at]  # check-ins have no deadline
+    subject = (words["subject"].format(count=len(lines), due=day_text(dated[0].obligation.due_at), plan=plan) if dated
+               else words["subject_checkin"].format(count=len(lines), plan=plan))
     return subject, text, html
 
 

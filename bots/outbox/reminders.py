@@ -84,8 +84,20 @@ def _plan_of(session, items: list) -> Plan:
     return session.get(Plan, session.get(Task, items[0].obligation.task_id).plan_id)
 
 
+def one_per_obligation(items: list) -> list:
+    """A task named once in a message: a reminder passed on from another channel ("…@") and the
+    day's own stage for the same obligation are one line, the day's own stage kept."""
+    kept: dict[int, object] = {}
+    for item in items:
+        held = kept.get(item.obligation.id)
+        if held is None or (held.stage.endswith("@") and not item.stage.endswith("@")):
+            kept[item.obligation.id] = item
+    return list(kept.values())
+
+
 def queue_reminder(session, key: str, link, items: list) -> int:
     """A combined reminder into the outbox, in the link's channel, naming its plan."""
+    items = one_per_obligation(items)
     of = _plan_of(session, items)
     plan = of.number
     if link.channel == "email":
