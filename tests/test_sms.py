@@ -101,7 +101,8 @@ def test_an_invitation_by_text_then_a_reminder_whose_link_opens_the_work(applied
         session.commit()
     assert deliver(applied, path).sent == 1
     reminder = stand_in.world.received("0912345678")[-1]
-    assert "7 nhiem vu KH 53/KH-UBND can bao cao, han gan nhat" in reminder
+    assert reminder.startswith("[Don doc] 7 nhiem vu KH 53/KH-UBND can bao cao, han gan nhat 14/10/2019: https://")
+    assert count_segments(reminder).parts == 1  # one part billed, the signed link included
     mine = re.search(r"https://dondoc\.example\.gov\.vn(/m\?l=\d+&e=\d+&s=[0-9a-f]+)", reminder).group(1)
     form = dict(re.findall(r'name="(l|e|s)" value="([^"]+)"', client.get(mine).text))
     opened = client.post("/m", data=form)
@@ -216,3 +217,23 @@ def test_a_delivery_report_marks_what_the_network_could_not_deliver(applied, gat
         assert row.state == "failed" and "not delivered" in row.last_error
         assert session.exec(select(Event).where(Event.kind == "delivery_report")).one().note == "not delivered"
 
+
+
+
+def test_a_late_reminder_says_so_and_counts_the_late_work():
+    """The same words before and after a deadline told nobody it was late."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bots.sms.layout import sms_reminder
+
+    def item(stage, due):
+        ob = SimpleNamespace(due_at=dt.datetime(2019, *due, 23, 59, tzinfo=VN), no_deadline=False)
+        return SimpleNamespace(obligation=ob, stage=stage)
+
+    link = SimpleNamespace(id=5)
+    message, text, values = sms_reminder(link, [item("overdue-1", (10, 14)), item("T-3", (10, 21))], "53/KH-UBND")
+    assert message == "reminder_overdue" and values["count"] == "1"
+    assert text.startswith("[Đôn đốc] 1 nhiệm vụ KH 53/KH-UBND đã quá hạn (hạn 14/10/2019), đề nghị báo cáo ngay")
+    message, text, _ = sms_reminder(link, [item("T-3", (10, 21))], "53/KH-UBND")
+    assert message == "reminder" and "quá hạn" not in text

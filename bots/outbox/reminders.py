@@ -105,9 +105,9 @@ def queue_reminder(session, key: str, link, items: list) -> int:
         return outbox.enqueue_email(session, key, link.address, subject, text, html, kind="reminder",
                                     reply_to=coordinator_address(session, of))
     if link.channel == "sms":
-        text, values = sms_reminder(link, items[0].unit, items, plan)
+        message, text, values = sms_reminder(link, items, plan)
         return outbox.enqueue_text(session, key, "sms", link.address, text, kind="reminder",
-                                   template=("reminder", values))
+                                   template=(message, values))
     if link.channel == "zalo":
         return outbox.enqueue_text(session, key, "zalo", link.address, reminder_text(link, items, plan),
                                    kind="reminder")

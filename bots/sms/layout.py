@@ -12,12 +12,21 @@ def _say(key: str, **values) -> str:
     return catalogue("sms", "vi")[key].format(**values)
 
 
-def sms_reminder(link, unit: str, items: list, plan: str) -> tuple[str, dict]:
-    """(the text, its values): a gateway that sends only registered templates fills its own."""
-    dated = sorted(i.obligation.due_at for i in items if i.obligation.due_at and not i.obligation.no_deadline)
-    values = {"unit": unit, "count": str(len(items)), "plan": plan, "due": day_text(dated[0]) if dated else "—",
+OVERDUE_STAGES = ("overdue", "escalate", "late-on-arrival")
+
+
+def sms_reminder(link, items: list, plan: str) -> tuple[str, str, dict]:
+    """(which message, the text, its values): "quá hạn" when the work is late, the nearest
+    deadline otherwise; short enough for one part without diacritics (the person knows their
+    unit: its name would take a second part). A gateway that sends only registered templates
+    fills its own with the values."""
+    late = [i for i in items if i.stage.startswith(OVERDUE_STAGES)]
+    chosen = late or items
+    dated = sorted(i.obligation.due_at for i in chosen if i.obligation.due_at and not i.obligation.no_deadline)
+    message = "reminder_overdue" if late else "reminder"
+    values = {"count": str(len(late or items)), "plan": plan, "due": day_text(dated[0]) if dated else "—",
               "link": mine_mark(link.id)}
-    return _say("reminder", **values), values
+    return message, _say(message, **values), values
 
 
 def sms_invitation(contact: str, unit: str, invitation_id: int) -> tuple[str, dict]:

@@ -66,8 +66,8 @@ class GatewaySpec(Strict):
 
 
 # What dondoc sends by text message, and the values each fills into its template.
-SMS_MESSAGES = {"reminder": {"unit", "count", "plan", "due", "link"}, "invitation": {"contact", "unit", "link"},
-                "notice": {"text"}, "digest": {"text"}}
+SMS_MESSAGES = {"reminder": {"count", "plan", "due", "link"}, "reminder_overdue": {"count", "plan", "due", "link"},
+                "invitation": {"contact", "unit", "link"}, "notice": {"text"}, "digest": {"text"}}
 PLACEHOLDERS = {"phone", "text", "unicode", "id", "callback", "template_id"}
 
 
