@@ -173,3 +173,39 @@ def test_a_check_in_is_answered_in_its_own_words_and_offers_no_extension(zalo):
         done = answer(session, CHAT, "1", utcnow())[0][1]
         session.commit()
     assert done.startswith("Đã ghi nhận việc thực hiện trong kỳ của nhiệm vụ") and "hoàn thành" not in done
+
+
+def test_a_long_reminder_is_paged_never_cut_and_numbers_run_on(zalo):
+    """25 tasks do not fit one 2,000-character message: every one is listed across pages,
+    "TIẾP" sends the next, and the 25th's number opens it from the first page on."""
+    from types import SimpleNamespace
+
+    from bots.zalo.conversation import answer
+    from bots.zalo.layout import MAX_TEXT, reminder_text
+    from models.store.tables import utcnow
+
+    engine, _, code = zalo
+    with Session(engine) as session:
+        answer(session, CHAT, code, utcnow())
+        link = session.exec(select(ChatLink).where(ChatLink.address == CHAT)).one()
+        for period in ("2019-Q4", "2020-Q1", "2020-Q2"):  # the commune's work of four quarters
+            Opener(session, PLAN, WorkingCalendar()).period(period)
+        obs = session.exec(select(Obligation, Task).join(Task, Task.id == Obligation.task_id)
+                           .where(Obligation.unit_id == COMMUNE).order_by(Obligation.due_at, Task.code)).all()[:25]
+        long_text = "Tăng cường công tác tuyên truyền, phổ biến bằng nhiều hình thức phong phú " * 3
+        items = [SimpleNamespace(obligation=ob, code=f"{task.code}", task=long_text, stage="T-3", unit="x")
+                 for ob, task in obs]
+        first = reminder_text(link, items, "53/KH-UBND")
+        session.commit()
+        pages = [first]
+        while "trả lời TIẾP" in pages[-1]:
+            pages.append(answer(session, CHAT, "TIẾP", utcnow())[0][1])
+        session.commit()
+        assert len(pages) > 1 and all(len(p) <= MAX_TEXT for p in pages)
+        assert "(trang 1/" in pages[0] and first.startswith("Nhắc việc – Kế hoạch 53/KH-UBND: 25 nhiệm vụ")
+        numbers = [int(line.split(".")[0]) for p in pages for line in p.split("\n") if line[:1].isdigit()]
+        assert numbers == list(range(1, 26))  # every task, once, numbered on
+        assert "truyền, phổ biến…" in pages[0] and "hìn…" not in "".join(pages)  # cut at a word
+        assert "Đã hết danh sách" in answer(session, CHAT, "tiếp", utcnow())[0][1]
+        opened = answer(session, CHAT, "25", utcnow())[0][1]
+        assert opened.startswith(f"Nhiệm vụ {obs[24][1].code}")

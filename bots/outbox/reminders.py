@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from bots.email.layout import email_reminder
 from bots.sms.layout import sms_reminder
-from models.common.text import vi_key
+from models.common.text import cut_at_word, vi_key
 from models.common.texts import day_text, say, stage_text
 from bots.zalo.layout import reminder_text
 from models.access.people import coordinator_address
@@ -20,11 +20,7 @@ CODES_SHOWN = 6  # per unit in the coordinator's summary; the rest is counted
 UNITS_SHOWN = 30  # units named in the coordinator's summary (most overdue first); /overdue lists all
 
 
-def shortened(text: str, most: int = 80) -> str:
-    """A task's text cut at a word to fit a reminder line on a phone."""
-    if len(text) <= most:
-        return text
-    return text[:most].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+TASK_SHOWN = 80  # characters of a task's text on a reminder's line (cut at a word)
 
 
 def render_reminder(lang: str, items: list, plan_number: str = "") -> tuple[str, dict | None]:
@@ -37,7 +33,7 @@ def render_reminder(lang: str, items: list, plan_number: str = "") -> tuple[str,
     for item in items:
         ob = item.obligation
         due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
-        lines.append(say(lang, "reminder_line", code=item.code, task=shortened(item.task), period=period_words(ob.period, lang),
+        lines.append(say(lang, "reminder_line", code=item.code, task=cut_at_word(item.task, TASK_SHOWN), period=period_words(ob.period, lang),
                          due=due, stage=stage_text(lang, item.stage)))
     escalation = any(i.stage.startswith("escalate") for i in items)
     # Buttons in the order of the lines; a task due for two periods names the period too.

@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bots.zalo.layout import due, fit, line, word
+from bots.zalo.layout import due, fit, line, paged, word
 from bots.zalo.transport import ZaloClient, ZaloError
 from models.access.people import InvitationError, link_address, new_invitation, token_digest, usable_invitation
 from models.access.signed import signed_url
@@ -32,6 +32,8 @@ log = logging.getLogger("dondoc.zalo")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed on a phone
 NUMBER = re.compile(r"[0-9]{1,4}")
 LIST_WORDS = {"ds", "danh sach", "danh sách", "/mine", "mine", "list"}
+LISTED = 200  # open tasks a unit's list holds, paged
+NEXT_WORDS = {"tiếp", "tiep", "xem tiếp", "xem tiep", "t", "trang sau", "next"}
 CANCEL_WORDS = {"huy", "hủy", "huỷ", "thoat", "thoát", "cancel", "/cancel"}
 
 
@@ -138,6 +140,8 @@ def answer(session: Session, chat_id: str, text: str, now: dt.datetime) -> list[
     if folded in CANCEL_WORDS:
         link.awaiting = None
         return [(chat_id, word("cancelled"))]
+    if folded in NEXT_WORDS and "obligation" not in (link.awaiting or {}):
+        return [(chat_id, _next_page(link))]
     if folded in LIST_WORDS or (folded == "0" and (link.awaiting or {}).get("obligation")):
         return [(chat_id, _open_list(session, link))]
     waiting = link.awaiting or {}
@@ -152,17 +156,27 @@ def answer(session: Session, chat_id: str, text: str, now: dt.datetime) -> list[
     return [(chat_id, word("help"))]
 
 
+def _next_page(link: ChatLink) -> str:
+    """The next page of a list too long for one message (its numbers run on from the last)."""
+    waiting = dict(link.awaiting or {})
+    more = list(waiting.get("more") or [])
+    if not more:
+        return word("no_more")
+    link.awaiting = {**waiting, "more": more[1:]}
+    return more[0]
+
+
 def _open_list(session: Session, link: ChatLink) -> str:
     rows = session.exec(select(Obligation, Task).join(Task, Task.id == Obligation.task_id)
                         .where(Obligation.unit_id == link.unit_id, Obligation.status.in_([s.value for s in ACTIVE]))
-                        .order_by(Obligation.no_deadline, Obligation.due_at, Task.code).limit(30)).all()
+                        .order_by(Obligation.no_deadline, Obligation.due_at, Task.code).limit(LISTED)).all()
     if not rows:
         link.awaiting = None
         return word("list_empty")
-    link.awaiting = {"list": [ob.id for ob, _ in rows]}
-    lines = [word("list_head", unit=session.get(Unit, link.unit_id).name, count=len(rows))]
-    lines += [line("list_line", n, ob, task) for n, (ob, task) in enumerate(rows, 1)]
-    return fit("\n".join(lines))
+    head = word("list_head", unit=session.get(Unit, link.unit_id).name, count=len(rows))
+    pages = paged(head, [line("list_line", n, ob, task) for n, (ob, task) in enumerate(rows, 1)])
+    link.awaiting = {"list": [ob.id for ob, _ in rows], "more": pages[1:]}
+    return pages[0]
 
 
 def _choose(session: Session, link: ChatLink, ids: list[int], n: int) -> str:

@@ -102,3 +102,11 @@ def vi_key(text: str) -> bytes:
     """Sort key in Vietnamese alphabetical order: a ă â b c d đ e ê … o ô ơ … u ư …, tones after
     the letter ("Bình Định" before "Bùi Thị Xuân", "Đập Đá" after every D and before E)."""
     return _vietnamese_collator().getSortKey(text or "")
+
+
+def cut_at_word(text: str, most: int) -> str:
+    """A text cut to at most `most` characters at a word, with "…": a task's text on a phone."""
+    if len(text) <= most:
+        return text
+    cut = text[:most - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(",;:.- ") + "…"
