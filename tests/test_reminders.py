@@ -179,7 +179,11 @@ def test_escalation_reaches_the_units_head_and_obligations_keep_their_policy(app
         session.commit()
         plan_reminders(session, plan.id, at("2019-10-15 10:00"), CAL, queue_reminder)
         (to_head,) = session.exec(select(Outbox).where(Outbox.chat_id == 502)).all()
-        assert "quá hạn, báo lãnh đạo đơn vị" in to_head.payload["text"]
+        text, markup = to_head.payload["text"], to_head.payload["reply_markup"]
+        # the head is told which of the unit's tasks went unanswered, and can open each
+        assert text.startswith("<b>Báo lãnh đạo đơn vị – Kế hoạch 53/KH-UBND</b>") and "đã quá hạn" in text
+        assert "UBND phường Nhơn Bình" in text and markup["inline_keyboard"]
+        assert all(b["callback_data"].startswith("c:") for row in markup["inline_keyboard"] for b in row)
 
 
 def test_a_reminder_nobody_acts_on_goes_to_the_persons_next_channel(applied):

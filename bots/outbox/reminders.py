@@ -28,20 +28,22 @@ def render_reminder(lang: str, items: list, plan_number: str = "") -> tuple[str,
     opens its card), or, for the coordinator, a line per unit with overdue tasks."""
     if all(i.stage in COORDINATOR_STAGES for i in items):
         return _coordinator_summary(lang, items), None
-    lines = [say(lang, "reminder_head", count=len(items), plan=plan_number)]
+    # The unit's head hears which of the unit's tasks went unanswered, and can act on each.
+    to_head = all(i.stage == "escalate-head" for i in items)
+    head = "head_head" if to_head else "reminder_head"
+    lines = [say(lang, head, count=len(items), plan=plan_number, unit=items[0].unit)]
     items = sorted(items, key=lambda i: (i.obligation.due_at is None, i.obligation.due_at, i.code))
     for item in items:
         ob = item.obligation
         due = say(lang, "no_deadline") if ob.no_deadline else day_text(ob.due_at)
-        lines.append(say(lang, "reminder_line", code=item.code, task=cut_at_word(item.task, TASK_SHOWN), period=period_words(ob.period, lang),
-                         due=due, stage=stage_text(lang, item.stage)))
-    escalation = any(i.stage.startswith("escalate") for i in items)
-    # Buttons in the order of the lines; a task due for two periods names the period too.
+        stage = say(lang, "stage_overdue") if to_head else stage_text(lang, item.stage)
+        lines.append(say(lang, "reminder_line", code=item.code, task=cut_at_word(item.task, TASK_SHOWN),
+                         period=period_words(ob.period, lang), due=due, stage=stage))
+    # Buttons in the order of the lines; a task due for two periods names the period in words.
     repeated = {i.code for i in items if sum(j.code == i.code for j in items) > 1}
-    buttons = [{"text": f"{i.code} · {i.obligation.period}" if i.code in repeated else i.code,
+    buttons = [{"text": f"{i.code} · {period_words(i.obligation.period, lang)}" if i.code in repeated else i.code,
                 "callback_data": f"c:{i.obligation.id}"} for i in items]
-    markup = None if escalation else {"inline_keyboard": [buttons[n:n + 4] for n in range(0, len(buttons), 4)]}
-    return "\n".join(lines), markup
+    return "\n".join(lines), {"inline_keyboard": [buttons[n:n + 4] for n in range(0, len(buttons), 4)]}
 
 
 # The coordinator's stages and the head of each one's section: work that was already overdue
