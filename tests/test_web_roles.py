@@ -2,7 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models.store.tables import Obligation
 from tests.webkit import COMMUNE, OTHER_COMMUNE, PLAN, _obligation, csrf_of, sign_in
@@ -98,3 +98,26 @@ def test_a_coordinator_sees_a_channel_that_stopped_delivering(web):
         session.commit()
     shown = _signed_in(web, "coordinator").get("/").text
     assert "Zalo không gửi được tin" in shown and "refused the bot token" in shown
+
+
+def test_a_refused_action_stays_in_the_audit_not_in_notes_or_the_timeline(web):
+    """An assignee's try at a coordinator's action is recorded for the audit, but it is not the
+    unit's latest note in the reports, nor a step of the obligation's story."""
+    import datetime as dt
+
+    from models.report.dashboard import timeline
+    from models.report.period import build_report
+    from models.store.tables import Event, utcnow
+
+    engine, client = web
+    sign_in(engine, client, unit=COMMUNE, role="assignee", contact="An")
+    with Session(engine) as session:
+        ob = _obligation(session, COMMUNE, "2.2")
+    page = client.get(f"/obligations/{ob.id}").text
+    client.post(f"/obligations/{ob.id}", data={"action": "postpone", "csrf": csrf_of(page)})
+    with Session(engine) as session:
+        assert session.exec(select(Event).where(Event.kind == "refused", Event.obligation_id == ob.id)).first()
+        assert all(m.kind != "refused" for m in timeline(session, session.get(type(ob), ob.id)))
+        row = next(r for r in build_report(session, PLAN, utcnow() + dt.timedelta(seconds=1), period="2019-Q3").rows
+                   if r.obligation_id == ob.id)
+        assert "not allowed" not in row.note

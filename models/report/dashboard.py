@@ -344,7 +344,8 @@ def timeline(session: Session, ob: Obligation) -> list[Moment]:
     """The obligation's events and the reminders sent about it, oldest first."""
     people = _people(session)
     moments = [Moment(ob.opened_at, "opened", "dondoc", "system")]
-    for event in session.exec(select(Event).where(Event.obligation_id == ob.id).order_by(Event.at, Event.id)):
+    for event in session.exec(select(Event).where(Event.obligation_id == ob.id, Event.kind != "refused")
+                              .order_by(Event.at, Event.id)):  # a refused action is the audit's, not the story
         who, channel = _who(event.actor, people)
         moments.append(Moment(event.at, event.kind, who, channel, event.note, _event_details(event)))
     reminders = session.exec(select(ReminderSent, Outbox.state, Outbox.sent_at)

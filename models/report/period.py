@@ -28,6 +28,8 @@ from models.store.tables import Assignment, Event, Evidence, OutcomeIndex, Plan,
 from models.calendar.workcal import VN
 
 PERIOD_ID = re.compile(r"\d{4}(-(Q[1-4]|H[12]|\d{2}))?")  # not "once", events or dated windows
+# Events that carry a note but are not what a unit said: a refused action is the audit's.
+NOT_NOTES = ("refused",)
 EXTENSION_EVENTS = {"extension_requested": "xin", "extension_approved": "đồng ý", "extension_denied": "không đồng ý"}
 
 
@@ -202,7 +204,8 @@ def _latest_notes(session: Session, ids: list[int], at: dt.datetime) -> dict[int
     notes: dict[int, str] = {}
     for chunk in _in_chunks(ids):
         events = session.exec(select(Event.obligation_id, Event.note).where(
-            Event.obligation_id.in_(chunk), Event.note.is_not(None), Event.at <= at).order_by(Event.id))
+            Event.obligation_id.in_(chunk), Event.note.is_not(None), Event.at <= at,
+            Event.kind.not_in(NOT_NOTES)).order_by(Event.id))
         notes.update(events.all())  # in order: the last one stays
     return notes
 
