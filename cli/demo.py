@@ -179,12 +179,10 @@ class Demo:
 
     async def act(self, contact: Contact, card, action: str, day: dt.date) -> None:
         labels = [b["text"] for row in (card.reply_markup or {}).get("inline_keyboard", []) for b in row]
-        if action == "done" and BUTTONS["done"] not in labels:  # a continuous check-in
-            await self.press(contact, card, CHECKIN)
-        else:
-            await self.press(contact, card, BUTTONS[action])
+        checkin = action == "done" and BUTTONS["done"] not in labels  # a continuous check-in
+        await self.press(contact, card, CHECKIN if checkin else BUTTONS[action])
         if action == "done":
-            await self.expect(contact, "Đã ghi nhận hoàn thành")
+            await self.expect(contact, "Đã ghi nhận việc thực hiện trong kỳ" if checkin else "Đã ghi nhận hoàn thành")
         elif action == "progress":
             await self.expect(contact, "bao nhiêu phần trăm")
             await self.say(contact, "50", "Ghi chú ngắn")

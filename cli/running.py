@@ -24,6 +24,9 @@ def demo(
     database: Path = typer.Option(ROOT / "var" / "demo.db", help="SQLite file for the demo."),
     year: int = typer.Option(2019, "--year", help="2019: the plan's third quarter of 2019; 2026: the plan "
                                                   "crossing 1 July 2025 into today's Gia Lai, then 2026-Q1."),
+    web: bool = typer.Option(False, "--web", help="Then serve the dashboard on the demo's database and print a "
+                                                  "sign-in link for the coordinator (Ctrl+C stops it)."),
+    port: int = typer.Option(8080, "--port", help="The dashboard's port with --web."),
 ) -> None:
     """The main job on the shipped Bình Định plan, with no server and no token: a quarter
     replayed day by day, simulated contacts answering the bot, and the coordinator's digest."""
@@ -33,6 +36,43 @@ def demo(
         err.print(f"[red]error[/] --year {year}: expected one of {', '.join(map(str, SCENARIOS))}")
         raise typer.Exit(1)
     run_demo(out, database, DEMO_PLAN, DEMO_ORG, DEFAULT_CALENDAR, year, ROOT / "plans" / "org" / "gia-lai.yaml")
+    coordinator = SCENARIOS[year].coordinator_unit
+    if not web:
+        out.print(f"\nOn the dashboard: [bold]uv run dondoc demo --web[/] (the demo again, then the dashboard on "
+                  f"http://127.0.0.1:{port}/ with a sign-in link as the coordinator of {coordinator})")
+        return
+    _demo_dashboard(database, coordinator, port)
+
+
+def _demo_dashboard(database: Path, coordinator: str, port: int) -> None:
+    """The dashboard on the demo's database, signed in as its coordinator by a printed link."""
+    import os
+
+    import uvicorn
+
+    from models.access.signed import login_url
+    from models.org.directory import load_directory
+    from models.store.db import make_engine
+    from web.app import create_app
+
+    os.environ.setdefault("DONDOC_WEB_URL", f"http://127.0.0.1:{port}")
+    engine = make_engine(f"sqlite:///{database}")
+    out.print(f"\ndashboard on http://127.0.0.1:{port}/ — sign in as the coordinator (single use, 10 minutes):\n"
+              f"{login_url(demo_sign_in(engine, coordinator))}\n(Ctrl+C stops it)", highlight=False)
+    uvicorn.run(create_app(engine, database.parent / "evidence", directory=load_directory(DEMO_ORG)),
+                host="127.0.0.1", port=port, log_level="warning")
+
+
+def demo_sign_in(engine, coordinator: str) -> str:
+    """A single-use sign-in token for the demo's coordinator."""
+    from sqlmodel import Session
+
+    from models.access.weblogin import create_login_link
+
+    with Session(engine) as session:
+        token = create_login_link(session, coordinator, "Lê Thị Hoa (demo)", "coordinator", "cli:demo")
+        session.commit()
+    return token
 
 
 @commands.command()

@@ -363,3 +363,14 @@ def test_the_docx_report_is_an_administrative_document_built_from_the_numbers(ou
     section = document.sections[0]
     assert section.different_first_page_header_footer and 'w:instr="PAGE"' in section.header._element.xml
     assert round(section.page_width.mm) == 210 and document.styles["Normal"].font.name == "Times New Roman"
+    # and the dashboard opens on it, signed in as the coordinator by the link `demo --web` prints
+    from fastapi.testclient import TestClient
+
+    from cli.running import demo_sign_in
+    from models.store.db import make_engine
+    from web.app import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    client = TestClient(create_app(engine, tmp_path / "evidence"), follow_redirects=False)
+    assert client.post("/login", data={"token": demo_sign_in(engine, SCENARIOS[2019].coordinator_unit)}).status_code == 303
+    assert "53/KH-UBND" in client.get("/").text
