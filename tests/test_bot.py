@@ -336,7 +336,7 @@ def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup)
             sent = await until(lambda: next((r for r in world.received(COORDINATOR) if r.document), None))
             return world.answer_of(refused), sent, digest
     refusal, sent, digest = asyncio.run(scenario())
-    assert "Tổng hợp tình hình thực hiện" in digest.text and "(Tuần 42 (14–18/10/2019))" in digest.text
+    assert "Tổng hợp tình hình thực hiện" in digest.text and "– Tuần 42 (14–18/10/2019)" in digest.text
     assert refusal["show_alert"] and "không có quyền" in refusal["text"]
     assert not any(r.document for r in world.received(ASSIGNEE))
     assert sent.document["file_name"] == "bao-cao-binh-dinh-53-2019-2019-Q3.xlsx"  # the quarter being chased

@@ -158,6 +158,17 @@ def test_the_demo_replays_the_quarter_and_prints_the_digest(tmp_path):
     from cli.main import app
     result = CliRunner().invoke(app, command.group(2).split(), env={"DONDOC_DATABASE_URL": command.group(1)})
     assert result.exit_code == 0 and "Tổng hợp tình hình thực hiện – 53/KH-UBND" in result.stdout
+    # and the dashboard opens on it, signed in as the coordinator by the link `demo --web` prints
+    from fastapi.testclient import TestClient
+
+    from cli.running import demo_sign_in
+    from models.store.db import make_engine
+    from web.app import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    client = TestClient(create_app(engine, tmp_path / "evidence"), follow_redirects=False)
+    assert client.post("/login", data={"token": demo_sign_in(engine, SCENARIOS[2019].coordinator_unit)}).status_code == 303
+    assert "53/KH-UBND" in client.get("/").text
 
 
 def test_the_xlsx_report_reads_back_as_the_database_says(outcomes):
@@ -363,14 +374,3 @@ def test_the_docx_report_is_an_administrative_document_built_from_the_numbers(ou
     section = document.sections[0]
     assert section.different_first_page_header_footer and 'w:instr="PAGE"' in section.header._element.xml
     assert round(section.page_width.mm) == 210 and document.styles["Normal"].font.name == "Times New Roman"
-    # and the dashboard opens on it, signed in as the coordinator by the link `demo --web` prints
-    from fastapi.testclient import TestClient
-
-    from cli.running import demo_sign_in
-    from models.store.db import make_engine
-    from web.app import create_app
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
-    client = TestClient(create_app(engine, tmp_path / "evidence"), follow_redirects=False)
-    assert client.post("/login", data={"token": demo_sign_in(engine, SCENARIOS[2019].coordinator_unit)}).status_code == 303
-    assert "53/KH-UBND" in client.get("/").text

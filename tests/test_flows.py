@@ -69,9 +69,9 @@ def test_chase_and_digest_flows_queue_once_per_moment(configured, tmp_path):
     assert document.payload["text"] == "53/KH-UBND – Quý III/2019" and document.chat_id == 900
     assert [kind for kind, _ in sent] == ["digest", "digest", "digest", "reminder"]
     assert [head for _, head in sent[:3]] == [
-        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> (Tuần 40 (30/09–04/10/2019))",
-        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> (Tuần 41 (07–11/10/2019))",
-        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> (cuối kỳ Quý III/2019)"]
+        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> – Tuần 40 (30/09–04/10/2019)",
+        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> – Tuần 41 (07–11/10/2019)",
+        "<b>Tổng hợp tình hình thực hiện – 53/KH-UBND</b> – cuối kỳ Quý III/2019"]
 
 
 def test_a_flow_whose_lock_is_held_does_nothing(configured):
