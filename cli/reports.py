@@ -40,16 +40,36 @@ def status(
           else utcnow().astimezone(VN))
     with Session(database()) as session:
         tallies = rollup(session, by, at, plan_id=plan, due_soon_days=due_soon_days(check_plan(session, plan)))
+        names = group_names(session, plan, by)
         stopped = stopped_channels(session)
         refused = refusals(session, utcnow() - dt.timedelta(days=7))
     empty = f"{plan}: " + ("không có nghĩa vụ nào vào" if lang == "vi" else "no obligations at") + f" {at:%d/%m/%Y}"
-    print(status_text(tallies, lang, empty))
+    print(status_text(tallies, lang, empty, names))
     for channel, when, why, waiting in stopped:  # the admin hears it here until the channel works again
         err.print(f"[yellow]warning[/] {channel}: not delivering since {when.astimezone(VN):%d/%m/%Y %H:%M}: {why}; "
                   f"{waiting} message(s) waiting", highlight=False)
     for channel, when, why in refused:
         err.print(f"[yellow]warning[/] {channel}: a message was refused on {when.astimezone(VN):%d/%m/%Y %H:%M} "
                   f"by the provider's policy: {why}", highlight=False)
+
+
+def group_names(session, plan_id: str, by: str) -> dict[tuple, str]:
+    """A plan, area or task as officials name it: "53/KH-UBND", "1. Tham gia của người dân …"."""
+    from sqlmodel import select
+
+    from models.common.text import cut_at_word
+    from models.store.tables import Area, Plan, Task
+
+    plan = session.get(Plan, plan_id)
+    if by == "plan":
+        return {(plan_id,): f"{plan.number}: {cut_at_word(plan.title, 80)}"}
+    if by == "area":
+        return {(plan_id, a.code): f"{a.code}. {cut_at_word(a.title, 80)}"
+                for a in session.exec(select(Area).where(Area.plan_id == plan_id))}
+    if by == "task":
+        return {(plan_id, t.code): f"{t.code}. {cut_at_word(t.text, 80)}"
+                for t in session.exec(select(Task).where(Task.plan_id == plan_id))}
+    return {}
 
 
 @commands.command()

@@ -27,15 +27,16 @@ def email_environment(html: bool) -> Environment:
                        keep_trailing_newline=True)
 
 
-def status_text(tallies: list[Tally], lang: str, empty: str) -> str:
-    """Counts by category per group, in Vietnamese (default) or English."""
+def status_text(tallies: list[Tally], lang: str, empty: str, names: dict[tuple, str] | None = None) -> str:
+    """Counts by category per group, in Vietnamese (default) or English; `names` says a group's
+    key in words ("1. Tham gia của người dân ở cấp cơ sở" for an area)."""
 
     labels = LABELS[lang]
     blocks = []
     for tally in tallies:
         lines = [(labels[c], tally[c]) for c in Category if tally[c]]
         lines += [(labels[flag], n) for flag, n in (("due_soon", tally.due_soon), ("extended", tally.extended)) if n]
-        blocks.append({"name": " ".join(LEVEL_NAMES.get(str(k), str(k)) for k in tally.key), "total": tally.total,
-                       "lines": lines})
+        name = (names or {}).get(tuple(tally.key)) or " ".join(LEVEL_NAMES.get(str(k), str(k)) for k in tally.key)
+        blocks.append({"name": name, "total": tally.total, "lines": lines})
     width = max(len(label) for label in labels.values())
     return environment().get_template("status.txt.j2").render(tallies=blocks, width=width, empty=empty).strip()
