@@ -108,12 +108,13 @@ def report(
     as_of: dt.datetime = typer.Option(None, "--as-of", parser=parse_day, help="As it stood at the end of this day."),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx, pdf, docx (the administrative document to complete and "
                                                    "sign) or html."),
-    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: report-<plan>-<period>.<format>)."),
+    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: report-<plan>-<period in "
+                                "words>.<format>, e.g. report-binh-dinh-53-2019-quy-iii-2019.xlsx)."),
 ) -> None:
     """The period report a province sends upward: per task and unit, with the four-way split."""
     from sqlmodel import Session
 
-    from models.report.period import build_report, report_html, report_pdf, report_xlsx
+    from models.report.period import build_report, report_file_name, report_html, report_pdf, report_xlsx
     from models.report.word import report_docx
     from models.store.tables import utcnow
     from models.common.clock import VN
@@ -131,7 +132,7 @@ def report(
         unit_id = resolve_unit(session, unit) if unit else None
         built = build_report(session, plan, at, period, start.date() if start else None, end.date() if end else None,
                              unit_id)
-    output = output or Path(f"report-{plan}-{period or 'range'}.{fmt}")
+    output = output or Path(f"{report_file_name(plan, period, at)}.{fmt}")
     output.write_bytes(writers[fmt](built))
     out.print(f"wrote {output}: {len(built.rows)} obligation(s)")
 

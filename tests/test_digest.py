@@ -207,6 +207,11 @@ def test_the_xlsx_report_reads_back_as_the_database_says(outcomes):
         area = line[0].value
         expected = [sum(1 for r in rows if r["Lĩnh vực"] == area and r["Kết quả"] == label) for label in four]
         assert [c.value for c in line[2:6]] == expected
+    total = [c.value for c in summary[header_row + len(report.by_area) + 1]]
+    assert total[1] == "Tổng cộng" and total[2:6] == [sum(r["Kết quả"] == label for r in rows) for label in four]
+    assert total[6] == sum(total[2:6])
+    assert {r["Kỳ"] for r in rows} == {"Quý III/2019"}  # periods in words, as officials write them
+    assert "Kỳ báo cáo: Quý III/2019" in summary["A2"].value
     assert len(summary._charts) == 2  # the split per area, and the on-time rate over periods
 
 

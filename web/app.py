@@ -642,6 +642,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     @app.get("/export.{fmt}")
     def export(request: Request, fmt: str, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
         from models.report.period import build_report, narrowed, report_pdf, report_xlsx
+        from models.report.period import report_file_name
         from models.report.word import report_docx
 
         filters = dashboard.Filters.from_query(request.query_params)
@@ -651,8 +652,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         at = utcnow()
         report = build_report(session, filters.plan, at, period=filters.period or None, unit_id=viewer.unit_only)
         report = narrowed(report, dashboard.filtered_ids(session, viewer, filters, at))
-        name = f"{filters.plan}-{filters.period or at:%Y%m%d}".replace("/", "-") if not filters.period \
-            else f"{filters.plan}-{filters.period}"
+        name = report_file_name(filters.plan, filters.period or None, at)
         write = {"xlsx": report_xlsx, "pdf": report_pdf, "docx": report_docx}[fmt]
         return Response(write(report), media_type=EXPORTS[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})

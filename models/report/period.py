@@ -20,7 +20,7 @@ from models.engine.opening import schedule_of
 from models.plans.plan import TargetSpec
 from models.report.render import environment
 from models.report.rollup import LABELS, LEVEL_NAMES, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
-from models.common.text import code_key, plain_text, vi_key
+from models.common.text import code_key, plain_text, slug, vi_key
 from models.engine.asof import as_it_stood, fields_at, obligations_at
 from models.report.outcomes import plan_figures
 from models.calendar.periods import period_words
@@ -95,7 +95,8 @@ def build_report(session: Session, plan_id: str, at: dt.datetime, period: str | 
     rows = _rows(session, plan_id, at, period, due_from, due_to, unit_id)
     by_area = every_area(session, plan_id, rollup(session, "area", at, **scope))
     by_level = [(LEVEL_NAMES.get(t.key[0], t.key[0]), t) for t in rollup(session, "level", at, **scope)]
-    title = period or " – ".join(f"{d:%d/%m/%Y}" for d in (due_from, due_to) if d) or f"{at.astimezone(VN):%d/%m/%Y}"
+    title = (period_words(period) if period else " – ".join(f"{d:%d/%m/%Y}" for d in (due_from, due_to) if d)
+             or f"{at.astimezone(VN):%d/%m/%Y}")
     return Report(plan, at, title, rows, by_area, by_level, on_time_trend(session, plan_id, at, unit_id, period),
                   [] if unit_id else cascade(session, plan_id, at, period), plan_figures(session, plan_id),
                   _issuer(session, plan), session.get(Unit, unit_id).name if unit_id else "")
@@ -269,7 +270,7 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 def row_values(row: Row) -> list:
     no_deadline = row.category == Category.no_deadline  # a check-in's date is not a deadline
     return [row.area, row.code, row.task, row.unit, LEVEL_NAMES.get(row.level, row.level), row.coordinating,
-            row.period, None if no_deadline else _local(row.due), None if no_deadline else _local(row.original_due), LABELS["vi"][row.category], _local(row.done),
+            period_words(row.period), None if no_deadline else _local(row.due), None if no_deadline else _local(row.original_due), LABELS["vi"][row.category], _local(row.done),
             row.progress, row.extensions, row.evidence, row.target, row.value, MET[row.met] if row.target else "",
             row.blocked, row.note]
 
@@ -278,6 +279,17 @@ def _append(sheet, values: list) -> None:
     """A row of the workbook; text as Excel takes it (one control character in a note made
     the whole export fail)."""
     sheet.append([plain_text(v) if isinstance(v, str) else v for v in values])
+
+
+def _column_sums(tallies: list) -> list[int]:
+    """The four categories' totals and their sum: a table's "Tổng cộng" row."""
+    sums = [sum(t[c] for t in tallies) for c in REPORT_FOUR]
+    return sums + [sum(sums)]
+
+
+def report_file_name(plan_id: str, period: str | None, at: dt.datetime) -> str:
+    """report-<plan>-quy-iii-2019: the period in words, as a file name can hold them."""
+    return f"report-{plan_id}-{slug(period_words(period)) if period else f'{at.astimezone(VN):%Y%m%d}'}"
 
 
 def report_xlsx(report: Report) -> bytes:
@@ -299,11 +311,17 @@ def report_xlsx(report: Report) -> bytes:
     for code, title, tally in report.by_area:
         _append(summary, [code, title] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
     last = summary.max_row
+    _append(summary, ["", "Tổng cộng"] + _column_sums([t for *_, t in report.by_area]))
+    for cell in summary[summary.max_row]:
+        cell.font = bold
     _append(summary, [])
     _append(summary, ["Cấp đơn vị", ""] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Tổng"])
     level_header = summary.max_row
     for name, tally in report.by_level:
         _append(summary, [name, ""] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
+    _append(summary, ["Tổng cộng", ""] + _column_sums([t for _, t in report.by_level]))
+    for cell in summary[summary.max_row]:
+        cell.font = bold
     met, missed, unreported = targets_summary(report)
     if met + missed + unreported:
         _append(summary, [])
@@ -315,7 +333,7 @@ def report_xlsx(report: Report) -> bytes:
     _append(summary, ["Kỳ", "Tỷ lệ đúng hạn"])
     trend_header = summary.max_row
     for period, rate in report.trend:
-        _append(summary, [period, rate])
+        _append(summary, [period_words(period), rate])
         summary.cell(summary.max_row, 2).number_format = "0%"
     for row_number in (first, level_header, trend_header):
         for cell in summary[row_number]:
