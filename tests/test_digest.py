@@ -373,9 +373,20 @@ def test_the_docx_report_is_an_administrative_document_built_from_the_numbers(ou
     assert "BÁO CÁO\nKết quả thực hiện Kế hoạch số 53/KH-UBND" in text and "\nQuý III/2019\n" in text
     assert f"{len(report.rows)} nhiệm vụ của các đơn vị được theo dõi" in text and "3 đã hoàn thành đúng hạn" in text
     assert "- UBND phường Nhơn Phú (thành phố Quy Nhơn), nhiệm vụ 2.2: thiếu kinh phí" in text  # the blocker
-    assert len(areas.rows) == 1 + 8 and areas.rows[1].cells[0].text.startswith("1. ")  # every area
-    assert sum(int(r.cells[-1].text) for r in areas.rows[1:]) == len(report.rows)  # and they add up
+    assert len(areas.rows) == 1 + 8 + 1 and areas.rows[1].cells[0].text.startswith("1. ")  # every area, a total
+    assert sum(int(r.cells[-1].text) for r in areas.rows[1:-1]) == len(report.rows)  # and they add up
+    assert areas.rows[-1].cells[0].text == "Tổng cộng" and int(areas.rows[-1].cells[-1].text) == len(report.rows)
+    assert areas.rows[1].cells[1].paragraphs[0].alignment == 2  # figures right-aligned
+    assert "Kế hoạch số 53/KH-UBND ngày 24/06/2019 của UBND tỉnh Bình Định về" in text  # cited in full
     assert "Nơi nhận:" in closing.rows[0].cells[0].text and "(Ký, ghi rõ họ tên, đóng dấu)" in closing.rows[0].cells[1].text
     section = document.sections[0]
     assert section.different_first_page_header_footer and 'w:instr="PAGE"' in section.header._element.xml
     assert round(section.page_width.mm) == 210 and document.styles["Normal"].font.name == "Times New Roman"
+
+
+def test_a_note_given_for_several_tasks_is_said_once_in_the_word_report():
+    from models.report.word import _said_once
+    said = [("UBND xã A", "1.1", "chờ kinh phí"), ("UBND xã A", "2.3", "chờ kinh phí"),
+            ("UBND xã A", "3.1", "đã xong phần 1"), ("UBND xã B", "1.1", "chờ kinh phí")]
+    assert _said_once(said) == ["- UBND xã A, nhiệm vụ 1.1, 2.3: chờ kinh phí", "- UBND xã A, nhiệm vụ 3.1: đã xong phần 1",
+                                "- UBND xã B, nhiệm vụ 1.1: chờ kinh phí"]

@@ -71,7 +71,9 @@ def _heading(document, report: Report) -> None:
     _line(right, f"{place_of(above)}, ngày …… tháng …… năm {report.at.year}", italic=True, size=13)
     _line(document, "BÁO CÁO", bold=True, size=14)
     scope = period_words(report.title) + (f" – {report.unit}" if report.unit else "")
-    _line(document, f"Kết quả thực hiện Kế hoạch số {report.plan.number} về {report.plan.title}", bold=True, size=14)
+    plan = report.plan
+    _line(document, f"Kết quả thực hiện Kế hoạch số {plan.number} ngày {plan.issued_on:%d/%m/%Y} của "
+                    f"{plan.issued_by} về {plan.title}", bold=True, size=14)
     _line(document, scope, bold=True, size=14)
 
 
@@ -95,20 +97,31 @@ def _body(document, report: Report) -> None:
     paragraph("2. Kết quả theo lĩnh vực").runs[0].bold = True
     _area_table(document, report)
     paragraph("3. Khó khăn, vướng mắc").runs[0].bold = True
-    blocked = [row for row in report.rows if row.blocked]
-    for row in blocked[:LISTED]:
-        paragraph(f"- {row.unit}, nhiệm vụ {row.code}: {row.blocked}")
+    blocked = _said_once([(row.unit, row.code, row.blocked) for row in report.rows if row.blocked])
+    for line in blocked[:LISTED]:
+        paragraph(line)
     if len(blocked) > LISTED:
         paragraph(f"- Và {len(blocked) - LISTED} vướng mắc khác (chi tiết trong bảng tính kèm theo).")
     if not blocked:
         paragraph("Không có đơn vị báo vướng mắc.")
-    noted = [row for row in report.rows if row.note and not row.blocked]
+    noted = _said_once([(row.unit, row.code, row.note) for row in report.rows if row.note and not row.blocked])
     if noted:
         paragraph("4. Ý kiến, ghi chú của các đơn vị").runs[0].bold = True
-        for row in noted[:LISTED]:
-            paragraph(f"- {row.unit}, nhiệm vụ {row.code}: {row.note}")
+        for line in noted[:LISTED]:
+            paragraph(line)
     paragraph(f"{5 if noted else 4}. Đề xuất, kiến nghị").runs[0].bold = True
     paragraph("……")
+
+
+def _said_once(said: list[tuple[str, str, str]]) -> list[str]:
+    """What each unit said, once, naming every task it said it of: "- UBND xã A, nhiệm vụ 1.1,
+    2.3: chờ kinh phí" (a note given for seven tasks read seven times)."""
+    tasks: dict[tuple[str, str], list[str]] = {}
+    for unit, code, text in said:
+        codes = tasks.setdefault((unit, text), [])
+        if code not in codes:
+            codes.append(code)
+    return [f"- {unit}, nhiệm vụ {', '.join(codes)}: {text}" for (unit, text), codes in tasks.items()]
 
 
 def _share(part: int, whole: int) -> str:
@@ -121,10 +134,16 @@ def _area_table(document, report: Report) -> None:
     table.style = "Table Grid"
     for cell, head in zip(table.rows[0].cells, heads):
         cell.paragraphs[0].add_run(head).bold = True
-    for code, title, tally in report.by_area:
-        values = [f"{code}. {title}"] + [str(tally[c]) for c in REPORT_FOUR] + [str(n) for n in beyond_four(tally)]
+    rows = [[f"{code}. {title}"] + [tally[c] for c in REPORT_FOUR] + list(beyond_four(tally))
+            for code, title, tally in report.by_area]
+    rows.append(["Tổng cộng", *(sum(column) for column in zip(*(r[1:] for r in rows)))])
+    for values in rows:
         for cell, value in zip(table.add_row().cells, values):
-            cell.paragraphs[0].add_run(plain_text(value)).font.size = Pt(11)
+            paragraph = cell.paragraphs[0]
+            run = paragraph.add_run(plain_text(str(value)))
+            run.font.size, run.bold = Pt(11), values[0] == "Tổng cộng"
+            if isinstance(value, int):
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # numbers right-aligned, as tables of figures are
 
 
 def _closing(document, report: Report) -> None:
