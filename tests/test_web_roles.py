@@ -121,3 +121,16 @@ def test_a_refused_action_stays_in_the_audit_not_in_notes_or_the_timeline(web):
         row = next(r for r in build_report(session, PLAN, utcnow() + dt.timedelta(seconds=1), period="2019-Q3").rows
                    if r.obligation_id == ob.id)
         assert "not allowed" not in row.note
+
+
+def test_the_list_shows_how_late_work_is_and_sorts_the_longest_overdue_first(web):
+    import re
+
+    from tests.webkit import sign_in as coordinator_signs_in
+
+    engine, client = web
+    coordinator_signs_in(engine, client)
+    page = client.get(f"/obligations?plan={PLAN}&sort=late&period=2019-Q3").text
+    assert "Số ngày quá hạn" in page
+    late = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>\s*<td><span class="tag open_overdue', page)]
+    assert late and late == sorted(late, reverse=True)  # the longest overdue first

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields, replace
 from urllib.parse import urlencode
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from models.report.digest import unreachable_units
@@ -38,6 +38,7 @@ class Filters:
     blocked: bool = False
     extension: bool = False  # an extension waits for a decision
     q: str = ""  # unit or task words, with or without diacritics
+    sort: str = ""  # "late": the longest overdue first; else overdue and soonest first
     page: int = 1
 
     @classmethod
@@ -53,6 +54,8 @@ class Filters:
                 values[f.name] = raw
         if values["category"] not in {c.value for c in Category}:
             values["category"] = ""
+        if values["sort"] not in ("", "late"):
+            values["sort"] = ""
         return cls(**values)
 
     def query(self, **changes) -> str:
@@ -188,6 +191,7 @@ class ListRow:
     progress: int | None
     note: str | None
     requested: dt.datetime | None
+    days_late: int | None = None  # days past its deadline, for work still overdue
 
 
 def former_district_units(session: Session, district_id: str) -> set[str]:
@@ -249,11 +253,13 @@ def obligation_list(session: Session, viewer: Viewer, filters: Filters, at: dt.d
     query = filtered(select(Obligation, Task.plan_id, Task.code, Task.text, Unit.name, category)
                      .join(Task, Task.id == Obligation.task_id).join(Unit, Unit.id == Obligation.unit_id),
                      session, viewer, filters, at)
-    query = (query.order_by(Obligation.no_deadline, Obligation.due_at, Unit.name, Task.id)
+    first = [case((category == Category.open_overdue.value, 0), else_=1)] if filters.sort == "late" else []
+    query = (query.order_by(*first, Obligation.no_deadline, Obligation.due_at, Unit.name, Task.id)
              .offset((filters.page - 1) * page_size).limit(page_size))
     rows = [ListRow(ob.id, plan_id, code, text, ob.unit_id, unit, ob.period,
                     None if ob.no_deadline else ob.due_at, ob.status, cat,  # a check-in has no deadline to show
-                    ob.progress, ob.note, ob.requested_due_at)
+                    ob.progress, ob.note, ob.requested_due_at,
+                    (at - ob.due_at).days if cat == Category.open_overdue.value and ob.due_at else None)
             for ob, plan_id, code, text, unit, cat in session.exec(query)]
     return rows, total
 
