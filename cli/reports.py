@@ -108,8 +108,8 @@ def report(
     as_of: dt.datetime = typer.Option(None, "--as-of", parser=parse_day, help="As it stood at the end of this day."),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx, pdf, docx (the administrative document to complete and "
                                                    "sign) or html."),
-    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: report-<plan>-<period in "
-                                "words>.<format>, e.g. report-binh-dinh-53-2019-quy-iii-2019.xlsx)."),
+    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: bao-cao-<plan>-<period in "
+                                "words>.<format>, e.g. bao-cao-binh-dinh-53-2019-quy-iii-2019.xlsx)."),
 ) -> None:
     """The period report a province sends upward: per task and unit, with the four-way split."""
     from sqlmodel import Session

@@ -339,7 +339,7 @@ def test_the_digests_button_sends_the_full_report_to_the_coordinator_only(setup)
     assert "Tổng hợp tình hình thực hiện" in digest.text and "– Tuần 42 (14–18/10/2019)" in digest.text
     assert refusal["show_alert"] and "không có quyền" in refusal["text"]
     assert not any(r.document for r in world.received(ASSIGNEE))
-    assert sent.document["file_name"] == "bao-cao-binh-dinh-53-2019-2019-Q3.xlsx"  # the quarter being chased
+    assert sent.document["file_name"] == "bao-cao-binh-dinh-53-2019-quy-iii-2019.xlsx"  # the quarter being chased
     content = world.files[sent.document["file_id"]]["content"]
     assert load_workbook(io.BytesIO(content))["Chi tiết"].max_row > 1
 

@@ -65,7 +65,7 @@ def test_chase_and_digest_flows_queue_once_per_moment(configured, tmp_path):
         rows = session.exec(select(Outbox)).all()
         sent = sorted((r.kind, r.payload["text"].split("\n")[0]) for r in rows if r.kind != "document")
         (document,) = [r for r in rows if r.kind == "document"]
-    assert document.payload["document"].endswith("reports/bao-cao-binh-dinh-53-2019-2019-Q3.xlsx")
+    assert document.payload["document"].endswith("reports/bao-cao-binh-dinh-53-2019-quy-iii-2019.xlsx")
     assert document.payload["text"] == "53/KH-UBND – Quý III/2019" and document.chat_id == 900
     assert [kind for kind, _ in sent] == ["digest", "digest", "digest", "reminder"]
     assert [head for _, head in sent[:3]] == [

@@ -126,7 +126,7 @@ def test_the_coordinators_week_in_a_browser(world_and_web):
         await page.goto(f"{web.url}/obligations?plan={PLAN}&former=binh-dinh/huyen-550&period=2019-Q3")
         async with page.expect_download() as download_info:
             await page.get_by_role("link", name="Excel (.xlsx)").click()
-        assert (await download_info.value).suggested_filename == f"{PLAN}-2019-Q3.xlsx"
+        assert (await download_info.value).suggested_filename == f"bao-cao-{PLAN}-quy-iii-2019.xlsx"
 
     asyncio.run(scenario())
 

@@ -522,7 +522,7 @@ async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def full_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The button under a digest: the period's report as an Excel file, to a coordinator of that plan."""
     from models.report.digest import report_scope
-    from models.report.period import build_report, report_xlsx
+    from models.report.period import build_report, report_file_name, report_xlsx
 
     query = update.callback_query
     with database(context) as session:
@@ -533,10 +533,12 @@ async def full_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await query.answer(say(_user_lang(update), "not_allowed"), show_alert=True)
             return
         period = report_scope(session, run, schedule_of(plan).basis)
-        content = report_xlsx(build_report(session, plan.id, utcnow(), period=period))
+        now = utcnow()
+        content = report_xlsx(build_report(session, plan.id, now, period=period))
     await query.answer()
-    await context.bot.send_document(link.chat_id, document=content, filename=f"bao-cao-{plan.id}-{period}.xlsx",
-                                    caption=f"{plan.number} – {period}")
+    await context.bot.send_document(link.chat_id, document=content,
+                                    filename=f"{report_file_name(plan.id, period, now)}.xlsx",
+                                    caption=f"{plan.number} – {period_words(period, link.lang)}")
 
 
 async def web_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -296,10 +296,10 @@ def _queue_digest(session: Session, plan: Plan, digest: Digest, run: DigestRun, 
 
 def _write_report(session: Session, plan: Plan, now: dt.datetime, period: str, reports: Path) -> Path:
     """The period's Excel report, written once for every coordinator's message to carry."""
-    from models.report.period import build_report, report_xlsx
+    from models.report.period import build_report, report_file_name, report_xlsx
 
     reports.mkdir(parents=True, exist_ok=True)
-    path = reports / f"bao-cao-{plan.id}-{period}.xlsx"
+    path = reports / f"{report_file_name(plan.id, period, now)}.xlsx"
     path.write_bytes(report_xlsx(build_report(session, plan.id, now, period=period)))
     return path
 

@@ -288,8 +288,8 @@ def _column_sums(tallies: list) -> list[int]:
 
 
 def report_file_name(plan_id: str, period: str | None, at: dt.datetime) -> str:
-    """report-<plan>-quy-iii-2019: the period in words, as a file name can hold them."""
-    return f"report-{plan_id}-{slug(period_words(period)) if period else f'{at.astimezone(VN):%Y%m%d}'}"
+    """bao-cao-<plan>-quy-iii-2019: the period in words, as a file name can hold them."""
+    return f"bao-cao-{plan_id}-{slug(period_words(period)) if period else f'{at.astimezone(VN):%Y%m%d}'}"
 
 
 def report_xlsx(report: Report) -> bytes:
