@@ -134,3 +134,22 @@ def test_the_list_shows_how_late_work_is_and_sorts_the_longest_overdue_first(web
     assert "Số ngày quá hạn" in page
     late = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>\s*<td><span class="tag open_overdue', page)]
     assert late and late == sorted(late, reverse=True)  # the longest overdue first
+
+
+def test_the_heat_map_shades_by_the_overdue_share_of_work_with_a_deadline():
+    """A row of 11 overdue of 11 dated is as dark as it gets, whatever check-ins sit beside it."""
+    from models.report.dashboard import Matrix
+    from models.report.rollup import Category, Tally
+
+    district = Tally(("1", "district"), {Category.open_overdue: 11, Category.no_deadline: 150})
+    commune = Tally(("1", "commune"), {Category.open_overdue: 157, Category.done_on_time: 4})
+    matrix = Matrix([], ["district", "commune"], {("1", "district"): district, ("1", "commune"): commune}, {})
+    assert matrix.overdue_share("1", "district") == 1.0
+    assert round(matrix.overdue_share("1", "commune"), 2) == 0.98
+
+
+def test_the_heat_map_has_its_legend(web):
+    engine, client = web
+    sign_in(engine, client)
+    page = client.get(f"/plans/{PLAN}").text
+    assert "Tỷ lệ việc quá hạn trên việc có thời hạn" in page and 'class="swatch heat-10"' in page

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from models.report.digest import unreachable_units
 from models.engine.lifecycle import ACTIVE
 from models.report.period import on_time_rate
-from models.report.rollup import LEVEL_NAMES, Category, Tally, category_at, in_scope, rollup
+from models.report.rollup import LEVEL_NAMES, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
 from models.common.text import code_key, is_number, vi_key
 from models.store.tables import Area, Assignment, ChatLink, Contact, Event, Evidence, Invitation, Obligation, Outbox, OutcomeIndex, Plan, ReminderSent, Task, Unit, utcnow
 from models.common.text import fold
@@ -128,8 +128,11 @@ class Matrix:
         return Tally.summed(("total",), self.by_area.values())
 
     def overdue_share(self, area: str, level: str) -> float:
+        """Overdue work over the work that has a deadline (the four report categories): check-ins,
+        which are never overdue, do not pale a row of late work."""
         tally = self.cells.get((area, level))
-        return tally[Category.open_overdue] / tally.total if tally and tally.total else 0.0
+        dated = sum(tally[c] for c in REPORT_FOUR) if tally else 0
+        return tally[Category.open_overdue] / dated if dated else 0.0
 
 
 def plan_matrix(session: Session, viewer: Viewer, plan_id: str, at: dt.datetime, period: str = "") -> Matrix:
