@@ -190,3 +190,40 @@ def test_a_coordinator_brings_a_word_plan_in_and_corrects_it_in_a_browser(applie
             assert len(tasks) == 9 and {t.timing_kind for t in tasks} == {"once"}
     finally:
         web.stop()
+
+
+def test_the_dashboard_fits_a_phone(applied, tmp_path, monkeypatch):
+    """At 390×844, where a commune chair opens the link from Zalo, no page is wider than the
+    screen: wide tables scroll inside themselves."""
+    from playwright.async_api import async_playwright
+
+    from models.access.weblogin import create_login_link
+
+    if CHROMIUM is None:
+        pytest.fail("the browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)")
+    with Session(applied) as session:
+        Opener(session, PLAN, WorkingCalendar()).period("2019-Q3")
+        ob_id = session.exec(select(Obligation.id)).first()
+        token = create_login_link(session, COORDINATOR_UNIT, "Lê Chuyên viên", "coordinator", "test")
+        session.commit()
+    web = Background(create_app(applied, tmp_path / "evidence"), port=0).start()
+    monkeypatch.setenv("DONDOC_WEB_URL", web.url)
+
+    async def scenario() -> dict[str, int]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = await browser.new_page(viewport={"width": 390, "height": 844})
+            await page.goto(f"{web.url}/login?token={token}")
+            await page.get_by_role("button", name="Đăng nhập").click()
+            widths = {}
+            for path in (f"/plans/{PLAN}", f"/obligations?plan={PLAN}", f"/obligations/{ob_id}", "/decisions",
+                         f"/plans/{PLAN}/areas/1", "/reach"):
+                await page.goto(f"{web.url}{path}")
+                widths[path] = await page.evaluate("document.documentElement.scrollWidth")
+            await browser.close()
+            return widths
+    try:
+        widths = asyncio.run(scenario())
+    finally:
+        web.stop()
+    assert all(width <= 390 for width in widths.values()), [f"{p}: {w}" for p, w in widths.items()]
