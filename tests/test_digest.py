@@ -209,7 +209,7 @@ def test_the_xlsx_report_reads_back_as_the_database_says(outcomes):
         assert [c.value for c in line[2:6]] == expected
     total = [c.value for c in summary[header_row + len(report.by_area) + 1]]
     assert total[1] == "Tổng cộng" and total[2:6] == [sum(r["Kết quả"] == label for r in rows) for label in four]
-    assert total[6] == sum(total[2:6])
+    assert [c.value for c in summary[header_row]][-1] == "Tổng" and total[-1] == len(rows)  # "Tổng": every obligation
     assert {r["Kỳ"] for r in rows} == {"Quý III/2019"}  # periods in words, as officials write them
     assert "Kỳ báo cáo: Quý III/2019" in summary["A2"].value
     assert len(summary._charts) == 2  # the split per area, and the on-time rate over periods
@@ -390,3 +390,28 @@ def test_a_note_given_for_several_tasks_is_said_once_in_the_word_report():
             ("UBND xã A", "3.1", "đã xong phần 1"), ("UBND xã B", "1.1", "chờ kinh phí")]
     assert _said_once(said) == ["- UBND xã A, nhiệm vụ 1.1, 2.3: chờ kinh phí", "- UBND xã A, nhiệm vụ 3.1: đã xong phần 1",
                                 "- UBND xã B, nhiệm vụ 1.1: chờ kinh phí"]
+
+
+def test_every_format_gives_the_same_totals(outcomes):
+    """One truth: the spreadsheet's, the Word document's and the PDF's area tables have the same
+    columns and the same 'Tổng cộng' row, and 'Tổng' counts every obligation in all three."""
+    import io
+    import re
+
+    import docx
+    from openpyxl import load_workbook
+
+    from models.report.period import SPLIT_HEADS, build_report, report_html, report_xlsx
+    from models.report.word import report_docx
+
+    with Session(outcomes) as s:
+        report = build_report(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3")
+    summary = load_workbook(io.BytesIO(report_xlsx(report)))["Tổng hợp"]
+    header = next(r for r in summary.iter_rows() if r[0].value == "Lĩnh vực")[0].row
+    excel = [c.value for c in summary[header + len(report.by_area) + 1]][2:]
+    table = docx.Document(io.BytesIO(report_docx(report))).tables[1]
+    word = [int(c.text) for c in table.rows[-1].cells[1:]]
+    html = report_html(report)
+    total_row = re.search(r'<tr class="total"><td></td><td>Tổng cộng</td>(.*?)</tr>', html).group(1)
+    pdf = [int(n) for n in re.findall(r'<td class="n">(\d+)</td>', total_row)]
+    assert excel == word == pdf and len(excel) == len(SPLIT_HEADS) and excel[-1] == len(report.rows)

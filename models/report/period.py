@@ -281,10 +281,18 @@ def _append(sheet, values: list) -> None:
     sheet.append([plain_text(v) if isinstance(v, str) else v for v in values])
 
 
+# One split in every format: the four report categories, the check-ins (no deadline), the
+# postponed or cancelled, and "Tổng": every obligation (the same word meant two sums before).
+SPLIT_HEADS = [LABELS["vi"][c] for c in REPORT_FOUR] + ["Thường xuyên (không thời hạn)", "Tạm hoãn, hủy", "Tổng"]
+
+
+def split_values(tally: Tally) -> list[int]:
+    return [tally[c] for c in REPORT_FOUR] + list(beyond_four(tally))
+
+
 def _column_sums(tallies: list) -> list[int]:
-    """The four categories' totals and their sum: a table's "Tổng cộng" row."""
-    sums = [sum(t[c] for t in tallies) for c in REPORT_FOUR]
-    return sums + [sum(sums)]
+    """A table's "Tổng cộng" row: each column summed."""
+    return [sum(column) for column in zip(*(split_values(t) for t in tallies))] or [0] * len(SPLIT_HEADS)
 
 
 def report_file_name(plan_id: str, period: str | None, at: dt.datetime) -> str:
@@ -305,20 +313,20 @@ def report_xlsx(report: Report) -> bytes:
     _append(summary, [f"{report.plan.number}: {report.plan.title}"])
     _append(summary, [f"Kỳ báo cáo: {report.title}; số liệu tính đến {report.at.astimezone(VN):%H:%M %d/%m/%Y}"])
     _append(summary, [])
-    header = ["Lĩnh vực", "Tên lĩnh vực"] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Tổng"]
+    header = ["Lĩnh vực", "Tên lĩnh vực"] + SPLIT_HEADS
     _append(summary, header)
     first = summary.max_row
     for code, title, tally in report.by_area:
-        _append(summary, [code, title] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
+        _append(summary, [code, title] + split_values(tally))
     last = summary.max_row
     _append(summary, ["", "Tổng cộng"] + _column_sums([t for *_, t in report.by_area]))
     for cell in summary[summary.max_row]:
         cell.font = bold
     _append(summary, [])
-    _append(summary, ["Cấp đơn vị", ""] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Tổng"])
+    _append(summary, ["Cấp đơn vị", ""] + SPLIT_HEADS)
     level_header = summary.max_row
     for name, tally in report.by_level:
-        _append(summary, [name, ""] + [tally[c] for c in REPORT_FOUR] + [sum(tally[c] for c in REPORT_FOUR)])
+        _append(summary, [name, ""] + split_values(tally))
     _append(summary, ["Tổng cộng", ""] + _column_sums([t for _, t in report.by_level]))
     for cell in summary[summary.max_row]:
         cell.font = bold
@@ -340,7 +348,7 @@ def report_xlsx(report: Report) -> bytes:
             cell.font = bold
     summary["A1"].font = Font(bold=True, size=13)
     summary.column_dimensions["B"].width = 45
-    for column in range(3, 8):
+    for column in range(3, 3 + len(SPLIT_HEADS)):
         summary.column_dimensions[get_column_letter(column)].width = 16
 
     split = BarChart()
@@ -348,7 +356,7 @@ def report_xlsx(report: Report) -> bytes:
     split.title, split.width, split.height = "Kết quả theo lĩnh vực", 22, 10
     split.add_data(Reference(summary, min_col=3, max_col=6, min_row=first, max_row=last), titles_from_data=True)
     split.set_categories(Reference(summary, min_col=1, min_row=first + 1, max_row=last))
-    summary.add_chart(split, "J4")
+    summary.add_chart(split, "L4")
     if report.trend:
         trend = LineChart()
         trend.title, trend.width, trend.height = "Tỷ lệ hoàn thành đúng hạn theo kỳ", 22, 8
@@ -357,7 +365,7 @@ def report_xlsx(report: Report) -> bytes:
         trend.set_categories(Reference(summary, min_col=1, min_row=trend_header + 1,
                                        max_row=trend_header + len(report.trend)))
         trend.y_axis.number_format = "0%"
-        summary.add_chart(trend, "J26")
+        summary.add_chart(trend, "L26")
 
     if report.outcomes:
         _append(summary, [])
@@ -399,19 +407,20 @@ def report_xlsx(report: Report) -> bytes:
 def report_html(report: Report) -> str:
     """One page: charts, the split per area and per level, then each task once with its units
     beneath (the task's text is not repeated per unit, as the spreadsheet does)."""
-    areas = [(code, title, [t[c] for c in REPORT_FOUR]) for code, title, t in report.by_area]
-    levels = [(name, [t[c] for c in REPORT_FOUR]) for name, t in report.by_level]
-    # The tables add up to every obligation: check-ins and the rest have columns of their own.
-    sums = {code: beyond_four(t) for code, _, t in report.by_area} | {name: beyond_four(t) for name, t in report.by_level}
+    # The same split as the spreadsheet and the Word report, each table with its total row.
+    areas = [(code, title, split_values(t)) for code, title, t in report.by_area]
+    areas.append(("", "Tổng cộng", _column_sums([t for *_, t in report.by_area])))
+    levels = [(name, split_values(t)) for name, t in report.by_level]
+    levels.append(("Tổng cộng", _column_sums([t for _, t in report.by_level])))
     tasks: dict[str, dict] = {}
     for row in report.rows:
         task = tasks.setdefault(row.code, {"code": row.code, "text": row.task, "coordinating": row.coordinating,
                                            "target": row.target, "rows": []})
         task["rows"].append(row)
     return environment().get_template("report.html.j2").render(
-        r=report, areas=areas, levels=levels, labels=[LABELS["vi"][c] for c in REPORT_FOUR],
+        r=report, areas=areas, levels=levels, heads=SPLIT_HEADS, labels=[LABELS["vi"][c] for c in REPORT_FOUR],
         tasks=list(tasks.values()), category=LABELS["vi"], local=lambda moment: moment.astimezone(VN),
-        targets=targets_summary(report), met=MET, four=REPORT_FOUR, per=period_words, sums=sums,
+        targets=targets_summary(report), met=MET, four=REPORT_FOUR, per=period_words,
         place=place_of(report.issuer[0]),
         day=lambda moment: moment.astimezone(VN).strftime("%d/%m/%Y") if moment else "")
 

@@ -16,7 +16,7 @@ from docx.shared import Mm, Pt
 
 from models.calendar.periods import period_words
 from models.common.text import plain_text
-from models.report.period import Report, beyond_four, place_of
+from models.report.period import SPLIT_HEADS, Report, place_of, split_values
 from models.report.rollup import LABELS, REPORT_FOUR, Category, Tally
 
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
@@ -129,13 +129,12 @@ def _share(part: int, whole: int) -> str:
 
 
 def _area_table(document, report: Report) -> None:
-    heads = ["Lĩnh vực"] + [LABELS["vi"][c] for c in REPORT_FOUR] + ["Thường xuyên", "Tạm hoãn, hủy", "Tổng"]
+    heads = ["Lĩnh vực"] + SPLIT_HEADS
     table = document.add_table(rows=1, cols=len(heads))
     table.style = "Table Grid"
     for cell, head in zip(table.rows[0].cells, heads):
         cell.paragraphs[0].add_run(head).bold = True
-    rows = [[f"{code}. {title}"] + [tally[c] for c in REPORT_FOUR] + list(beyond_four(tally))
-            for code, title, tally in report.by_area]
+    rows = [[f"{code}. {title}"] + split_values(tally) for code, title, tally in report.by_area]
     rows.append(["Tổng cộng", *(sum(column) for column in zip(*(r[1:] for r in rows)))])
     for values in rows:
         for cell, value in zip(table.add_row().cells, values):
