@@ -230,13 +230,17 @@ def test_the_pdf_report_renders(outcomes, tmp_path):
     for part in ("UBND TỈNH BÌNH ĐỊNH", "SỞ NỘI VỤ", "Số: ……/BC-……", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                  "Độc lập - Tự do - Hạnh phúc", "Bình Định, ngày …… tháng …… năm 2019", "BÁO CÁO",
                  "Quý III/2019 – UBND phường Nhơn Phú", "Nơi nhận:", "(Ký, ghi rõ họ tên, đóng dấu)",
-                 f"Trang 1/{len(pdf)}", "Thường xuyên (không thời hạn)", "Tạm hoãn, hủy",
+                 "Thường xuyên (không thời hạn)", "Tạm hoãn, hủy", "Tổng cộng",
                  "Vướng mắc, ghi chú", "Vướng mắc: thiếu kinh phí"):  # the unit's own words, beside its row
         assert part in text, part
     image = pdf[0].render(scale=1).to_pil()
     image.save(tmp_path / "page1.png")
-    assert image.width > image.height  # A4 landscape
+    assert image.width < image.height  # A4 portrait, as an administrative document is
     assert len(image.convert("L").getcolors()) > 10  # drawn: text and the chart's colours, not a blank page
+    sizes = [pdf[i].get_size() for i in range(len(pdf))]  # the annex of details: on landscape pages
+    assert any(width > height for width, height in sizes)
+    second = " ".join(pdf[1].get_textpage().get_text_range().split()) if len(pdf) > 1 else ""
+    assert len(pdf) == 1 or "2" in (second.split()[0], second.split()[-1])  # numbered from the second page
     pdf.close()
     # the area table adds up to every obligation of the report, check-ins included
     from models.report.period import beyond_four
@@ -415,3 +419,19 @@ def test_every_format_gives_the_same_totals(outcomes):
     total_row = re.search(r'<tr class="total"><td></td><td>Tổng cộng</td>(.*?)</tr>', html).group(1)
     pdf = [int(n) for n in re.findall(r'<td class="n">(\d+)</td>', total_row)]
     assert excel == word == pdf and len(excel) == len(SPLIT_HEADS) and excel[-1] == len(report.rows)
+
+
+def test_the_pdf_counts_check_ins_per_task_instead_of_a_row_each(outcomes):
+    import re
+
+    from models.report.period import build_report, report_html
+    from models.report.rollup import Category
+
+    with Session(outcomes) as s:
+        report = build_report(s, PLAN, at("2019-10-20 08:00"), period="2019-Q3")
+    html = report_html(report)
+    annex = html.split("Phụ lục: Chi tiết theo nhiệm vụ")[1]
+    dated = [r for r in report.rows if r.category != Category.no_deadline]
+    checkin_tasks = {r.code for r in report.rows if r.category == Category.no_deadline}
+    assert len(re.findall(r"<tr><td>(?!<i>)", annex)) == len(dated)  # a row per obligation with a deadline
+    assert annex.count("Thực hiện thường xuyên (không thời hạn):") == len(checkin_tasks)

@@ -404,6 +404,9 @@ def report_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+LISTED_SILENT = 15  # units named under a task as not having reported their check-in; the rest counted
+
+
 def report_html(report: Report) -> str:
     """One page: charts, the split per area and per level, then each task once with its units
     beneath (the task's text is not repeated per unit, as the spreadsheet does)."""
@@ -413,10 +416,18 @@ def report_html(report: Report) -> str:
     levels = [(name, split_values(t)) for name, t in report.by_level]
     levels.append(("Tổng cộng", _column_sums([t for _, t in report.by_level])))
     tasks: dict[str, dict] = {}
+    checkins: dict[str, list[Row]] = {}
     for row in report.rows:
         task = tasks.setdefault(row.code, {"code": row.code, "text": row.task, "coordinating": row.coordinating,
-                                           "target": row.target, "rows": []})
-        task["rows"].append(row)
+                                           "target": row.target, "rows": [], "checkins": None})
+        if row.category == Category.no_deadline:  # a check-in a row each made the PDF 77 pages: counted instead
+            checkins.setdefault(row.code, []).append(row)
+        else:
+            task["rows"].append(row)
+    for code, rows in checkins.items():
+        silent = [r.unit for r in rows if not (r.done or r.progress is not None or r.note)]
+        tasks[code]["checkins"] = {"count": len(rows), "reported": len(rows) - len(silent),
+                                   "silent": silent[:LISTED_SILENT], "more": max(0, len(silent) - LISTED_SILENT)}
     return environment().get_template("report.html.j2").render(
         r=report, areas=areas, levels=levels, heads=SPLIT_HEADS, labels=[LABELS["vi"][c] for c in REPORT_FOUR],
         tasks=list(tasks.values()), category=LABELS["vi"], local=lambda moment: moment.astimezone(VN),
