@@ -145,21 +145,16 @@ def test_due_rules(engine, directory, tmp_path, schedule, task, period, due):
     assert {o.due_at.astimezone(VN).date() for o in obligations(engine, code=task)} == {due}
 
 
-def test_a_yearly_due_day_on_a_sunday_moves_to_monday(engine, directory, tmp_path):
-    path = edited_plan(tmp_path, ("{phrase: Hằng năm, kind: annual}", "{phrase: Trước ngày 15/12 hằng năm, "
-                                  "kind: annual, due: 15/12}"))
+@pytest.mark.parametrize("timing,due", [
+    ("{phrase: Trước ngày 15/12 hằng năm, kind: annual, due: 15/12}", dt.date(2019, 12, 16)),  # a Sunday: Monday
+    # "… năm liền kề": the yearly report falls due in January of the next year
+    ("{phrase: Trước ngày 31/01 năm liền kề, kind: annual, after_end: 31}", dt.date(2020, 1, 31)),
+])
+def test_a_yearly_due_day_read_from_the_cell(engine, directory, tmp_path, timing, due):
+    path = edited_plan(tmp_path, ("{phrase: Hằng năm, kind: annual}", timing))
     apply_plan(engine, path, directory, today=JULY)
     open_period(engine, "2019")
-    assert {o.due_at.astimezone(VN).date() for o in obligations(engine, code="2.1")} == {dt.date(2019, 12, 16)}
-
-
-def test_a_due_day_of_the_next_month_read_from_the_cell(engine, directory, tmp_path):
-    """ "Trước ngày 31/01 năm liền kề": the yearly report falls due in January of the next year."""
-    path = edited_plan(tmp_path, ("{phrase: Hằng năm, kind: annual}", "{phrase: Trước ngày 31/01 năm liền kề, "
-                                  "kind: annual, after_end: 31}"))
-    apply_plan(engine, path, directory, today=JULY)
-    open_period(engine, "2019")
-    assert {o.due_at.astimezone(VN).date() for o in obligations(engine, code="2.1")} == {dt.date(2020, 1, 31)}
+    assert {o.due_at.astimezone(VN).date() for o in obligations(engine, code="2.1")} == {due}
 
 
 # --- lifecycle -----------------------------------------------------------------
