@@ -153,3 +153,27 @@ def test_the_heat_map_has_its_legend(web):
     sign_in(engine, client)
     page = client.get(f"/plans/{PLAN}").text
     assert "Tỷ lệ việc quá hạn trên việc có thời hạn" in page and 'class="swatch heat-10"' in page
+
+
+def test_the_dashboards_colours_keep_wcag_aa_contrast():
+    """Text on the dashboard's coloured tags, buttons and links: at least 4.5:1 (WCAG 2.1 AA)."""
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[1] / "web" / "static" / "dondoc.css").read_text(encoding="utf-8")
+    var = dict(re.findall(r"--(\w+): (#[0-9A-Fa-f]{6})", css))
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    def contrast(a: str, b: str) -> float:
+        high, low = sorted((luminance(a), luminance(b)), reverse=True)
+        return (high + 0.05) / (low + 0.05)
+
+    white = "#ffffff"
+    pairs = [(var["ok"], white), (var["over"], white), (var["late"], var["ink"]), (var["open"], var["ink"]),
+             ("#6b2d5c", white), ("#17324d", white), ("#0b5cad", white), (var["muted"], var["bg"]),
+             (var["ink"], var["bg"]), ("#a32000", white)]
+    assert all(contrast(a, b) >= 4.5 for a, b in pairs), [(a, b, round(contrast(a, b), 2)) for a, b in pairs]

@@ -8,8 +8,8 @@ from markupsafe import Markup, escape
 
 from models.report.rollup import REPORT_FOUR, Category, Tally
 
-COLOURS = {Category.done_on_time: "#009E73", Category.done_late: "#56B4E9",
-           Category.open_on_time: "#F0E442", Category.open_overdue: "#D55E00"}
+COLOURS = {Category.done_on_time: "#007A5A", Category.done_late: "#56B4E9",
+           Category.open_on_time: "#F0E442", Category.open_overdue: "#B34700"}
 
 
 def split_bars(rows: list[tuple[str, Tally]], labels: dict, width: int = 760) -> Markup:
