@@ -435,3 +435,17 @@ def test_the_pdf_counts_check_ins_per_task_instead_of_a_row_each(outcomes):
     checkin_tasks = {r.code for r in report.rows if r.category == Category.no_deadline}
     assert len(re.findall(r"<tr><td>(?!<i>)", annex)) == len(dated)  # a row per obligation with a deadline
     assert annex.count("Thực hiện thường xuyên (không thời hạn):") == len(checkin_tasks)
+
+
+def test_a_digest_says_what_it_counts(applied):
+    """A weekly digest and a period-end one sent the same morning differ in their totals: each says
+    which obligations it counts."""
+    from models.report.digest import build_digest, digest_text
+
+    with Session(applied) as s:
+        Opener(s, PLAN, CAL, now=at("2019-07-01 06:00")).period("2019-Q3")
+        s.commit()
+        weekly = digest_text(build_digest(s, PLAN, at("2019-10-01 08:00"), "weekly", "2019-W40"))
+        ended = digest_text(build_digest(s, PLAN, at("2019-10-01 08:00"), "period-end", "2019-Q3", "2019-Q3"))
+    assert "tính mọi kỳ đang theo dõi" in weekly.split("\n")[1]
+    assert "chỉ tính các nhiệm vụ của Quý III/2019" in ended.split("\n")[1]

@@ -52,6 +52,7 @@ class Digest:
     deltas: dict[str, int] = field(default_factory=dict)  # category → change since the previous digest
     events: dict[str, int] = field(default_factory=dict)  # what assignees and coordinators did since
     unannounced: list[int] = field(default_factory=list)  # years of open deadlines whose days off are a guess
+    period: str | None = None  # only this period's obligations are counted; None: every period tracked
 
     def totals(self) -> dict[str, int]:
         return {c.value: self.total[c] for c in Category} | {"due_soon": self.total.due_soon,
@@ -71,6 +72,7 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
                     [], _extensions(session, plan_id, at), unreachable_units(session, plan), _uncertain(session, plan),
                     _reach(session, plan), _blockers(session, plan_id, period, at))
     digest.worst_units, digest.worst_tie = _worst_units(session, plan_id, at, top, period)
+    digest.period = period
     digest.untracked = untracked_tasks(session, plan_id)
     _since_previous(session, digest)
     return digest
@@ -176,7 +178,8 @@ def _since_previous(session: Session, digest: Digest) -> None:
 # --- rendering ------------------------------------------------------------------
 
 WORDS = {
-    "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến", "total": "Tổng số nhiệm vụ của các đơn vị",
+    "vi": {"title": "Tổng hợp tình hình thực hiện", "as_of": "tính đến",
+           "scope_all": "tính mọi kỳ đang theo dõi", "scope_period": "chỉ tính các nhiệm vụ của {period}", "total": "Tổng số nhiệm vụ của các đơn vị",
            "by_area": "Theo lĩnh vực (xong đúng hạn / xong quá hạn / đang trong hạn / quá hạn)", "worst": "Đơn vị có nhiều nhiệm vụ quá hạn nhất",
            "extensions": "Đề nghị gia hạn chờ xử lý", "blockers": "Vướng mắc chờ xử lý", "to": "đến", "unreachable": "Đơn vị chưa liên lạc được", "reach": "Liên lạc được",
            "untracked": "Chưa xác định thời hạn (chưa theo dõi)", "tasks": "nhiệm vụ",
@@ -190,7 +193,8 @@ WORDS = {
            "events": {"done": "báo hoàn thành", "progress": "cập nhật tiến độ", "blocked": "báo vướng mắc",
                       "extension_requested": "xin gia hạn", "extension_approved": "được gia hạn",
                       "extension_denied": "không được gia hạn", "postponed": "tạm hoãn", "cancelled": "hủy"}},
-    "en": {"title": "Progress digest", "as_of": "as of", "total": "All obligations", "by_area": "By area (done on time / done late / open in time / overdue)",
+    "en": {"title": "Progress digest", "as_of": "as of",
+           "scope_all": "every period tracked", "scope_period": "only the obligations of {period}", "total": "All obligations", "by_area": "By area (done on time / done late / open in time / overdue)",
            "worst": "Units with the most overdue obligations", "extensions": "Extension requests waiting",
            "blockers": "Blockers waiting",
            "to": "to", "unreachable": "Units nobody can reach", "reach": "Reached",
