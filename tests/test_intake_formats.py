@@ -237,3 +237,27 @@ def test_two_word_tables_with_no_heading_between_are_parts_p1_p2(tmp_path, direc
     result = import_file(tmp_path / "plan.docx", directory)
     assert [t["id"] for t in result.plan["tasks"]] == ["P1.1", "P1.2", "P2.1"]
     assert [a["title"] for a in result.plan["areas"]] == ["Phần 1", "Phần 2"]
+
+
+def test_a_gazette_pdfs_table_is_read_across_its_pages(directory):
+    """As pdfplumber gives a Công báo annex: a header cell cut at its line break ("Cơ quan chủ" /
+    "trì thực hiện"), header and data one grid column apart, the header repeated on each page,
+    and a row cut by the page break: read as one table of whole rows."""
+    from models.plans.intake.matrix import Interpreter
+    from models.plans.intake.rows import Cell, Document, Row
+
+    def row(*texts):
+        return Row([Cell.of([t]) if t else Cell() for t in texts])
+
+    header = [row("TT", "Nội dung, nhiệm vụ", "", "Cơ quan chủ", "", "Cơ quan", "Thời gian"),
+              row("", "", "", "trì thực hiện", "", "phối hợp", "")]
+    page1 = [*header, row("1", "Rà soát thể chế", "Bộ Nội vụ", "", "Bộ Tư pháp", "", "Năm 2026"),
+             row("2", "Xây dựng cơ sở dữ liệu về", "Bộ Công an", "", "Bộ Tài chính", "", "Quý IV/2026")]
+    page2 = [*header, row("", "các thủ tục hành chính", "", "", "", "", ""),
+             row("3", "Đào tạo cán bộ", "Bộ Nội vụ", "", "", "", "Hằng năm")]
+    result = Interpreter("gazette.pdf", directory).read(Document([page1, page2]))
+    tasks = [(t["id"], t["text"], list(t["lead"]), list(t["coordinating"])) for t in result.plan["tasks"]]
+    assert tasks == [("1", "Rà soát thể chế", ["Bộ Nội vụ"], ["Bộ Tư pháp"]),
+                     ("2", "Xây dựng cơ sở dữ liệu về các thủ tục hành chính", ["Bộ Công an"], ["Bộ Tài chính"]),
+                     ("3", "Đào tạo cán bộ", ["Bộ Nội vụ"], [])]
+    assert any("cut by a page break" in w.message for w in result.warnings)

@@ -49,6 +49,7 @@ _ITEM = re.compile(r"^(?P<letter>[a-zđ])\s*[).]?$")  # "a)", "b.", "đ)" (writt
 _LETTER_NUMBER = re.compile(r"[a-z]|dd")
 _ELLIPSIS = re.compile(r"^[.…\s-]{3,}$|^…+$")
 SUFFIXES = "bcdefghiklmnopqrstuvxy"
+BULLETS = {"-", "–", "—", "+", "•", "*", "·"}
 
 
 def suffix(n: int) -> str:
@@ -107,6 +108,62 @@ def _sub_header(roles: list[str | None], row: Row) -> list[str | None] | None:
         refined[i] = header_role(cell.text)
     known = [r for r in refined if r in ROLES]
     return refined if len(set(known)) == len(known) and any(r in known for r in REQUIRED) else None
+
+
+def _wrapped_header(header: Row, following: Row, roles: list[str | None]) -> list[str | None] | None:
+    """A header row whose cells went on in the row below (a PDF cuts a cell at each line): the
+    following row has short text only under header cells that have text, none under the number
+    column, and the cells joined name more roles ("Cơ quan | phối hợp")."""
+    heads, more = header.texts(), following.texts()
+    filled = [j for j, text in enumerate(more) if text.strip()]
+    if not filled or any(j >= len(heads) or not heads[j].strip() for j in filled):
+        return None
+    if "id" in roles and roles.index("id") in filled:
+        return None
+    if any(len(more[j]) > 40 for j in filled):  # words of a header, not a task's text
+        return None
+    joined = [f"{h} {more[j]}".strip() if j < len(more) else h for j, h in enumerate(heads)]
+    better = header_roles(joined)
+    known = lambda rs: sum(1 for r in rs if r in ROLES)  # noqa: E731
+    return better if better is not None and known(better) > known(roles) else None
+
+
+def _repeats_header(table: list[Row], i: int, roles: list[str | None]) -> bool:
+    """Row i repeats the matrix's header (after a page break), wrapped over two rows or not."""
+    own = header_roles(table[i].texts())
+    if own is None:
+        return False
+    return own == roles or (i + 1 < len(table) and _wrapped_header(table[i], table[i + 1], own) == roles)
+
+
+def _below_header(table: list[Row], header: int) -> int:
+    """The first body row of a table that repeats the header (a page break), past the header's
+    wrapped line if it has one."""
+    following = header + 1
+    if following < len(table) and _wrapped_header(table[header], table[following], header_roles(table[header].texts())):
+        return following + 1
+    return following
+
+
+def _rehomed(roles: list[str | None], body: list[Row]) -> list[str | None]:
+    """A role whose column is (nearly) always empty while the column beside it, which no header
+    names, holds the text: the header cell and its data were placed one grid column apart (a
+    PDF's ruling lines); the role moves to where the data is."""
+    if len(body) < 3:
+        return roles
+    width = len(roles)
+
+    def filled(j: int) -> float:
+        cells = [r.cells[j] for r in body if j < len(r.cells)]
+        return sum(1 for c in cells if not c.empty and not c.merged) / len(body)
+    moved = list(roles)
+    for j, role in enumerate(roles):
+        if role not in ROLES or role == "id" or filled(j) > 0.1:
+            continue
+        beside = [k for k in (j - 1, j + 1) if 0 <= k < width and moved[k] is None and filled(k) >= 0.3]
+        if beside:
+            moved[beside[0]], moved[j] = role, None
+    return moved
 
 
 def label_kind(label: str) -> str | None:
@@ -219,16 +276,19 @@ class Interpreter:
         _, first, i, roles = max(found, key=lambda f: (f[0], -f[1]))
         start = i + 1
         table = doc.tables[first]
+        if start < len(table) and (wrapped := _wrapped_header(table[i], table[start], roles)):
+            roles, start = wrapped, start + 1  # "Cơ quan chủ | trì thực hiện": a header cell cut at its line break
         if start < len(table) and (refined := _sub_header(roles, table[start])):
             roles, start = refined, start + 1
         body = list(table[start:])
         caption = dict(enumerate(doc.captions)).get
         self.table_starts[0] = caption(first) or ""
         for n, table in enumerate(doc.tables[first + 1:], start=first + 1):
-            header = next((i for i, row in enumerate(table[:3]) if header_roles(row.texts()) == roles), None)
+            header = next((i for i, row in enumerate(table[:3]) if _repeats_header(table, i, roles)), None)
             if header is not None or (table and len(table[0].cells) == len(roles)):
                 self.table_starts[len(body)] = caption(n) or ""
-                body += table[header + 1:] if header is not None else table
+                body += table[_below_header(table, header):] if header is not None else table
+        roles = _rehomed(roles, body)  # after the tables are joined: a page's repeated header is matched as read
         for role in REQUIRED:
             if role not in roles:
                 self.problem(None, "header", f"no {'task' if role == 'text' else 'lead unit'} column: every row "
@@ -292,6 +352,8 @@ class Interpreter:
             return
         by_role = {r: c for r, c in zip(roles, cells) if r}  # extras under "extra:<header>"
         number = by_role["id"].text.rstrip(".") if "id" in by_role and not row.cells[0].spanned else ""
+        if number in BULLETS:  # "-", "+", "•" in the number column: an item with no number of its own
+            number = ""
         own_texts = [c.text for c in row.cells if not c.empty and not c.merged and not c.spanned]
         if len(own_texts) == 1 and (labelled := split_label(own_texts[0])):
             number, title = labelled
@@ -356,6 +418,9 @@ class Interpreter:
                 return
             self.rows.append(TaskRow(path, parent.number, by_role, row.line, row.where, letter))
             return
+        if not number and self.next_caption is not None and self.rows and self._only_text(by_role):
+            self._run_on(row, by_role)  # a row cut by a page break: its text goes on the row before
+            return
         if not number:
             parent = next((t for t in reversed(self.rows) if t.path == path and t.number), None)
             if parent is None or self.numbered_by_position:  # no number column, or Word numbered the rows itself
@@ -380,6 +445,20 @@ class Interpreter:
                 self._check_jump(task)
         for part in _run_together(task, self.directory):
             self.rows.append(part)
+
+    @staticmethod
+    def _only_text(by_role: dict[str, Cell]) -> bool:
+        """Text and nothing else: no lead, no partner, no timing of its own."""
+        return not (by_role.get("text") or Cell()).empty and all(
+            (by_role.get(role) or Cell()).empty for role in ("lead", "coordinating", "timing"))
+
+    def _run_on(self, row: Row, by_role: dict[str, Cell]) -> None:
+        last = self.rows[-1]
+        before = last.cells.get("text") or Cell()
+        last.cells = {**last.cells, "text": Cell((*before.lines, *by_role["text"].lines), before.line,
+                                                 before.paragraphs)}
+        self.problem(row, f"row {last.number}", "a row cut by a page break: its text joined to the row before, "
+                     "review", warning=True)
 
     def _begin_part(self) -> None:
         """A table of the annex numbers its rows (or sections) from the start again: each table
