@@ -509,6 +509,8 @@ def outcomes(session: Session, plan: Plan, at: dt.datetime) -> list[OutcomeLine]
         by_index[name.strip()].append(area)
         if dimension.strip():
             by_index[area.serves.strip()].append(area)
+    if not by_index:
+        return []  # the plan's areas serve no index: no whole-plan count for nothing (#24: the plan page's cost)
     scores = session.exec(select(OutcomeIndex).where(OutcomeIndex.directory_id == plan.directory_id)
                           .order_by(OutcomeIndex.year)).all()
     by_area_period = defaultdict(list)  # one count for every line: area → its tallies per period
