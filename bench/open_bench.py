@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from models.engine.apply import apply_spec  # noqa: E402
@@ -196,16 +196,26 @@ def floor(engine, per_plan: dict[str, list]) -> float:
 
 
 def bare_executemany(url: str) -> float:
-    """The same rows, taken out and put back with one plain executemany."""
+    """The same rows, taken out and put back with one plain executemany of the driver itself
+    (sqlite3's or psycopg's cursor, tuples, one statement): no SQLAlchemy between, the
+    strongest simple way to write rows one by one."""
     engine = make_engine(url)
     columns = [c.name for c in Obligation.__table__.columns if c.name != "id"]
-    with engine.begin() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(select(*[Obligation.__table__.c[c] for c in columns]))]
-        conn.execute(text("DELETE FROM obligation"))
-    start = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(insert(Obligation.__table__), rows)
-    return time.perf_counter() - start
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"SELECT {', '.join(columns)} FROM obligation")
+        rows = [tuple(r) for r in cursor.fetchall()]
+        cursor.execute("DELETE FROM obligation")
+        raw.commit()
+        mark = "?" if engine.dialect.name == "sqlite" else "%s"
+        statement = f"INSERT INTO obligation ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+        start = time.perf_counter()
+        cursor.executemany(statement, rows)
+        raw.commit()
+        return time.perf_counter() - start
+    finally:
+        raw.close()
 
 
 def time_rollup(url: str) -> tuple[float, int]:
