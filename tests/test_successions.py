@@ -61,6 +61,9 @@ def _reports_before_and_after(engine):
 
 def test_open_obligations_follow_on_the_date_with_history_kept(applied, monkeypatch):
     monkeypatch.setenv("DONDOC_DATABASE_URL", str(applied.url.render_as_string(hide_password=False)))
+    from models.access.people import create_invitation
+    from models.store.tables import Invitation
+
     with Session(applied) as session:  # people linked to a merged ward and to a dissolved district
         session.add(ChatLink(chat_id=601, unit_id="binh-dinh/xa-21550", contact="Nguyễn Văn An"))
         session.add(ChatLink(chat_id=602, unit_id="binh-dinh/huyen-540", contact="Trần Văn Bình"))
@@ -70,6 +73,14 @@ def test_open_obligations_follow_on_the_date_with_history_kept(applied, monkeypa
         links = {link.chat_id: link for link in session.exec(select(ChatLink))}
         assert (links[601].unit_id, links[601].active) == ("gia-lai/xa-21601", True)
         assert links[602].active is False
+    # an invitation still waiting for a merged ward invites for its successor from then on
+    with Session(applied) as session:
+        create_invitation(session, "binh-dinh/xa-21553", "Lê Thị Cúc", "assignee")
+        session.commit()
+    open_obligations.fn(as_of=ON, calendar=str(ROOT / "plans" / "calendar" / "vn.yaml"))
+    with Session(applied) as session:
+        (invitation,) = session.exec(select(Invitation).where(Invitation.contact == "Lê Thị Cúc")).all()
+        assert invitation.unit_id.startswith("gia-lai/xa-")
     with Session(applied) as session:
         moved = {ob.id: ob for ob in session.exec(select(Obligation).where(Obligation.id.in_(list(before))))}
         communes = [i for i, unit in before.items() if session.get(Unit, unit).level == "commune"]

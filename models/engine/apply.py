@@ -31,7 +31,8 @@ from models.org.succession import successors_on
 from models.org.directory import Directory, cycles, successions
 from models.plans.parts import Part, parts_of
 from models.plans.plan import PlanSpec
-from models.store.tables import Area, Assignment, ChatLink, ClassMember, Contact, Event, Obligation, Plan, Task, Unit, UnitClass, utcnow
+from models.store.tables import (Area, Assignment, ChatLink, ClassMember, Contact, Event, Invitation, Obligation, Plan,
+                                  Task, Unit, UnitClass, utcnow)
 from models.plans.validate import validate_plan
 from models.calendar.workcal import VN
 from models.common.yamlio import InputError, Problem, field_name, line_of
@@ -280,7 +281,8 @@ def apply_successions(session: Session, today: dt.date, actor: str) -> list[Chan
     succeeded = {u.id: u for u in session.exec(select(Unit).where(Unit.successor_on <= today))}
     if not succeeded:
         return []
-    changes = _move_coordinators(session, succeeded, today, actor) + _move_links(session, succeeded, today, actor)
+    changes = (_move_coordinators(session, succeeded, today, actor) + _move_links(session, succeeded, today, actor)
+               + _move_invitations(session, succeeded, today, actor))
     obligations = list(session.exec(select(Obligation).where(
         Obligation.unit_id.in_(list(succeeded)), Obligation.status.in_([s.value for s in NOT_CLOSED]))))
     heirs: dict[str, list[Unit]] = {}  # per unit, not per obligation: a commune has dozens
@@ -341,6 +343,27 @@ def _move_links(session: Session, succeeded: dict[str, Unit], today: dt.date, ac
         session.add(Event(kind="link_moved", actor=actor, note=note, before={"unit_id": old.id},
                           after={"unit_id": link.unit_id, "active": link.active}))
         changes.append(Change("link", "moved" if link.active else "ended", link.contact, note))
+    return changes
+
+
+def _move_invitations(session: Session, succeeded: dict[str, Unit], today: dt.date, actor: str) -> list[Change]:
+    """Invitations still waiting for a unit that was merged or renamed invite to its successor
+    (the person will answer for it); a dissolved unit's are withdrawn."""
+    changes = []
+    waiting = session.exec(select(Invitation).where(Invitation.used_at.is_(None), Invitation.expires_at > utcnow(),
+                                                    Invitation.unit_id.in_(list(succeeded))))
+    for invitation in waiting:
+        old = succeeded[invitation.unit_id]
+        heir = _answering(session, invitation.unit_id, today)
+        if heir == invitation.unit_id:
+            invitation.expires_at = utcnow()
+            note = f"{invitation.contact}: {old.name} ended on {old.successor_on}; the invitation is withdrawn"
+        else:
+            invitation.unit_id = heir
+            note = f"{invitation.contact}: invited for {unit_name(session, heir)} (was {old.name})"
+        session.add(Event(kind="invitation_moved", actor=actor, note=note, before={"unit_id": old.id},
+                          after={"unit_id": invitation.unit_id}))
+        changes.append(Change("invitation", "moved" if heir != old.id else "withdrawn", invitation.contact, note))
     return changes
 
 

@@ -18,6 +18,7 @@ from models.report.rollup import LEVEL_NAMES, REPORT_FOUR, Category, Tally, cate
 from models.common.text import code_key, is_number, vi_key
 from models.store.tables import Area, Assignment, ChatLink, Contact, Event, Evidence, Invitation, Obligation, Outbox, OutcomeIndex, Plan, ReminderSent, Task, Unit, utcnow
 from models.common.text import fold
+from models.common.clock import VN
 from models.access.weblogin import Viewer
 
 PAGE_SIZE = 50
@@ -483,8 +484,10 @@ def reach(session: Session, viewer: Viewer) -> Reach:
         select(ChatLink, Unit.name).join(Unit, Unit.id == ChatLink.unit_id)
         .where(ChatLink.dead_reason.is_not(None)).order_by(ChatLink.unlinked_at.desc()))
         if in_scope_unit(link.unit_id)]
-    units = sorted(session.exec(select(Unit.id, Unit.name).where(Unit.active, Unit.directory_id.in_(
-        {p.directory_id for p in plans}))), key=lambda u: vi_key(u[1]))
+    today = utcnow().astimezone(VN).date()
+    units = sorted(session.exec(select(Unit.id, Unit.name).where(  # a merged or renamed unit: invite for its heir
+        Unit.active, Unit.directory_id.in_({p.directory_id for p in plans}),
+        or_(Unit.successor_on.is_(None), Unit.successor_on > today))), key=lambda u: vi_key(u[1]))
     live = dict(session.exec(select(ChatLink.channel, func.count()).where(ChatLink.active, or_(*(
         ChatLink.unit_id.startswith(d) for d in directories)) if directories else False).group_by(ChatLink.channel)).all())
     return Reach(unreachable, invitations, dead, [tuple(u) for u in units], live)
