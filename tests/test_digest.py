@@ -449,3 +449,14 @@ def test_a_digest_says_what_it_counts(applied):
         ended = digest_text(build_digest(s, PLAN, at("2019-10-01 08:00"), "period-end", "2019-Q3", "2019-Q3"))
     assert "tính mọi kỳ đang theo dõi" in weekly.split("\n")[1]
     assert "chỉ tính các nhiệm vụ của Quý III/2019" in ended.split("\n")[1]
+
+
+def test_the_trend_from_areas_and_periods_is_the_trend_by_period(outcomes):
+    """The plan page's one count by area and period gives the same on-time trend as a count by period."""
+    from models.report.period import on_time_trend, trend_of
+    from models.report.rollup import rollup
+
+    moment = at("2019-10-20 08:00")
+    with Session(outcomes) as s:
+        assert trend_of(rollup(s, "area_period", moment, plan_id=PLAN)) == on_time_trend(s, PLAN, moment)
+        assert trend_of(rollup(s, "area_period", moment, plan_id=PLAN), "2019") == on_time_trend(s, PLAN, moment, like="2019")

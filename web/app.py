@@ -30,8 +30,8 @@ from models.common.text import code_key
 from models.common.problems import InputError
 from models.common.tokens import same_secret
 from models.calendar.periods import period_words
-from models.report.period import on_time_rate, on_time_trend
-from models.report.rollup import LABELS, REPORT_FOUR, Tally
+from models.report.period import on_time_rate, trend_of
+from models.report.rollup import LABELS, REPORT_FOUR, Tally, rollup
 from models.store.tables import Area, ChatLink, Evidence, Obligation, Plan, Task
 from models.access.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session,
                                     open_session, redeem_login_link, session_of, signed_link_used, viewer_of)
@@ -289,8 +289,10 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         at, lang = utcnow(), _lang(request)
         matrix = dashboard.plan_matrix(session, viewer, plan_id, at, period)
         area_rows = [(a.title, matrix.by_area.get(a.code, Tally((a.code,)))) for a in matrix.areas]
-        trend = on_time_trend(session, plan_id, at, viewer.unit_only, period or None)
-        outcomes = dashboard.outcomes(session, plan, at)
+        # one count by area and period serves the trend and the outcome lines
+        per_area_period = rollup(session, "area_period", at, plan_id=plan_id, unit_id=viewer.unit_only)
+        trend = trend_of(per_area_period, period or None)
+        outcomes = dashboard.outcomes(session, plan, at, per_area_period if not viewer.unit_only else None)
         untracked = len(untracked_tasks(session, plan_id)) if viewer.role == "coordinator" else 0
         return render(request, "plan.html.j2", viewer, plan=plan, period=period, matrix=matrix, untracked=untracked,
                       tally=matrix.total,

@@ -504,7 +504,10 @@ class OutcomeLine:
     on_time: list[tuple[str, float | None]]  # (period, rate) of the areas that serve it
 
 
-def outcomes(session: Session, plan: Plan, at: dt.datetime) -> list[OutcomeLine]:
+def outcomes(session: Session, plan: Plan, at: dt.datetime, per_area_period: list[Tally] | None = None
+             ) -> list[OutcomeLine]:
+    """The indexes the plan's areas serve, each beside the on-time rate of its areas per year;
+    `per_area_period` is the plan's count by area and period when the caller made it already."""
     areas = session.exec(select(Area).where(Area.plan_id == plan.id, Area.serves.is_not(None))).all()
     by_index: dict[str, list[Area]] = defaultdict(list)
     for area in areas:
@@ -517,7 +520,9 @@ def outcomes(session: Session, plan: Plan, at: dt.datetime) -> list[OutcomeLine]
     scores = session.exec(select(OutcomeIndex).where(OutcomeIndex.directory_id == plan.directory_id)
                           .order_by(OutcomeIndex.year)).all()
     by_area_period = defaultdict(list)  # one count for every line: area → its tallies per period
-    for tally in rollup(session, "area_period", at, plan_id=plan.id):
+    if per_area_period is None:
+        per_area_period = rollup(session, "area_period", at, plan_id=plan.id)
+    for tally in per_area_period:
         by_area_period[tally.key[0]].append(tally)
     lines = []
     for name in sorted(by_index, key=lambda n: (":" in n, n)):

@@ -244,9 +244,18 @@ def on_time_trend(session: Session, plan_id: str, at: dt.datetime, unit_id: str 
                   like: str | None = None) -> list[tuple[str, float | None]]:
     """The on-time rate of each period of the plan, oldest first: periods of the same kind
     as `like` (2019-Q3: quarters; 2019: years), quarters by default."""
+    return trend_of(rollup(session, "period", at, plan_id=plan_id, unit_id=unit_id), like)
+
+
+def trend_of(tallies: list[Tally], like: str | None = None) -> list[tuple[str, float | None]]:
+    """The on-time rate per period of tallies whose key ends with the period (by period, or by
+    area and period: the areas are summed), periods of the kind of `like` (quarters by default)."""
     kind = _period_kind(like or "2019-Q1")
-    tallies = rollup(session, "period", at, plan_id=plan_id, unit_id=unit_id)
-    return sorted((t.key[0], on_time_rate(t)) for t in tallies if _period_kind(t.key[0]) == kind)
+    per_period: dict[str, list[Tally]] = defaultdict(list)
+    for tally in tallies:
+        if _period_kind(tally.key[-1]) == kind:
+            per_period[tally.key[-1]].append(tally)
+    return sorted((period, on_time_rate(Tally.summed((period,), group))) for period, group in per_period.items())
 
 
 def _period_kind(period_id: str) -> str | None:

@@ -105,6 +105,9 @@ GROUPS = {
 }
 
 
+BY_UNIT = {"unit", "level", "directory", "area_level", "unit_task"}  # the groupings that read the unit's row
+
+
 @dataclass
 class Tally:
     key: tuple
@@ -141,10 +144,10 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
     keys = GROUPS[by](ob)
     category = category_at(at, ob).label("category")
     due_soon, extended = _flags(at, due_soon_days, ob)
-    query = (select(*keys, category, func.count(), due_soon, extended)
-             .select_from(ob).join(Task, Task.id == ob.task_id)
-             .join(Unit, Unit.id == ob.unit_id)
-             .group_by(*keys, category).order_by(*keys))
+    query = select(*keys, category, func.count(), due_soon, extended).select_from(ob).join(Task, Task.id == ob.task_id)
+    if by in BY_UNIT:  # a count by plan, area, task or period needs no unit: no join it does not use
+        query = query.join(Unit, Unit.id == ob.unit_id)
+    query = query.group_by(*keys, category).order_by(*keys)
     query = in_scope(query, at, plan_id, unit_id, period, due_from, due_to, ob)
     if area:
         query = query.where(Task.area_code == area)
