@@ -112,3 +112,30 @@ def test_retention_removes_what_is_past_its_time(applied):
         assert len(session.exec(select(WebSession)).all()) == 1
         assert apply_retention(session, now, Retention())["message bodies"] == 0  # once
     assert removed["message bodies"] == 1 and removed["web sessions"] == 1
+
+
+def test_processes_starting_at_once_agree_on_one_site_secret(tmp_path, monkeypatch):
+    """Two processes (serve and web) making var/web-secret at the same moment: one secret, never
+    an error and never a half-written file read."""
+    import threading
+
+    from models.access import signed
+
+    monkeypatch.delenv("DONDOC_WEB_SECRET", raising=False)
+    monkeypatch.setenv("DONDOC_HOME", str(tmp_path))
+    seen, errors, start = [], [], threading.Barrier(8)
+
+    def make():
+        start.wait()
+        try:
+            seen.append(signed._secret())
+        except Exception as exc:  # noqa: BLE001 - the test reports any
+            errors.append(exc)
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(set(seen)) == 1 and len(seen[0]) == 64
+    assert [p.name for p in (tmp_path / "var").iterdir()] == ["web-secret"]
+    assert oct((tmp_path / "var" / "web-secret").stat().st_mode & 0o777) == "0o600"

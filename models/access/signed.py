@@ -13,6 +13,7 @@ import hmac
 import os
 import re
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -42,10 +43,18 @@ def _secret() -> bytes:
         return os.environ["DONDOC_WEB_SECRET"].encode()
     path = secret_file()
     if not path.exists():
+        # Written whole under another name, then linked into place: two processes starting at once
+        # (serve and web) agree on one secret, and nobody reads a file half written.
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_hex(32))
+        descriptor, written = tempfile.mkstemp(dir=path.parent, prefix=".web-secret-")  # readable by us only
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
+            os.link(written, path)
+        except FileExistsError:
+            pass  # another process made it first: its secret is the one
+        finally:
+            os.unlink(written)
     return path.read_text().strip().encode()
 
 
