@@ -14,6 +14,7 @@ EXAMPLES = {
         ("Thường xuyên, liên tục", {"kind": "continuous"}),
         ("Hằng ngày", {"kind": "continuous"}),
         ("Duy trì thường xuyên", {"kind": "continuous"}),
+        ("Nhiệm vụ thường xuyên", {"kind": "continuous"}),
     ],
     "within_period": [
         ("Thường xuyên trong giai đoạn 2026-2030", {"kind": "continuous", "start": "2026-01-01",

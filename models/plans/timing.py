@@ -213,8 +213,8 @@ _EVERY_MONTHS = {1: TimingKind.monthly, 3: TimingKind.quarterly, 6: TimingKind.s
 @rule("continuous")
 def continuous(t: str, ctx: Context) -> Timing | None:
     """Thường xuyên · Liên tục · Thường xuyên, liên tục · Hằng ngày · Duy trì thường xuyên ·
-    Thường xuyên trong năm · Thường xuyên cả năm"""
-    if re.fullmatch(r"(?:duy tri\s+)?(?:thuong xuyen|lien tuc|hang ngay)(?:\s+(?:va\s+)?(?:thuong xuyen|lien tuc))?"
+    Thường xuyên trong năm · Thường xuyên cả năm · Nhiệm vụ thường xuyên"""
+    if re.fullmatch(r"(?:duy tri\s+|nhiem vu\s+|cong viec\s+)?(?:thuong xuyen|lien tuc|hang ngay)(?:\s+(?:va\s+)?(?:thuong xuyen|lien tuc))?"
                     r"(?:\s+(?:trong nam|ca nam))?", t):
         return Timing("", TimingKind.continuous)
     return None
