@@ -189,7 +189,18 @@ def test_markup_controls_and_long_text_through_every_form_and_query(web):
         for field in ("title", "issued_on", "coordinator"):
             answer = client.post(f"{draft.headers['location']}/plan", data={"csrf": csrf_of(review), field: text})
             assert answer.status_code in (303, 400), (field, answer.status_code)
+        timing = client.get(f"/plans/{PLAN}/timing").text
+        for form in ({"kind": text}, {"kind": "once", "date": text}, {"kind": "annual", "due": text},
+                     {"linked_plan": text}):
+            answer = client.post(f"/plans/{PLAN}/timing/1.2", data={"csrf": csrf_of(timing), **form})
+            assert answer.status_code in (303, 400, 404), (form, answer.status_code)
+            if answer.status_code == 400:
+                assert_inert(answer.text, "timing")
+                assert "\x07" not in answer.text and "\x1b" not in answer.text and text[:200] not in answer.text
+        assert client.post(f"{draft.headers['location']}/apply", data={"csrf": csrf_of(review)}).status_code < 500
         for path, params in [("/login", {"token": text}), ("/o/1", {"l": 1, "e": 1, "s": text}),
+                             ("/obligations", {"plan": PLAN, "sort": text, "q": text}),
+                             (f"/plans/{PLAN}/timing", {}), ("/reach", {"unit": text}),
                              ("/m", {"l": text, "e": 1, "s": "x"}), (draft.headers["location"], {}),
                              ("/hooks/sms/" + "0" * 32, {"SMSID": text}), ("/imports", {})]:
             answer = client.get(path, params=params)

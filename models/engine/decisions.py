@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from models.common.clock import utcnow
+from models.common.text import plain_text
 from models.plans.plan import TimingSpec
 from models.plans.timing import NEEDS_DECISION, TimingKind
 from models.store.tables import Event, Plan, Task, TimingDecision
@@ -38,13 +39,14 @@ def decide(session: Session, plan_id: str, code: str, actor: str, timing: dict |
     """Give the task a schedule (`timing`: kind and its dates) or the plan that tracks it."""
     task = session.exec(select(Task).where(Task.plan_id == plan_id, Task.code == code, Task.active)).first()
     if task is None:
-        raise DecisionError(f'no active task "{code}" in plan {plan_id}')
+        raise DecisionError(f'no active task "{plain_text(code)[:40]}" in plan {plan_id}')
     if (timing is None) == (linked_plan is None):
         raise DecisionError("give a schedule or the plan that tracks the task, not both")
     if linked_plan is not None and (linked_plan == plan_id or session.get(Plan, linked_plan) is None):
-        raise DecisionError(f'no other plan "{linked_plan}" to track the task')
-    if timing is not None:
-        timing = {k: v for k, v in timing.items() if k in TIMING_FIELDS and v not in (None, "")}
+        raise DecisionError(f'no other plan "{plain_text(linked_plan)[:40]}" to track the task')
+    if timing is not None:  # typed by a person: what nobody types dropped, and short (an error repeats it)
+        timing = {k: plain_text(str(v)).strip()[:40] for k, v in timing.items()
+                  if k in TIMING_FIELDS and v not in (None, "")}
         try:
             spec = TimingSpec.model_validate({"phrase": task.timing_phrase, **timing})
         except ValidationError as exc:

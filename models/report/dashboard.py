@@ -15,7 +15,7 @@ from models.report.digest import unreachable_units
 from models.engine.lifecycle import ACTIVE
 from models.report.period import on_time_rate
 from models.report.rollup import LEVEL_NAMES, REPORT_FOUR, Category, Tally, category_at, in_scope, rollup
-from models.common.text import code_key, is_number, vi_key
+from models.common.text import code_key, is_number, plain_text, vi_key
 from models.store.tables import Area, Assignment, ChatLink, Contact, Event, Evidence, Invitation, Obligation, Outbox, OutcomeIndex, Plan, ReminderSent, Task, Unit, utcnow
 from models.common.text import fold
 from models.common.clock import VN
@@ -46,7 +46,7 @@ class Filters:
     def from_query(cls, params) -> "Filters":
         values = {}
         for f in fields(cls):
-            raw = (params.get(f.name) or "").strip()[:200]
+            raw = plain_text(params.get(f.name) or "").strip()[:200]  # what nobody types is never echoed back
             if f.type == "bool":
                 values[f.name] = raw in ("1", "on", "true")
             elif f.type == "int":
