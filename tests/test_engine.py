@@ -454,3 +454,22 @@ def test_a_unit_added_to_a_class_is_asked_from_the_next_period_without_reapplyin
     open_period(applied, "2019-Q4")
     assert {o.unit_id for o in obligations(applied, code="1.3", period="2019-Q4")} >= {"binh-dinh/xa-99999"}
     assert len(obligations(applied, code="1.3", period="2019-Q4")) == before + 1
+
+
+def test_a_class_that_changes_in_one_directory_leaves_other_directories_plans_alone(applied, tmp_path):
+    """Gia Lai gains a commune: the plan on Bình Định's map, which names "UBND cấp xã" too, keeps its units."""
+    from models.engine.apply import apply_directory
+    from models.store.tables import Assignment
+    from tests.test_successions import GIA_LAI
+
+    def assigned():
+        with Session(applied) as session:
+            return set(session.exec(select(Assignment.task_id, Assignment.unit_id, Assignment.role)).all())
+    apply_directory(applied, load_directory(GIA_LAI), today=dt.date(2025, 6, 30))
+    before = assigned()
+    grown = tmp_path / "gia-lai.yaml"
+    text = GIA_LAI.read_text(encoding="utf-8")
+    grown.write_text(text.replace("\nunits:\n", "\nunits:\n  - id: xa-99999\n    name: UBND xã Thử Nghiệm\n"
+                                  "    level: commune\n", 1), encoding="utf-8")
+    apply_directory(applied, load_directory(grown), today=dt.date(2025, 8, 1))
+    assert assigned() == before

@@ -537,15 +537,17 @@ def _reach_class_members(sync: Sync, directory: Directory, changed: set[str], to
     commune) follow it without being applied again: a unit added to (or moved into) the class is
     assigned from the next period (`since`), a unit no longer in it no longer is."""
     d = directory.spec.directory.id
+    on_this_map = (select(Assignment).join(Task, Task.id == Assignment.task_id)  # plans of this directory only
+                   .join(Plan, Plan.id == Task.plan_id).where(Plan.directory_id == d))
     phrases = {}  # the plans' words for the changed classes → the class
-    for phrase in sync.session.exec(select(Assignment.phrase).distinct()).all():
+    for phrase in sync.session.exec(on_this_map.with_only_columns(Assignment.phrase).distinct()).all():
         target = directory.resolve(phrase)
         if target is not None and target.kind == "class" and qualify(d, target.id) in changed:
             phrases[phrase] = target.id
     if not phrases:
         return
     have = {(a.task_id, a.unit_id, a.role): a for a in sync.session.exec(
-        select(Assignment).where(Assignment.phrase.in_(phrases)))}
+        on_this_map.where(Assignment.phrase.in_(phrases)))}
     wanted: dict[tuple, dict] = {}
     for task_id, role, phrase in {(a.task_id, a.role, a.phrase) for a in have.values()}:
         for unit_id in directory.members(phrases[phrase]):
