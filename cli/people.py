@@ -185,6 +185,7 @@ def web(
     app_ = create_app(database(), evidence, os.environ.get("DONDOC_BOT_USERNAME"), directory=directory_if_named(org))
     out.print(f"dashboard on http://{host}:{port}/ (Ctrl+C stops it)", highlight=False)
     uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=True)
+    app_.state.exports.stop()  # a report being made goes back to the queue for the next start
 
 
 @web_app.command("login-link")

@@ -17,7 +17,7 @@ from models.chase import outbox
 from models.engine import lifecycle
 from models.engine.opening import Opener
 from models.report.rollup import rollup
-from models.store.tables import ChatLink, Contact, Obligation, Outbox, Task, WebSession, utcnow
+from models.store.tables import ChatLink, Contact, Obligation, Outbox, ReportExport, Task, WebSession, utcnow
 
 PLAN, COMMUNE = "binh-dinh-53-2019", "binh-dinh/xa-21550"
 NAME, EMAIL, CHAT = "Nguyễn Văn An", "an.nguyen@nhonbinh.gov.vn", 7_700_501
@@ -38,7 +38,10 @@ def _person_with_a_trail(engine, tmp_path):
         outbox.enqueue(session, "hello", CHAT, f"Kính gửi {NAME}: nhắc việc")
         outbox.enqueue_email(session, "mail", EMAIL, "Nhắc việc", f"Kính gửi {NAME}", "")
         create_login_link(session, COMMUNE, NAME, "assignee", f"telegram:{CHAT}")
-        open_session(session, COMMUNE, NAME, "assignee", utcnow(), "link")
+        _, web_session = open_session(session, COMMUNE, NAME, "assignee", utcnow(), "link")
+        session.flush()  # a report they asked for, searching their own name
+        session.add(ReportExport(session_id=web_session.id, plan_id=PLAN, query=f"plan={PLAN}&q={NAME}", fmt="pdf",
+                                 state="done", content=b"%PDF-1.7"))
         session.commit()
 
 
@@ -60,6 +63,7 @@ def test_a_person_is_exported_whole(applied, tmp_path):
     assert any(e["kind"] == "progress" for e in data["events"]) and data["evidence"][0]["file_name"] == "bien-ban.pdf"
     assert data["directory"][0]["phone"] == "0912345678" and data["sign_in_links"] and data["web_sessions"]
     assert "token_hash" not in json.dumps(data)  # what signs in is not theirs to carry around
+    assert data["report_files"][0]["fmt"] == "pdf" and "content" not in data["report_files"][0]
     json.dumps(data, ensure_ascii=False)
 
 
@@ -101,8 +105,12 @@ def test_retention_removes_what_is_past_its_time(applied):
             outbox.enqueue_text(session, key, "sms", "0912345678", f"Kính gửi {NAME}")
             row = session.exec(select(Outbox).where(Outbox.idempotency_key == key)).one()
             row.state, row.sent_at = "sent", when
-        open_session(session, COMMUNE, NAME, "assignee", now - dt.timedelta(days=45), "link")
-        open_session(session, COMMUNE, NAME, "assignee", now, "link")
+        _, ended = open_session(session, COMMUNE, NAME, "assignee", now - dt.timedelta(days=45), "link")
+        _, current = open_session(session, COMMUNE, NAME, "assignee", now, "link")
+        session.flush()
+        for web_session, asked in ((ended, now), (current, now - dt.timedelta(days=2)), (current, now)):
+            session.add(ReportExport(session_id=web_session.id, plan_id=PLAN, query=f"plan={PLAN}", fmt="pdf",
+                                     requested_at=asked, state="done", content=b"%PDF"))
         session.commit()
         removed = apply_retention(session, now, Retention())
         session.commit()
@@ -112,6 +120,7 @@ def test_retention_removes_what_is_past_its_time(applied):
         assert len(session.exec(select(WebSession)).all()) == 1
         assert apply_retention(session, now, Retention())["message bodies"] == 0  # once
     assert removed["message bodies"] == 1 and removed["web sessions"] == 1
+    assert removed["report files"] == 2  # a day old, or of a session gone: the fresh one stays
 
 
 def test_processes_starting_at_once_agree_on_one_site_secret(tmp_path, monkeypatch):

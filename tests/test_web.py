@@ -19,7 +19,7 @@ from models.store.tables import ChatLink, Event, Evidence, Obligation, Outbox, T
 from models.access.weblogin import create_login_link
 from models.calendar.workcal import VN
 from models.common.yamlio import InputError
-from tests.webkit import (ASSIGNEE_CHAT, COMMUNE, COORDINATOR_UNIT, OTHER_COMMUNE, PLAN, _obligation, csrf_of,
+from tests.webkit import (ASSIGNEE_CHAT, COMMUNE, COORDINATOR_UNIT, OTHER_COMMUNE, PLAN, _obligation, csrf_of, exported,
                           obligation_page, sign_in)
 
 def test_pages_need_a_session(web):
@@ -163,17 +163,19 @@ def test_filters_former_district_search_and_category(web):
 def test_the_filtered_export_holds_the_filtered_rows(web):
     engine, client = web
     sign_in(engine, client)
-    answer = client.get(f"/export.xlsx?plan={PLAN}&period=2019-Q3&former=binh-dinh/huyen-550&task=1.3")
+    answer = exported(client, f"plan={PLAN}&period=2019-Q3&former=binh-dinh/huyen-550&task=1.3", "xlsx")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/vnd.openxml")
     sheet = load_workbook(io.BytesIO(answer.content))["Chi tiết"]
     units = {row[3] for row in sheet.iter_rows(values_only=True) if row and row[1] == "1.3"}
     assert units and all("Tuy Phước" in u for u in units)
-    pdf = client.get(f"/export.pdf?plan={PLAN}&period=2019-Q3&blocked=1")
+    pdf = exported(client, f"plan={PLAN}&period=2019-Q3&blocked=1", "pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    word = client.get(f"/export.docx?plan={PLAN}&period=2019-Q3&blocked=1")  # the document to complete and sign
+    word = exported(client, f"plan={PLAN}&period=2019-Q3&blocked=1", "docx")  # the document to complete and sign
     assert word.status_code == 200 and word.headers["content-disposition"].endswith('.docx"')
     assert "SỞ NỘI VỤ" in Document(io.BytesIO(word.content)).tables[0].rows[0].cells[0].text  # the narrowed report's too
     assert client.get("/export.xlsx").status_code == 404  # a report is of one plan
+    csrf = csrf_of(client.get("/").text)
+    assert client.post("/exports", data={"fmt": "xlsx", "query": "period=2019-Q3", "csrf": csrf}).status_code == 404
 
 
 def test_a_coordinator_invites_from_the_reach_page(web):
@@ -223,7 +225,7 @@ def test_outcome_indices_beside_the_plan(web, tmp_path):
     sign_in(engine, client)
     page = client.get(f"/plans/{PLAN}").text
     assert "41.04/80" in page and "30/63" in page and "Công khai, minh bạch" in page
-    summary = load_workbook(io.BytesIO(client.get(f"/export.xlsx?plan={PLAN}").content))["Tổng hợp"]
+    summary = load_workbook(io.BytesIO(exported(client, f"plan={PLAN}", "xlsx").content))["Tổng hợp"]
     figures = [row for row in summary.iter_rows(values_only=True) if row[0] == "PAPI"]
     assert [(r[2], r[3], r[4], r[5]) for r in figures] == [(2018, 41.04, 80, None), (2019, 42.5, 80, "30/63")]
 

@@ -3,6 +3,7 @@ conftest) and the steps they share: signing in, opening an obligation's page, a 
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -36,7 +37,21 @@ def web(applied, tmp_path):
         lifecycle.mark_blocked(session, _obligation(session, COMMUNE, "1.3"), "chưa có kinh phí", "test")
         session.add(ChatLink(chat_id=ASSIGNEE_CHAT, unit_id=COMMUNE, contact="Nguyễn Văn An"))
         session.commit()
-    return applied, TestClient(create_app(applied, tmp_path / "evidence"), follow_redirects=False)
+    app = create_app(applied, tmp_path / "evidence")
+    yield applied, TestClient(app, follow_redirects=False)
+    app.state.exports.stop()
+
+
+def exported(client, query: str, fmt: str):
+    """A report file as the dashboard makes it: asked for (POST), waited for on its page, then
+    downloaded. The wait has a bound only so that a hang fails the test instead of CI."""
+    asked = client.post("/exports", data={"fmt": fmt, "query": query, "csrf": csrf_of(client.get("/").text)})
+    assert asked.status_code == 303, asked.text
+    page, deadline = asked.headers["location"], time.monotonic() + 300
+    while "/file" not in (status := client.get(page).text) and time.monotonic() < deadline:
+        assert 'class="error"' not in status, status
+        time.sleep(0.2)
+    return client.get(f"{page}/file")
 
 
 def sign_in(engine, client, unit=COORDINATOR_UNIT, role="coordinator", contact="Lê Chuyên viên"):

@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.common.texts import dead_reason_text, refusal_text, stage_text
-from models.report import dashboard
+from models.report import dashboard, exports
 from models.engine import lifecycle
 from models.engine.opening import untracked_tasks
 from models.common.clock import utcnow
@@ -32,7 +32,7 @@ from models.common.tokens import same_secret
 from models.calendar.periods import period_words
 from models.report.period import on_time_rate, trend_of
 from models.report.rollup import LABELS, REPORT_FOUR, Tally, rollup
-from models.store.tables import Area, ChatLink, Evidence, Obligation, Plan, Task
+from models.store.tables import Area, ChatLink, Evidence, Obligation, Plan, ReportExport, Task
 from models.access.weblogin import (SESSION_LIFETIME, LoginRefused, Viewer, csrf_ok, csrf_token, end_session,
                                     open_session, redeem_login_link, session_of, signed_link_used, viewer_of)
 from models.access.people import EVIDENCE_TYPES, MAX_EVIDENCE
@@ -42,6 +42,7 @@ from models.chase.delivery_reports import read_sms_report
 from web import actions
 from web import charts
 from web import words
+from web.exports import ExportRunner
 from models.access.signed import signature_ok, sms_report_token, web_url
 from web.security import Guard
 from models.common.text import is_number
@@ -77,6 +78,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     app.state.engine, app.state.evidence, app.state.bot = engine, Path(evidence_folder), bot_username
     app.state.directory = directory
     app.state.zalo, app.state.telegram = zalo, telegram
+    app.state.exports = ExportRunner(engine)
     app.add_middleware(Guard, public_url=web_url())
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     templates = _templates()
@@ -641,23 +643,56 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         return Response(draft_yaml(draft), media_type="application/yaml; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
-    @app.get("/export.{fmt}")
-    def export(request: Request, fmt: str, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
-        from models.report.period import build_report, narrowed, report_pdf, report_xlsx
-        from models.report.period import report_file_name
-        from models.report.word import report_docx
+    def export_page(request: Request, viewer: Viewer, session: Session, job: ReportExport | None,
+                    plan: Plan, **context) -> HTMLResponse:
+        if job is not None and job.state in exports.UNFINISHED:
+            app.state.exports.wake()
+        ended = (job.finished_at if job is not None and job.finished_at else utcnow())
+        seconds = int((ended - (job.started_at or job.requested_at)).total_seconds()) if job is not None else 0
+        ahead = exports.ahead_of(session, job) if job is not None and job.state == "queued" else 0
+        size = words.file_size(len(job.content), _lang(request)) if job is not None and job.content else ""
+        polled = job is not None and request.headers.get("HX-Request") and request.headers.get("HX-Target") == "export-status"
+        mine = exports.same_person_sessions(session, viewer.session_id)
+        recent = [] if polled else exports.recent(session, mine)
+        return render(request, "_export_status.html.j2" if polled else "export.html.j2", viewer, job=job, plan=plan,
+                      seconds=seconds, ahead=ahead, size=size, recent=recent, **context)
 
+    @app.get("/export.{fmt}", response_class=HTMLResponse)
+    def ask_export(request: Request, fmt: str, viewer: Viewer = Depends(signed_in),
+                   session: Session = Depends(database)):
+        """An export's address (bookmarked, or linked by an earlier version): the page to ask for it."""
         filters = dashboard.Filters.from_query(request.query_params)
         if fmt not in EXPORTS or not filters.plan:
             raise NotFound()
+        plan = _visible_plan(session, viewer, filters.plan)
+        return export_page(request, viewer, session, None, plan, fmt=fmt, query=filters.query())
+
+    @app.post("/exports")
+    def start_export(fmt: str = Form(""), query: str = Form(""), viewer: Viewer = Depends(checked),
+                     session: Session = Depends(database)):
+        filters = dashboard.Filters.from_query(dict(parse_qsl(query[:2000])))
+        if fmt not in EXPORTS or not filters.plan:
+            raise NotFound()
         _visible_plan(session, viewer, filters.plan)
-        at = utcnow()
-        report = build_report(session, filters.plan, at, period=filters.period or None, unit_id=viewer.unit_only)
-        report = narrowed(report, dashboard.filtered_ids(session, viewer, filters, at))
-        name = report_file_name(filters.plan, filters.period or None, at)
-        write = {"xlsx": report_xlsx, "pdf": report_pdf, "docx": report_docx}[fmt]
-        return Response(write(report), media_type=EXPORTS[fmt],
-                        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+        job = exports.request_export(session, viewer.session_id, filters.plan, filters.query(), fmt)
+        session.commit()
+        app.state.exports.wake()
+        return RedirectResponse(f"/exports/{job.id}", 303)
+
+    @app.get("/exports/{export_id}", response_class=HTMLResponse)
+    def export_status(request: Request, export_id: int, viewer: Viewer = Depends(signed_in),
+                      session: Session = Depends(database)):
+        job = _export(session, viewer, export_id)
+        return export_page(request, viewer, session, job, _visible_plan(session, viewer, job.plan_id))
+
+    @app.get("/exports/{export_id}/file")
+    def export_file(export_id: int, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
+        job = _export(session, viewer, export_id)
+        _visible_plan(session, viewer, job.plan_id)
+        if job.state != "done":
+            raise NotFound()
+        return Response(job.content, media_type=EXPORTS[job.fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{job.file_name}"'})
 
     return app
 
@@ -673,6 +708,14 @@ def _signed_link(session: Session, path: str, link_id: int, expires: int, signat
         return None
     link = session.get(ChatLink, link_id)
     return link if link is not None and link.active else None
+
+
+def _export(session: Session, viewer: Viewer, export_id: int) -> ReportExport:
+    """A report file this person asked for (in this sign-in or an earlier one), else not found."""
+    job = exports.export_of(session, exports.same_person_sessions(session, viewer.session_id), export_id)
+    if job is None:
+        raise NotFound()
+    return job
 
 
 def _visible_plan(session: Session, viewer: Viewer, plan_id: str) -> Plan:

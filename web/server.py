@@ -35,3 +35,6 @@ class Background:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=5)
+        runner = getattr(getattr(self.server.config.app, "state", None), "exports", None)
+        if runner is not None:  # a report being made goes back to the queue for the next start
+            runner.stop()

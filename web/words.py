@@ -54,3 +54,12 @@ CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "email": "E-mail", "sms
 
 def channel_name(channel: str) -> str:
     return CHANNEL_NAMES.get(channel, channel)
+
+
+def file_size(size: int, lang: str) -> str:
+    """A file's size as people read it: "38 KB", "2,9 MB"."""
+    from babel.numbers import format_decimal
+
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{format_decimal(round(size / 1024 / 1024, 1), locale='en' if lang == 'en' else 'vi_VN')} MB"

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from models.access.weblogin import end_sessions_of
 from models.store.tables import (ChatLink, Contact, Event, Evidence, Invitation, Outbox, ReminderSent, WebLogin,
-                                 WebSession, utcnow)
+                                 ReportExport, WebSession, utcnow)
 
 ERASED_TEXT = "[đã xóa theo yêu cầu của người được nhắn]"
 
@@ -110,6 +110,7 @@ def export_person(session: Session, unit_id: str, contact: str) -> dict:
         "invitations": rows(_of_unit_and_name(session, Invitation, person), "token_hash"),
         "sign_in_links": rows(_of_unit_and_name(session, WebLogin, person), "token_hash"),
         "web_sessions": rows(_of_unit_and_name(session, WebSession, person), "token_hash", "link_signature"),
+        "report_files": rows(_report_files(session, person), "content"),
         "events": rows(_events(session, person)),
         "messages": rows(_messages(session, person)),
         "evidence": rows(session.exec(select(Evidence).where(Evidence.uploaded_by.in_(person.actors))).all()),
@@ -144,6 +145,8 @@ def erase_person(session: Session, unit_id: str, contact: str) -> dict[str, int]
     for link in person.links:
         link.contact, link.address, link.chat_id, link.awaiting = alias, None, None, None
         link.active, link.dead_reason = False, link.dead_reason or "erased on request"
+    for report_file in _report_files(session, person):  # what they asked for goes with them
+        session.delete(report_file)
     for table in (Invitation, WebLogin, WebSession):
         for item in _of_unit_and_name(session, table, person):
             item.contact = alias
@@ -153,6 +156,11 @@ def erase_person(session: Session, unit_id: str, contact: str) -> dict[str, int]
         listed.name, listed.phone, listed.email, listed.role = alias, None, None, None
     session.add(Event(kind="person_erased", actor="cli", after={"unit": unit_id, "pseudonym": alias}))
     return counts | {"links": len(person.links)}
+
+
+def _report_files(session: Session, person: Person) -> list[ReportExport]:
+    sessions = [web_session.id for web_session in _of_unit_and_name(session, WebSession, person)]
+    return list(session.exec(select(ReportExport).where(ReportExport.session_id.in_(sessions)))) if sessions else []
 
 
 def _scrubbed(details: dict | None, person: Person, alias: str) -> dict | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -407,3 +407,23 @@ class TimingDecision(SQLModel, table=True):
     linked_plan: str | None = Field(default=None, max_length=80)  # or: the plan that tracks this task
     by: str
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ReportExport(SQLModel, table=True):
+    """A report file asked for on the dashboard. Made in the background, in a process of its
+    own (a whole plan's PDF takes a minute or more), and kept a day for whoever asked."""
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="websession.id", index=True)  # who asked, and so what they may see
+    plan_id: str = Field(max_length=80)
+    query: str = Field(max_length=2000)  # the dashboard's filters, as its address carried them
+    fmt: str = Field(max_length=8)  # xlsx, pdf, docx
+    state: str = Field(default="queued", max_length=16)  # queued, running, done, failed
+    stage: str | None = Field(default=None, max_length=16)  # while running: gathering, rendering
+    rows: int | None = None  # the report's rows, once gathered
+    error: str | None = Field(default=None, max_length=40)  # why it failed, as a key of the pages' words
+    runner: str | None = Field(default=None, max_length=120)  # host:pid of the process that took it
+    requested_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    started_at: dt.datetime | None = _time()
+    finished_at: dt.datetime | None = _time()
+    file_name: str | None = Field(default=None, max_length=255)
+    content: bytes | None = Field(default=None, sa_type=LargeBinary)
