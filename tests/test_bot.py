@@ -545,3 +545,36 @@ def test_a_refusal_is_said_in_words_in_each_language():
     assert refusal_text("en", later) == "the new deadline 20/10/2019 is not after the current one, 31/10/2019"
     closed = DomainError("err_not_now", "cannot postponed: obligation 3 is done", action="postponed", status="done")
     assert refusal_text("vi", closed) == "việc này đã hoàn thành, không thể tạm hoãn"
+
+
+def test_a_press_is_one_commit_with_its_once_only_record(setup):
+    """The update's once-only record is written with what the press changes, not in a commit
+    of its own (each commit waits on the disk)."""
+    from sqlalchemy import event
+    from sqlmodel import Session as SessionClass
+
+    from models.store.tables import SeenUpdate
+
+    engine, server, tokens, folder = setup
+    world = server.world
+    commits = []
+
+    def before_commit(session):
+        pending = list(session.new) + list(session.dirty)
+        if any(isinstance(item, SeenUpdate) for item in pending):
+            commits.append({type(item).__name__ for item in pending})
+
+    async def scenario():
+        async with bot_running(engine, server, folder):
+            await link(world, ASSIGNEE, tokens[ASSIGNEE], "Đã liên kết")
+            card = await card_of(world, ASSIGNEE, "1.1")
+            commits.clear()
+            event.listen(SessionClass, "before_commit", before_commit)
+            try:
+                query = world.user_presses(ASSIGNEE, card.message_id, "Tiến độ")
+                await until(lambda: world.answer_of(query) is not None)
+                await last_text_contains(world, ASSIGNEE, "phần trăm")
+            finally:
+                event.remove(SessionClass, "before_commit", before_commit)
+    asyncio.run(scenario())
+    assert commits == [{"SeenUpdate", "ChatLink"}]  # the question asked and the update recorded: one commit

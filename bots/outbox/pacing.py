@@ -55,7 +55,7 @@ class SharedBudget(BaseRateLimiter):
 
 
 class OneChatAtATime(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 256):
+    def __init__(self, max_concurrent_updates: int = 32):
         super().__init__(max_concurrent_updates)
         self._chats: dict[Any, tuple[asyncio.Lock, int]] = {}  # chat → (its lock, updates holding or waiting)
 

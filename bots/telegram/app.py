@@ -51,5 +51,6 @@ def build_application(token: str, engine: Engine, evidence_folder: Path, base_ur
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, handlers.evidence))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.answer))
+    application.add_handler(TypeHandler(Update, handlers.recorded), group=1)
     application.add_error_handler(on_error)
     return application

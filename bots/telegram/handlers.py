@@ -7,12 +7,13 @@ button press is checked against the chat that pressed it: callback data carries 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import re
-from contextlib import contextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import AsyncIterator
 
 from sqlmodel import Session, select
 from telegram import ChatMember, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -41,12 +42,37 @@ _CALLBACK = re.compile(r"^([dpbxeanczkgs]):(\d{1,12})$")
 COORDINATOR_BUTTONS = {"z", "k", "g"}  # on a blocked report: postpone, reply, set a new deadline
 
 
-@contextmanager
-def database(context: ContextTypes.DEFAULT_TYPE) -> Iterator[Session]:
-    # Values read inside stay readable after the commit: replies are sent after it.
-    with Session(context.bot_data["engine"], expire_on_commit=False) as session:
-        yield session
-        session.commit()
+@asynccontextmanager
+async def database(context: ContextTypes.DEFAULT_TYPE) -> AsyncIterator[Session]:
+    """A handler's transaction, in the update's one session (`once_per_update`). The update's
+    once-only record is written in the first, so a press is one commit. Transactions take
+    turns (as when each ran whole on the event loop: what one reads, none other changes
+    meanwhile), but the commit waits on the disk in a thread, so other chats' replies go out
+    meanwhile. Values read inside stay readable after it (replies are sent after)."""
+    async with _turns(context):
+        session = getattr(context, "update_session", None)
+        if session is None:  # a job's context: a session of its own
+            with Session(context.bot_data["engine"], expire_on_commit=False) as session:
+                yield session
+                await asyncio.to_thread(session.commit)
+            return
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        await asyncio.to_thread(_commit_with_record, context, session)
+
+
+def _turns(context: ContextTypes.DEFAULT_TYPE) -> asyncio.Lock:
+    return context.bot_data.setdefault("database turns", asyncio.Lock())
+
+
+def _commit_with_record(context: ContextTypes.DEFAULT_TYPE, session: Session) -> None:
+    if context.unrecorded_update is not None:
+        people.record_seen(session, context.unrecorded_update)
+    session.commit()
+    context.unrecorded_update = None
 
 
 def card(lang: str, ob: Obligation, task: Task) -> tuple[str, InlineKeyboardMarkup]:
@@ -74,11 +100,32 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 # --- every update --------------------------------------------------------------------
 
 async def once_per_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Telegram may deliver an update again (after a restart, a lost confirmation)."""
-    with database(context) as session:
-        first = people.first_time(session, update.update_id)
-    if not first:
-        raise ApplicationHandlerStop
+    """Telegram may deliver an update again (after a restart, a lost confirmation): one seen
+    before stops here. A new one gets the session its handlers share (PTB builds one context
+    per update, for every group) and is recorded with what they change (`database`), or by
+    `recorded` after them when they changed nothing."""
+    engine = context.bot_data["engine"]
+    with engine.connect() as connection:  # given back at once: no connection is held across an await
+        if people.seen_before(connection, update.update_id):
+            raise ApplicationHandlerStop
+    context.update_session = Session(engine, expire_on_commit=False)  # connects when first used
+    context.unrecorded_update = update.update_id
+
+
+async def recorded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After the handlers (and after a failed one): the update recorded if nothing was, and
+    its session closed."""
+    session = getattr(context, "update_session", None)
+    if session is None:
+        return
+    try:
+        if context.unrecorded_update is not None:
+            session.rollback()  # whatever a failed handler left half-done is not kept
+            async with _turns(context):
+                await asyncio.to_thread(_commit_with_record, context, session)
+    finally:
+        context.update_session = None
+        session.close()
 
 
 # --- the chat itself: blocked, removed, let back in, upgraded to a supergroup ----------
@@ -88,7 +135,7 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     told once) or live again."""
     change = update.my_chat_member
     chat_id, status = change.chat.id, change.new_chat_member.status
-    with database(context) as session:
+    async with database(context) as session:
         if status in (ChatMember.BANNED, ChatMember.LEFT):
             dispatch.bury_link(session, "telegram", chat_id, None,
                                dispatch.BLOCKED if change.chat.type == ChatType.PRIVATE else dispatch.REMOVED)
@@ -101,7 +148,7 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     old, new = ((message.chat.id, message.migrate_to_chat_id) if message.migrate_to_chat_id
                 else (message.migrate_from_chat_id, message.chat.id))
-    with database(context) as session:
+    async with database(context) as session:
         dispatch.follow_chat_migration(session, old, new)
 
 
@@ -110,11 +157,11 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, lang = update.effective_chat, _user_lang(update)
     if not context.args:
-        with database(context) as session:
+        async with database(context) as session:
             link = people.active_link(session, chat.id)
         await reply(update, say(link.lang if link else lang, "help" if link else "not_linked"))
         return
-    with database(context) as session:
+    async with database(context) as session:
         try:
             link = people.redeem_invitation(session, context.args[0], chat.id, lang)
         except InvitationError as exc:
@@ -128,7 +175,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    with database(context) as session:
+    async with database(context) as session:
         link = people.active_link(session, update.effective_chat.id)
     lang = link.lang if link else _user_lang(update)
     extra = say(lang, "help_coordinator") if link and link.role == "coordinator" else ""
@@ -138,7 +185,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     wanted = (context.args or ["vi"])[0].lower()
     lang = "en" if wanted.startswith("en") else "vi"
-    with database(context) as session:
+    async with database(context) as session:
         link = people.active_link(session, update.effective_chat.id)
         if link:
             link.lang = lang
@@ -146,7 +193,7 @@ async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    with database(context) as session:
+    async with database(context) as session:
         link = await _linked(update, session)
         if link is None:
             return
@@ -176,7 +223,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action == "s":
         await skip_note(update, context, obligation_id)
         return
-    with database(context) as session:
+    async with database(context) as session:
         try:
             link, ob = people.authorize(session, update.effective_chat.id, obligation_id)
         except NotAllowed:
@@ -201,7 +248,7 @@ async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE, obligation_
     await query.answer()
     key = "ext_approved" if approve else "ext_denied"
     lang, decision, refusal = _user_lang(update), None, say(_user_lang(update), "not_allowed")
-    with database(context) as session:
+    async with database(context) as session:
         try:
             link, ob = people.authorize(session, update.effective_chat.id, obligation_id, as_coordinator=True)
         except NotAllowed:
@@ -226,7 +273,7 @@ async def coordinate(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
     to the unit, the new deadline) whose answer `answer` takes."""
     query = update.callback_query
     await query.answer()
-    with database(context) as session:
+    async with database(context) as session:
         try:
             link, ob = people.authorize(session, update.effective_chat.id, obligation_id, as_coordinator=True)
         except NotAllowed:
@@ -251,7 +298,7 @@ async def coordinate(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
 async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE, obligation_id: int) -> None:
     """Skip: the progress report goes in without a note (if that is still the question)."""
     await update.callback_query.answer()
-    with database(context) as session:
+    async with database(context) as session:
         link = people.active_link(session, update.effective_chat.id)
         waiting = (link.awaiting or {}) if link else {}
         if (waiting.get("action"), waiting.get("step"), waiting.get("obligation")) != ("progress", "note", obligation_id):
@@ -268,7 +315,7 @@ async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE, obligati
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/huy (/cancel): end whatever question the bot was waiting an answer to."""
-    with database(context) as session:
+    async with database(context) as session:
         link = people.active_link(session, update.effective_chat.id)
         waiting = bool(link and link.awaiting)
         if waiting:
@@ -338,7 +385,7 @@ _ACTIONS = {"c": _on_card, "d": _on_done, "p": _on_progress, "b": _on_blocked, "
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = (update.effective_message.text or "").strip()
-    with database(context) as session:
+    async with database(context) as session:
         link = await _linked(update, session)
         if link is None:
             return
@@ -462,7 +509,7 @@ _STEPS = {("progress", "percent"): _progress_percent, ("progress", "value"): _pr
 async def evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     attachment = message.document or (message.photo[-1] if message.photo else None)
-    with database(context) as session:
+    async with database(context) as session:
         link = people.active_link(session, update.effective_chat.id)
         waiting = (link.awaiting or {}) if link else {}
         lang = link.lang if link else _user_lang(update)
@@ -478,7 +525,7 @@ async def evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     content = bytes(await (await attachment.get_file()).download_as_bytearray())
     name = getattr(attachment, "file_name", None) or f"photo-{attachment.file_unique_id}.jpg"
     try:
-        with database(context) as session:
+        async with database(context) as session:
             link = people.active_link(session, update.effective_chat.id)
             ob = session.get(Obligation, waiting["obligation"])
             task = session.get(Task, ob.task_id)
@@ -496,7 +543,7 @@ async def evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     from models.report.render import status_text
 
-    with database(context) as session:
+    async with database(context) as session:
         link = await _coordinator(update, session)
         if link is None:
             return
@@ -507,7 +554,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    with database(context) as session:
+    async with database(context) as session:
         link = await _coordinator(update, session)
         if link is None:
             return
@@ -525,7 +572,7 @@ async def full_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     from models.report.period import build_report, report_file_name, report_xlsx
 
     query = update.callback_query
-    with database(context) as session:
+    async with database(context) as session:
         link = people.active_link(session, update.effective_chat.id)
         run = session.get(DigestRun, int(query.data.split(":")[1]))
         plan = session.get(Plan, run.plan_id) if run else None
@@ -546,7 +593,7 @@ async def web_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     from models.access.weblogin import create_login_link
     from models.access.signed import login_url
 
-    with database(context) as session:
+    async with database(context) as session:
         link = await _linked(update, session)
         if link is None:
             return

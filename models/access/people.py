@@ -9,7 +9,6 @@ import re
 import secrets
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.engine.lifecycle import ACTIVE
@@ -158,7 +157,10 @@ def authorize(session: Session, chat_id: int, obligation_id: int, as_coordinator
     """The chat's link and the obligation, if this chat may act on it; else NotAllowed
     (and the attempt is recorded)."""
     link = active_link(session, chat_id)
-    ob = session.get(Obligation, obligation_id)
+    # the obligation with its task, in one read (every action shows the task next)
+    found = session.exec(select(Obligation, Task).join(Task, Task.id == Obligation.task_id)
+                         .where(Obligation.id == obligation_id)).first()
+    ob = found[0] if found else None
     allowed = link is not None and ob is not None and (
         _coordinates(session, link, ob) if as_coordinator else link.unit_id == ob.unit_id)
     if not allowed:
@@ -245,14 +247,15 @@ def store_evidence(session: Session, ob: Obligation, content: bytes, file_name: 
     return evidence
 
 
-def first_time(session: Session, update_id: int) -> bool:
-    """Record an update id; False if it was handled before (Telegram redelivered it)."""
-    try:
-        with session.begin_nested():
-            session.add(SeenUpdate(update_id=update_id))
-        return True
-    except IntegrityError:
-        return False
+def seen_before(connection, update_id: int) -> bool:
+    """Whether an update id was handled before (Telegram redelivered it): one indexed read."""
+    return connection.execute(select(SeenUpdate.update_id).where(SeenUpdate.update_id == update_id)).first() is not None
+
+
+def record_seen(session: Session, update_id: int) -> None:
+    """Record an update as handled, in the transaction of what handling it changed: one commit
+    per update. Two deliveries handled at once cannot both commit (the id is the key)."""
+    session.add(SeenUpdate(update_id=update_id))
 
 
 def coordinator_address(session: Session, plan: Plan) -> str | None:
