@@ -291,10 +291,13 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         at, lang = utcnow(), _lang(request)
         matrix = dashboard.plan_matrix(session, viewer, plan_id, at, period)
         area_rows = [(a.title, matrix.by_area.get(a.code, Tally((a.code,)))) for a in matrix.areas]
-        # one count by area and period serves the trend and the outcome lines
-        per_area_period = rollup(session, "area_period", at, plan_id=plan_id, unit_id=viewer.unit_only)
-        trend = trend_of(per_area_period, period or None)
-        outcomes = dashboard.outcomes(session, plan, at, per_area_period if not viewer.unit_only else None)
+        # one count serves the trend and the outcome lines: by area and period when the plan's
+        # areas serve an index, else by period alone (a group fewer on every row)
+        by_area = bool(dashboard.areas_serving(session, plan_id)) and not viewer.unit_only
+        per_period = rollup(session, "area_period" if by_area else "period", at, plan_id=plan_id,
+                            unit_id=viewer.unit_only, flags=False)
+        trend = trend_of(per_period, period or None)
+        outcomes = dashboard.outcomes(session, plan, at, per_period if by_area else None)
         untracked = len(untracked_tasks(session, plan_id)) if viewer.role == "coordinator" else 0
         return render(request, "plan.html.j2", viewer, plan=plan, period=period, matrix=matrix, untracked=untracked,
                       tally=matrix.total,

@@ -97,7 +97,8 @@ class PlanCard:
 def plan_cards(session: Session, viewer: Viewer, at: dt.datetime, period: str = "") -> list[PlanCard]:
     cards = []
     for plan in visible_plans(session, viewer):
-        tallies = rollup(session, "plan", at, plan_id=plan.id, unit_id=viewer.unit_only, period=period or None)
+        tallies = rollup(session, "plan", at, plan_id=plan.id, unit_id=viewer.unit_only, period=period or None,
+                         flags=False)
         tally = tallies[0] if tallies else Tally((plan.id,))
         if viewer.unit_only and not tally.total:
             continue  # an assignee sees the plans that ask something of their unit
@@ -138,7 +139,7 @@ class Matrix:
 
 def plan_matrix(session: Session, viewer: Viewer, plan_id: str, at: dt.datetime, period: str = "") -> Matrix:
     scope = dict(plan_id=plan_id, unit_id=viewer.unit_only, period=period or None)
-    cells = {t.key: t for t in rollup(session, "area_level", at, **scope)}
+    cells = {t.key: t for t in rollup(session, "area_level", at, **scope, flags=False)}
     by_area = {area: Tally.summed((area,), [t for (a, _), t in cells.items() if a == area])
                for area in {a for a, _ in cells}}
     areas = list(session.exec(select(Area).where(Area.plan_id == plan_id)))
@@ -160,7 +161,7 @@ class AreaGrid:
 
 def area_grid(session: Session, viewer: Viewer, plan_id: str, area: str, at: dt.datetime, period: str = "") -> AreaGrid:
     tallies = rollup(session, "unit_task", at, plan_id=plan_id, unit_id=viewer.unit_only, period=period or None,
-                     area=area)
+                     area=area, flags=False)
     tasks = sorted(session.exec(select(Task).where(Task.plan_id == plan_id, Task.area_code == area, Task.active)),
                    key=lambda t: code_key(t.code))
     units = sorted({(t.key[0], t.key[1]) for t in tallies}, key=lambda u: vi_key(u[1]))
@@ -287,12 +288,12 @@ class Options:
 def filter_options(session: Session, viewer: Viewer, plan_id: str = "") -> Options:
     plans = visible_plans(session, viewer)
     plan = next((p for p in plans if p.id == plan_id), None)
-    areas, tasks, periods = [], [], all_periods(session, viewer)
+    areas, tasks = [], []
     if plan:
         areas = sorted(session.exec(select(Area).where(Area.plan_id == plan.id)), key=lambda a: code_key(a.code))
         tasks = sorted(session.exec(select(Task).where(Task.plan_id == plan.id, Task.active)),
                        key=lambda t: code_key(t.code))
-        periods = plan_periods(session, plan.id)
+    periods = plan_periods(session, plan.id) if plan else all_periods(session, viewer)
     directories = {p.directory_id for p in ([plan] if plan else plans)}
     levels = sorted(set(session.exec(select(Unit.level).where(Unit.directory_id.in_(directories)).distinct())),
                     key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else 99)
@@ -504,11 +505,16 @@ class OutcomeLine:
     on_time: list[tuple[str, float | None]]  # (period, rate) of the areas that serve it
 
 
+def areas_serving(session: Session, plan_id: str) -> list[Area]:
+    """The plan's areas that serve a published index (PAPI, PAR INDEX …): its outcome lines."""
+    return list(session.exec(select(Area).where(Area.plan_id == plan_id, Area.serves.is_not(None))))
+
+
 def outcomes(session: Session, plan: Plan, at: dt.datetime, per_area_period: list[Tally] | None = None
              ) -> list[OutcomeLine]:
     """The indexes the plan's areas serve, each beside the on-time rate of its areas per year;
     `per_area_period` is the plan's count by area and period when the caller made it already."""
-    areas = session.exec(select(Area).where(Area.plan_id == plan.id, Area.serves.is_not(None))).all()
+    areas = areas_serving(session, plan.id)
     by_index: dict[str, list[Area]] = defaultdict(list)
     for area in areas:
         name, _, dimension = area.serves.partition(":")
@@ -521,7 +527,7 @@ def outcomes(session: Session, plan: Plan, at: dt.datetime, per_area_period: lis
                           .order_by(OutcomeIndex.year)).all()
     by_area_period = defaultdict(list)  # one count for every line: area → its tallies per period
     if per_area_period is None:
-        per_area_period = rollup(session, "area_period", at, plan_id=plan.id)
+        per_area_period = rollup(session, "area_period", at, plan_id=plan.id, flags=False)
     for tally in per_area_period:
         by_area_period[tally.key[0]].append(tally)
     lines = []

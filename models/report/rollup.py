@@ -136,15 +136,17 @@ class Tally:
 
 def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = None,
            due_from: dt.date | None = None, due_to: dt.date | None = None, unit_id: str | None = None,
-           due_soon_days: int = 7, period: str | None = None, area: str | None = None) -> list[Tally]:
+           due_soon_days: int = 7, period: str | None = None, area: str | None = None,
+           flags: bool = True) -> list[Tally]:
     """Counts by category per group (plan, area, task, unit, level or directory), as they
     stood at `at` (the deadline, status and unit then); optionally only obligations due
-    within [due_from, due_to]."""
+    within [due_from, due_to]. `flags`: also count what is due soon and what was extended
+    (the digest says them; the dashboard does not, and saves their sums)."""
     ob = obligations_at(at)
     keys = GROUPS[by](ob)
     category = category_at(at, ob).label("category")
-    due_soon, extended = _flags(at, due_soon_days, ob)
-    query = select(*keys, category, func.count(), due_soon, extended).select_from(ob).join(Task, Task.id == ob.task_id)
+    counted = [func.count(), *(_flags(at, due_soon_days, ob) if flags else ())]
+    query = select(*keys, category, *counted).select_from(ob).join(Task, Task.id == ob.task_id)
     if by in BY_UNIT:  # a count by plan, area, task or period needs no unit: no join it does not use
         query = query.join(Unit, Unit.id == ob.unit_id)
     query = query.group_by(*keys, category).order_by(*keys)
@@ -153,11 +155,12 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
         query = query.where(Task.area_code == area)
     tallies: dict[tuple, Tally] = {}
     for row in session.exec(query):
-        key, (name, count, soon, ext) = tuple(row[:len(keys)]), row[len(keys):]
+        key, (name, count, *soon_extended) = tuple(row[:len(keys)]), row[len(keys):]
         tally = tallies.setdefault(key, Tally(key))
         tally.counts[Category(name)] = count
-        tally.due_soon += soon or 0
-        tally.extended += ext or 0
+        if soon_extended:
+            tally.due_soon += soon_extended[0] or 0
+            tally.extended += soon_extended[1] or 0
     return list(tallies.values())
 
 
