@@ -370,8 +370,9 @@ def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, ac
            if runs.get((plan.id, _what(plan, day, period)), (None,))[0] != plan_version(session, plan.id)]
     tasks: dict[str, list[Task]] = {plan.id: [] for plan in due}
     if due:
-        table = Task.__table__  # plain rows: the opening reads tasks, it never changes them
-        for task in session.connection().execute(select(table).where(table.c.plan_id.in_(list(tasks)), table.c.active)):
+        table = Task.__table__  # plain rows of the columns an opening reads: it never changes a task, and
+        read = [table.c[name] for name in OPENING_READS]  # its texts and other JSON columns go undecoded
+        for task in session.connection().execute(select(*read).where(table.c.plan_id.in_(list(tasks)), table.c.active)):
             tasks[task.plan_id].append(task)
         preload_policy_versions(session, list(tasks))
     created = {plan.id: 0 for plan in plans}
@@ -379,6 +380,10 @@ def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, ac
         opener = Opener(session, plan.id, calendar, actor=actor, now=now, tasks=tasks[plan.id], plan=plan, runs=runs)
         created[plan.id] = opener.period(period) if period else opener.as_of(day)
     return created
+
+
+OPENING_READS = ("id", "plan_id", "code", "timing_kind", "timing_due", "timing_date", "timing_start", "timing_end",
+                 "schedule", "added_on")
 
 
 def _what(plan: Plan, day: dt.date, period: str | None) -> str:
