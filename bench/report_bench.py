@@ -6,7 +6,8 @@ rollup, each beside the bare SQL aggregation it stands on.
     uv run python bench/report_bench.py [--provinces 63]
 
 Targets (issue "Roll-up for the coordinator"): digest < 1 s; XLSX for one province < 3 s;
-rollup <= 1.5 x the bare aggregation.
+rollup <= 1.5 x the bare aggregation; (issue "Speed where people wait") the digest <= 2 x its two
+core aggregations written by hand (counts by area and category, overdue by unit).
 """
 
 from __future__ import annotations
@@ -55,6 +56,23 @@ GROUP BY 1, 2
 
 
 
+# The digest's two core aggregations, by hand: the plan's counts by area and category (with
+# what is due within 7 days and what was extended), and its overdue obligations by unit.
+OVERDUE = "o.status IN ('open', 'blocked', 'extension_requested') AND NOT o.no_deadline AND o.due_at < :at"
+DIGEST_FLOOR = [
+    "SELECT t.area_code, " + BARE.split("SELECT u.directory_id, ", 1)[1].split("FROM", 1)[0]
+    + ", sum(CASE WHEN o.status IN ('open', 'blocked', 'extension_requested') AND NOT o.no_deadline "
+      "AND o.due_at >= :at AND o.due_at <= :soon THEN 1 ELSE 0 END), "
+      "sum(CASE WHEN o.status != 'cancelled' AND o.due_at != o.original_due_at THEN 1 ELSE 0 END) "
+      "FROM obligation o JOIN task t ON t.id = o.task_id "
+      "WHERE o.starts_on <= :day AND t.plan_id = :plan GROUP BY 1, 2",
+    # the plan's tasks first (CROSS JOIN keeps that order in SQLite: else it walks the status index of every plan)
+    f"SELECT u.name, count(*), min(o.due_at) FROM task t CROSS JOIN obligation o CROSS JOIN unit u "
+    f"WHERE t.plan_id = :plan AND o.task_id = t.id AND u.id = o.unit_id AND o.starts_on <= :day AND {OVERDUE} "
+    f"GROUP BY u.name",
+]
+
+
 def prepare(url: str, provinces: int) -> int:
     build(url, provinces)
     engine = make_engine(url)
@@ -92,12 +110,13 @@ def main() -> None:
             ours_all, _ = best_of(lambda: rollup(session, "directory", AT))
             print(f"national rollup by province x category: {ours_all:.3f} s; bare SQL {bare_all:.3f} s; "
                   f"ratio {ours_all / bare_all:.2f} (target <= 1.5)")
-            one = {"at": AT, "day": AT.date(), "plan": PLAN}
-            bare_one, _ = best_of(lambda: session.connection().execute(
-                text(BARE.format(where="AND t.plan_id = :plan")), one).all())
+            one = {"at": AT, "day": AT.date(), "plan": PLAN, "soon": AT + dt.timedelta(days=7)}
+            bare_one, _ = best_of(lambda: [session.connection().execute(text(statement), one).all()
+                                           for statement in DIGEST_FLOOR])
             digest_s, digest = best_of(lambda: digest_text(build_digest(session, PLAN, AT, "weekly", "bench")))
             print(f"digest of one province ({PLAN}): {digest_s:.3f} s (target < 1 s), {len(digest)} characters; "
-                  f"its bare aggregation {bare_one:.3f} s")
+                  f"its two core aggregations by hand {bare_one:.3f} s; ratio {digest_s / bare_one:.2f} "
+                  f"(target <= 2)")
             xlsx_s, content = best_of(lambda: report_xlsx(build_report(session, PLAN, AT, period="2019-Q3")), 1)
             print(f"XLSX report of one province for 2019-Q3: {xlsx_s:.2f} s (target < 3 s), {len(content) // 1024} KB")
 
