@@ -449,6 +449,21 @@ def test_a_digest_says_what_it_counts(applied):
         ended = digest_text(build_digest(s, PLAN, at("2019-10-01 08:00"), "period-end", "2019-Q3", "2019-Q3"))
     assert "tính mọi kỳ đang theo dõi" in weekly.split("\n")[1]
     assert "chỉ tính các nhiệm vụ của Quý III/2019" in ended.split("\n")[1]
+    assert "Nghị định 09" not in ended  # a calendar quarter's end needs no explaining
+
+
+def test_a_decree_09_period_end_digest_says_the_days_its_figures_cover(applied):
+    """Under Decree 09 the quarter's figures close on 14/9: the "cuối kỳ" digest comes on the 16th,
+    before the calendar quarter ends, and says so."""
+    from models.report.digest import build_digest, digest_text
+
+    with Session(applied) as s:
+        plan = s.get(Plan, PLAN)
+        plan.schedule = {**(plan.schedule or {}), "basis": "decree09"}
+        s.commit()
+        ended = digest_text(build_digest(s, PLAN, at("2019-09-16 08:00"), "period-end", "2019-Q3", "2019-Q3"))
+    assert ended.split("\n")[0].endswith("cuối kỳ Quý III/2019 (kỳ báo cáo theo Nghị định 09/2019/NĐ-CP, "
+                                          "số liệu từ 15/06/2019 đến 14/09/2019)")
 
 
 def test_the_trend_from_areas_and_periods_is_the_trend_by_period(outcomes):

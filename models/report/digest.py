@@ -19,7 +19,7 @@ from models.common.text import vi_key
 from models.common.texts import dead_reason_text
 from models.engine.lifecycle import ACTIVE
 from models.engine.opening import schedule_of, untracked_tasks
-from models.calendar.periods import period_words, MONTHS, Period, period_containing
+from models.calendar.periods import MONTHS, Basis, Period, parse_period, period_containing, period_words
 from models.plans.plan import DigestPolicy
 from models.report.render import environment
 from models.report.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
@@ -191,6 +191,7 @@ WORDS = {
            "never_linked": "chưa liên kết", "uncertain": "Tin nhắn chưa xác nhận đã gửi (cần kiểm tra lại)",
            "changes": "Thay đổi từ lần tổng hợp trước", "none": "không có", "weekly": "hằng tuần",
            "period-end": "cuối kỳ", "manual": "theo yêu cầu", "more": "và {n} mục khác",
+           "window": "kỳ báo cáo theo Nghị định 09/2019/NĐ-CP, số liệu từ {start} đến {end}",
            "report_button": "Báo cáo đầy đủ (Excel)",
            "events": {"done": "báo hoàn thành", "progress": "cập nhật tiến độ", "blocked": "báo vướng mắc",
                       "extension_requested": "xin gia hạn", "extension_approved": "được gia hạn",
@@ -208,6 +209,7 @@ WORDS = {
            "uncertain": "Messages whose delivery is unconfirmed (check by phone)",
            "changes": "Changes since the previous digest", "none": "none", "weekly": "weekly",
            "period-end": "period end", "manual": "on request", "more": "and {n} more",
+           "window": "the reporting period of Decree 09/2019/ND-CP, figures from {start} to {end}",
            "report_button": "Full report (Excel)",
            "events": {"done": "reported done", "progress": "progress reports", "blocked": "blocked",
                       "extension_requested": "extensions asked", "extension_approved": "extensions approved",
@@ -229,8 +231,19 @@ def digest_text(digest: Digest, lang: str = "vi", as_html: bool = False) -> str:
     areas = [(code, title, [t[c] for c in REPORT_FOUR]) for code, title, t in digest.areas]
     return environment().get_template("digest.j2").render(
         d=digest, w=WORDS[lang], four=four, extra=extra, areas=areas, e=escape, b=bold, listed=LISTED,
+        window=_window_words(digest, lang),
         per=lambda period: period_words(period, lang), reason=lambda why: dead_reason_text(lang, why),
         local=lambda moment: moment.astimezone(VN)).strip()
+
+
+def _window_words(digest: Digest, lang: str) -> str:
+    """A period-end digest of a plan on Decree 09's basis comes when the data window closes
+    (the 14th), before the calendar period ends: it says which days its figures cover."""
+    basis = schedule_of(digest.plan).basis
+    if digest.kind != "period-end" or basis != Basis.decree09:
+        return ""
+    window = parse_period(digest.label, basis)
+    return WORDS[lang]["window"].format(start=f"{window.start:%d/%m/%Y}", end=f"{window.end:%d/%m/%Y}")
 
 
 # --- sending -------------------------------------------------------------------
