@@ -11,10 +11,11 @@ import html
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
 from models.chase import outbox
+from models.common.clock import utcnow
 from models.common.text import vi_key
 from models.common.texts import dead_reason_text
 from models.engine.lifecycle import ACTIVE
@@ -67,29 +68,50 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
     schedule = schedule_of(plan)
     top = top_units or schedule.digest.top_units
     tallies = rollup(session, "area", at, plan_id=plan_id, due_soon_days=schedule.due_soon_days, period=period)
+    per_unit = unit_counts(session, plan_id, at, period)  # one count serves the worst units and the unreachable
     digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", Tally.summed(("total",), tallies),
                     every_area(session, plan_id, tallies),
-                    [], _extensions(session, plan_id, at), unreachable_units(session, plan), _uncertain(session, plan),
+                    [], _extensions(session, plan_id, at), _unreachable(session, per_unit), _uncertain(session, plan),
                     _reach(session, plan), _blockers(session, plan_id, period, at))
-    digest.worst_units, digest.worst_tie = _worst_units(session, plan_id, at, top, period)
+    digest.worst_units, digest.worst_tie = _worst_units(per_unit, top)
     digest.period = period
     digest.untracked = untracked_tasks(session, plan_id)
     _since_previous(session, digest)
     return digest
 
 
-def _worst_units(session: Session, plan_id: str, at: dt.datetime, top: int,
-                 period: str | None) -> tuple[list[tuple[str, int]], tuple[int, int] | None]:
+@dataclass
+class UnitCount:
+    unit_id: str
+    name: str
+    overdue: int  # overdue at `at`, of the digest's scope (begun by then; its period if one)
+    oldest_due: dt.datetime | None  # the longest overdue's deadline
+    open_work: int  # active obligations of the plan, whatever their period
+
+
+def unit_counts(session: Session, plan_id: str, at: dt.datetime, period: str | None = None) -> list[UnitCount]:
+    """Per unit of the plan: what is overdue (the digest's worst units) and what is open (its
+    unreachable units), in one pass over the plan's obligations."""
+    ob = obligations_at(at)
+    in_digest = in_scope(select(ob.id).select_from(ob).join(Task, Task.id == ob.task_id), at, period=period,
+                         ob=ob).whereclause  # begun by then, and of the period: as the counts by area
+    overdue = and_(category_at(at, ob) == Category.open_overdue.value, in_digest)
+    rows = session.exec(select(ob.unit_id, func.sum(case((overdue, 1), else_=0)), func.min(case((overdue, ob.due_at))),
+                               func.sum(case((ob.status.in_([s.value for s in ACTIVE]), 1), else_=0)))
+                        .select_from(ob).join(Task, Task.id == ob.task_id).where(Task.plan_id == plan_id)
+                        .group_by(ob.unit_id)).all()
+    wanted = [row for row in rows if row[1] or row[3]]
+    names = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_([r[0] for r in wanted]))).all())
+    return [UnitCount(unit_id, names.get(unit_id, unit_id), overdue or 0, oldest, open_work or 0)
+            for unit_id, overdue, oldest, open_work in wanted]
+
+
+def _worst_units(counts: list[UnitCount], top: int) -> tuple[list[tuple[str, int]], tuple[int, int] | None]:
     """The units with the most overdue obligations, the longest overdue first among equals, then
     in Vietnamese alphabetical order; when the list ends inside a tie, the rest of the tie is
     said once: (units not named, their count)."""
-    overdue = func.count()
-    ob = obligations_at(at)
-    query = (select(Unit.name, overdue, func.min(ob.due_at)).select_from(ob).join(Task, Task.id == ob.task_id)
-             .join(Unit, Unit.id == ob.unit_id).where(category_at(at, ob) == Category.open_overdue.value)
-             .group_by(Unit.name))
-    found = session.exec(in_scope(query, at, plan_id=plan_id, period=period, ob=ob)).all()
-    ranked = [(name, count) for name, count, _ in sorted(found, key=lambda r: (-r[1], r[2], vi_key(r[0])))]
+    found = sorted((c for c in counts if c.overdue), key=lambda c: (-c.overdue, c.oldest_due, vi_key(c.name)))
+    ranked = [(c.name, c.overdue) for c in found]
     shown = ranked[:top]
     if len(ranked) <= top or shown[-1][1] != ranked[top][1]:
         return shown, None
@@ -127,19 +149,18 @@ def _blockers(session: Session, plan_id: str, period: str | None, at: dt.datetim
 def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str, int]]:
     """Units with active obligations that no live chat speaks for, the most open work first:
     (id, name, their dead link's reason or "" for never linked, open obligations)."""
+    return _unreachable(session, unit_counts(session, plan.id, utcnow()))
+
+
+def _unreachable(session: Session, counts: list[UnitCount]) -> list[tuple[str, str, str, int]]:
+    # the live units set aside in Python: a NOT IN over the links inside the count made SQLite
+    # scan every unit against every obligation (54 ms a digest)
     live = set(session.exec(select(ChatLink.unit_id).where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]))))
-    # counted per unit over the plan's tasks, then the live ones set aside: a NOT IN over the
-    # links inside the count made SQLite scan every unit against every obligation (54 ms a digest)
-    open_work = session.exec(select(Obligation.unit_id, func.count()).join(Task, Task.id == Obligation.task_id)
-                             .where(Task.plan_id == plan.id, Obligation.status.in_([s.value for s in ACTIVE]))
-                             .group_by(Obligation.unit_id)).all()
-    counts = {unit_id: count for unit_id, count in open_work if unit_id not in live}
-    names = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(counts))).all()) if counts else {}
-    rows = sorted(((unit_id, names[unit_id], count) for unit_id, count in counts.items()),
-                  key=lambda r: (-r[2], vi_key(r[1])))
+    rows = sorted((c for c in counts if c.open_work and c.unit_id not in live),
+                  key=lambda c: (-c.open_work, vi_key(c.name)))
     dead = {unit_id: reason for unit_id, reason in session.exec(
         select(ChatLink.unit_id, ChatLink.dead_reason).where(ChatLink.dead_reason.is_not(None)))}
-    return [(unit_id, name, dead.get(unit_id, ""), count) for unit_id, name, count in rows]
+    return [(c.unit_id, c.name, dead.get(c.unit_id, ""), c.open_work) for c in rows]
 
 
 def _reach(session: Session, plan: Plan) -> dict[str, int]:
