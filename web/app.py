@@ -673,7 +673,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     @app.post("/exports")
     def start_export(fmt: str = Form(""), query: str = Form(""), viewer: Viewer = Depends(checked),
                      session: Session = Depends(database)):
-        filters = dashboard.Filters.from_query(dict(parse_qsl(query[:2000])))
+        filters = dashboard.Filters.from_query(dict(parse_qsl(query[:20_000])))
         if fmt not in EXPORTS or not filters.plan:
             raise NotFound()
         _visible_plan(session, viewer, filters.plan)

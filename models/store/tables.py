@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -415,7 +415,7 @@ class ReportExport(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="websession.id", index=True)  # who asked, and so what they may see
     plan_id: str = Field(max_length=80)
-    query: str = Field(max_length=2000)  # the dashboard's filters, as its address carried them
+    query: str = Field(sa_type=Text)  # the dashboard's filters, as its address carried them (each field capped)
     fmt: str = Field(max_length=8)  # xlsx, pdf, docx
     state: str = Field(default="queued", max_length=16)  # queued, running, done, failed
     stage: str | None = Field(default=None, max_length=16)  # while running: gathering, rendering

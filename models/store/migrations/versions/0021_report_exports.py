@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('session_id', sa.Integer(), nullable=False),
         sa.Column('plan_id', sa.String(length=80), nullable=False),
-        sa.Column('query', sa.String(length=2000), nullable=False),
+        sa.Column('query', sa.Text(), nullable=False),
         sa.Column('fmt', sa.String(length=8), nullable=False),
         sa.Column('state', sa.String(length=16), nullable=False),
         sa.Column('stage', sa.String(length=16), nullable=True),
