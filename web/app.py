@@ -648,17 +648,17 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
 
     def export_page(request: Request, viewer: Viewer, session: Session, job: ReportExport | None,
                     plan: Plan, **context) -> HTMLResponse:
-        if job is not None and job.state in exports.UNFINISHED:
-            app.state.exports.wake()
-        ended = (job.finished_at if job is not None and job.finished_at else utcnow())
-        seconds = int((ended - (job.started_at or job.requested_at)).total_seconds()) if job is not None else 0
-        ahead = exports.ahead_of(session, job) if job is not None and job.state == "queued" else 0
-        size = words.file_size(len(job.content), _lang(request)) if job is not None and job.content else ""
-        polled = job is not None and request.headers.get("HX-Request") and request.headers.get("HX-Target") == "export-status"
-        mine = exports.same_person_sessions(session, viewer.session_id)
-        recent = [] if polled else exports.recent(session, mine)
+        """A report file's page (or, polled by htmx, its status alone); without a job, the page to ask for one."""
+        polled = job is not None and request.headers.get("HX-Target") == "export-status"
+        if job is not None:
+            if job.state in exports.UNFINISHED:
+                app.state.exports.wake()
+            seconds, ahead, size = exports.progress(session, job)
+            context |= {"seconds": seconds, "ahead": ahead, "size": words.file_size(size, _lang(request)) if size else ""}
+        if not polled:
+            context["recent"] = exports.recent(session, exports.same_person_sessions(session, viewer.session_id))
         return render(request, "_export_status.html.j2" if polled else "export.html.j2", viewer, job=job, plan=plan,
-                      seconds=seconds, ahead=ahead, size=size, recent=recent, **context)
+                      **context)
 
     @app.get("/export.{fmt}", response_class=HTMLResponse)
     def ask_export(request: Request, fmt: str, viewer: Viewer = Depends(signed_in),

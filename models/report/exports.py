@@ -55,6 +55,15 @@ def recent(session: Session, session_ids: set[int]) -> list[ReportExport]:
                              .order_by(ReportExport.id.desc()).limit(20)))
 
 
+def progress(session: Session, job: ReportExport) -> tuple[int, int, int]:
+    """(seconds since it was taken, or until it was done; reports to be made before it; the
+    file's size in bytes, once made)."""
+    since = job.started_at or job.requested_at
+    seconds = int(((job.finished_at or utcnow()) - since).total_seconds())
+    ahead = ahead_of(session, job) if job.state == "queued" else 0
+    return seconds, ahead, len(job.content) if job.content else 0
+
+
 def ahead_of(session: Session, job: ReportExport) -> int:
     """How many reports will be made before this queued one."""
     return session.exec(select(func.count()).select_from(ReportExport).where(
