@@ -438,7 +438,7 @@ def unit_page(session: Session, viewer: Viewer, unit_id: str, at: dt.datetime) -
         for tally in rollup(session, "period", at, plan_id=plan.id, unit_id=unit_id):
             record.append((tally.key[0], tally, on_time_rate(tally)))
     record.sort(key=lambda r: r[0])
-    contacts = list(session.exec(select(Contact).where(Contact.unit_id == unit_id).order_by(Contact.name)))
+    contacts = sorted(session.exec(select(Contact).where(Contact.unit_id == unit_id)), key=lambda c: vi_key(c.name))
     links = list(session.exec(select(ChatLink).where(ChatLink.unit_id == unit_id)
                               .order_by(ChatLink.active.desc(), ChatLink.linked_at.desc())))
     invitations = list(session.exec(select(Invitation).where(Invitation.unit_id == unit_id,

@@ -137,7 +137,7 @@ def _extensions(session: Session, plan_id: str, at: dt.datetime) -> list[dict]:
     rows = [{"unit": unit, "code": code, "period": o.period, "due": o.due_at,
              "requested": as_it_stood(o, was, "requested_due_at"), "reason": as_it_stood(o, was, "note") or ""}
             for o, was, code, unit in _in_status(session, plan_id, "extension_requested", at)]
-    return sorted(rows, key=lambda r: (r["requested"] is None, r["requested"] or at, r["unit"]))
+    return sorted(rows, key=lambda r: (r["requested"] is None, r["requested"] or at, vi_key(r["unit"])))
 
 
 def _blockers(session: Session, plan_id: str, period: str | None, at: dt.datetime) -> list[dict]:
