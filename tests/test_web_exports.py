@@ -145,4 +145,8 @@ def test_hostile_values_in_the_request_are_neither_kept_nor_echoed(web):
     assert _ask(client, f"plan={PLAN}&{longest}", "xlsx").status_code == 303  # every filter at its cap still fits
     assert _ask(client, f"plan={PLAN}", "exe").status_code == 404
     assert client.post("/exports", data={"fmt": "xlsx", "query": f"plan={PLAN}"}).status_code == 403  # no form token
-    assert client.get("/exports/999999").status_code == 404 and client.get("/exports/abc").status_code in (404, 422)
+    assert client.get("/exports/999999").status_code == 404
+    malformed = client.get("/exports/<img src=x onerror=alert(1)>")  # not a number: not a page, and not echoed
+    assert malformed.status_code == 404 and "<img" not in malformed.text and "Không tìm thấy" in malformed.text
+    no_fields = client.post("/exports", data={"csrf": csrf_of(client.get("/").text), "fmt": ["a", "b"]})
+    assert no_fields.status_code in (400, 404) and "<img" not in no_fields.text

@@ -12,6 +12,7 @@ from typing import Iterator
 from urllib.parse import parse_qsl, quote
 
 from fastapi import Depends, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -102,6 +103,14 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     @app.exception_handler(NotFound)
     def not_found(request: Request, _exc) -> Response:
         return render(request, "error.html.j2", None, 404, message_key="not_found")
+
+    @app.exception_handler(RequestValidationError)
+    def malformed(request: Request, exc: RequestValidationError) -> Response:
+        """An address whose id is not a number is a page that does not exist; a form without its
+        fields, a request our pages never send. Neither echoes what was sent (FastAPI's default does)."""
+        in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+        return render(request, "error.html.j2", None, 404 if in_path else 400,
+                      message_key="not_found" if in_path else "bad_request")
 
     @app.exception_handler(Forbidden)
     def forbidden(request: Request, _exc) -> Response:
