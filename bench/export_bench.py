@@ -21,7 +21,6 @@ takes one).
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import sys
@@ -36,23 +35,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
-from web_bench import PERIOD, existing, p95  # noqa: E402
-from rollup_bench import build  # noqa: E402
+from web_bench import PERIOD, on_bench_database, p95, signed_in  # noqa: E402
 
-from models.access.weblogin import create_login_link  # noqa: E402
 from models.common.clock import utcnow  # noqa: E402
 from models.report.period import build_report, report_pdf  # noqa: E402
-from models.store.db import make_engine, upgrade  # noqa: E402
+from models.store.db import make_engine  # noqa: E402
 from models.store.tables import Plan  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.server import Background  # noqa: E402
-
-
-def signed_in(client: httpx.Client, engine, unit_id: str) -> None:
-    with Session(engine) as session:
-        token = create_login_link(session, unit_id, "Bench", "coordinator", "bench")
-        session.commit()
-    assert client.post("/login", data={"token": token}).status_code == 303
 
 
 def pages_while(client: httpx.Client, path: str, busy: threading.Event, minimum: int) -> list[float]:
@@ -82,7 +72,6 @@ def in_background(client: httpx.Client, plan_id: str, busy: threading.Event) -> 
 
 def measure(url: str, requests: int) -> None:
     engine = make_engine(url)
-    upgrade(engine)  # a database built by an earlier version
     with Session(engine) as session:
         first, second = session.exec(select(Plan).order_by(Plan.id).limit(2)).all()
         plans = [(first.id, first.coordinator_unit_id), (second.id, second.coordinator_unit_id)]
@@ -114,17 +103,7 @@ def measure(url: str, requests: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--provinces", type=int, default=34)
-    parser.add_argument("--quarters", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=60)
-    parser.add_argument("--database", help="A database URL to build in, or to measure again if it holds obligations.")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database or f"sqlite:///{folder}/bench.db"
-        total = existing(url) or build(url, args.provinces, args.quarters)
-        print(f"[{url.split(':')[0]}] {total:,} obligations", flush=True)
-        measure(url, args.requests)
+    on_bench_database(measure, 60)
 
 
 if __name__ == "__main__":

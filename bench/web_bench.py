@@ -38,7 +38,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from models.common.clock import utcnow  # noqa: E402
-from models.store.db import make_engine  # noqa: E402
+from models.store.db import make_engine, upgrade  # noqa: E402
 from models.store.tables import Plan  # noqa: E402
 from models.access.weblogin import create_login_link  # noqa: E402
 from web.app import create_app  # noqa: E402
@@ -84,18 +84,24 @@ def p95(times: list[float]) -> float:
     return times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
 
 
+def signed_in(client: httpx.Client, engine, unit_id: str) -> None:
+    """The client signed in as the unit's coordinator, with a real sign-in link."""
+    with Session(engine) as session:
+        token = create_login_link(session, unit_id, "Bench", "coordinator", "bench")
+        session.commit()
+    assert client.post("/login", data={"token": token}).status_code == 303
+
+
 def measure(url: str, requests: int) -> None:
     engine = make_engine(url)
     with Session(engine) as session:
         session.connection().execute(text("ANALYZE"))
         plan = session.exec(select(Plan).order_by(Plan.id)).first()
-        plan_id = plan.id
-        token = create_login_link(session, plan.coordinator_unit_id, "Bench", "coordinator", "bench")
-        session.commit()
+        plan_id, coordinator = plan.id, plan.coordinator_unit_id
     server = Background(create_app(engine, Path(tempfile.gettempdir())), port=0).start()
     try:
         with httpx.Client(base_url=server.url, timeout=60) as client:
-            assert client.post("/login", data={"token": token}).status_code == 303
+            signed_in(client, engine, coordinator)
             pages = [
                 ("plan page", f"/plans/{plan_id}?period={PERIOD}", PLAN_FLOOR),
                 ("filtered list", f"/obligations?plan={plan_id}&period={PERIOD}&level=commune"
@@ -117,11 +123,13 @@ def measure(url: str, requests: int) -> None:
         server.stop()
 
 
-def main() -> None:
+def on_bench_database(measure, requests: int) -> None:
+    """The command line the dashboard's benches share: build the national database (or reuse
+    the one `--database` names, brought to the current schema), then `measure(url, requests)`."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--provinces", type=int, default=34)
     parser.add_argument("--quarters", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--requests", type=int, default=requests)
     parser.add_argument("--database", help="A database URL to build in (PostgreSQL), or to measure again if "
                                            "it holds obligations already.")
     args = parser.parse_args()
@@ -129,9 +137,14 @@ def main() -> None:
         url = args.database or f"sqlite:///{folder}/bench.db"
         start = time.perf_counter()
         total = existing(url) or build(url, args.provinces, args.quarters)
+        upgrade(make_engine(url))  # a database built by an earlier version
         print(f"[{url.split(':')[0]}] setup (not timed): {total:,} obligations, {time.perf_counter() - start:.0f} s",
               flush=True)
         measure(url, args.requests)
+
+
+def main() -> None:
+    on_bench_database(measure, 40)
 
 
 def existing(url: str) -> int:
