@@ -665,7 +665,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
             seconds, ahead, size = exports.progress(session, job)
             context |= {"seconds": seconds, "ahead": ahead, "size": words.file_size(size, _lang(request)) if size else ""}
         if not polled:
-            context["recent"] = exports.recent(session, exports.same_person_sessions(session, viewer.session_id))
+            context["recent"] = exports.recent(session, viewer.unit_id, viewer.contact)
         return render(request, "_export_status.html.j2" if polled else "export.html.j2", viewer, job=job, plan=plan,
                       **context)
 
@@ -724,7 +724,7 @@ def _signed_link(session: Session, path: str, link_id: int, expires: int, signat
 
 def _export(session: Session, viewer: Viewer, export_id: int) -> ReportExport:
     """A report file this person asked for (in this sign-in or an earlier one), else not found."""
-    job = exports.export_of(session, exports.same_person_sessions(session, viewer.session_id), export_id)
+    job = exports.export_of(session, viewer.unit_id, viewer.contact, export_id)
     if job is None:
         raise NotFound()
     return job

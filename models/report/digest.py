@@ -23,7 +23,7 @@ from models.engine.opening import schedule_of, untracked_tasks
 from models.calendar.periods import MONTHS, Basis, Period, parse_period, period_containing, period_words
 from models.plans.plan import DigestPolicy
 from models.report.render import environment
-from models.report.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, every_area, in_scope, rollup
+from models.report.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, every_area, rollup, scope
 from models.engine.asof import as_it_stood, fields_at, obligations_at
 from models.store.tables import ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
 from models.calendar.workcal import VN, WorkingCalendar
@@ -93,9 +93,8 @@ def unit_counts(session: Session, plan_id: str, at: dt.datetime, period: str | N
     """Per unit of the plan: what is overdue (the digest's worst units) and what is open (its
     unreachable units), in one pass over the plan's obligations."""
     ob = obligations_at(at)
-    in_digest = in_scope(select(ob.id).select_from(ob).join(Task, Task.id == ob.task_id), at, period=period,
-                         ob=ob).whereclause  # begun by then, and of the period: as the counts by area
-    overdue = and_(category_at(at, ob) == Category.open_overdue.value, in_digest)
+    in_digest = scope(at, period=period, ob=ob)  # begun by then, and of the period: as the counts by area
+    overdue = and_(category_at(at, ob) == Category.open_overdue.value, *in_digest)
     rows = session.exec(select(ob.unit_id, func.sum(case((overdue, 1), else_=0)), func.min(case((overdue, ob.due_at))),
                                func.sum(case((ob.status.in_([s.value for s in ACTIVE]), 1), else_=0)))
                         .select_from(ob).join(Task, Task.id == ob.task_id).where(Task.plan_id == plan_id)

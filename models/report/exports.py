@@ -40,18 +40,22 @@ def request_export(session: Session, session_id: int, plan_id: str, query: str, 
     return job
 
 
-def export_of(session: Session, session_ids: set[int], export_id: int) -> ReportExport | None:
-    """An export, if one of these web sessions (the same person's) asked for it."""
-    job = session.get(ReportExport, export_id)
-    return job if job is not None and job.session_id in session_ids else None
+def _of_person(query, unit_id: str, contact: str):
+    """Only what this person asked for, in this sign-in or an earlier one."""
+    return query.join(WebSession, WebSession.id == ReportExport.session_id).where(
+        WebSession.unit_id == unit_id, WebSession.contact == contact)
 
 
-def recent(session: Session, session_ids: set[int]) -> list[ReportExport]:
+def export_of(session: Session, unit_id: str, contact: str, export_id: int) -> ReportExport | None:
+    """An export, if this person asked for it."""
+    return session.exec(_of_person(select(ReportExport), unit_id, contact).where(ReportExport.id == export_id)).first()
+
+
+def recent(session: Session, unit_id: str, contact: str) -> list[ReportExport]:
     """What this person asked for and is still kept, newest first (without the files)."""
     from sqlalchemy.orm import defer
 
-    return list(session.exec(select(ReportExport).options(defer(ReportExport.content))
-                             .where(ReportExport.session_id.in_(session_ids))
+    return list(session.exec(_of_person(select(ReportExport).options(defer(ReportExport.content)), unit_id, contact)
                              .order_by(ReportExport.id.desc()).limit(20)))
 
 
@@ -175,10 +179,3 @@ def produce_in_child(url: str, export_id: int) -> None:
         produce(engine, export_id)
     finally:
         engine.dispose()
-
-
-def same_person_sessions(session: Session, web_session_id: int) -> set[int]:
-    """The web sessions of the person behind this one (they may have signed in again since)."""
-    current = session.get(WebSession, web_session_id)
-    return set(session.exec(select(WebSession.id).where(WebSession.unit_id == current.unit_id,
-                                                        WebSession.contact == current.contact)))

@@ -167,20 +167,26 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
 def in_scope(query, at: dt.datetime, plan_id: str | None = None, unit_id: str | None = None,
              period: str | None = None, due_from: dt.date | None = None, due_to: dt.date | None = None,
              ob=Obligation):
-    """The obligations a count or a report covers (the query joins Task): begun by `at`, and
-    optionally one plan, one unit, one period, or due within [due_from, due_to]."""
-    query = query.where(ob.starts_on <= at.astimezone(VN).date())
+    """The obligations a count or a report covers (the query joins Task): see `scope`."""
+    return query.where(*scope(at, plan_id, unit_id, period, due_from, due_to, ob))
+
+
+def scope(at: dt.datetime, plan_id: str | None = None, unit_id: str | None = None, period: str | None = None,
+          due_from: dt.date | None = None, due_to: dt.date | None = None, ob=Obligation) -> list:
+    """The conditions of a count's obligations: begun by `at`, and optionally one plan (of Task),
+    one unit, one period, or due within [due_from, due_to]."""
+    conditions = [ob.starts_on <= at.astimezone(VN).date()]
     if plan_id:
-        query = query.where(Task.plan_id == plan_id)
+        conditions.append(Task.plan_id == plan_id)
     if unit_id:
-        query = query.where(ob.unit_id == unit_id)
+        conditions.append(ob.unit_id == unit_id)
     if period:
-        query = query.where(ob.period == period)
+        conditions.append(ob.period == period)
     if due_from:
-        query = query.where(ob.due_at >= _day_start(due_from))
+        conditions.append(ob.due_at >= _day_start(due_from))
     if due_to:
-        query = query.where(ob.due_at < _day_start(due_to + dt.timedelta(days=1)))
-    return query
+        conditions.append(ob.due_at < _day_start(due_to + dt.timedelta(days=1)))
+    return conditions
 
 
 def _day_start(day: dt.date) -> dt.datetime:
