@@ -475,3 +475,41 @@ def test_the_trend_from_areas_and_periods_is_the_trend_by_period(outcomes):
     with Session(outcomes) as s:
         assert trend_of(rollup(s, "area_period", moment, plan_id=PLAN)) == on_time_trend(s, PLAN, moment)
         assert trend_of(rollup(s, "area_period", moment, plan_id=PLAN), "2019") == on_time_trend(s, PLAN, moment, like="2019")
+
+
+def test_overdue_is_the_overdue_category_as_a_condition(outcomes):
+    """`overdue_at` (the digest's count by unit) says what `category_at` says, now and as of any day."""
+    from models.engine.asof import obligations_at
+    from models.report.rollup import category_at, overdue_at
+
+    with Session(outcomes) as s:
+        for moment in ("2019-10-01 00:00", "2019-10-15 12:00", "2019-10-20 12:00", "2019-11-20 00:00"):
+            for present in (False, True):  # rebuilt from the audit trail, or the table as it stands
+                if present:
+                    clock.travel_to(at(moment))
+                when = at(moment)
+                ob = obligations_at(when)
+                rows = s.exec(select(ob.id, category_at(when, ob), overdue_at(when, ob)).select_from(ob)).all()
+                clock.back_to_now()
+                overdue = {i for i, category, _ in rows if category == "open_overdue"}
+                assert {i for i, _, is_overdue in rows if is_overdue} == overdue
+                assert overdue or moment == "2019-10-01 00:00"
+
+
+def test_the_worst_units_are_the_head_of_the_whole_order_wherever_the_list_is_cut():
+    """Names are compared only around the cut; the list is still the first of the whole order
+    (most overdue, longest overdue, Vietnamese alphabetical), and the tie past the cut is counted."""
+    from models.common.text import vi_key
+    from models.report.digest import UnitCount, _worst_units
+
+    names = ["Đập Đá", "Bùi Thị Xuân", "Bình Định", "An Nhơn", "Ân Tường", "Ba Tơ", "Bồng Sơn", "Cát Tiến",
+             "Đề Gi", "Ea Kar", "Ơn Hòa", "Ông Bình"]
+    day = dt.datetime(2026, 10, 1, tzinfo=VN)
+    counts = [UnitCount(f"u{i}", name, overdue=(i * 7) % 4, oldest_due=day + dt.timedelta(days=i % 2),
+                        open_work=1, reached=False, dead_reason="") for i, name in enumerate(names)]
+    whole = sorted((c for c in counts if c.overdue), key=lambda c: (-c.overdue, c.oldest_due, vi_key(c.name)))
+    for top in range(1, len(whole) + 2):
+        shown, tie = _worst_units(counts, top)
+        assert shown == [(c.name, c.overdue) for c in whole[:top]]
+        rest = [c.overdue for c in whole[top:] if c.overdue == shown[-1][1]]
+        assert tie == ((len(rest), shown[-1][1]) if rest else None)

@@ -13,6 +13,7 @@ successor's in June.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
@@ -53,6 +54,20 @@ def obligations_at(at: dt.datetime):
              .outerjoin(change, change.id == first_change.c.event_id)
              .subquery("obligation_at"))
     return aliased(Obligation, state, name="obligation_at", adapt_on_names=True)  # the rebuilt columns by name
+
+
+def built_once(build):
+    """`build(ob, *shape)` → a statement over `ob` (the obligations as they stand, or an as-of
+    alias), its values left as named parameters. Over the present table it is built once per
+    shape and run with each call's values: building a count's CASE of a dozen comparisons costs
+    a third of what SQLite takes to run it on a province's plan. An as-of alias holds its instant,
+    so its statement is built each time."""
+    present = functools.cache(lambda *shape: build(Obligation, *shape))
+
+    @functools.wraps(build)
+    def statement(ob, *shape):
+        return present(*shape) if ob is Obligation else build(ob, *shape)
+    return statement
 
 
 def fields_at(session, obligation_ids: list[int], at: dt.datetime) -> dict[int, dict]:

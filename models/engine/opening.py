@@ -398,9 +398,16 @@ def _what(plan: Plan, day: dt.date, period: str | None) -> str:
 
 def untracked_tasks(session: Session, plan_id: str) -> list[str]:
     """Codes of the plan's tasks that open nothing until an admin sets their timing."""
-    tasks = session.exec(select(Task).where(Task.plan_id == plan_id, Task.active)).all()
-    linked = set(session.exec(select(TimingDecision.task_code).where(TimingDecision.plan_id == plan_id,
-                                                                     TimingDecision.linked_plan.is_not(None))))
-    waiting = [t for t in tasks if t.code not in linked and (TimingKind(t.timing_kind) in NEEDS_DECISION
-               or (t.timing_kind == TimingKind.window and not (t.timing_start and t.timing_end)))]
-    return sorted((t.code for t in waiting), key=code_key)
+    tasks = session.exec(_untimed_query(), params={"plan_id": plan_id}).all()
+    waiting = [code for code, kind, start, end in tasks
+               if TimingKind(kind) in NEEDS_DECISION or (kind == TimingKind.window and not (start and end))]
+    return sorted(waiting, key=code_key)
+
+
+@lru_cache(maxsize=None)
+def _untimed_query():
+    """The plan's active tasks no other plan tracks (built once: the digest asks it every time)."""
+    linked = select(TimingDecision.task_code).where(TimingDecision.plan_id == bindparam("plan_id"),
+                                                    TimingDecision.linked_plan.is_not(None))
+    return (select(Task.code, Task.timing_kind, Task.timing_start, Task.timing_end)
+            .where(Task.plan_id == bindparam("plan_id"), Task.active, Task.code.not_in(linked)))

@@ -7,11 +7,12 @@ as Telegram HTML or as plain text for the CLI.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from models.chase import outbox
@@ -23,8 +24,9 @@ from models.engine.opening import schedule_of, untracked_tasks
 from models.calendar.periods import MONTHS, Basis, Period, parse_period, period_containing, period_words
 from models.plans.plan import DigestPolicy
 from models.report.render import environment
-from models.report.rollup import LABELS, REPORT_FOUR, Category, Tally, category_at, every_area, rollup, scope
-from models.engine.asof import as_it_stood, fields_at, obligations_at
+from models.report.rollup import (LABELS, REPORT_FOUR, Category, Tally, every_area, overdue_at, rollup,
+                                  scope_conditions, scope_values)
+from models.engine.asof import as_it_stood, built_once, fields_at, obligations_at
 from models.store.tables import ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
 from models.calendar.workcal import VN, WorkingCalendar
 
@@ -42,7 +44,8 @@ class Digest:
     areas: list[tuple[str, str, Tally]]
     worst_units: list[tuple[str, int]]  # (unit name, overdue obligations)
     extensions: list[dict]  # waiting for the coordinator
-    unreachable: list[tuple[str, str, str]]  # (unit id, name, why): lead units with open work and no live chat
+    unreachable: list[tuple[str, str, str, int]]  # (unit id, name, why, open work): units with open work and
+    # no live chat, the most open work first
     uncertain: int  # messages whose delivery nobody can confirm
     reach: dict[str, int] = field(default_factory=dict)  # channel → units reached on it
     blockers: list[dict] = field(default_factory=list)  # blocked obligations, with what blocks them
@@ -69,10 +72,10 @@ def build_digest(session: Session, plan_id: str, at: dt.datetime, kind: str = "m
     top = top_units or schedule.digest.top_units
     tallies = rollup(session, "area", at, plan_id=plan_id, due_soon_days=schedule.due_soon_days, period=period)
     per_unit = unit_counts(session, plan_id, at, period)  # one count serves the worst units and the unreachable
+    extensions, blockers = _waiting(session, plan_id, at, period)
     digest = Digest(plan, at, kind, label or f"{at.astimezone(VN):%Y-%m-%d}", Tally.summed(("total",), tallies),
-                    every_area(session, plan_id, tallies),
-                    [], _extensions(session, plan_id, at), _unreachable(session, per_unit), _uncertain(session, plan),
-                    _reach(session, plan), _blockers(session, plan_id, period, at))
+                    every_area(session, plan_id, tallies), [], extensions, _unreachable(per_unit),
+                    _uncertain(session, plan), _reach(session, plan), blockers)
     digest.worst_units, digest.worst_tie = _worst_units(per_unit, top)
     digest.period = period
     digest.untracked = untracked_tasks(session, plan_id)
@@ -87,100 +90,138 @@ class UnitCount:
     overdue: int  # overdue at `at`, of the digest's scope (begun by then; its period if one)
     oldest_due: dt.datetime | None  # the longest overdue's deadline
     open_work: int  # active obligations of the plan, whatever their period
+    reached: bool  # a live chat speaks for the unit
+    dead_reason: str  # why its last link died, "" if none did
 
 
 def unit_counts(session: Session, plan_id: str, at: dt.datetime, period: str | None = None) -> list[UnitCount]:
-    """Per unit of the plan: what is overdue (the digest's worst units) and what is open (its
-    unreachable units), in one pass over the plan's obligations."""
+    """Per unit of the plan with open work: what is overdue (the digest's worst units) and whether
+    anyone can be reached (its unreachable units)."""
     ob = obligations_at(at)
-    in_digest = scope(at, period=period, ob=ob)  # begun by then, and of the period: as the counts by area
-    overdue = and_(category_at(at, ob) == Category.open_overdue.value, *in_digest)
-    rows = session.exec(select(ob.unit_id, func.sum(case((overdue, 1), else_=0)), func.min(case((overdue, ob.due_at))),
-                               func.sum(case((ob.status.in_([s.value for s in ACTIVE]), 1), else_=0)))
-                        .select_from(ob).join(Task, Task.id == ob.task_id).where(Task.plan_id == plan_id)
-                        .group_by(ob.unit_id)).all()
-    wanted = [row for row in rows if row[1] or row[3]]
-    names = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_([r[0] for r in wanted]))).all())
-    return [UnitCount(unit_id, names.get(unit_id, unit_id), overdue or 0, oldest, open_work or 0)
-            for unit_id, overdue, oldest, open_work in wanted]
+    values = scope_values(at, plan_id, period=period)  # begun by then, and of the period: as the areas
+    given = frozenset(name for name, value in values.items() if value is not None)
+    rows = session.exec(_by_unit(ob, given), params=values | {"at": at})
+    return [UnitCount(unit_id, name, overdue or 0, oldest, open_work, bool(reached), dead or "")
+            for unit_id, name, open_work, overdue, oldest, reached, dead in rows]
+
+
+@built_once
+def _by_unit(ob, given: frozenset[str]):
+    """Two counts by unit, each reading only the rows it counts (one count of both judged every
+    obligation of the plan twice, and took longer): the plan's active obligations whatever their
+    period, and, of those, the overdue ones of the digest's scope (every overdue obligation is
+    active); then per unit, not per obligation, whether a live chat speaks for it and why its last
+    link died (asked inside the count, SQLite took 54 ms a digest)."""
+    of_plan = select().select_from(ob).join(Task, Task.id == ob.task_id).where(Task.plan_id == bindparam("plan_id"))
+    active = (of_plan.add_columns(ob.unit_id, func.count().label("count")).where(ob.status.in_([s.value for s in ACTIVE]))
+              .group_by(ob.unit_id).subquery("active"))
+    overdue = (of_plan.add_columns(ob.unit_id, func.count().label("count"), func.min(ob.due_at).label("oldest"))
+               .where(overdue_at(bindparam("at"), ob), *scope_conditions(ob, {name: bindparam(name) for name in given}))
+               .group_by(ob.unit_id).subquery("overdue"))
+    of_unit = ChatLink.unit_id == active.c.unit_id
+    reached = select(ChatLink.id).where(of_unit, ChatLink.active, ChatLink.role.in_(["assignee", "head"])).exists()
+    dead = (select(ChatLink.dead_reason).where(of_unit, ChatLink.dead_reason.is_not(None))
+            .order_by(ChatLink.unlinked_at.desc()).limit(1).scalar_subquery())
+    return (select(active.c.unit_id, func.coalesce(Unit.name, active.c.unit_id), active.c.count, overdue.c.count,
+                   overdue.c.oldest, reached, dead)
+            .outerjoin(overdue, overdue.c.unit_id == active.c.unit_id).outerjoin(Unit, Unit.id == active.c.unit_id))
 
 
 def _worst_units(counts: list[UnitCount], top: int) -> tuple[list[tuple[str, int]], tuple[int, int] | None]:
     """The units with the most overdue obligations, the longest overdue first among equals, then
     in Vietnamese alphabetical order; when the list ends inside a tie, the rest of the tie is
     said once: (units not named, their count)."""
-    found = sorted((c for c in counts if c.overdue), key=lambda c: (-c.overdue, c.oldest_due, vi_key(c.name)))
-    ranked = [(c.name, c.overdue) for c in found]
-    shown = ranked[:top]
-    if len(ranked) <= top or shown[-1][1] != ranked[top][1]:
+    def rank(c: UnitCount):
+        return -c.overdue, c.oldest_due
+
+    found = sorted((c for c in counts if c.overdue), key=rank)
+    head = found[:top]  # names are compared (an ICU key each) only where the list is cut
+    head += [c for c in found[top:] if head and rank(c) == rank(head[-1])]
+    shown = [(c.name, c.overdue) for c in sorted(head, key=lambda c: (*rank(c), vi_key(c.name)))[:top]]
+    if len(found) <= top or shown[-1][1] != found[top].overdue:
         return shown, None
     tied = shown[-1][1]
-    return shown, (sum(1 for _, count in ranked[top:] if count == tied), tied)
+    return shown, (sum(1 for c in found if c.overdue == tied) - sum(1 for _, n in shown if n == tied), tied)
 
 
-def _in_status(session: Session, plan_id: str, status: str, at: dt.datetime, period: str | None = None):
-    """(obligation as it stood at `at`, what it said then, task code, unit name) of the plan's
-    obligations in this status at `at`."""
-    ob = obligations_at(at)
-    query = (select(ob, Task.code, Unit.name).join(Task, Task.id == ob.task_id).join(Unit, Unit.id == ob.unit_id)
-             .where(Task.plan_id == plan_id, ob.status == status).order_by(ob.id))
-    if period:
-        query = query.where(ob.period == period)
-    found = session.exec(query).all()
+def _waiting(session: Session, plan_id: str, at: dt.datetime, period: str | None) -> tuple[list[dict], list[dict]]:
+    """What waits for the coordinator at `at`, read in one query: the extension requests (every
+    period's, the earliest asked-for deadline first) and the blockers (the digest's period's, with
+    the reason the unit gave, oldest report first)."""
+    found = session.exec(_waiting_query(obligations_at(at)), params={"plan_id": plan_id}).all()
     earlier = fields_at(session, [o.id for o, *_ in found], at)
-    return [(o, earlier.get(o.id, {}), code, unit) for o, code, unit in found]
+    extensions, blockers = [], []
+    for o, code, unit in found:
+        was = earlier.get(o.id, {})
+        row = {"unit": unit, "code": code, "period": o.period, "reason": as_it_stood(o, was, "note") or ""}
+        if o.status == "extension_requested":
+            extensions.append(row | {"due": o.due_at, "requested": as_it_stood(o, was, "requested_due_at")})
+        elif period is None or o.period == period:
+            blockers.append(row)
+    extensions.sort(key=lambda r: (r["requested"] is None, r["requested"] or at, vi_key(r["unit"])))
+    return extensions, blockers
 
 
-def _extensions(session: Session, plan_id: str, at: dt.datetime) -> list[dict]:
-    """Extension requests waiting at `at`, the earliest asked-for deadline first."""
-    rows = [{"unit": unit, "code": code, "period": o.period, "due": o.due_at,
-             "requested": as_it_stood(o, was, "requested_due_at"), "reason": as_it_stood(o, was, "note") or ""}
-            for o, was, code, unit in _in_status(session, plan_id, "extension_requested", at)]
-    return sorted(rows, key=lambda r: (r["requested"] is None, r["requested"] or at, vi_key(r["unit"])))
-
-
-def _blockers(session: Session, plan_id: str, period: str | None, at: dt.datetime) -> list[dict]:
-    """What the units said blocked them at `at` (the reason they gave), oldest report first."""
-    return [{"unit": unit, "code": code, "period": o.period, "reason": as_it_stood(o, was, "note") or ""}
-            for o, was, code, unit in _in_status(session, plan_id, "blocked", at, period)]
+@built_once
+def _waiting_query(ob):
+    return (select(ob, Task.code, Unit.name).join(Task, Task.id == ob.task_id).join(Unit, Unit.id == ob.unit_id)
+            .where(Task.plan_id == bindparam("plan_id"), ob.status.in_(["extension_requested", "blocked"]))
+            .order_by(ob.id))
 
 
 def unreachable_units(session: Session, plan: Plan) -> list[tuple[str, str, str, int]]:
-    """Units with active obligations that no live chat speaks for, the most open work first:
-    (id, name, their dead link's reason or "" for never linked, open obligations)."""
-    return _unreachable(session, unit_counts(session, plan.id, utcnow()))
+    """Units with active obligations that no live chat speaks for, the most open work first, then
+    in Vietnamese alphabetical order: (id, name, their dead link's reason or "" for never linked,
+    open obligations)."""
+    return _in_name_order(_unreachable(unit_counts(session, plan.id, utcnow())))
 
 
-def _unreachable(session: Session, counts: list[UnitCount]) -> list[tuple[str, str, str, int]]:
-    # the live units set aside in Python: a NOT IN over the links inside the count made SQLite
-    # scan every unit against every obligation (54 ms a digest)
-    live = set(session.exec(select(ChatLink.unit_id).where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]))))
-    rows = sorted((c for c in counts if c.open_work and c.unit_id not in live),
-                  key=lambda c: (-c.open_work, vi_key(c.name)))
-    dead = {unit_id: reason for unit_id, reason in session.exec(
-        select(ChatLink.unit_id, ChatLink.dead_reason).where(ChatLink.dead_reason.is_not(None)))}
-    return [(c.unit_id, c.name, dead.get(c.unit_id, ""), c.open_work) for c in rows]
+def _unreachable(counts: list[UnitCount]) -> list[tuple[str, str, str, int]]:
+    """The unreachable units, the most open work first (a digest names only those newly lost)."""
+    return sorted(((c.unit_id, c.name, c.dead_reason, c.open_work) for c in counts if c.open_work and not c.reached),
+                  key=lambda row: -row[3])
 
+
+def _in_name_order(rows: list[tuple[str, str, str, int]]) -> list[tuple[str, str, str, int]]:
+    return sorted(rows, key=lambda row: (-row[3], vi_key(row[1])))
+
+
+# The digest's smaller questions, each built once and asked with the plan's values: a statement
+# built anew costs five times what SQLite takes to answer it.
 
 def _reach(session: Session, plan: Plan) -> dict[str, int]:
     """Units of the plan's directory that someone on each channel speaks for."""
-    rows = session.exec(select(ChatLink.channel, func.count(func.distinct(ChatLink.unit_id)))
-                        .where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]),
-                               ChatLink.unit_id.startswith(plan.directory_id + "/")).group_by(ChatLink.channel))
-    return dict(rows.all())
+    return dict(session.exec(_reach_query(), params={"prefix": plan.directory_id + "/"}).all())
+
+
+@functools.cache
+def _reach_query():
+    return (select(ChatLink.channel, func.count(func.distinct(ChatLink.unit_id)))
+            .where(ChatLink.active, ChatLink.role.in_(["assignee", "head"]),
+                   ChatLink.unit_id.startswith(bindparam("prefix"))).group_by(ChatLink.channel))
 
 
 def _uncertain(session: Session, plan: Plan) -> int:
     """Outbox rows to this plan's directory's chats that may or may not have been delivered."""
-    chats = select(ChatLink.chat_id).where(ChatLink.unit_id.startswith(plan.directory_id + "/"))
-    return session.exec(select(func.count()).select_from(Outbox)
-                        .where(Outbox.state == "uncertain", Outbox.chat_id.in_(chats))).one()
+    return session.exec(_uncertain_query(), params={"prefix": plan.directory_id + "/"}).one()
+
+
+@functools.cache
+def _uncertain_query():
+    chats = select(ChatLink.chat_id).where(ChatLink.unit_id.startswith(bindparam("prefix")))
+    return select(func.count()).select_from(Outbox).where(Outbox.state == "uncertain", Outbox.chat_id.in_(chats))
+
+
+@functools.cache
+def _previous_query():
+    return (select(DigestRun).where(DigestRun.plan_id == bindparam("plan_id"), DigestRun.kind == bindparam("kind"),
+                                    DigestRun.label != bindparam("label"))
+            .order_by(DigestRun.made_at.desc()).limit(1))
 
 
 def _since_previous(session: Session, digest: Digest) -> None:
-    previous = session.exec(select(DigestRun).where(DigestRun.plan_id == digest.plan.id,
-                                                    DigestRun.kind == digest.kind, DigestRun.label != digest.label)
-                            .order_by(DigestRun.made_at.desc())).first()
+    previous = session.exec(_previous_query(), params={"plan_id": digest.plan.id, "kind": digest.kind,
+                                                       "label": digest.label}).first()
     if previous is None:
         return
     digest.previous_at = previous.made_at
@@ -194,7 +235,8 @@ def _since_previous(session: Session, digest: Digest) -> None:
     digest.events = dict(rows.all())
     lost = set(session.exec(select(ChatLink.unit_id).where(ChatLink.unlinked_at > previous.made_at,
                                                            ChatLink.unlinked_at <= digest.at)))
-    digest.newly_unreachable = [(name, why) for unit_id, name, why, _ in digest.unreachable if unit_id in lost]
+    digest.newly_unreachable = [(name, why) for unit_id, name, why, _ in
+                                _in_name_order([row for row in digest.unreachable if row[0] in lost])]
 
 
 # --- rendering ------------------------------------------------------------------

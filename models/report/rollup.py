@@ -10,13 +10,14 @@ expression, so a single obligation and a whole country are judged by the same ru
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, literal
+from sqlalchemy import and_, bindparam, case, func, literal, or_
 from sqlmodel import Session, select
 
-from models.engine.asof import obligations_at
+from models.engine.asof import built_once, obligations_at
 from models.store.tables import Area, Obligation, Task, Unit
 from models.common.clock import VN
 from models.common.text import code_key
@@ -66,6 +67,14 @@ def category_at(at: dt.datetime, ob=Obligation):
     )
 
 
+def overdue_at(at: dt.datetime, ob=Obligation):
+    """SQL condition: `category_at(at, ob)` is open and overdue, written as a test SQLite can
+    stop at the deadline instead of building the category for every row (the digest asks it
+    of every obligation of a plan)."""
+    return and_(ob.due_at < at, ob.no_deadline.is_not(True), ob.status.not_in(["cancelled", "postponed"]),
+                or_(ob.status != "done", ob.done_at.is_(None), ob.done_at > at))
+
+
 # The levels of the directory as officials name them in reports ("UBND cấp xã").
 LEVEL_NAMES = {"province": "Cấp tỉnh", "department": "Sở, ban, ngành", "central": "Cơ quan Trung ương",
                "press": "Báo chí", "mass_org": "Tổ chức chính trị - xã hội", "district": "UBND cấp huyện",
@@ -84,12 +93,11 @@ def due_soon_days(plan) -> int:
     return stored
 
 
-def _flags(at: dt.datetime, due_soon_days: int, ob=Obligation):
+def _flags(at, soon, ob=Obligation):
     open_in_time = and_(ob.status.in_(["open", "blocked", "extension_requested"]), ob.no_deadline.is_(False),
-                        ob.due_at >= at, ob.due_at <= at + dt.timedelta(days=due_soon_days))
+                        ob.due_at >= at, ob.due_at <= soon)
     extended = and_(ob.status != "cancelled", ob.due_at != ob.original_due_at)
     return (func.sum(case((open_in_time, 1), else_=0)), func.sum(case((extended, 1), else_=0)))
-
 
 GROUPS = {
     "plan": lambda ob: [Task.plan_id],
@@ -143,25 +151,45 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
     within [due_from, due_to]. `flags`: also count what is due soon and what was extended
     (the digest says them; the dashboard does not, and saves their sums)."""
     ob = obligations_at(at)
-    keys = GROUPS[by](ob)
-    category = category_at(at, ob).label("category")
-    counted = [func.count(), *(_flags(at, due_soon_days, ob) if flags else ())]
-    query = select(*keys, category, *counted).select_from(ob).join(Task, Task.id == ob.task_id)
-    if by in BY_UNIT:  # a count by plan, area, task or period needs no unit: no join it does not use
-        query = query.join(Unit, Unit.id == ob.unit_id)
-    query = query.group_by(*keys, category).order_by(*keys)
-    query = in_scope(query, at, plan_id, unit_id, period, due_from, due_to, ob)
-    if area:
-        query = query.where(Task.area_code == area)
+    values = scope_values(at, plan_id, unit_id, period, due_from, due_to) | {"area": area}
+    shape = Counts(by, flags, frozenset(name for name, value in values.items() if value is not None))
+    query = _counts(ob, shape)
+    params = values | {"at": at, "soon": at + dt.timedelta(days=due_soon_days)}
+    width = len(GROUPS[by](ob))
     tallies: dict[tuple, Tally] = {}
-    for row in session.exec(query):
-        key, (name, count, *soon_extended) = tuple(row[:len(keys)]), row[len(keys):]
+    for row in session.exec(query, params=params):
+        key, (name, count, *soon_extended) = tuple(row[:width]), row[width:]
         tally = tallies.setdefault(key, Tally(key))
         tally.counts[Category(name)] = count
         if soon_extended:
             tally.due_soon += soon_extended[0] or 0
             tally.extended += soon_extended[1] or 0
     return list(tallies.values())
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The shape of a count: its grouping, whether it sums the flags, and which of the scope's
+    values (`scope_values`) it is given."""
+    by: str
+    flags: bool
+    given: frozenset[str]
+
+
+@built_once
+def _counts(ob, shape: Counts):
+    keys = GROUPS[shape.by](ob)
+    at = bindparam("at")  # typed by the column it is compared with
+    category = category_at(at, ob).label("category")
+    counted = [func.count(), *(_flags(at, bindparam("soon"), ob) if shape.flags else ())]
+    query = select(*keys, category, *counted).select_from(ob).join(Task, Task.id == ob.task_id)
+    if shape.by in BY_UNIT:  # a count by plan, area, task or period needs no unit: no join it does not use
+        query = query.join(Unit, Unit.id == ob.unit_id)
+    query = query.group_by(*keys, category).order_by(*keys)
+    query = query.where(*scope_conditions(ob, {name: bindparam(name) for name in shape.given}))
+    if "area" in shape.given:
+        query = query.where(Task.area_code == bindparam("area"))
+    return query
 
 
 def in_scope(query, at: dt.datetime, plan_id: str | None = None, unit_id: str | None = None,
@@ -175,17 +203,32 @@ def scope(at: dt.datetime, plan_id: str | None = None, unit_id: str | None = Non
           due_from: dt.date | None = None, due_to: dt.date | None = None, ob=Obligation) -> list:
     """The conditions of a count's obligations: begun by `at`, and optionally one plan (of Task),
     one unit, one period, or due within [due_from, due_to]."""
-    conditions = [ob.starts_on <= at.astimezone(VN).date()]
-    if plan_id:
-        conditions.append(Task.plan_id == plan_id)
-    if unit_id:
-        conditions.append(ob.unit_id == unit_id)
-    if period:
-        conditions.append(ob.period == period)
-    if due_from:
-        conditions.append(ob.due_at >= _day_start(due_from))
-    if due_to:
-        conditions.append(ob.due_at < _day_start(due_to + dt.timedelta(days=1)))
+    values = scope_values(at, plan_id, unit_id, period, due_from, due_to)
+    return scope_conditions(ob, {name: value for name, value in values.items() if value is not None})
+
+
+def scope_values(at: dt.datetime, plan_id: str | None = None, unit_id: str | None = None,
+                 period: str | None = None, due_from: dt.date | None = None,
+                 due_to: dt.date | None = None) -> dict:
+    """The values `scope` compares with, by name (None: not a condition)."""
+    return {"day": at.astimezone(VN).date(), "plan_id": plan_id, "unit_id": unit_id, "period": period,
+            "due_from": _day_start(due_from) if due_from else None,
+            "due_to": _day_start(due_to + dt.timedelta(days=1)) if due_to else None}
+
+
+def scope_conditions(ob, given: dict) -> list:
+    """`scope`'s conditions for the values given: plain values, or parameters of a statement built once."""
+    conditions = [ob.starts_on <= given["day"]]
+    if "plan_id" in given:
+        conditions.append(Task.plan_id == given["plan_id"])
+    if "unit_id" in given:
+        conditions.append(ob.unit_id == given["unit_id"])
+    if "period" in given:
+        conditions.append(ob.period == given["period"])
+    if "due_from" in given:
+        conditions.append(ob.due_at >= given["due_from"])
+    if "due_to" in given:
+        conditions.append(ob.due_at < given["due_to"])
     return conditions
 
 
@@ -202,9 +245,14 @@ def category_of(session: Session, obligation_id: int, at: dt.datetime) -> Catego
 def every_area(session: Session, plan_id: str, tallies: list[Tally]) -> list[tuple[str, str, Tally]]:
     """(code, title, tally) for every area of the plan, in the plan's order, those with nothing
     counted as zeros (an area never disappears from a digest or a report); then any other key."""
-    titles = dict(session.exec(select(Area.code, Area.title).where(Area.plan_id == plan_id)).all())
+    titles = dict(session.exec(_area_titles(), params={"plan_id": plan_id}).all())
     counted = {t.key[1]: t for t in tallies}
     codes = sorted(titles, key=code_key) + [code for code in counted if code not in titles]
     return [(code or "—", titles.get(code, ""), counted.get(code, Tally((plan_id, code)))) for code in codes]
 
 
+
+
+@functools.cache
+def _area_titles():
+    return select(Area.code, Area.title).where(Area.plan_id == bindparam("plan_id"))  # built once: see built_once
