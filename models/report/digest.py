@@ -98,9 +98,9 @@ def unit_counts(session: Session, plan_id: str, at: dt.datetime, period: str | N
     """Per unit of the plan with open work: what is overdue (the digest's worst units) and whether
     anyone can be reached (its unreachable units)."""
     ob = obligations_at(at)
-    values = scope_values(at, plan_id, period=period)  # begun by then, and of the period: as the areas
+    values = scope_values(at, period=period)  # begun by then, and of the period: as the areas
     given = frozenset(name for name, value in values.items() if value is not None)
-    rows = session.exec(_by_unit(ob, given), params=values | {"at": at})
+    rows = session.exec(_by_unit(ob, given), params=values | {"at": at, "plan_id": plan_id})
     return [UnitCount(unit_id, name, overdue or 0, oldest, open_work, bool(reached), dead or "")
             for unit_id, name, open_work, overdue, oldest, reached, dead in rows]
 
@@ -149,11 +149,11 @@ def _waiting(session: Session, plan_id: str, at: dt.datetime, period: str | None
     period's, the earliest asked-for deadline first) and the blockers (the digest's period's, with
     the reason the unit gave, oldest report first)."""
     found = session.exec(_waiting_query(obligations_at(at)), params={"plan_id": plan_id}).all()
-    earlier = fields_at(session, [o.id for o, *_ in found], at)
+    earlier = fields_at(session, [o.id for o in found], at)
     extensions, blockers = [], []
-    for o, code, unit in found:
+    for o in found:
         was = earlier.get(o.id, {})
-        row = {"unit": unit, "code": code, "period": o.period, "reason": as_it_stood(o, was, "note") or ""}
+        row = {"unit": o.unit, "code": o.code, "period": o.period, "reason": as_it_stood(o, was, "note") or ""}
         if o.status == "extension_requested":
             extensions.append(row | {"due": o.due_at, "requested": as_it_stood(o, was, "requested_due_at")})
         elif period is None or o.period == period:
@@ -164,7 +164,10 @@ def _waiting(session: Session, plan_id: str, at: dt.datetime, period: str | None
 
 @built_once
 def _waiting_query(ob):
-    return (select(ob, Task.code, Unit.name).join(Task, Task.id == ob.task_id).join(Unit, Unit.id == ob.unit_id)
+    """The columns the digest shows (rows, not objects: read faster), each named as the obligation's."""
+    return (select(ob.id, ob.period, ob.status, ob.due_at, ob.note, ob.requested_due_at, Task.code,
+                   Unit.name.label("unit"))
+            .select_from(ob).join(Task, Task.id == ob.task_id).join(Unit, Unit.id == ob.unit_id)
             .where(Task.plan_id == bindparam("plan_id"), ob.status.in_(["extension_requested", "blocked"]))
             .order_by(ob.id))
 
