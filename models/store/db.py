@@ -75,7 +75,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def insert_for(session: Session):
     """The INSERT construct of the session's database: both dialects' have ON CONFLICT, which
     keeps concurrent writers from creating a row twice."""
-    if session.get_bind().dialect.name == "postgresql":
+    return insert_of(session.get_bind().dialect.name)
+
+
+def insert_of(dialect: str):
+    """The INSERT construct, with ON CONFLICT, of a database by its dialect's name."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
