@@ -97,6 +97,29 @@ def test_claims_respect_every_limit(engine):
     assert [r.chat_id for r in later] == [1, -10, 5, 6, 7]  # one per chat per claim; the group's 2nd
 
 
+def test_a_dispatcher_alone_claims_ahead_of_the_window_and_never_past_another(engine):
+    """Alone, a dispatcher claims rows whose room comes within `ahead` (its Pacer holds them until
+    then); with another dispatcher's sends in the window, it counts the whole window."""
+    limits = Limits(per_bot=2, per_chat=1)
+    queue(engine, [(f"k{i}", chat, "x") for i, chat in enumerate([1, 2, 3, 4, 5, 6])])
+    now, ahead = utcnow(), dt.timedelta(seconds=0.1)
+    with Session(engine, expire_on_commit=False) as session:
+        first = outbox.claim(session, "a", limits, now=now)
+        for row in first:
+            outbox.mark_sent(row, 1, now)
+        session.flush()
+        soon = now + limits.window(limits.per_bot_window) - dt.timedelta(seconds=0.05)  # room in 0.05 s
+        assert outbox.claim(session, "a", limits, now=soon) == []
+        early = outbox.claim(session, "a", limits, now=soon, ahead=ahead)
+        for row in early:
+            outbox.mark_sent(row, 1, soon)
+        session.flush()
+        # "b" is not alone: "a"'s sends fill the window, and nothing is claimed ahead of it
+        assert outbox.claim(session, "b", limits, now=soon + dt.timedelta(seconds=0.5), ahead=ahead) == []
+        session.commit()
+    assert len(first) == 2 and len(early) == 2
+
+
 def test_dispatch_delivers_everything_once_within_limits(engine, server):
     chats = list(range(1, 41))
     world = world_with(server, chats, groups=[-100, -200])

@@ -232,17 +232,20 @@ class Dispatcher:
         self._record(rows, outcomes)
         self._left.difference_update(row.id for row in rows)
 
-    async def _send_one(self, row: Outbox) -> Outcome:
+    async def _send_one(self, row: Outbox) -> tuple[Outcome, dt.datetime]:
+        """What became of the row, and when the channel answered (its window counts from then,
+        not from when the whole batch is recorded)."""
         if ready := getattr(self.transport, "ready", None):
             await ready(row)
         self._left.add(row.id)  # from here on, nobody can say it did not go
-        return await self.transport.send(row)
+        outcome = await self.transport.send(row)
+        return outcome, utcnow()
 
     def _claim(self) -> list[Outbox]:
         if self._paused_until and utcnow() < self._paused_until:
             return []
         with Session(self.engine, expire_on_commit=False) as session:
-            rows = outbox.claim(session, self.name, self.limits, channel=self.transport.channel)
+            rows = outbox.claim(session, self.name, self.limits, channel=self.transport.channel, ahead=self._ahead())
             session.commit()  # `sending` is durable before anything leaves
         return rows
 
@@ -252,22 +255,27 @@ class Dispatcher:
                                 .where(Outbox.channel == self.transport.channel,
                                        Outbox.state.in_(["pending", "sending"]))).one() > 0
 
+    def _ahead(self) -> dt.timedelta:
+        """How far ahead of the bot-wide window rows are claimed: a look and a claim away, when
+        the transport's Pacer holds each send until its turn; none when the claim is the pacing."""
+        return dt.timedelta(seconds=self._pause()) if getattr(self.transport, "pacer", None) else dt.timedelta()
+
     def _pause(self) -> float:
         """Sleep a fraction of the shortest window: short enough to keep the pipe full."""
         return max(0.002, min(self.limits.per_chat_window, self.limits.per_bot_window) / 20)
 
-    def _record(self, rows: list[Outbox], outcomes: list[Outcome]) -> None:
+    def _record(self, rows: list[Outbox], outcomes: list[tuple[Outcome, dt.datetime]]) -> None:
         now = utcnow()
         with Session(self.engine) as session:
             retries = []
             fresh = {r.id: r for r in session.exec(select(Outbox).where(Outbox.id.in_([r.id for r in rows])))}
-            for claimed, outcome in zip(rows, outcomes, strict=True):
+            for claimed, (outcome, answered) in zip(rows, outcomes, strict=True):
                 row = fresh[claimed.id]
                 self.stats.kinds[outcome.kind] = self.stats.kinds.get(outcome.kind, 0) + 1
                 if outcome.parts is not None:
                     row.payload = {**(row.payload or {}), "parts": outcome.parts}
                 if outcome.kind == "sent":
-                    outbox.mark_sent(row, outcome.message_id, now, outcome.provider_id)
+                    outbox.mark_sent(row, outcome.message_id, answered, outcome.provider_id)
                     self.stats.sent += 1
                 elif outcome.kind == "retry":
                     outbox.retry_later(row, outcome.wait, outcome.error, now)
