@@ -302,7 +302,9 @@ class Outbox(SQLModel, table=True):
     pending → sending (committed just before the call to Telegram) → sent | failed;
     a row found `sending` after a crash may or may not have gone: it becomes `uncertain`
     and is shown to the coordinator, never resent blindly."""
-    __table_args__ = (Index("ix_outbox_chat_sending", "chat_id", "sending_at"),)
+    # sending_at and sent_at: a claim asks what left within the last window, of a history kept for years
+    __table_args__ = (Index("ix_outbox_chat_sending", "chat_id", "sending_at"), Index("ix_outbox_sending_at", "sending_at"),
+                      Index("ix_outbox_sent_at", "sent_at"))
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, max_length=200)
     chat_id: int | None = Field(default=None, sa_type=BigInteger, index=True)  # Telegram: supergroup ids exceed 32 bits
