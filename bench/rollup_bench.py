@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from best_of import best_of  # noqa: E402
+from best_of import interleaved  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
@@ -149,12 +149,13 @@ def measure(url: str) -> None:
              lambda: bare(session, now, "obligation o")),
         ]
         for label, ours, floor in cases:
-            ours_s, tallies = best_of(ours)
-            floor_s, counted = best_of(floor)
-            total = sum(t.total for t in tallies)
+            total, counted = sum(t.total for t in ours()), floor()
             assert total == counted, (label, total, counted)
-            print(f"{label}: {total:,} obligations in {ours_s:.3f} s; bare SQL {floor_s:.3f} s; "
-                  f"ratio {ours_s / floor_s:.2f} (target < 0.5 s, ratio <= 1.5)", flush=True)
+            timed = interleaved({"ours": ours, "floor": floor}, rounds=3)
+            (ours_min, ours_median), (floor_min, floor_median) = timed["ours"], timed["floor"]
+            print(f"{label}: {total:,} obligations in min {ours_min:.3f} s, median {ours_median:.3f} s; bare SQL "
+                  f"min {floor_min:.3f} s, median {floor_median:.3f} s; ratio of mins {ours_min / floor_min:.2f}, "
+                  f"of medians {ours_median / floor_median:.2f} (target < 0.5 s, ratio <= 1.5)", flush=True)
 
 
 def main() -> None:
