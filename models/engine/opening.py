@@ -75,15 +75,17 @@ def _periodic_openings(tasks: list[Task], period: Period, schedule: ScheduleSpec
                        calendar: WorkingCalendar) -> list[Opening]:
     kind = next(k for k, months in MONTHS.items() if months == period.months)
     checkins = MONTHS[schedule.continuous_every.value] == period.months
-    openings = []
+    openings, deadlines = [], {}
     for task in tasks:
         if task.added_on and task.added_on > period.start:
             continue  # added to the plan after this period began: it opens from the next one
         if (task.timing_start and period.end < task.timing_start) or (task.timing_end and period.start > task.timing_end):
             continue  # "Năm 2026 và các năm tiếp theo", a window's yearly report: only within its span
         if task.timing_kind == kind:
-            openings.append(Opening(task, period.id, period.start, period_deadline(period, task, schedule, calendar),
-                                    per_period=True))
+            rule = (task.timing_due, repr(task.schedule))  # tasks of one rule share the period's deadline
+            if rule not in deadlines:
+                deadlines[rule] = period_deadline(period, task, schedule, calendar)
+            openings.append(Opening(task, period.id, period.start, deadlines[rule], per_period=True))
         elif task.timing_kind == TimingKind.continuous and checkins:
             openings.append(Opening(task, period.id, period.start, calendar.deadline(period.end), no_deadline=True,
                                     per_period=True))
@@ -111,11 +113,12 @@ class Opener:
     def __init__(self, session: Session, plan_id: str, calendar: WorkingCalendar, actor: str = "cli",
                  now: dt.datetime | None = None, tasks: list[Task] | None = None, plan: Plan | None = None,
                  runs: dict[tuple[str, str], tuple[int, str | None]] | None = None,
-                 schedule: ScheduleSpec | None = None):
+                 schedule: ScheduleSpec | None = None, records: dict | None = None):
         """`tasks`, `plan`, its `schedule` and `runs` (the versions and inputs of the openings made, by plan
-        and what) are given when many plans open in one session and were read together."""
+        and what) are given when many plans open in one session and were read together; so is `records`,
+        where the openings' run records and events wait to be written with the other plans'."""
         self.session, self.calendar, self.actor, self.now = session, calendar, actor, now
-        self.runs = runs
+        self.runs, self.records = runs, records
         self.plan = plan or session.get(Plan, plan_id)
         if self.plan is None:
             known = session.exec(select(Plan.id)).all()
@@ -195,14 +198,20 @@ class Opener:
             merged = self._merged_leads({o.task.id for o in openings}, on)
             created += sum(self._open_for_successors(row, now, on, merged[row["task_id"]]) for row in rows
                            if row["task_id"] in merged)
-        connection = self.session.connection()
         if created:
-            connection.execute(_OPENED, {"at": utcnow(), "actor": self.actor, "plan_id": self.plan.id,
-                                         "after": {"what": what, "created": created}})
+            self._write(_OPENED, {"at": utcnow(), "actor": self.actor, "plan_id": self.plan.id,
+                                  "after": {"what": what, "created": created}})
         # an upsert: a concurrent run may have written it
-        connection.execute(_record_run(connection.dialect.name), {"plan_id": self.plan.id, "what": what,
-                                                                  "matrix_version": version, "inputs": inputs})
+        self._write(_record_run(self.session.get_bind().dialect.name),
+                    {"plan_id": self.plan.id, "what": what, "matrix_version": version, "inputs": inputs})
         return created
+
+    def _write(self, statement, values: dict) -> None:
+        """Now, or with the other plans' when many open together (`records`): one statement for all."""
+        if self.records is None:
+            self.session.connection().execute(statement, values)
+        else:
+            self.records.setdefault(statement, []).append(values)
 
     def _inputs(self, rows: list[dict]) -> str:
         """A digest of everything the opening's insert depends on: the tasks' rows, the version
@@ -397,11 +406,13 @@ def open_all_plans(session: Session, day: dt.date, calendar: WorkingCalendar, ac
         # at its end, as one statement over every plan would make it (in the plans' alphabetical
         # order, inserting into the middle of that index took a tenth of the opening's time).
         due.sort(key=lambda plan: min((task.id for task in tasks[plan.id]), default=0))
-    created = {plan.id: 0 for plan in plans}
+    created, records = {plan.id: 0 for plan in plans}, {}
     for plan in due:
         opener = Opener(session, plan.id, calendar, actor=actor, now=now, tasks=tasks[plan.id], plan=plan, runs=runs,
-                        schedule=schedules[plan.id])
+                        schedule=schedules[plan.id], records=records)
         created[plan.id] = opener.period(period) if period else opener.as_of(day)
+    for statement, values in records.items():
+        session.connection().execute(statement, values)
     return created
 
 
