@@ -211,3 +211,17 @@ def test_markup_controls_and_long_text_through_every_form_and_query(web):
         assert client.post("/m/fresh", data={"l": 1, "e": 1, "s": text}).status_code == 400
     plan = client.get(f"{draft.headers['location']}/plan.yaml")
     assert plan.status_code == 200 and "\x07" not in plan.text
+
+
+def test_a_period_or_area_the_plan_does_not_track_is_not_written_back_into_the_page(web):
+    """An unknown period is dropped (every period is shown) and an unknown area is a 404: neither
+    comes back in the page's links, markup, control characters or 5,000 letters alike."""
+    engine, client = web
+    sign_in(engine, client)
+    for value in ("<img src=x onerror=alert(1)>", "a\x07b\x1bc", "ệ" * 5000):
+        for path in ("/", f"/plans/{PLAN}", f"/plans/{PLAN}/areas/1"):
+            page = client.get(path, params={"period": value})
+            assert page.status_code == 200
+            assert "<img src=x" not in page.text and "\x07" not in page.text and "ệệệ" not in page.text
+        assert client.get(f"/plans/{PLAN}/areas/x%07%3Cimg%3E").status_code == 404
+    assert "period=2019-Q3" in client.get(f"/plans/{PLAN}", params={"period": "2019-Q3"}).text

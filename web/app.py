@@ -287,17 +287,19 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     @app.get("/", response_class=HTMLResponse)
     def plans(request: Request, period: str = "", viewer: Viewer = Depends(signed_in),
               session: Session = Depends(database)):
-        at = utcnow()
+        at, periods = utcnow(), dashboard.all_periods(session, viewer)
+        period = _known(period, periods)
         problems = outbox_rows.stopped_channels(session) if viewer.role == "coordinator" else []
         return render(request, "plans.html.j2", viewer, cards=dashboard.plan_cards(session, viewer, at, period),
-                      periods=dashboard.all_periods(session, viewer), period=period, problems=problems,
+                      periods=periods, period=period, problems=problems,
                       channel_name=words.channel_name)
 
     @app.get("/plans/{plan_id}", response_class=HTMLResponse)
     def plan_page(request: Request, plan_id: str, period: str = "", viewer: Viewer = Depends(signed_in),
                   session: Session = Depends(database)):
         plan = _visible_plan(session, viewer, plan_id)
-        at, lang = utcnow(), _lang(request)
+        at, lang, periods = utcnow(), _lang(request), dashboard.plan_periods(session, plan_id)
+        period = _known(period, periods)
         matrix = dashboard.plan_matrix(session, viewer, plan_id, at, period)
         area_rows = [(a.title, matrix.by_area.get(a.code, Tally((a.code,)))) for a in matrix.areas]
         # one count serves the trend and the outcome lines: by area and period when the plan's
@@ -309,8 +311,7 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
         outcomes = dashboard.outcomes(session, plan, at, per_period if by_area else None)
         untracked = len(untracked_tasks(session, plan_id)) if viewer.role == "coordinator" else 0
         return render(request, "plan.html.j2", viewer, plan=plan, period=period, matrix=matrix, untracked=untracked,
-                      tally=matrix.total,
-                      periods=dashboard.plan_periods(session, plan_id),
+                      tally=matrix.total, periods=periods,
                       area_chart=charts.split_bars(area_rows, LABELS[lang]), legend=charts.legend(LABELS[lang]),
                       trend_chart=charts.line([(period_words(p, lang), None if r is None else r * 100)
                                                for p, r in trend], 100, "%"),
@@ -323,11 +324,14 @@ def create_app(engine: Engine, evidence_folder: Path, bot_username: str | None =
     def area_page(request: Request, plan_id: str, area: str, period: str = "", viewer: Viewer = Depends(signed_in),
                   session: Session = Depends(database)):
         plan = _visible_plan(session, viewer, plan_id)
-        grid = dashboard.area_grid(session, viewer, plan_id, area, utcnow(), period)
         found = session.get(Area, (plan_id, area))
-        title = found.title if found else area
-        return render(request, "area.html.j2", viewer, plan=plan, area=area, area_title=title, grid=grid,
-                      period=period, periods=dashboard.plan_periods(session, plan_id), worst=dashboard.worst_category)
+        if found is None and area != "-":  # "-": the tasks of no area
+            raise NotFound()
+        periods = dashboard.plan_periods(session, plan_id)
+        period = _known(period, periods)
+        grid = dashboard.area_grid(session, viewer, plan_id, area, utcnow(), period)
+        return render(request, "area.html.j2", viewer, plan=plan, area=area, area_title=found.title if found else area,
+                      grid=grid, period=period, periods=periods, worst=dashboard.worst_category)
 
     @app.get("/obligations", response_class=HTMLResponse)
     def obligations(request: Request, viewer: Viewer = Depends(signed_in), session: Session = Depends(database)):
@@ -728,6 +732,12 @@ def _export(session: Session, viewer: Viewer, export_id: int) -> ReportExport:
     if job is None:
         raise NotFound()
     return job
+
+
+def _known(period: str, periods: list[str]) -> str:
+    """A period from the address, if it is one of those tracked; else every period (the value is
+    neither counted nor written back into the page's links)."""
+    return period if period in periods else ""
 
 
 def _visible_plan(session: Session, viewer: Viewer, plan_id: str) -> Plan:
