@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from best_of import interleaved  # bench/ is on the path of a script run from it
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -28,10 +28,8 @@ PLAN = ROOT / "plans" / "binh-dinh-53-2019.yaml"
 ORG = ROOT / "plans" / "org" / "binh-dinh.yaml"
 
 
-def once(command: list[str], env: dict) -> float:
-    start = time.perf_counter()
+def once(command: list[str], env: dict) -> None:
     subprocess.run(command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -49,15 +47,12 @@ def main() -> None:
             "dondoc --help": [str(DONDOC), "--help"],
             "dondoc status --plan binh-dinh-53-2019": [str(DONDOC), "status", "--plan", "binh-dinh-53-2019"],
         }
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(rounds):
-            for name, command in commands.items():
-                times[name].append(once(command, env))
-    floor = min(times['python -c "import sqlmodel" (floor)'])
+        times = interleaved({name: (lambda command=command: once(command, env)) for name, command in commands.items()},
+                            rounds)
+    floor = times['python -c "import sqlmodel" (floor)'][0]
     print(f"{rounds} interleaved rounds of fresh processes (min, median; × the floor's min)")
-    for name, seconds in times.items():
-        print(f"  {name:<44} min {min(seconds):6.3f} s  median {statistics.median(seconds):6.3f} s  "
-              f"{min(seconds) / floor:5.2f}×")
+    for name, (least, median) in times.items():
+        print(f"  {name:<44} min {least:6.3f} s  median {median:6.3f} s  {least / floor:5.2f}×")
 
 
 if __name__ == "__main__":
