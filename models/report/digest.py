@@ -24,8 +24,8 @@ from models.engine.opening import schedule_of, untracked_tasks
 from models.calendar.periods import MONTHS, Basis, Period, parse_period, period_containing, period_words
 from models.plans.plan import DigestPolicy
 from models.report.render import environment
-from models.report.rollup import (LABELS, REPORT_FOUR, Category, Tally, every_area, overdue_at, rollup,
-                                  scope_conditions, scope_values)
+from models.report.rollup import (LABELS, REPORT_FOUR, Category, Tally, every_area, given_names, overdue_at,
+                                  rollup, scope_parameters, scope_values)
 from models.engine.asof import as_it_stood, built_once, fields_at, obligations_at
 from models.store.tables import ChatLink, DigestRun, Event, Obligation, Outbox, Plan, Task, Unit
 from models.calendar.workcal import VN, WorkingCalendar
@@ -99,8 +99,7 @@ def unit_counts(session: Session, plan_id: str, at: dt.datetime, period: str | N
     anyone can be reached (its unreachable units)."""
     ob = obligations_at(at)
     values = scope_values(at, period=period)  # begun by then, and of the period: as the areas
-    given = frozenset(name for name, value in values.items() if value is not None)
-    rows = session.exec(_by_unit(ob, given), params=values | {"at": at, "plan_id": plan_id})
+    rows = session.exec(_by_unit(ob, given_names(values)), params=values | {"at": at, "plan_id": plan_id})
     return [UnitCount(unit_id, name, overdue or 0, oldest, open_work, bool(reached), dead or "")
             for unit_id, name, open_work, overdue, oldest, reached, dead in rows]
 
@@ -116,7 +115,7 @@ def _by_unit(ob, given: frozenset[str]):
     active = (of_plan.add_columns(ob.unit_id, func.count().label("count")).where(ob.status.in_([s.value for s in ACTIVE]))
               .group_by(ob.unit_id).subquery("active"))
     overdue = (of_plan.add_columns(ob.unit_id, func.count().label("count"), func.min(ob.due_at).label("oldest"))
-               .where(overdue_at(bindparam("at"), ob), *scope_conditions(ob, {name: bindparam(name) for name in given}))
+               .where(overdue_at(bindparam("at"), ob), *scope_parameters(ob, given))
                .group_by(ob.unit_id).subquery("overdue"))
     of_unit = ChatLink.unit_id == active.c.unit_id
     reached = select(ChatLink.id).where(of_unit, ChatLink.active, ChatLink.role.in_(["assignee", "head"])).exists()

@@ -152,7 +152,7 @@ def rollup(session: Session, by: str, at: dt.datetime, plan_id: str | None = Non
     (the digest says them; the dashboard does not, and saves their sums)."""
     ob = obligations_at(at)
     values = scope_values(at, plan_id, unit_id, period, due_from, due_to) | {"area": area}
-    shape = Counts(by, flags, frozenset(name for name, value in values.items() if value is not None))
+    shape = Counts(by, flags, given_names(values))
     query = _counts(ob, shape)
     params = values | {"at": at, "soon": at + dt.timedelta(days=due_soon_days)}
     width = len(GROUPS[by](ob))
@@ -191,7 +191,7 @@ def _counts(ob, shape: Counts):
     if shape.by in BY_UNIT:  # a count by plan, area, task or period needs no unit: no join it does not use
         query = query.join(Unit, Unit.id == ob.unit_id)
     query = query.group_by(*grouped, category).order_by(*grouped)
-    query = query.where(*scope_conditions(ob, {name: bindparam(name) for name in shape.given}))
+    query = query.where(*scope_parameters(ob, shape.given))
     if "area" in shape.given:
         query = query.where(Task.area_code == bindparam("area"))
     return query
@@ -219,6 +219,16 @@ def scope_values(at: dt.datetime, plan_id: str | None = None, unit_id: str | Non
     return {"day": at.astimezone(VN).date(), "plan_id": plan_id, "unit_id": unit_id, "period": period,
             "due_from": _day_start(due_from) if due_from else None,
             "due_to": _day_start(due_to + dt.timedelta(days=1)) if due_to else None}
+
+
+def given_names(values: dict) -> frozenset[str]:
+    """The names of the values a count is given (None: not a condition): the shape of its statement."""
+    return frozenset(name for name, value in values.items() if value is not None)
+
+
+def scope_parameters(ob, names: frozenset[str]) -> list:
+    """`scope`'s conditions for a statement built once: each value a named parameter."""
+    return scope_conditions(ob, {name: bindparam(name) for name in names})
 
 
 def scope_conditions(ob, given: dict) -> list:
